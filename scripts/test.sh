@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests, parity tests on the CPU backend and on wgpu (Mesa lavapipe when no
+# GPU is present), CLI tests. Installs missing system packages first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+scripts/install-deps.sh
+
+# lavapipe wants a private runtime dir; without one it warns on every start.
+if [[ -z "${XDG_RUNTIME_DIR:-}" || ! -d "${XDG_RUNTIME_DIR}" ]]; then
+  XDG_RUNTIME_DIR=$(mktemp -d)
+  chmod 700 "$XDG_RUNTIME_DIR"
+  export XDG_RUNTIME_DIR
+fi
+
+echo "test.sh: Vulkan adapters: $(vulkaninfo --summary 2>/dev/null | grep -E 'deviceName' | sed 's/.*= //' | paste -sd, || echo none)"
+cargo test --locked "$@"

@@ -1,0 +1,90 @@
+//! Element types found in checkpoints and their conversion to f32.
+
+use half::{bf16, f16};
+
+/// The element type of a stored tensor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ElementType {
+    F64,
+    F32,
+    F16,
+    BF16,
+    I64,
+    I32,
+    I16,
+    I8,
+    U8,
+    Bool,
+}
+
+impl ElementType {
+    pub fn size_bytes(self) -> usize {
+        match self {
+            Self::F64 | Self::I64 => 8,
+            Self::F32 | Self::I32 => 4,
+            Self::F16 | Self::BF16 | Self::I16 => 2,
+            Self::I8 | Self::U8 | Self::Bool => 1,
+        }
+    }
+
+    pub fn is_float(self) -> bool {
+        matches!(self, Self::F64 | Self::F32 | Self::F16 | Self::BF16)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::F64 => "f64",
+            Self::F32 => "f32",
+            Self::F16 => "f16",
+            Self::BF16 => "bf16",
+            Self::I64 => "i64",
+            Self::I32 => "i32",
+            Self::I16 => "i16",
+            Self::I8 => "i8",
+            Self::U8 => "u8",
+            Self::Bool => "bool",
+        }
+    }
+
+    /// Decodes one little-endian element. `bytes` must hold exactly `size_bytes()` bytes.
+    pub fn decode_f32(self, bytes: &[u8]) -> f32 {
+        let mut b8 = [0u8; 8];
+        b8[..bytes.len()].copy_from_slice(bytes);
+        match self {
+            Self::F64 => f64::from_le_bytes(b8) as f32,
+            Self::F32 => f32::from_le_bytes([b8[0], b8[1], b8[2], b8[3]]),
+            Self::F16 => f16::from_le_bytes([b8[0], b8[1]]).to_f32(),
+            Self::BF16 => bf16::from_le_bytes([b8[0], b8[1]]).to_f32(),
+            Self::I64 => i64::from_le_bytes(b8) as f32,
+            Self::I32 => i32::from_le_bytes([b8[0], b8[1], b8[2], b8[3]]) as f32,
+            Self::I16 => i16::from_le_bytes([b8[0], b8[1]]) as f32,
+            Self::I8 => b8[0] as i8 as f32,
+            Self::U8 => b8[0] as f32,
+            Self::Bool => (b8[0] != 0) as u8 as f32,
+        }
+    }
+
+    /// Decodes a contiguous little-endian run of elements into `out` (appending).
+    pub fn decode_run_f32(self, bytes: &[u8], out: &mut Vec<f32>) {
+        let size = self.size_bytes();
+        match self {
+            // The hot paths for model weights: avoid the per-element dispatch.
+            Self::F16 => out.extend(
+                bytes.chunks_exact(2).map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32()),
+            ),
+            Self::BF16 => out.extend(
+                bytes.chunks_exact(2).map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f32()),
+            ),
+            Self::F32 => out.extend(
+                bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
+            ),
+            _ => out.extend(bytes.chunks_exact(size).map(|c| self.decode_f32(c))),
+        }
+    }
+}
+
+impl std::fmt::Display for ElementType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

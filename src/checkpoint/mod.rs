@@ -1,0 +1,179 @@
+//! Reading users' model files: `.safetensors` (memory-mapped) and PyTorch `.ckpt`/`.pt` zip archives
+//! (read through a restricted unpickler that never executes anything).
+//!
+//! A [`Checkpoint`] is a flat map from tensor key to where the tensor's bytes are; nothing is decoded
+//! until a tensor is asked for, and then only that tensor, so loading a model never holds a second full
+//! copy of the file in memory.
+
+mod element;
+mod error;
+pub mod layout;
+pub mod pickle;
+mod safetensors_file;
+mod storage;
+mod torch_zip;
+
+pub use element::ElementType;
+pub use error::{CheckpointError, Result};
+pub use storage::{Buffer, TensorEntry};
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// The container format of a model file, found from its first bytes (not its extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Safetensors,
+    TorchZip,
+}
+
+/// An opened model file: tensor keys and lazily-decoded tensor data.
+pub struct Checkpoint {
+    path: PathBuf,
+    format: FileFormat,
+    buffers: Vec<Buffer>,
+    tensors: BTreeMap<String, TensorEntry>,
+}
+
+/// A tensor decoded to f32, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct F32Tensor {
+    pub shape: Vec<usize>,
+    pub values: Vec<f32>,
+}
+
+impl Checkpoint {
+    /// Opens a model file and indexes its tensors. Fails with a typed error naming the file on anything
+    /// missing, truncated, corrupt or unsafe.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let mmap = map_file(&path)?;
+        match sniff_format(&path, &mmap)? {
+            FileFormat::Safetensors => safetensors_file::index(path, mmap),
+            FileFormat::TorchZip => torch_zip::index(path, mmap),
+        }
+    }
+
+    pub(crate) fn from_parts(
+        path: PathBuf,
+        format: FileFormat,
+        buffers: Vec<Buffer>,
+        tensors: BTreeMap<String, TensorEntry>,
+    ) -> Self {
+        Self { path, format, buffers, tensors }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn format(&self) -> FileFormat {
+        self.format
+    }
+
+    /// All tensor keys, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.tensors.keys().map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.tensors.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tensors.is_empty()
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.tensors.contains_key(key)
+    }
+
+    /// Element type and shape of a tensor, without reading it.
+    pub fn entry(&self, key: &str) -> Option<&TensorEntry> {
+        self.tensors.get(key)
+    }
+
+    /// Shape of a tensor, or a `MissingKey` error naming the file and key.
+    pub fn shape(&self, key: &str) -> Result<&[usize]> {
+        Ok(&self.require(key)?.shape)
+    }
+
+    /// Decodes one tensor to f32 (fp16/bf16/f64/int elements are converted; strided views gathered).
+    pub fn read_f32(&self, key: &str) -> Result<F32Tensor> {
+        let entry = self.require(key)?;
+        let buffer = &self.buffers[entry.buffer];
+        let values = entry.decode_f32(buffer.bytes());
+        Ok(F32Tensor { shape: entry.shape.clone(), values })
+    }
+
+    /// Like [`Self::read_f32`], but first checks the shape against `expected`.
+    pub fn read_f32_shaped(&self, key: &str, expected: &[usize]) -> Result<F32Tensor> {
+        let shape = self.shape(key)?;
+        if shape != expected {
+            return Err(CheckpointError::WrongShape {
+                path: self.path.clone(),
+                key: key.to_string(),
+                expected: format!("{expected:?}"),
+                found: shape.to_vec(),
+            });
+        }
+        self.read_f32(key)
+    }
+
+    fn require(&self, key: &str) -> Result<&TensorEntry> {
+        self.tensors.get(key).ok_or_else(|| CheckpointError::MissingKey {
+            path: self.path.clone(),
+            key: key.to_string(),
+        })
+    }
+}
+
+fn map_file(path: &Path) -> Result<memmap2::Mmap> {
+    let file = File::open(path).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => CheckpointError::NotFound { path: path.to_path_buf() },
+        _ => CheckpointError::Io { path: path.to_path_buf(), source },
+    })?;
+    // SAFETY: the map is read-only. If another program truncates the file while it is mapped, reads
+    // could fault; that is the accepted trade-off of every mmap-based model loader (safetensors' own
+    // recommendation) for not holding a 2 GB copy in RAM.
+    unsafe { memmap2::Mmap::map(&file) }
+        .map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
+}
+
+/// Tells the container format from the first bytes, with a useful message for the formats users
+/// commonly mistake for a checkpoint.
+fn sniff_format(path: &Path, bytes: &[u8]) -> Result<FileFormat> {
+    let unsupported = |reason: &str| CheckpointError::UnsupportedFormat {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    };
+    if bytes.is_empty() {
+        return Err(CheckpointError::Truncated {
+            path: path.to_path_buf(),
+            reason: "the file is empty".into(),
+        });
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return Ok(FileFormat::TorchZip);
+    }
+    if bytes.len() >= 9 && bytes[8] == b'{' {
+        return Ok(FileFormat::Safetensors);
+    }
+    if bytes.len() >= 2 && bytes[0] == 0x80 && bytes[1] <= 5 {
+        return Err(unsupported(
+            "it is a PyTorch file in the legacy (pre-1.6) format; re-save it with a recent PyTorch \
+             or convert it to .safetensors",
+        ));
+    }
+    if bytes.starts_with(b"GGUF") {
+        return Err(unsupported("it is a GGUF file; Nurie reads .safetensors and .ckpt/.pt"));
+    }
+    if bytes.len() < 9 {
+        return Err(CheckpointError::Truncated {
+            path: path.to_path_buf(),
+            reason: format!("only {} bytes", bytes.len()),
+        });
+    }
+    Err(unsupported("expected a .safetensors file or a PyTorch .ckpt/.pt zip archive"))
+}

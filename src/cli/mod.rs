@@ -1,0 +1,66 @@
+//! The `nurie` command line.
+
+mod eval;
+mod prompt;
+
+use clap::{Parser, Subcommand};
+
+use crate::runtime::{DeviceChoice, Precision};
+
+#[derive(Debug, Parser)]
+#[command(name = "nurie", version, about = "Color your line art with Stable Diffusion 1.5, on any GPU")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the networks run. `auto` takes a hardware GPU when one exists, else the CPU.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DeviceArgs {
+    #[arg(long, value_enum, env = "NURIE_DEVICE", default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// Compute precision.
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    pub dtype: Precision,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show how a prompt is parsed (A1111 syntax) and chunked: the ids and weights the text encoder
+    /// receives, as JSON.
+    Prompt(prompt::PromptArgs),
+    /// Run the engine on named input tensors and write the named outputs (golden-test interface).
+    Eval(eval::EvalArgs),
+    /// List the GPU adapters wgpu can see and the device `--device auto` would pick.
+    Devices,
+}
+
+/// Runs the command line; errors are reported with their context by `main`.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Prompt(args)) => prompt::run(args),
+        Some(Command::Eval(args)) => eval::run(args),
+        Some(Command::Devices) => devices(),
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}
+
+fn devices() -> anyhow::Result<()> {
+    let adapters = crate::runtime::device::list_adapters();
+    if adapters.is_empty() {
+        println!("no GPU adapters found");
+    }
+    for info in adapters {
+        println!("{} ({:?}, {:?}, driver {} {})", info.name, info.device_type, info.backend, info.driver, info.driver_info);
+    }
+    let chosen = crate::runtime::device::open(DeviceChoice::Auto)?;
+    println!("auto: {}", chosen.description);
+    if let Some(note) = chosen.fallback_note {
+        println!("note: {note}");
+    }
+    Ok(())
+}

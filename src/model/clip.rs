@@ -1,0 +1,207 @@
+//! The CLIP text encoder of SD1.x (transformers `CLIPTextModel` semantics): token and position
+//! embeddings, a pre-LayerNorm transformer with causal self-attention and quick-GELU MLPs, and a final
+//! LayerNorm. Width, depth and MLP size are read from the tensor shapes; heads = width / 64, the rule
+//! every CLIP text encoder follows (the head count is not stored in checkpoints).
+
+use burn::tensor::activation::sigmoid;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
+use burn::tensor::{Int, Tensor};
+
+use super::layers::{LayerNorm, Linear};
+use super::weights::WeightLoader;
+use crate::checkpoint::layout::TextEncoderLayout;
+use crate::checkpoint::{Checkpoint, Result};
+
+const HEAD_SIZE: usize = 64;
+const LAYER_NORM_EPS: f64 = 1e-5;
+
+/// Sizes of a CLIP text encoder, inferred from a checkpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClipConfig {
+    pub vocab_size: usize,
+    pub max_positions: usize,
+    pub width: usize,
+    pub layers: usize,
+    pub heads: usize,
+    pub mlp_width: usize,
+}
+
+impl ClipConfig {
+    pub fn infer(weights: &WeightLoader) -> Result<Self> {
+        let token = weights.shape("embeddings.token_embedding.weight")?;
+        let position = weights.shape("embeddings.position_embedding.weight")?;
+        let [vocab_size, width] = token[..] else {
+            let key = weights.key("embeddings.token_embedding.weight");
+            return Err(weights.wrong_shape(&key, "[vocab, width]".into(), token));
+        };
+        let layers = (0..).take_while(|i| weights.contains(&format!("encoder.layers.{i}.layer_norm1.weight"))).count();
+        if layers == 0 {
+            return Err(weights.missing("encoder.layers.0.layer_norm1.weight"));
+        }
+        if width % HEAD_SIZE != 0 {
+            let key = weights.key("embeddings.token_embedding.weight");
+            return Err(weights.wrong_shape(&key, "a width that is a multiple of 64".into(), token));
+        }
+        let mlp_width = weights.shape("encoder.layers.0.mlp.fc1.weight")?[0];
+        Ok(Self {
+            vocab_size,
+            max_positions: position[0],
+            width,
+            layers,
+            heads: width / HEAD_SIZE,
+            mlp_width,
+        })
+    }
+}
+
+/// The loaded text encoder.
+#[derive(Debug, Clone)]
+pub struct ClipTextEncoder {
+    config: ClipConfig,
+    layout: TextEncoderLayout,
+    token_embedding: Tensor<2>,
+    position_embedding: Tensor<2>,
+    layers: Vec<EncoderLayer>,
+    final_layer_norm: LayerNorm,
+}
+
+impl ClipTextEncoder {
+    /// Loads the text encoder from an SD1.x checkpoint in any supported key layout.
+    pub fn load(checkpoint: &Checkpoint, device: &burn::tensor::Device, dtype: burn::tensor::DType) -> Result<Self> {
+        let layout = TextEncoderLayout::detect(checkpoint)?;
+        let weights = WeightLoader::new(checkpoint, layout.prefix(), device, dtype);
+        let config = ClipConfig::infer(&weights)?;
+        let embeddings = weights.sub("embeddings");
+        let layers = (0..config.layers)
+            .map(|i| EncoderLayer::load(&weights.sub(format!("encoder.layers.{i}")), &config))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            config,
+            layout,
+            token_embedding: embeddings.tensor_shaped("token_embedding.weight", [config.vocab_size, config.width])?,
+            position_embedding: embeddings
+                .tensor_shaped("position_embedding.weight", [config.max_positions, config.width])?,
+            layers,
+            final_layer_norm: LayerNorm::load(&weights.sub("final_layer_norm"), config.width, LAYER_NORM_EPS)?,
+        })
+    }
+
+    pub fn config(&self) -> ClipConfig {
+        self.config
+    }
+
+    pub fn layout(&self) -> TextEncoderLayout {
+        self.layout
+    }
+
+    /// The residual stream after each of the first `depth` layers: element 0 is the embeddings,
+    /// element i the output of layer i (no final LayerNorm). `ids` is [batch, tokens].
+    pub fn hidden_states(&self, ids: Tensor<2, Int>, depth: usize) -> Vec<Tensor<3>> {
+        let [_, tokens] = ids.dims();
+        let positions = self.position_embedding.clone().slice([0..tokens]).unsqueeze::<3>();
+        let mut x = burn::tensor::module::embedding(self.token_embedding.clone(), ids) + positions;
+        let mut states = Vec::with_capacity(depth + 1);
+        for layer in &self.layers[..depth.min(self.layers.len())] {
+            states.push(x.clone());
+            x = layer.forward(x, self.config.heads);
+        }
+        states.push(x);
+        states
+    }
+
+    /// The conditioning A1111 calls "CLIP skip n": the output of layer N−n+1 of N, then the final
+    /// LayerNorm. Skip 1 is the usual last hidden state; skip 2 the penultimate layer's output.
+    pub fn encode(&self, ids: Tensor<2, Int>, clip_skip: ClipSkip) -> Tensor<3> {
+        let depth = self.config.layers + 1 - clip_skip.resolve(self.config.layers);
+        let last = self.hidden_states(ids, depth).pop();
+        // hidden_states always returns at least the embeddings, so `last` is present.
+        self.final_layer_norm.forward(last.expect("hidden_states is never empty"))
+    }
+
+    /// Applies the final LayerNorm to a raw hidden state.
+    pub fn final_norm(&self, hidden: Tensor<3>) -> Tensor<3> {
+        self.final_layer_norm.forward(hidden)
+    }
+}
+
+/// How many layers to stop before the end, as A1111's "Clip skip" setting (1 = none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClipSkip(pub usize);
+
+impl Default for ClipSkip {
+    fn default() -> Self {
+        Self(1)
+    }
+}
+
+impl ClipSkip {
+    /// Clamps to the encoder's depth: skip 0 means 1, and at most every layer but the first is skipped.
+    pub fn resolve(self, layers: usize) -> usize {
+        self.0.clamp(1, layers.max(1))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct EncoderLayer {
+    layer_norm1: LayerNorm,
+    attention: SelfAttention,
+    layer_norm2: LayerNorm,
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl EncoderLayer {
+    fn load(weights: &WeightLoader, config: &ClipConfig) -> Result<Self> {
+        let width = config.width;
+        Ok(Self {
+            layer_norm1: LayerNorm::load(&weights.sub("layer_norm1"), width, LAYER_NORM_EPS)?,
+            attention: SelfAttention::load(&weights.sub("self_attn"), width)?,
+            layer_norm2: LayerNorm::load(&weights.sub("layer_norm2"), width, LAYER_NORM_EPS)?,
+            fc1: Linear::load(&weights.sub("mlp.fc1"), width, config.mlp_width)?,
+            fc2: Linear::load(&weights.sub("mlp.fc2"), config.mlp_width, width)?,
+        })
+    }
+
+    fn forward(&self, x: Tensor<3>, heads: usize) -> Tensor<3> {
+        let x = x.clone() + self.attention.forward(self.layer_norm1.forward(x), heads);
+        let h = self.fc1.forward(self.layer_norm2.forward(x.clone()));
+        x + self.fc2.forward(quick_gelu(h))
+    }
+}
+
+/// CLIP's activation: x·σ(1.702x).
+fn quick_gelu(x: Tensor<3>) -> Tensor<3> {
+    x.clone() * sigmoid(x * 1.702)
+}
+
+#[derive(Debug, Clone)]
+struct SelfAttention {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    out: Linear,
+}
+
+impl SelfAttention {
+    fn load(weights: &WeightLoader, width: usize) -> Result<Self> {
+        Ok(Self {
+            q: Linear::load(&weights.sub("q_proj"), width, width)?,
+            k: Linear::load(&weights.sub("k_proj"), width, width)?,
+            v: Linear::load(&weights.sub("v_proj"), width, width)?,
+            out: Linear::load(&weights.sub("out_proj"), width, width)?,
+        })
+    }
+
+    /// Causal multi-head self-attention through burn's fused attention op.
+    fn forward(&self, x: Tensor<3>, heads: usize) -> Tensor<3> {
+        let [batch, tokens, width] = x.dims();
+        let split = |t: Tensor<3>| t.reshape([batch, tokens, heads, width / heads]).swap_dims(1, 2);
+        let q = split(self.q.forward(x.clone()));
+        let k = split(self.k.forward(x.clone()));
+        let v = split(self.v.forward(x));
+        let options = AttentionModuleOptions { is_causal: true, ..Default::default() };
+        let attended = attention(q, k, v, None, None, options);
+        self.out.forward(attended.swap_dims(1, 2).reshape([batch, tokens, width]))
+    }
+}

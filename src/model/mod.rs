@@ -1,0 +1,7 @@
+//! The networks of Stable Diffusion 1.x in burn, loaded by structure from single-file checkpoints.
+
+pub mod clip;
+pub mod layers;
+pub mod weights;
+
+pub use clip::{ClipSkip, ClipTextEncoder};

@@ -1,0 +1,87 @@
+//! Turning checkpoint tensors into device tensors, one at a time, with shape checks that name the key.
+
+use burn::tensor::{DType, Device, Tensor, TensorData};
+
+use crate::checkpoint::{Checkpoint, CheckpointError, Result};
+
+/// Reads tensors under one key prefix of a checkpoint onto a device, in the compute dtype.
+///
+/// Each tensor is decoded to f32 on the host and converted by burn while uploading, so the host
+/// never holds more than one tensor's copy at a time.
+#[derive(Clone)]
+pub struct WeightLoader<'a> {
+    checkpoint: &'a Checkpoint,
+    prefix: String,
+    device: Device,
+    dtype: DType,
+}
+
+impl<'a> WeightLoader<'a> {
+    pub fn new(checkpoint: &'a Checkpoint, prefix: &str, device: &Device, dtype: DType) -> Self {
+        Self { checkpoint, prefix: prefix.to_string(), device: device.clone(), dtype }
+    }
+
+    /// A loader for the sub-module `name` (keys `prefix + name + "."`).
+    pub fn sub(&self, name: impl std::fmt::Display) -> Self {
+        Self { prefix: format!("{}{name}.", self.prefix), ..self.clone() }
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    pub fn key(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.checkpoint.contains(&self.key(name))
+    }
+
+    pub fn shape(&self, name: &str) -> Result<Vec<usize>> {
+        Ok(self.checkpoint.shape(&self.key(name))?.to_vec())
+    }
+
+    /// Loads a tensor of rank `D`, whatever its sizes.
+    pub fn tensor<const D: usize>(&self, name: &str) -> Result<Tensor<D>> {
+        let key = self.key(name);
+        let shape = self.checkpoint.shape(&key)?;
+        if shape.len() != D {
+            return Err(self.wrong_shape(&key, format!("a tensor of rank {D}"), shape.to_vec()));
+        }
+        self.upload(&key)
+    }
+
+    /// Loads a tensor whose shape must equal `expected`.
+    pub fn tensor_shaped<const D: usize>(&self, name: &str, expected: [usize; D]) -> Result<Tensor<D>> {
+        let key = self.key(name);
+        let shape = self.checkpoint.shape(&key)?;
+        if shape != expected {
+            return Err(self.wrong_shape(&key, format!("{expected:?}"), shape.to_vec()));
+        }
+        self.upload(&key)
+    }
+
+    fn upload<const D: usize>(&self, key: &str) -> Result<Tensor<D>> {
+        let tensor = self.checkpoint.read_f32(key)?;
+        let data = TensorData::new(tensor.values, tensor.shape);
+        Ok(Tensor::from_data(data, (&self.device, self.dtype)))
+    }
+
+    pub fn missing(&self, name: &str) -> CheckpointError {
+        CheckpointError::MissingKey { path: self.checkpoint.path().to_path_buf(), key: self.key(name) }
+    }
+
+    pub fn wrong_shape(&self, key: &str, expected: String, found: Vec<usize>) -> CheckpointError {
+        CheckpointError::WrongShape {
+            path: self.checkpoint.path().to_path_buf(),
+            key: key.to_string(),
+            expected,
+            found,
+        }
+    }
+}

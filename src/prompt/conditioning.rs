@@ -1,0 +1,61 @@
+//! From prompt text to the UNet's cross-attention context, as A1111 builds it: emphasis parsed,
+//! 75-token chunks encoded one by one, each chunk's hidden states multiplied by its token weights and
+//! then rescaled so the chunk's mean is what it was before weighting (A1111 "Original" emphasis).
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use super::chunks::{PromptChunk, chunk_prompt, pad_to_chunk_count};
+use super::emphasis::parse_prompt_attention;
+use super::tokenizer::{CONTEXT_LENGTH, ClipTokenizer};
+use crate::model::{ClipSkip, ClipTextEncoder};
+
+/// Parses `text` with A1111's emphasis syntax and splits it into 77-token chunks.
+pub fn prompt_chunks(tokenizer: &ClipTokenizer, text: &str) -> Vec<PromptChunk> {
+    let parts = parse_prompt_attention(text);
+    chunk_prompt(&parts, &mut |piece: &str| tokenizer.ids(piece), tokenizer.comma_id())
+}
+
+/// Chunks of a prompt and its negative prompt, padded with empty chunks to the same count so that
+/// both fit one [uncond, cond] batch.
+pub fn prompt_pair_chunks(
+    tokenizer: &ClipTokenizer,
+    prompt: &str,
+    negative: &str,
+) -> (Vec<PromptChunk>, Vec<PromptChunk>) {
+    let mut positive = prompt_chunks(tokenizer, prompt);
+    let mut negative = prompt_chunks(tokenizer, negative);
+    let count = positive.len().max(negative.len());
+    pad_to_chunk_count(&mut positive, count);
+    pad_to_chunk_count(&mut negative, count);
+    (positive, negative)
+}
+
+/// Encodes chunks into a context of shape [1, 77·k, width].
+pub fn encode_chunks(encoder: &ClipTextEncoder, chunks: &[PromptChunk], clip_skip: ClipSkip, device: &Device) -> Tensor<3> {
+    let ids: Vec<i64> = chunks.iter().flat_map(|c| c.ids.iter().map(|&id| id as i64)).collect();
+    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [chunks.len(), CONTEXT_LENGTH]), device);
+    let hidden = encoder.encode(ids, clip_skip);
+    let hidden = apply_emphasis(hidden, chunks, device);
+    let [k, tokens, width] = hidden.dims();
+    hidden.reshape([1, k * tokens, width])
+}
+
+/// A1111 "Original" emphasis, per chunk: z·w, then scaled back to the chunk's original mean.
+/// Chunks whose weights are all 1 are left bit-for-bit untouched (A1111 multiplies by exactly 1).
+fn apply_emphasis(hidden: Tensor<3>, chunks: &[PromptChunk], device: &Device) -> Tensor<3> {
+    if chunks.iter().all(|c| c.weights.iter().all(|&w| w == 1.0)) {
+        return hidden;
+    }
+    let weights: Vec<f32> = chunks.iter().flat_map(|c| c.weights.iter().copied()).collect();
+    let weights = Tensor::<2>::from_data(TensorData::new(weights, [chunks.len(), CONTEXT_LENGTH]), (device, hidden.dtype()))
+        .unsqueeze_dim::<3>(2);
+    let original_mean = chunk_means(hidden.clone());
+    let weighted = hidden * weights;
+    let new_mean = chunk_means(weighted.clone());
+    weighted * (original_mean / new_mean)
+}
+
+/// Mean of each chunk over its tokens and channels, shaped [k, 1, 1] for broadcasting.
+fn chunk_means(hidden: Tensor<3>) -> Tensor<3> {
+    hidden.mean_dim(2).mean_dim(1)
+}

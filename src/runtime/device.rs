@@ -1,0 +1,115 @@
+//! Choosing where the networks run, at run time: a GPU through wgpu (Vulkan, Metal, DX12), or the CPU
+//! through burn's Flex backend.
+
+use std::sync::OnceLock;
+
+use burn::tensor::wgpu::wgpu;
+use burn::tensor::{DType, Device, DeviceKind};
+
+/// What the user asked for (`--device`, `NURIE_DEVICE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DeviceChoice {
+    /// A hardware GPU when one exists, else the CPU.
+    #[default]
+    Auto,
+    /// wgpu, on whatever adapter it finds — including a software one such as Mesa's lavapipe.
+    Gpu,
+    /// burn's Flex CPU backend.
+    Cpu,
+}
+
+/// Compute precision of the networks (`--dtype`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Precision {
+    #[default]
+    F32,
+    F16,
+}
+
+impl Precision {
+    pub fn dtype(self) -> DType {
+        match self {
+            Precision::F32 => DType::F32,
+            Precision::F16 => DType::F16,
+        }
+    }
+}
+
+/// An opened compute device and a human description of it.
+#[derive(Debug, Clone)]
+pub struct ComputeDevice {
+    pub device: Device,
+    pub description: String,
+    pub is_gpu: bool,
+    /// Set when `auto` had to fall back, with the reason.
+    pub fallback_note: Option<String>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DeviceError {
+    #[error("no GPU adapter found (is a Vulkan driver installed? `vulkaninfo --summary` shows what the system offers)")]
+    NoAdapter,
+    #[error("the GPU could not be opened: {0}")]
+    Init(String),
+}
+
+/// Opens the device the user chose.
+pub fn open(choice: DeviceChoice) -> Result<ComputeDevice, DeviceError> {
+    match choice {
+        DeviceChoice::Cpu => Ok(cpu(None)),
+        DeviceChoice::Gpu => open_wgpu(),
+        DeviceChoice::Auto => Ok(open_auto()),
+    }
+}
+
+fn cpu(fallback_note: Option<String>) -> ComputeDevice {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    ComputeDevice {
+        device: Device::flex(),
+        description: format!("CPU (burn Flex, {threads} threads)"),
+        is_gpu: false,
+        fallback_note,
+    }
+}
+
+/// Takes a hardware GPU when the system has one; software rasterizers (lavapipe, SwiftShader) are
+/// slower than the CPU backend, so `auto` never picks them.
+fn open_auto() -> ComputeDevice {
+    let adapters = list_adapters();
+    if !adapters.iter().any(|info| info.device_type != wgpu::DeviceType::Cpu) {
+        return cpu(None);
+    }
+    open_wgpu().unwrap_or_else(|error| cpu(Some(format!("{error}; using the CPU instead"))))
+}
+
+/// burn registers one wgpu runtime per process, so the device is opened once and shared after.
+fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
+    static WGPU: OnceLock<Result<ComputeDevice, DeviceError>> = OnceLock::new();
+    WGPU.get_or_init(init_wgpu).clone()
+}
+
+fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
+    if list_adapters().is_empty() {
+        return Err(DeviceError::NoAdapter);
+    }
+    let (device, setup) = Device::wgpu_options()
+        .device_kind(DeviceKind::DefaultDevice)
+        .init_with_setup()
+        .map_err(|e| DeviceError::Init(e.to_string()))?;
+    let info = setup.adapter.get_info();
+    Ok(ComputeDevice {
+        device,
+        description: format!("{} ({:?}, {:?}, driver {})", info.name, info.device_type, info.backend, info.driver),
+        is_gpu: true,
+        fallback_note: None,
+    })
+}
+
+/// Every adapter wgpu can see, on every graphics API compiled in.
+pub fn list_adapters() -> Vec<wgpu::AdapterInfo> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+        .iter()
+        .map(|adapter| adapter.get_info())
+        .collect()
+}

@@ -1,0 +1,5 @@
+//! Where and how the networks run.
+
+pub mod device;
+
+pub use device::{ComputeDevice, DeviceChoice, DeviceError, Precision};

@@ -1,0 +1,13 @@
+//! Nurie's engine tests, in one binary to keep link time down on small machines.
+
+mod engine {
+    pub mod support;
+
+    mod checkpoint_files;
+    mod torch_ckpt;
+    mod torch_ckpt_files;
+    mod cli;
+    mod prompt_conditioning;
+    mod text_encoder_parity;
+    mod tokenizer_cases;
+}

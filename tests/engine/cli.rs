@@ -1,0 +1,95 @@
+//! The `nurie` binary as users and scripts call it.
+
+use std::process::{Command, Output};
+
+use nurie::checkpoint::Checkpoint;
+
+use super::support::{assert_close, fixture, references, sd15_dev, temp_dir, tolerance};
+
+fn nurie(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nurie")).args(args).output().expect("the nurie binary runs")
+}
+
+fn stdout_json(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+#[test]
+fn prompt_prints_ids_and_weights_per_chunk() {
+    let json = stdout_json(&nurie(&["prompt", "1girl, (long hair:1.2), 日本語のプロンプト", "--clip-skip", "2"]));
+    let chunks = json["chunks"].as_array().unwrap();
+    assert_eq!(chunks.len(), 1);
+    let ids = chunks[0]["ids"].as_array().unwrap();
+    let weights = chunks[0]["weights"].as_array().unwrap();
+    assert_eq!((ids.len(), weights.len()), (77, 77));
+    assert_eq!((ids[0].as_u64(), ids[76].as_u64()), (Some(49406), Some(49407)));
+    let heavy = weights.iter().filter(|w| (w.as_f64().unwrap() - 1.2).abs() < 1e-6).count();
+    assert_eq!(heavy, 2, "`long hair` is two tokens at 1.2");
+    assert_eq!(json.as_object().unwrap().len(), 1, "only `chunks` at the top level");
+}
+
+#[test]
+fn prompt_of_ten_thousand_characters_works() {
+    let text = "(flowers:1.1), [sky], ".repeat(500);
+    assert!(text.len() >= 10_000);
+    let json = stdout_json(&nurie(&["prompt", &text]));
+    // 500 × (flowers , sky ,) = 2000 tokens: at least 2000/75 chunks, more with comma back-off.
+    let chunks = json["chunks"].as_array().unwrap();
+    assert!((27..=30).contains(&chunks.len()), "{} chunks", chunks.len());
+}
+
+#[test]
+fn eval_writes_text_encoder_outputs_that_match_the_reference() {
+    let dir = temp_dir("eval");
+    let input = dir.join("in.safetensors");
+    let ids = references().read_f32("te.input_ids").unwrap();
+    let as_i32: Vec<i32> = ids.values.iter().map(|&v| v as i32).collect();
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I32, ids.shape.clone(), bytemuck::cast_slice(&as_i32)).unwrap();
+    safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
+    let output = dir.join("out.safetensors");
+    let run = nurie(&[
+        "eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(),
+        "--out", output.to_str().unwrap(), "--device", "cpu", "--dtype", "f32",
+    ]);
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    let outputs = Checkpoint::open(&output).unwrap();
+    let refs = references();
+    for name in ["te.last_hidden_state", "te.penultimate"] {
+        let actual = outputs.read_f32(name).unwrap();
+        assert_eq!(actual.shape, vec![4, 77, 128]);
+        assert_close(name, &actual.values, &refs.read_f32(name).unwrap(), tolerance("text_encoder", "fp32"));
+    }
+}
+
+#[test]
+fn eval_reports_a_missing_checkpoint_by_name() {
+    let refs = fixture("parity/refs-fp16w.safetensors");
+    let out = temp_dir("eval-missing").join("out.safetensors");
+    let run = nurie(&["eval", "--checkpoint", "/nope/model.ckpt", "--in", refs.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("/nope/model.ckpt"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn eval_refuses_ids_outside_the_vocabulary() {
+    let dir = temp_dir("eval-bad-ids");
+    let input = dir.join("in.safetensors");
+    let ids = vec![60000i64; 77];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I64, vec![1, 77], bytemuck::cast_slice(&ids)).unwrap();
+    safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
+    let out = dir.join("out.safetensors");
+    let run = nurie(&["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("60000"));
+}
+
+#[test]
+fn an_unknown_device_is_rejected_with_the_choices() {
+    let run = nurie(&["eval", "--checkpoint", "x", "--in", "y", "--out", "z", "--device", "tpu"]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("auto") && stderr.contains("gpu") && stderr.contains("cpu"), "{stderr}");
+}

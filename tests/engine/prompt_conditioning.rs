@@ -1,0 +1,87 @@
+//! Prompt text → conditioning, A1111 style: emphasis weights, chunking, the mean restore, padding.
+
+use burn::tensor::{DType, Int, Tensor, TensorData};
+use nurie::checkpoint::Checkpoint;
+use nurie::model::{ClipSkip, ClipTextEncoder};
+use nurie::prompt::chunks::{BOS, EOS};
+use nurie::prompt::{ClipTokenizer, encode_chunks, prompt_chunks, prompt_pair_chunks};
+
+use super::support::{cpu, sd15_dev};
+
+fn tokenizer() -> &'static ClipTokenizer {
+    ClipTokenizer::shared().unwrap()
+}
+
+#[test]
+fn emphasis_weights_reach_the_tokens() {
+    let chunks = prompt_chunks(tokenizer(), "a (red:1.5) cat, [blue] dog");
+    assert_eq!(chunks.len(), 1);
+    let chunk = &chunks[0];
+    let red = tokenizer().ids("red")[0];
+    let blue = tokenizer().ids("blue")[0];
+    let weight_of = |id: u32| chunk.weights[chunk.ids.iter().position(|&i| i == id).unwrap()];
+    assert_eq!(weight_of(red), 1.5);
+    assert!((weight_of(blue) - 1.0 / 1.1).abs() < 1e-6);
+    assert_eq!(weight_of(tokenizer().ids("cat")[0]), 1.0);
+    assert_eq!((chunk.ids[0], chunk.weights[0]), (BOS, 1.0));
+}
+
+#[test]
+fn a_long_prompt_becomes_several_full_chunks() {
+    let text = "masterpiece, best quality, 1girl, ".repeat(400);
+    assert!(text.len() > 10_000);
+    let started = std::time::Instant::now();
+    let chunks = prompt_chunks(tokenizer(), &text);
+    assert!(started.elapsed().as_secs_f64() < 5.0, "took {:?}", started.elapsed());
+    assert!(chunks.len() > 30);
+    for chunk in &chunks {
+        assert_eq!((chunk.ids.len(), chunk.weights.len()), (77, 77));
+        assert_eq!((chunk.ids[0], chunk.ids[76]), (BOS, EOS));
+    }
+}
+
+#[test]
+fn the_negative_prompt_is_padded_to_the_prompt_s_chunk_count() {
+    let long = "flowers, ".repeat(60);
+    let (positive, negative) = prompt_pair_chunks(tokenizer(), &long, "lowres");
+    assert_eq!(positive.len(), 2);
+    assert_eq!(negative.len(), 2);
+    let empty = &prompt_chunks(tokenizer(), "")[0];
+    assert_eq!(&negative[1], empty);
+    assert_eq!(empty.ids[0], BOS);
+    assert!(empty.ids[1..].iter().all(|&id| id == EOS));
+}
+
+/// A1111 "Original" emphasis: z·w, then scaled so each chunk's mean is unchanged.
+#[test]
+fn emphasis_multiplies_hidden_states_and_restores_the_mean() {
+    let device = cpu().device;
+    let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
+    let encoder = ClipTextEncoder::load(&checkpoint, &device, DType::F32).unwrap();
+    let chunks = prompt_chunks(tokenizer(), "a (cat:1.4) on a [[mat]]");
+    let weighted = encode_chunks(&encoder, &chunks, ClipSkip(1), &device).try_into_vec_as::<f32>().unwrap();
+
+    let ids: Vec<i64> = chunks[0].ids.iter().map(|&i| i as i64).collect();
+    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, 77]), &device);
+    let plain = encoder.encode(ids, ClipSkip(1)).try_into_vec_as::<f32>().unwrap();
+    let width = plain.len() / 77;
+    let scaled: Vec<f64> = plain.iter().enumerate().map(|(i, &z)| z as f64 * chunks[0].weights[i / width] as f64).collect();
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let plain64: Vec<f64> = plain.iter().map(|&z| z as f64).collect();
+    let ratio = mean(&plain64) / mean(&scaled);
+    for (i, (&got, &s)) in weighted.iter().zip(&scaled).enumerate() {
+        let expected = s * ratio;
+        assert!((got as f64 - expected).abs() < 1e-4 + 1e-4 * expected.abs(), "element {i}: {got} vs {expected}");
+    }
+}
+
+#[test]
+fn a_two_chunk_prompt_gives_a_154_token_context() {
+    let device = cpu().device;
+    let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
+    let encoder = ClipTextEncoder::load(&checkpoint, &device, DType::F32).unwrap();
+    let chunks = prompt_chunks(tokenizer(), "a cat BREAK a dog");
+    assert_eq!(chunks.len(), 2);
+    let context = encode_chunks(&encoder, &chunks, ClipSkip(2), &device);
+    assert_eq!(context.dims(), [1, 154, 128]);
+}

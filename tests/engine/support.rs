@@ -1,0 +1,76 @@
+//! Shared test helpers: fixture paths, devices, and the parity kit's comparison rule.
+
+use std::path::PathBuf;
+
+use nurie::checkpoint::{Checkpoint, F32Tensor};
+use nurie::runtime::{ComputeDevice, DeviceChoice, device};
+
+pub fn fixture(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)
+}
+
+pub fn sd15_dev() -> PathBuf {
+    fixture("parity/sd15-dev-fp16.safetensors")
+}
+
+pub fn references() -> Checkpoint {
+    Checkpoint::open(fixture("parity/refs-fp16w.safetensors")).expect("reference tensors")
+}
+
+pub fn cpu() -> ComputeDevice {
+    device::open(DeviceChoice::Cpu).expect("the CPU backend always opens")
+}
+
+/// wgpu on whatever adapter exists — Mesa lavapipe in CI. A missing adapter fails the test: the GPU
+/// path must be exercised, not silently skipped.
+pub fn gpu() -> ComputeDevice {
+    device::open(DeviceChoice::Gpu)
+        .expect("a wgpu adapter (install mesa-vulkan-drivers: scripts/install-deps.sh)")
+}
+
+/// One row of `tolerances.json`.
+#[derive(Debug, Clone, Copy)]
+pub struct Tolerance {
+    pub atol: f64,
+    pub rtol: f64,
+    pub max_rel_l2: f64,
+}
+
+/// The tolerance of `group` (e.g. "text_encoder") in row `row` ("fp32" or "fp16").
+pub fn tolerance(group: &str, row: &str) -> Tolerance {
+    let text = std::fs::read_to_string(fixture("parity/tolerances.json")).expect("tolerances.json");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("tolerances.json parses");
+    let entry = &json[row][group];
+    let get = |name: &str| entry[name].as_f64().unwrap_or_else(|| panic!("tolerance {row}.{group}.{name}"));
+    Tolerance { atol: get("atol"), rtol: get("rtol"), max_rel_l2: get("max_rel_l2") }
+}
+
+/// The parity kit's rule: every element within atol + rtol·|r|, and relative L2 error within bound.
+pub fn assert_close(name: &str, actual: &[f32], reference: &F32Tensor, tol: Tolerance) {
+    assert_eq!(actual.len(), reference.values.len(), "{name}: element count");
+    let mut worst = (0.0f64, 0usize);
+    let (mut diff2, mut ref2) = (0.0f64, 0.0f64);
+    for (i, (&a, &r)) in actual.iter().zip(&reference.values).enumerate() {
+        let (a, r) = (a as f64, r as f64);
+        let excess = (a - r).abs() - (tol.atol + tol.rtol * r.abs());
+        if excess > worst.0 || a.is_nan() {
+            worst = (excess.max(f64::MIN_POSITIVE), i);
+        }
+        diff2 += (a - r) * (a - r);
+        ref2 += r * r;
+    }
+    let rel_l2 = (diff2 / ref2.max(f64::MIN_POSITIVE)).sqrt();
+    assert!(
+        worst.0 <= 0.0,
+        "{name}: element {} is {} vs reference {} (atol {} rtol {})",
+        worst.1, actual[worst.1], reference.values[worst.1], tol.atol, tol.rtol
+    );
+    assert!(rel_l2 <= tol.max_rel_l2, "{name}: relative L2 error {rel_l2:e} > {:e}", tol.max_rel_l2);
+}
+
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nurie-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}

@@ -1,0 +1,117 @@
+//! PyTorch `.ckpt` files: read without executing anything, in the layouts found in the wild.
+
+use burn::tensor::DType;
+use nurie::checkpoint::layout::TextEncoderLayout;
+use nurie::checkpoint::{Checkpoint, CheckpointError, FileFormat};
+use nurie::model::ClipTextEncoder;
+
+use super::support::{assert_close, cpu, references, sd15_dev, temp_dir, tolerance};
+use super::torch_ckpt::{CkptTensor, write_ckpt};
+
+const LDM_TE: &str = "cond_stage_model.transformer.text_model.";
+
+/// The fixture's text encoder as fp16 storages, renamed with `rename`.
+fn text_encoder_tensors(rename: impl Fn(&str) -> String) -> Vec<CkptTensor> {
+    let source = Checkpoint::open(sd15_dev()).unwrap();
+    source
+        .keys()
+        .filter_map(|key| Some((key, key.strip_prefix(LDM_TE)?)))
+        .filter(|(_, short)| !short.ends_with("position_ids"))
+        .map(|(key, short)| {
+            let tensor = source.read_f32(key).unwrap();
+            let bytes = tensor.values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect();
+            CkptTensor { name: rename(short), shape: tensor.shape, storage_class: "HalfStorage", bytes }
+        })
+        .collect()
+}
+
+#[test]
+fn a_nai_style_fp16_ckpt_encodes_like_the_reference() {
+    let path = temp_dir("ckpt-nai").join("animefull.ckpt");
+    write_ckpt(&path, &text_encoder_tensors(|k| format!("cond_stage_model.transformer.{k}")), None);
+    let checkpoint = Checkpoint::open(&path).unwrap();
+    assert_eq!(checkpoint.format(), FileFormat::TorchZip);
+    assert!(!checkpoint.keys().any(|k| k.starts_with("state_dict") || k == "global_step"));
+    assert_eq!(TextEncoderLayout::detect(&checkpoint).unwrap(), TextEncoderLayout::NaiStyle);
+
+    let device = cpu().device;
+    let encoder = ClipTextEncoder::load(&checkpoint, &device, DType::F32).unwrap();
+    let refs = references();
+    let ids = refs.read_f32("te.input_ids").unwrap();
+    let ids = burn::tensor::Tensor::<2, burn::tensor::Int>::from_data(
+        burn::tensor::TensorData::new(ids.values.iter().map(|&v| v as i64).collect(), ids.shape.clone()),
+        &device,
+    );
+    let last = encoder.encode(ids, nurie::model::ClipSkip(1)).try_into_vec_as::<f32>().unwrap();
+    assert_close("te.last_hidden_state", &last, &refs.read_f32("te.last_hidden_state").unwrap(), tolerance("text_encoder", "fp32"));
+}
+
+#[test]
+fn bf16_and_f32_storages_decode() {
+    let values = [0.5f32, -3.0, 8.0, 0.0];
+    let tensors = vec![
+        CkptTensor { name: "a".into(), shape: vec![2, 2], storage_class: "FloatStorage", bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect() },
+        CkptTensor { name: "b".into(), shape: vec![4], storage_class: "BFloat16Storage", bytes: values.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect() },
+    ];
+    let path = temp_dir("ckpt-types").join("types.ckpt");
+    write_ckpt(&path, &tensors, None);
+    let checkpoint = Checkpoint::open(&path).unwrap();
+    assert_eq!(checkpoint.read_f32("a").unwrap().values, values);
+    assert_eq!(checkpoint.read_f32("b").unwrap().values, values);
+}
+
+#[test]
+fn a_foreign_global_is_refused_by_name() {
+    let path = temp_dir("ckpt-evil").join("evil.ckpt");
+    let tensors = vec![CkptTensor { name: "w".into(), shape: vec![1], storage_class: "FloatStorage", bytes: 1f32.to_le_bytes().to_vec() }];
+    for (module, name) in [("os", "system"), ("builtins", "eval"), ("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint")] {
+        write_ckpt(&path, &tensors, Some((module, name)));
+        let error = Checkpoint::open(&path).err().unwrap_or_else(|| panic!("{module}.{name} must be refused"));
+        assert!(matches!(error, CheckpointError::Pickle { .. }), "{error}");
+        let message = error.to_string();
+        assert!(message.contains(&format!("{module}.{name}")) && message.contains("evil.ckpt"), "{message}");
+    }
+}
+
+#[test]
+fn a_storage_smaller_than_its_tensor_names_the_tensor() {
+    let path = temp_dir("ckpt-short").join("short.ckpt");
+    let mut tensors = vec![CkptTensor { name: "big".into(), shape: vec![4, 4], storage_class: "FloatStorage", bytes: vec![0; 64] }];
+    write_ckpt(&path, &tensors, None);
+    assert!(Checkpoint::open(&path).is_ok());
+    tensors[0].bytes.truncate(60); // the pickle now declares 15 elements; the view needs 16
+    write_ckpt(&path, &tensors, None);
+    let error = Checkpoint::open(&path).err().unwrap();
+    assert!(matches!(&error, CheckpointError::OutOfBounds { key, .. } if key == "big"), "{error}");
+}
+
+#[test]
+fn truncated_ckpt_files_fail_cleanly() {
+    let dir = temp_dir("ckpt-truncated");
+    let path = dir.join("whole.ckpt");
+    write_ckpt(&path, &text_encoder_tensors(|k| format!("{LDM_TE}{k}"))[..6], None);
+    let bytes = std::fs::read(&path).unwrap();
+    for cut in (1..bytes.len()).step_by(bytes.len() / 97 + 1) {
+        let cut_path = dir.join("cut.ckpt");
+        std::fs::write(&cut_path, &bytes[..cut]).unwrap();
+        // Any cut loses the zip's end-of-central-directory record, so every one must fail.
+        let error = Checkpoint::open(&cut_path).err().unwrap_or_else(|| panic!("cut at {cut} must fail"));
+        assert!(error.to_string().contains("cut.ckpt"), "{error}");
+    }
+}
+
+/// A whole archive written by real `torch.save` (torch 2.15): shared storages, a transposed view and an
+/// offset view, fp16/bf16/int64, under `state_dict` next to counters.
+#[test]
+fn a_real_torch_save_archive_reads_with_its_views() {
+    let checkpoint = Checkpoint::open(super::support::fixture("pickle/tiny_torch_save.ckpt")).unwrap();
+    let read = |key: &str| checkpoint.read_f32(key).unwrap();
+    assert_eq!(read("model.diffusion_model.input.weight").values, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    let transposed = read("model.diffusion_model.input.weight_t");
+    assert_eq!((transposed.shape, transposed.values), (vec![3, 2], vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]));
+    assert_eq!(read("model.diffusion_model.input.row1").values, [3.0, 4.0, 5.0]);
+    assert_eq!(read("model.diffusion_model.half").values, [0.0, 0.5, 1.0, 1.5]);
+    assert_eq!(read("first_stage_model.bf16").values, [-2.0, -1.0, 0.0, 1.0]);
+    assert_eq!(read("cond_stage_model.steps").values, [10.0, 11.0, 12.0]);
+    assert_eq!(checkpoint.len(), 6, "only the state dict's tensors");
+}
