@@ -17,10 +17,10 @@ pub struct Cli {
 /// Where the networks run. `auto` takes a hardware GPU when one exists, else the CPU.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeviceArgs {
-    #[arg(long, value_enum, env = "NURIE_DEVICE", default_value_t = DeviceChoice::Auto)]
+    #[arg(long, value_enum, env = "NURIE_DEVICE", ignore_case = true, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
     /// Compute precision.
-    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Precision::F32)]
     pub dtype: Precision,
 }
 

@@ -16,7 +16,9 @@ pub fn prompt_chunks(tokenizer: &ClipTokenizer, text: &str) -> Vec<PromptChunk> 
 }
 
 /// Chunks of a prompt and its negative prompt, padded with empty chunks to the same count so that
-/// both fit one [uncond, cond] batch.
+/// both fit one [uncond, cond] batch. This is A1111's "Pad prompt/negative prompt" option (each padding
+/// chunk encodes like the empty prompt); with that option off, A1111 instead runs the two halves as
+/// separate UNet calls when their lengths differ.
 pub fn prompt_pair_chunks(
     tokenizer: &ClipTokenizer,
     prompt: &str,

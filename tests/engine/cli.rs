@@ -93,3 +93,30 @@ fn an_unknown_device_is_rejected_with_the_choices() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("auto") && stderr.contains("gpu") && stderr.contains("cpu"), "{stderr}");
 }
+
+#[test]
+fn nurie_device_selects_the_backend_in_any_case() {
+    let refs = fixture("parity/refs-fp16w.safetensors");
+    let out = temp_dir("eval-env").join("out.safetensors");
+    let run = Command::new(env!("CARGO_BIN_EXE_nurie"))
+        .args(["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", refs.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .env("NURIE_DEVICE", "CPU")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("device: CPU"));
+}
+
+/// `auto` takes a hardware GPU when there is one; a software adapter such as lavapipe is slower than
+/// the CPU backend, so with only such adapters `auto` is the CPU.
+#[test]
+fn devices_lists_adapters_and_auto_skips_software_ones() {
+    let run = nurie(&["devices"]);
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let auto = stdout.lines().find(|l| l.starts_with("auto: ")).expect("an `auto:` line");
+    let hardware = ["DiscreteGpu", "IntegratedGpu", "VirtualGpu"];
+    if !stdout.lines().any(|l| hardware.iter().any(|h| l.contains(h))) {
+        assert!(auto.contains("CPU"), "{stdout}");
+    }
+}
