@@ -7,9 +7,10 @@
 //! | `te.input_ids` [n,77] (int32/int64) | `te.last_hidden_state`, `te.penultimate` [n,77,C] |
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use anyhow::{Context, bail};
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::Tensor;
 use safetensors::{Dtype, tensor::TensorView};
 
 use super::DeviceArgs;
@@ -58,33 +59,45 @@ fn text_encoder_outputs(
     device: &burn::tensor::Device,
     dtype: burn::tensor::DType,
 ) -> anyhow::Result<Vec<Output>> {
+    let started = Instant::now();
     let encoder = ClipTextEncoder::load(checkpoint, device, dtype).context("loading the text encoder")?;
-    let ids = read_ids(inputs, encoder.config().vocab_size, device)?;
-    let layers = encoder.config().layers;
-    let mut hidden = encoder.hidden_states(ids, layers);
+    let config = encoder.config();
+    eprintln!(
+        "text encoder: {} layers, width {}, {}, loaded in {:.2} s",
+        config.layers,
+        config.width,
+        encoder.layout().description(),
+        started.elapsed().as_secs_f64()
+    );
+    let ids = read_ids(inputs)?;
+    let rows: Vec<&[u32]> = ids.chunks(CONTEXT_LENGTH).collect();
+    let batch = rows.len();
+    let started = Instant::now();
+    let mut hidden = encoder.hidden_states(&rows, config.layers).context("te.input_ids")?;
     let last = hidden.pop().context("the text encoder returned no hidden state")?;
     let penultimate = hidden.pop().context("the text encoder has a single layer: no penultimate state")?;
-    Ok(vec![
+    let outputs = vec![
         to_output("te.last_hidden_state", encoder.final_norm(last))?,
         to_output("te.penultimate", encoder.final_norm(penultimate))?,
-    ])
+    ];
+    eprintln!("encoded {batch}×{CONTEXT_LENGTH} tokens in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(outputs)
 }
 
-/// Reads `te.input_ids`, checking shape and that every id is in the vocabulary (an id outside it
-/// would index past the embedding table).
-fn read_ids(inputs: &Checkpoint, vocab_size: usize, device: &burn::tensor::Device) -> anyhow::Result<Tensor<2, Int>> {
+/// Reads `te.input_ids` as row-major [n, 77] ids. The encoder checks them against its vocabulary.
+fn read_ids(inputs: &Checkpoint) -> anyhow::Result<Vec<u32>> {
     let tensor = inputs.read_f32("te.input_ids")?;
-    let [n, tokens] = tensor.shape[..] else {
-        bail!("te.input_ids must be [n, {CONTEXT_LENGTH}], got {:?}", tensor.shape);
-    };
-    if tokens != CONTEXT_LENGTH {
-        bail!("te.input_ids must be [n, {CONTEXT_LENGTH}], got {:?}", tensor.shape);
+    if tensor.shape.len() != 2 || tensor.shape[1] != CONTEXT_LENGTH || tensor.shape[0] == 0 {
+        bail!("te.input_ids must be [n, {CONTEXT_LENGTH}] with n ≥ 1, got {:?}", tensor.shape);
     }
-    if let Some(bad) = tensor.values.iter().find(|&&id| id < 0.0 || id >= vocab_size as f32 || id.fract() != 0.0) {
-        bail!("te.input_ids holds {bad}, outside the vocabulary of {vocab_size} tokens");
-    }
-    let ids: Vec<i64> = tensor.values.iter().map(|&id| id as i64).collect();
-    Ok(Tensor::from_data(TensorData::new(ids, [n, tokens]), device))
+    tensor
+        .values
+        .iter()
+        .map(|&id| match id >= 0.0 && id.fract() == 0.0 && id <= u32::MAX as f32 {
+            true => Ok(id as u32),
+            false => Err(anyhow::anyhow!("te.input_ids holds {id}, which is not a token id")),
+        })
+        .collect()
 }
 
 fn to_output(name: &'static str, tensor: Tensor<3>) -> anyhow::Result<Output> {

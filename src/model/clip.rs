@@ -6,7 +6,7 @@
 use burn::tensor::activation::sigmoid;
 use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::layers::{LayerNorm, Linear};
 use super::weights::WeightLoader;
@@ -55,12 +55,25 @@ impl ClipConfig {
     }
 }
 
+/// Token ids that cannot be encoded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("token id {id} is outside the text encoder's vocabulary of {vocab} tokens")]
+    OutOfVocabulary { id: u32, vocab: usize },
+    #[error("a row of {found} tokens does not fit the text encoder's {max} positions")]
+    TooLong { found: usize, max: usize },
+    #[error("the token rows have different lengths")]
+    Ragged,
+    #[error("no token rows to encode")]
+    Empty,
+}
+
 /// The loaded text encoder.
 #[derive(Debug, Clone)]
 pub struct ClipTextEncoder {
     config: ClipConfig,
     layout: TextEncoderLayout,
-    token_embedding: Tensor<2>,
+    token_embedding: TokenEmbedding,
     position_embedding: Tensor<2>,
     layers: Vec<EncoderLayer>,
     final_layer_norm: LayerNorm,
@@ -79,7 +92,7 @@ impl ClipTextEncoder {
         Ok(Self {
             config,
             layout,
-            token_embedding: embeddings.tensor_shaped("token_embedding.weight", [config.vocab_size, config.width])?,
+            token_embedding: TokenEmbedding::load(&embeddings, &config)?,
             position_embedding: embeddings
                 .tensor_shaped("position_embedding.weight", [config.max_positions, config.width])?,
             layers,
@@ -96,27 +109,45 @@ impl ClipTextEncoder {
     }
 
     /// The residual stream after each of the first `depth` layers: element 0 is the embeddings,
-    /// element i the output of layer i (no final LayerNorm). `ids` is [batch, tokens].
-    pub fn hidden_states(&self, ids: Tensor<2, Int>, depth: usize) -> Vec<Tensor<3>> {
-        let [_, tokens] = ids.dims();
+    /// element i the output of layer i (no final LayerNorm). `rows` are equal-length token-id rows.
+    pub fn hidden_states(&self, rows: &[&[u32]], depth: usize) -> Result<Vec<Tensor<3>>, EncodeError> {
+        let tokens = self.check_rows(rows)?;
+        let device = self.position_embedding.device();
         let positions = self.position_embedding.clone().slice([0..tokens]).unsqueeze::<3>();
-        let mut x = burn::tensor::module::embedding(self.token_embedding.clone(), ids) + positions;
+        let dtype = self.position_embedding.dtype();
+        let mut x = self.token_embedding.lookup(rows, &device, dtype) + positions;
         let mut states = Vec::with_capacity(depth + 1);
         for layer in &self.layers[..depth.min(self.layers.len())] {
             states.push(x.clone());
             x = layer.forward(x, self.config.heads);
         }
         states.push(x);
-        states
+        Ok(states)
+    }
+
+    fn check_rows(&self, rows: &[&[u32]]) -> Result<usize, EncodeError> {
+        let tokens = rows.first().ok_or(EncodeError::Empty)?.len();
+        if rows.iter().any(|row| row.len() != tokens) {
+            return Err(EncodeError::Ragged);
+        }
+        if tokens > self.config.max_positions || tokens == 0 {
+            return Err(EncodeError::TooLong { found: tokens, max: self.config.max_positions });
+        }
+        let vocab = self.config.vocab_size;
+        match rows.iter().flat_map(|row| row.iter()).find(|&&id| id as usize >= vocab) {
+            Some(&id) => Err(EncodeError::OutOfVocabulary { id, vocab }),
+            None => Ok(tokens),
+        }
     }
 
     /// The conditioning A1111 calls "CLIP skip n": the output of layer N−n+1 of N, then the final
     /// LayerNorm. Skip 1 is the usual last hidden state; skip 2 the penultimate layer's output.
-    pub fn encode(&self, ids: Tensor<2, Int>, clip_skip: ClipSkip) -> Tensor<3> {
+    pub fn encode(&self, rows: &[&[u32]], clip_skip: ClipSkip) -> Result<Tensor<3>, EncodeError> {
         let depth = self.config.layers + 1 - clip_skip.resolve(self.config.layers);
-        let last = self.hidden_states(ids, depth).pop();
-        // hidden_states always returns at least the embeddings, so `last` is present.
-        self.final_layer_norm.forward(last.expect("hidden_states is never empty"))
+        let mut states = self.hidden_states(rows, depth)?;
+        // hidden_states returns depth + 1 states, at least the embeddings.
+        let last = states.pop().ok_or(EncodeError::Empty)?;
+        Ok(self.final_layer_norm.forward(last))
     }
 
     /// Applies the final LayerNorm to a raw hidden state.
@@ -139,6 +170,33 @@ impl ClipSkip {
     /// Clamps to the encoder's depth: skip 0 means 1, and at most every layer but the first is skipped.
     pub fn resolve(self, layers: usize) -> usize {
         self.0.clamp(1, layers.max(1))
+    }
+}
+
+/// The token-embedding table, kept in host memory: a prompt needs only 77·k of its rows. On the GPU
+/// the full table (49408×768 f32 = 152 MB) would exceed the 128 MiB storage-buffer limit of many
+/// Vulkan drivers (lavapipe among them) and spend device memory on a lookup.
+#[derive(Debug, Clone)]
+struct TokenEmbedding {
+    table: std::sync::Arc<Vec<f32>>,
+    width: usize,
+}
+
+impl TokenEmbedding {
+    fn load(embeddings: &WeightLoader, config: &ClipConfig) -> Result<Self> {
+        let table = embeddings.host_tensor("token_embedding.weight", &[config.vocab_size, config.width])?;
+        Ok(Self { table: std::sync::Arc::new(table), width: config.width })
+    }
+
+    /// Gathers the rows of `ids` (checked to be in the vocabulary) into a [batch, tokens, width] tensor.
+    fn lookup(&self, rows: &[&[u32]], device: &Device, dtype: DType) -> Tensor<3> {
+        let tokens = rows.first().map_or(0, |row| row.len());
+        let mut values = Vec::with_capacity(rows.len() * tokens * self.width);
+        for &id in rows.iter().flat_map(|row| row.iter()) {
+            let start = id as usize * self.width;
+            values.extend_from_slice(&self.table[start..start + self.width]);
+        }
+        Tensor::from_data(TensorData::new(values, [rows.len(), tokens, self.width]), (device, dtype))
     }
 }
 

@@ -4,4 +4,4 @@ pub mod clip;
 pub mod layers;
 pub mod weights;
 
-pub use clip::{ClipSkip, ClipTextEncoder};
+pub use clip::{ClipSkip, ClipTextEncoder, EncodeError};

@@ -66,6 +66,11 @@ impl<'a> WeightLoader<'a> {
         self.upload(&key)
     }
 
+    /// Decodes a tensor of shape `expected` to f32 in host memory, for data that never goes to the device.
+    pub fn host_tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
+        Ok(self.checkpoint.read_f32_shaped(&self.key(name), expected)?.values)
+    }
+
     fn upload<const D: usize>(&self, key: &str) -> Result<Tensor<D>> {
         let tensor = self.checkpoint.read_f32(key)?;
         let data = TensorData::new(tensor.values, tensor.shape);

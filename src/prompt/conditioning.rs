@@ -2,12 +2,12 @@
 //! 75-token chunks encoded one by one, each chunk's hidden states multiplied by its token weights and
 //! then rescaled so the chunk's mean is what it was before weighting (A1111 "Original" emphasis).
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 
 use super::chunks::{PromptChunk, chunk_prompt, pad_to_chunk_count};
 use super::emphasis::parse_prompt_attention;
 use super::tokenizer::{CONTEXT_LENGTH, ClipTokenizer};
-use crate::model::{ClipSkip, ClipTextEncoder};
+use crate::model::{ClipSkip, ClipTextEncoder, EncodeError};
 
 /// Parses `text` with A1111's emphasis syntax and splits it into 77-token chunks.
 pub fn prompt_chunks(tokenizer: &ClipTokenizer, text: &str) -> Vec<PromptChunk> {
@@ -33,23 +33,25 @@ pub fn prompt_pair_chunks(
 }
 
 /// Encodes chunks into a context of shape [1, 77·k, width].
-pub fn encode_chunks(encoder: &ClipTextEncoder, chunks: &[PromptChunk], clip_skip: ClipSkip, device: &Device) -> Tensor<3> {
-    let ids: Vec<i64> = chunks.iter().flat_map(|c| c.ids.iter().map(|&id| id as i64)).collect();
-    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [chunks.len(), CONTEXT_LENGTH]), device);
-    let hidden = encoder.encode(ids, clip_skip);
-    let hidden = apply_emphasis(hidden, chunks, device);
+pub fn encode_chunks(
+    encoder: &ClipTextEncoder,
+    chunks: &[PromptChunk],
+    clip_skip: ClipSkip,
+) -> Result<Tensor<3>, EncodeError> {
+    let rows: Vec<&[u32]> = chunks.iter().map(|chunk| chunk.ids.as_slice()).collect();
+    let hidden = apply_emphasis(encoder.encode(&rows, clip_skip)?, chunks);
     let [k, tokens, width] = hidden.dims();
-    hidden.reshape([1, k * tokens, width])
+    Ok(hidden.reshape([1, k * tokens, width]))
 }
 
 /// A1111 "Original" emphasis, per chunk: z·w, then scaled back to the chunk's original mean.
 /// Chunks whose weights are all 1 are left bit-for-bit untouched (A1111 multiplies by exactly 1).
-fn apply_emphasis(hidden: Tensor<3>, chunks: &[PromptChunk], device: &Device) -> Tensor<3> {
+fn apply_emphasis(hidden: Tensor<3>, chunks: &[PromptChunk]) -> Tensor<3> {
     if chunks.iter().all(|c| c.weights.iter().all(|&w| w == 1.0)) {
         return hidden;
     }
     let weights: Vec<f32> = chunks.iter().flat_map(|c| c.weights.iter().copied()).collect();
-    let weights = Tensor::<2>::from_data(TensorData::new(weights, [chunks.len(), CONTEXT_LENGTH]), (device, hidden.dtype()))
+    let weights = Tensor::<2>::from_data(TensorData::new(weights, [chunks.len(), CONTEXT_LENGTH]), (&hidden.device(), hidden.dtype()))
         .unsqueeze_dim::<3>(2);
     let original_mean = chunk_means(hidden.clone());
     let weighted = hidden * weights;

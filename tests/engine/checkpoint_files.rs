@@ -135,12 +135,9 @@ pub fn write_text_encoder(path: &Path, rename: impl Fn(&str) -> Option<String>) 
 }
 
 fn encode_reference_prompt(checkpoint: &Checkpoint) -> Vec<f32> {
-    use burn::tensor::{Int, Tensor, TensorData};
-    let device = cpu().device;
-    let encoder = ClipTextEncoder::load(checkpoint, &device, DType::F32).unwrap();
+    let encoder = ClipTextEncoder::load(checkpoint, &cpu().device, DType::F32).unwrap();
     let ids = nurie::prompt::ClipTokenizer::shared().unwrap().pipeline_ids("a cat, in a hat");
-    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids.iter().map(|&i| i as i64).collect(), [1, 77]), &device);
-    encoder.encode(ids, ClipSkip(2)).try_into_vec_as::<f32>().unwrap()
+    encoder.encode(&[&ids], ClipSkip(2)).unwrap().try_into_vec_as::<f32>().unwrap()
 }
 
 #[test]

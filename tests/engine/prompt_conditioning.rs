@@ -1,6 +1,6 @@
 //! Prompt text → conditioning, A1111 style: emphasis weights, chunking, the mean restore, padding.
 
-use burn::tensor::{DType, Int, Tensor, TensorData};
+use burn::tensor::DType;
 use nurie::checkpoint::Checkpoint;
 use nurie::model::{ClipSkip, ClipTextEncoder};
 use nurie::prompt::chunks::{BOS, EOS};
@@ -59,11 +59,8 @@ fn emphasis_multiplies_hidden_states_and_restores_the_mean() {
     let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
     let encoder = ClipTextEncoder::load(&checkpoint, &device, DType::F32).unwrap();
     let chunks = prompt_chunks(tokenizer(), "a (cat:1.4) on a [[mat]]");
-    let weighted = encode_chunks(&encoder, &chunks, ClipSkip(1), &device).try_into_vec_as::<f32>().unwrap();
-
-    let ids: Vec<i64> = chunks[0].ids.iter().map(|&i| i as i64).collect();
-    let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, 77]), &device);
-    let plain = encoder.encode(ids, ClipSkip(1)).try_into_vec_as::<f32>().unwrap();
+    let weighted = encode_chunks(&encoder, &chunks, ClipSkip(1)).unwrap().try_into_vec_as::<f32>().unwrap();
+    let plain = encoder.encode(&[&chunks[0].ids], ClipSkip(1)).unwrap().try_into_vec_as::<f32>().unwrap();
     let width = plain.len() / 77;
     let scaled: Vec<f64> = plain.iter().enumerate().map(|(i, &z)| z as f64 * chunks[0].weights[i / width] as f64).collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
@@ -82,6 +79,6 @@ fn a_two_chunk_prompt_gives_a_154_token_context() {
     let encoder = ClipTextEncoder::load(&checkpoint, &device, DType::F32).unwrap();
     let chunks = prompt_chunks(tokenizer(), "a cat BREAK a dog");
     assert_eq!(chunks.len(), 2);
-    let context = encode_chunks(&encoder, &chunks, ClipSkip(2), &device);
+    let context = encode_chunks(&encoder, &chunks, ClipSkip(2)).unwrap();
     assert_eq!(context.dims(), [1, 154, 128]);
 }

@@ -17,6 +17,11 @@ pub fn references() -> Checkpoint {
     Checkpoint::open(fixture("parity/refs-fp16w.safetensors")).expect("reference tensors")
 }
 
+/// The parity kit's `te.input_ids` ([4, 77]) as row-major ids.
+pub fn reference_ids() -> Vec<u32> {
+    references().read_f32("te.input_ids").expect("te.input_ids").values.iter().map(|&v| v as u32).collect()
+}
+
 pub fn cpu() -> ComputeDevice {
     device::open(DeviceChoice::Cpu).expect("the CPU backend always opens")
 }

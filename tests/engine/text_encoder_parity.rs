@@ -1,11 +1,11 @@
 //! The CLIP text encoder against diffusers/transformers, on the CPU backend and on wgpu, in f32 and f16.
 
-use burn::tensor::{DType, Int, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use nurie::checkpoint::Checkpoint;
 use nurie::model::{ClipSkip, ClipTextEncoder};
 use nurie::runtime::ComputeDevice;
 
-use super::support::{assert_close, cpu, gpu, references, sd15_dev, tolerance};
+use super::support::{assert_close, cpu, gpu, reference_ids, references, sd15_dev, tolerance};
 
 /// Runs the encoder on the reference ids and checks every hidden state and both conditioning outputs.
 fn check_text_encoder(compute: ComputeDevice, dtype: DType, row: &str) {
@@ -13,21 +13,18 @@ fn check_text_encoder(compute: ComputeDevice, dtype: DType, row: &str) {
     let refs = references();
     let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
     let encoder = ClipTextEncoder::load(&checkpoint, device, dtype).unwrap();
-    let ids = refs.read_f32("te.input_ids").unwrap();
-    let ids = Tensor::<2, Int>::from_data(
-        TensorData::new(ids.values.iter().map(|&v| v as i64).collect(), ids.shape.clone()),
-        device,
-    );
+    let ids = reference_ids();
+    let rows: Vec<&[u32]> = ids.chunks(77).collect();
     let tol = tolerance("text_encoder", row);
     let layers = encoder.config().layers;
-    let hidden = encoder.hidden_states(ids.clone(), layers);
+    let hidden = encoder.hidden_states(&rows, layers).unwrap();
     for (i, state) in hidden.iter().enumerate() {
         let name = format!("te.hidden_states.{i}");
         assert_close(&name, &read(state.clone()), &refs.read_f32(&name).unwrap(), tol);
     }
-    let last = encoder.encode(ids.clone(), ClipSkip(1));
+    let last = encoder.encode(&rows, ClipSkip(1)).unwrap();
     assert_close("te.last_hidden_state", &read(last), &refs.read_f32("te.last_hidden_state").unwrap(), tol);
-    let penultimate = encoder.encode(ids, ClipSkip(2));
+    let penultimate = encoder.encode(&rows, ClipSkip(2)).unwrap();
     assert_close("te.penultimate", &read(penultimate), &refs.read_f32("te.penultimate").unwrap(), tol);
 }
 
@@ -62,4 +59,17 @@ fn architecture_is_inferred_from_shapes() {
     let config = encoder.config();
     assert_eq!((config.vocab_size, config.width, config.layers, config.heads), (49408, 128, 2, 2));
     assert_eq!((config.max_positions, config.mlp_width), (77, 512));
+}
+
+#[test]
+fn ids_outside_the_vocabulary_are_an_error_not_a_crash() {
+    let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
+    let encoder = ClipTextEncoder::load(&checkpoint, &cpu().device, DType::F32).unwrap();
+    let mut ids = reference_ids()[..77].to_vec();
+    ids[5] = 49408;
+    let error = encoder.encode(&[&ids], ClipSkip(1)).err().unwrap();
+    assert_eq!(error, nurie::model::EncodeError::OutOfVocabulary { id: 49408, vocab: 49408 });
+    let long = vec![320u32; 78];
+    assert!(encoder.encode(&[&long], ClipSkip(1)).is_err());
+    assert!(encoder.encode(&[&ids[..10], &ids[..11]], ClipSkip(1)).is_err());
 }
