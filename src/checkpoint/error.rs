@@ -37,6 +37,9 @@ pub enum CheckpointError {
     #[error("{path}: tensor `{key}` is missing")]
     MissingKey { path: PathBuf, key: String },
 
+    #[error("{path} has no {component} (looked for `{key}`){hint}")]
+    MissingComponent { path: PathBuf, component: &'static str, key: String, hint: &'static str },
+
     #[error("{path}: tensor `{key}` has shape {found:?}, expected {expected}")]
     WrongShape { path: PathBuf, key: String, expected: String, found: Vec<usize> },
 

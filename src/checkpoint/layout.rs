@@ -44,13 +44,11 @@ impl TextEncoderLayout {
         let found = Self::ALL.into_iter().find(|layout| {
             checkpoint.contains(&format!("{}{TOKEN_EMBEDDING}", layout.prefix()))
         });
-        found.ok_or_else(|| CheckpointError::MissingKey {
+        found.ok_or_else(|| CheckpointError::MissingComponent {
             path: checkpoint.path().to_path_buf(),
-            key: format!(
-                "{}{TOKEN_EMBEDDING} (no CLIP text encoder found{})",
-                Self::Ldm.prefix(),
-                other_family_hint(checkpoint)
-            ),
+            component: "CLIP text encoder",
+            key: format!("{}{TOKEN_EMBEDDING}", Self::Ldm.prefix()),
+            hint: other_family_hint(checkpoint),
         })
     }
 }
@@ -64,10 +62,14 @@ fn other_family_hint(checkpoint: &Checkpoint) -> &'static str {
         "; this looks like an SDXL checkpoint, and Nurie runs SD1.x-family models"
     } else if any("cond_stage_model.model.") {
         "; this looks like an SD2.x checkpoint (OpenCLIP text encoder), and Nurie runs SD1.x-family models"
-    } else if any("lora_") || any("lora_unet_") {
+    } else if any("lora_") {
         "; this looks like a LoRA, not a checkpoint"
+    } else if any("control_model.") || any("input_hint_block.") {
+        "; this looks like a ControlNet, not a checkpoint"
     } else if any("model.diffusion_model.") {
         "; the file has a UNet but no text encoder"
+    } else if any("encoder.conv_in.") || any("first_stage_model.") {
+        "; this looks like a VAE, not a checkpoint"
     } else {
         ""
     }

@@ -191,3 +191,11 @@ fn an_sdxl_file_is_recognised() {
     let error = ClipTextEncoder::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
     assert!(error.to_string().contains("SDXL"), "{error}");
 }
+
+#[test]
+fn a_controlnet_given_as_checkpoint_is_recognised() {
+    let controlnet = Checkpoint::open(super::support::fixture("parity/controlnet-lineart-dev-fp16.safetensors")).unwrap();
+    let error = ClipTextEncoder::load(&controlnet, &cpu().device, DType::F32).err().unwrap();
+    assert!(matches!(error, CheckpointError::MissingComponent { .. }), "{error}");
+    assert!(error.to_string().contains("ControlNet"), "{error}");
+}
