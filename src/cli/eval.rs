@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use burn::tensor::Tensor;
+use burn::tensor::{DType, Device, Tensor};
 use safetensors::{Dtype, tensor::TensorView};
 
 use super::DeviceArgs;
@@ -48,6 +48,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     }
     let compute = device::open(args.device.device)?;
     eprintln!("device: {}", compute.description);
+    if let Some(note) = &compute.fallback_note {
+        eprintln!("note: {note}");
+    }
     let checkpoint = Checkpoint::open(&args.checkpoint).context("opening the checkpoint")?;
     let outputs = text_encoder_outputs(&inputs, &checkpoint, &compute.device, args.device.dtype.dtype())?;
     write_outputs(&args.output, &outputs)
@@ -56,8 +59,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 fn text_encoder_outputs(
     inputs: &Checkpoint,
     checkpoint: &Checkpoint,
-    device: &burn::tensor::Device,
-    dtype: burn::tensor::DType,
+    device: &Device,
+    dtype: DType,
 ) -> anyhow::Result<Vec<Output>> {
     let started = Instant::now();
     let encoder = ClipTextEncoder::load(checkpoint, device, dtype).context("loading the text encoder")?;
@@ -113,6 +116,10 @@ fn write_outputs(path: &std::path::Path, outputs: &[Output]) -> anyhow::Result<(
         .zip(&bytes)
         .map(|(o, b)| Ok((o.name, TensorView::new(Dtype::F32, o.shape.clone(), b)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    safetensors::serialize_to_file(views, None, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    let bytes = safetensors::serialize(views, None)?;
+    // Written beside the target and renamed into place, so a failure never leaves half a file.
+    let partial = path.with_extension("safetensors.partial");
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, path))
+        .with_context(|| format!("writing {}", path.display()))
 }

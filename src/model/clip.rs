@@ -64,7 +64,7 @@ pub enum EncodeError {
     TooLong { found: usize, max: usize },
     #[error("the token rows have different lengths")]
     Ragged,
-    #[error("no token rows to encode")]
+    #[error("no tokens to encode")]
     Empty,
 }
 
@@ -81,7 +81,7 @@ pub struct ClipTextEncoder {
 
 impl ClipTextEncoder {
     /// Loads the text encoder from an SD1.x checkpoint in any supported key layout.
-    pub fn load(checkpoint: &Checkpoint, device: &burn::tensor::Device, dtype: burn::tensor::DType) -> Result<Self> {
+    pub fn load(checkpoint: &Checkpoint, device: &Device, dtype: DType) -> Result<Self> {
         let layout = TextEncoderLayout::detect(checkpoint)?;
         let weights = WeightLoader::new(checkpoint, layout.prefix(), device, dtype);
         let config = ClipConfig::infer(&weights)?;
@@ -126,11 +126,14 @@ impl ClipTextEncoder {
     }
 
     fn check_rows(&self, rows: &[&[u32]]) -> Result<usize, EncodeError> {
-        let tokens = rows.first().ok_or(EncodeError::Empty)?.len();
+        let tokens = rows.first().map_or(0, |row| row.len());
+        if tokens == 0 {
+            return Err(EncodeError::Empty);
+        }
         if rows.iter().any(|row| row.len() != tokens) {
             return Err(EncodeError::Ragged);
         }
-        if tokens > self.config.max_positions || tokens == 0 {
+        if tokens > self.config.max_positions {
             return Err(EncodeError::TooLong { found: tokens, max: self.config.max_positions });
         }
         let vocab = self.config.vocab_size;
