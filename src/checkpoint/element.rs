@@ -27,10 +27,6 @@ impl ElementType {
         }
     }
 
-    pub fn is_float(self) -> bool {
-        matches!(self, Self::F64 | Self::F32 | Self::F16 | Self::BF16)
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Self::F64 => "f64",
@@ -62,6 +58,20 @@ impl ElementType {
             Self::U8 => b8[0] as f32,
             Self::Bool => (b8[0] != 0) as u8 as f32,
         }
+    }
+
+    /// Decodes one little-endian integer element exactly; `None` for float and bool types.
+    pub fn decode_i64(self, bytes: &[u8]) -> Option<i64> {
+        let mut b8 = [0u8; 8];
+        b8[..bytes.len()].copy_from_slice(bytes);
+        Some(match self {
+            Self::I64 => i64::from_le_bytes(b8),
+            Self::I32 => i32::from_le_bytes([b8[0], b8[1], b8[2], b8[3]]) as i64,
+            Self::I16 => i16::from_le_bytes([b8[0], b8[1]]) as i64,
+            Self::I8 => b8[0] as i8 as i64,
+            Self::U8 => b8[0] as i64,
+            _ => return None,
+        })
     }
 
     /// Decodes a contiguous little-endian run of elements into `out` (appending).

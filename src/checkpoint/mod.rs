@@ -107,6 +107,20 @@ impl Checkpoint {
         Ok(F32Tensor { shape: entry.shape.clone(), values })
     }
 
+    /// Decodes an integer tensor exactly (ids, counters), with its shape; an `UnsupportedDtype` error
+    /// when the tensor holds floats.
+    pub fn read_i64(&self, key: &str) -> Result<(Vec<usize>, Vec<i64>)> {
+        let entry = self.require(key)?;
+        let values = entry.decode_i64(self.buffers[entry.buffer].bytes()).ok_or_else(|| {
+            CheckpointError::UnsupportedDtype {
+                path: self.path.clone(),
+                key: key.to_string(),
+                dtype: format!("{} (an integer type is needed here)", entry.element),
+            }
+        })?;
+        Ok((entry.shape.clone(), values))
+    }
+
     /// Like [`Self::read_f32`], but first checks the shape against `expected`.
     pub fn read_f32_shaped(&self, key: &str, expected: &[usize]) -> Result<F32Tensor> {
         let shape = self.shape(key)?;

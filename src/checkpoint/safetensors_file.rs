@@ -67,12 +67,9 @@ fn explain(path: &std::path::Path, bytes: &[u8], error: SafeTensorError) -> Chec
                 ),
             }
         }
-        SafeTensorError::InvalidOffset(key) => CheckpointError::OutOfBounds {
+        SafeTensorError::InvalidOffset(key) => CheckpointError::CorruptHeader {
             path,
-            key,
-            start: 0,
-            end: 0,
-            available: bytes.len(),
+            reason: format!("tensor `{key}` has data offsets that overlap or leave a gap"),
         },
         other => CheckpointError::CorruptHeader { path, reason: other.to_string() },
     }

@@ -50,6 +50,17 @@ impl TensorEntry {
         last.checked_add(1)?.checked_mul(self.element.size_bytes())
     }
 
+    /// Integer elements, exactly; `None` when the element type is not an integer.
+    pub(crate) fn decode_i64(&self, buffer: &[u8]) -> Option<Vec<i64>> {
+        let size = self.element.size_bytes();
+        strided_indices(&self.shape, &self.strides)
+            .map(|index| {
+                let start = self.byte_offset + index * size;
+                self.element.decode_i64(&buffer[start..start + size])
+            })
+            .collect()
+    }
+
     pub(crate) fn decode_f32(&self, buffer: &[u8]) -> Vec<f32> {
         let size = self.element.size_bytes();
         let mut out = Vec::with_capacity(self.numel());

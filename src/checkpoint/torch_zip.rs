@@ -17,6 +17,7 @@ use super::{Buffer, Checkpoint, CheckpointError, FileFormat, Result, TensorEntry
 const STATE_DICT_PREFIX: &str = "state_dict.";
 
 pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
+    let file_len = mmap.len();
     let mut archive = ZipArchive::new(Cursor::new(&mmap[..])).map_err(|e| corrupt(&path, e))?;
     let pickle_name = find_pickle(&path, &archive)?;
     let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
@@ -30,7 +31,7 @@ pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
     let mut tensors = BTreeMap::new();
     for record in records {
         if !storages.contains_key(&record.storage_key) {
-            let storage = locate_storage(&path, &mut archive, &prefix, &record, &mut owned)?;
+            let storage = locate_storage(&path, &mut archive, &prefix, &record, file_len, &mut owned)?;
             storages.insert(record.storage_key.clone(), storage);
         }
         let storage = &storages[&record.storage_key];
@@ -62,10 +63,17 @@ fn find_pickle(path: &Path, archive: &ZipArchive<Cursor<&[u8]>>) -> Result<Strin
     Ok(name.to_string())
 }
 
+/// Largest entry read into memory (the pickle, or a compressed storage): far above any real SD1.x
+/// checkpoint's, and it keeps a forged size in a tiny file from reserving gigabytes.
+const MAX_ENTRY_BYTES: u64 = 4 << 30;
+
 fn read_entry(path: &Path, archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>> {
-    let mut file = archive.by_name(name).map_err(|e| corrupt(path, e))?;
-    let mut bytes = Vec::with_capacity(file.size().min(1 << 30) as usize);
-    file.read_to_end(&mut bytes).map_err(|e| corrupt(path, e))?;
+    let file = archive.by_name(name).map_err(|e| corrupt(path, e))?;
+    if file.size() > MAX_ENTRY_BYTES {
+        return Err(corrupt(path, format!("entry `{name}` claims {} bytes", file.size())));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes).map_err(|e| corrupt(path, e))?;
     Ok(bytes)
 }
 
@@ -90,6 +98,7 @@ fn locate_storage(
     archive: &mut ZipArchive<Cursor<&[u8]>>,
     prefix: &str,
     record: &TensorRecord,
+    file_len: usize,
     owned: &mut Vec<Buffer>,
 ) -> Result<Storage> {
     let name = format!("{prefix}data/{}", record.storage_key);
@@ -99,8 +108,21 @@ fn locate_storage(
     };
     let file = archive.by_name(&name).map_err(|_| missing())?;
     if file.compression() == zip::CompressionMethod::Stored {
+        // The sizes come from the archive's directory: check them against the file itself, so that a
+        // lying directory cannot make a view reach past the memory map.
         let start = usize::try_from(file.data_start()).map_err(|_| missing())?;
-        return Ok(Storage { buffer: MAPPED, start, len: file.size() as usize });
+        let len = usize::try_from(file.size()).map_err(|_| missing())?;
+        let end = start.checked_add(len).filter(|&end| end <= file_len && file.compressed_size() == file.size());
+        if end.is_none() {
+            return Err(CheckpointError::Truncated {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "storage `{name}` of tensor `{}` claims {len} bytes at byte {start}, past the end of the {file_len}-byte file",
+                    record.name
+                ),
+            });
+        }
+        return Ok(Storage { buffer: MAPPED, start, len });
     }
     drop(file);
     let bytes = read_entry(path, archive, &name)?;

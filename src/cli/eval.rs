@@ -72,13 +72,16 @@ fn text_encoder_outputs(
         encoder.layout().description(),
         started.elapsed().as_secs_f64()
     );
-    let ids = read_ids(inputs)?;
+    let ids = read_ids(inputs).with_context(|| format!("reading {}", inputs.path().display()))?;
     let rows: Vec<&[u32]> = ids.chunks(CONTEXT_LENGTH).collect();
     let batch = rows.len();
     let started = Instant::now();
-    let mut hidden = encoder.hidden_states(&rows, config.layers).context("te.input_ids")?;
+    let mut hidden = encoder
+        .hidden_states(&rows, config.layers)
+        .with_context(|| format!("te.input_ids of {}", inputs.path().display()))?;
     let last = hidden.pop().context("the text encoder returned no hidden state")?;
-    let penultimate = hidden.pop().context("the text encoder has a single layer: no penultimate state")?;
+    // With one layer, the penultimate state is the embeddings (as transformers' hidden_states[-2]).
+    let penultimate = hidden.pop().context("the text encoder returned no penultimate state")?;
     let outputs = vec![
         to_output("te.last_hidden_state", encoder.final_norm(last))?,
         to_output("te.penultimate", encoder.final_norm(penultimate))?,
@@ -87,19 +90,14 @@ fn text_encoder_outputs(
     Ok(outputs)
 }
 
-/// Reads `te.input_ids` as row-major [n, 77] ids. The encoder checks them against its vocabulary.
+/// Reads `te.input_ids` (int32/int64) as row-major [n, 77] ids. The encoder checks the vocabulary.
 fn read_ids(inputs: &Checkpoint) -> anyhow::Result<Vec<u32>> {
-    let tensor = inputs.read_f32("te.input_ids")?;
-    if tensor.shape.len() != 2 || tensor.shape[1] != CONTEXT_LENGTH || tensor.shape[0] == 0 {
-        bail!("te.input_ids must be [n, {CONTEXT_LENGTH}] with n ≥ 1, got {:?}", tensor.shape);
+    let (shape, ids) = inputs.read_i64("te.input_ids")?;
+    if shape.len() != 2 || shape[1] != CONTEXT_LENGTH || shape[0] == 0 {
+        bail!("te.input_ids must be [n, {CONTEXT_LENGTH}] with n ≥ 1, got {shape:?}");
     }
-    tensor
-        .values
-        .iter()
-        .map(|&id| match id >= 0.0 && id.fract() == 0.0 && id <= u32::MAX as f32 {
-            true => Ok(id as u32),
-            false => Err(anyhow::anyhow!("te.input_ids holds {id}, which is not a token id")),
-        })
+    ids.into_iter()
+        .map(|id| u32::try_from(id).map_err(|_| anyhow::anyhow!("te.input_ids holds {id}, which is not a token id")))
         .collect()
 }
 

@@ -17,6 +17,8 @@ pub struct Cli {
 /// Where the networks run. `auto` takes a hardware GPU when one exists, else the CPU.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DeviceArgs {
+    /// Where the networks run: `auto` takes a hardware GPU when one exists, else the CPU; `gpu` forces
+    /// wgpu on any adapter; `cpu` is burn's Flex backend.
     #[arg(long, value_enum, env = "NURIE_DEVICE", ignore_case = true, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
     /// Compute precision.

@@ -7,6 +7,7 @@ use crate::prompt::{ClipTokenizer, PromptChunk, prompt_chunks};
 #[derive(Debug, clap::Args)]
 pub struct PromptArgs {
     /// The prompt, in AUTOMATIC1111 syntax: (x), (x:1.3), [x], \( escapes, BREAK.
+    #[arg(allow_hyphen_values = true)]
     pub text: String,
     /// A1111's "Clip skip" (1 = last layer). Checked here so that a bad value fails early; it selects
     /// the encoder layer, not the tokens, so the printed ids and weights do not depend on it.

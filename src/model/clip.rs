@@ -29,29 +29,26 @@ pub struct ClipConfig {
 
 impl ClipConfig {
     pub fn infer(weights: &WeightLoader) -> Result<Self> {
-        let token = weights.shape("embeddings.token_embedding.weight")?;
-        let position = weights.shape("embeddings.position_embedding.weight")?;
-        let [vocab_size, width] = token[..] else {
+        let [vocab_size, width] = matrix_shape(weights, "embeddings.token_embedding.weight")?;
+        let [max_positions, _] = matrix_shape(weights, "embeddings.position_embedding.weight")?;
+        if width % HEAD_SIZE != 0 {
             let key = weights.key("embeddings.token_embedding.weight");
-            return Err(weights.wrong_shape(&key, "[vocab, width]".into(), token));
-        };
+            return Err(weights.wrong_shape(&key, "a width that is a multiple of 64".into(), vec![vocab_size, width]));
+        }
         let layers = (0..).take_while(|i| weights.contains(&format!("encoder.layers.{i}.layer_norm1.weight"))).count();
         if layers == 0 {
             return Err(weights.missing("encoder.layers.0.layer_norm1.weight"));
         }
-        if width % HEAD_SIZE != 0 {
-            let key = weights.key("embeddings.token_embedding.weight");
-            return Err(weights.wrong_shape(&key, "a width that is a multiple of 64".into(), token));
-        }
-        let mlp_width = weights.shape("encoder.layers.0.mlp.fc1.weight")?[0];
-        Ok(Self {
-            vocab_size,
-            max_positions: position[0],
-            width,
-            layers,
-            heads: width / HEAD_SIZE,
-            mlp_width,
-        })
+        let [mlp_width, _] = matrix_shape(weights, "encoder.layers.0.mlp.fc1.weight")?;
+        Ok(Self { vocab_size, max_positions, width, layers, heads: width / HEAD_SIZE, mlp_width })
+    }
+}
+
+/// The shape of a weight matrix with no zero-sized side, or a `WrongShape` error naming the key.
+fn matrix_shape(weights: &WeightLoader, name: &str) -> Result<[usize; 2]> {
+    match weights.shape(name)?[..] {
+        [rows, columns] if rows > 0 && columns > 0 => Ok([rows, columns]),
+        ref other => Err(weights.wrong_shape(&weights.key(name), "a non-empty matrix".into(), other.to_vec())),
     }
 }
 

@@ -26,14 +26,6 @@ impl<'a> WeightLoader<'a> {
         Self { prefix: format!("{}{name}.", self.prefix), ..self.clone() }
     }
 
-    pub fn device(&self) -> &Device {
-        &self.device
-    }
-
-    pub fn dtype(&self) -> DType {
-        self.dtype
-    }
-
     pub fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }
@@ -46,35 +38,16 @@ impl<'a> WeightLoader<'a> {
         Ok(self.checkpoint.shape(&self.key(name))?.to_vec())
     }
 
-    /// Loads a tensor of rank `D`, whatever its sizes.
-    pub fn tensor<const D: usize>(&self, name: &str) -> Result<Tensor<D>> {
-        let key = self.key(name);
-        let shape = self.checkpoint.shape(&key)?;
-        if shape.len() != D {
-            return Err(self.wrong_shape(&key, format!("a tensor of rank {D}"), shape.to_vec()));
-        }
-        self.upload(&key)
-    }
-
     /// Loads a tensor whose shape must equal `expected`.
     pub fn tensor_shaped<const D: usize>(&self, name: &str, expected: [usize; D]) -> Result<Tensor<D>> {
-        let key = self.key(name);
-        let shape = self.checkpoint.shape(&key)?;
-        if shape != expected {
-            return Err(self.wrong_shape(&key, format!("{expected:?}"), shape.to_vec()));
-        }
-        self.upload(&key)
+        let tensor = self.checkpoint.read_f32_shaped(&self.key(name), &expected)?;
+        let data = TensorData::new(tensor.values, tensor.shape);
+        Ok(Tensor::from_data(data, (&self.device, self.dtype)))
     }
 
     /// Decodes a tensor of shape `expected` to f32 in host memory, for data that never goes to the device.
     pub fn host_tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
         Ok(self.checkpoint.read_f32_shaped(&self.key(name), expected)?.values)
-    }
-
-    fn upload<const D: usize>(&self, key: &str) -> Result<Tensor<D>> {
-        let tensor = self.checkpoint.read_f32(key)?;
-        let data = TensorData::new(tensor.values, tensor.shape);
-        Ok(Tensor::from_data(data, (&self.device, self.dtype)))
     }
 
     pub fn missing(&self, name: &str) -> CheckpointError {

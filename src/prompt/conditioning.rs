@@ -2,7 +2,7 @@
 //! 75-token chunks encoded one by one, each chunk's hidden states multiplied by its token weights and
 //! then rescaled so the chunk's mean is what it was before weighting (A1111 "Original" emphasis).
 
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{DType, Tensor, TensorData};
 
 use super::chunks::{PromptChunk, chunk_prompt, pad_to_chunk_count};
 use super::emphasis::parse_prompt_attention;
@@ -56,10 +56,12 @@ fn apply_emphasis(hidden: Tensor<3>, chunks: &[PromptChunk]) -> Tensor<3> {
     let original_mean = chunk_means(hidden.clone());
     let weighted = hidden * weights;
     let new_mean = chunk_means(weighted.clone());
-    weighted * (original_mean / new_mean)
+    let dtype = weighted.dtype();
+    weighted * (original_mean / new_mean).cast(dtype)
 }
 
-/// Mean of each chunk over its tokens and channels, shaped [k, 1, 1] for broadcasting.
+/// Mean of each chunk over its tokens and channels, in f32 whatever the compute dtype (77×768 f16
+/// values lose digits when summed in f16), shaped [k, 1, 1] for broadcasting.
 fn chunk_means(hidden: Tensor<3>) -> Tensor<3> {
-    hidden.mean_dim(2).mean_dim(1)
+    hidden.cast(DType::F32).mean_dim(2).mean_dim(1)
 }

@@ -40,6 +40,7 @@ impl Precision {
 pub struct ComputeDevice {
     pub device: Device,
     pub description: String,
+    /// A hardware GPU (not a software rasterizer such as lavapipe, and not the CPU backend).
     pub is_gpu: bool,
     /// Set when `auto` had to fall back, with the reason.
     pub fallback_note: Option<String>,
@@ -75,11 +76,15 @@ fn cpu(fallback_note: Option<String>) -> ComputeDevice {
 /// Takes a hardware GPU when the system has one; software rasterizers (lavapipe, SwiftShader) are
 /// slower than the CPU backend, so `auto` never picks them.
 fn open_auto() -> ComputeDevice {
-    let adapters = list_adapters();
-    if !adapters.iter().any(|info| info.device_type != wgpu::DeviceType::Cpu) {
+    if !list_adapters().iter().any(|info| info.device_type != wgpu::DeviceType::Cpu) {
         return cpu(None);
     }
-    open_wgpu().unwrap_or_else(|error| cpu(Some(format!("{error}; using the CPU instead"))))
+    match open_wgpu() {
+        Ok(device) if device.is_gpu => device,
+        // wgpu's own choice can still be a software adapter when the GPU sits on another graphics API.
+        Ok(device) => cpu(Some(format!("wgpu chose {}, a software adapter; using the CPU instead", device.description))),
+        Err(error) => cpu(Some(format!("{error}; using the CPU instead"))),
+    }
 }
 
 /// burn registers one wgpu runtime per process, so the device is opened once and shared after.
@@ -89,18 +94,18 @@ fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
 }
 
 fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
-    if list_adapters().is_empty() {
-        return Err(DeviceError::NoAdapter);
-    }
     let (device, setup) = Device::wgpu_options()
         .device_kind(DeviceKind::DefaultDevice)
         .init_with_setup()
-        .map_err(|e| DeviceError::Init(e.to_string()))?;
+        .map_err(|e| match list_adapters().is_empty() {
+            true => DeviceError::NoAdapter,
+            false => DeviceError::Init(e.to_string()),
+        })?;
     let info = setup.adapter.get_info();
     Ok(ComputeDevice {
         device,
         description: format!("{} ({:?}, {:?}, driver {})", info.name, info.device_type, info.backend, info.driver),
-        is_gpu: true,
+        is_gpu: info.device_type != wgpu::DeviceType::Cpu,
         fallback_note: None,
     })
 }

@@ -199,3 +199,42 @@ fn a_controlnet_given_as_checkpoint_is_recognised() {
     assert!(matches!(error, CheckpointError::MissingComponent { .. }), "{error}");
     assert!(error.to_string().contains("ControlNet"), "{error}");
 }
+
+/// Degenerate encoder shapes (a scalar position table, a zero width) are shape errors, not crashes.
+#[test]
+fn degenerate_encoder_shapes_are_named() {
+    let dir = temp_dir("degenerate");
+    let cases: [(&str, Vec<usize>, &str); 2] = [
+        ("position_embedding", vec![], "embeddings.position_embedding.weight"),
+        ("token_embedding", vec![49408, 0], "embeddings.token_embedding.weight"),
+    ];
+    for (name, shape, key) in cases {
+        let path = dir.join(format!("{name}.safetensors"));
+        let source = Checkpoint::open(sd15_dev()).unwrap();
+        let bad_key = format!("{LDM_TE}embeddings.{name}.weight");
+        let owned: Vec<(String, Vec<usize>, Vec<u8>)> = source
+            .keys()
+            .filter(|k| k.starts_with(LDM_TE))
+            .map(|k| match k == bad_key {
+                true => (k.to_string(), shape.clone(), vec![0u8; shape.iter().product::<usize>() * 4]),
+                false => {
+                    let t = source.read_f32(k).unwrap();
+                    (k.to_string(), t.shape, bytemuck::cast_slice(&t.values).to_vec())
+                }
+            })
+            .collect();
+        let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
+        safetensors::serialize_to_file(views, None, &path).unwrap();
+        let error = ClipTextEncoder::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
+        assert!(matches!(&error, CheckpointError::WrongShape { key: k, .. } if k.ends_with(key)), "{error}");
+    }
+}
+
+#[test]
+fn integer_tensors_read_exactly() {
+    let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
+    let (shape, ids) = checkpoint.read_i64(&format!("{LDM_TE}embeddings.position_ids")).unwrap();
+    assert_eq!((shape, ids), (vec![1, 77], (0..77).collect::<Vec<i64>>()));
+    let error = checkpoint.read_i64("alphas_cumprod").err().unwrap();
+    assert!(matches!(error, CheckpointError::UnsupportedDtype { .. }), "{error}");
+}

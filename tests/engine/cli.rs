@@ -115,8 +115,45 @@ fn devices_lists_adapters_and_auto_skips_software_ones() {
     assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
     let stdout = String::from_utf8_lossy(&run.stdout);
     let auto = stdout.lines().find(|l| l.starts_with("auto: ")).expect("an `auto:` line");
-    let hardware = ["DiscreteGpu", "IntegratedGpu", "VirtualGpu"];
+    let hardware = ["DiscreteGpu", "IntegratedGpu", "VirtualGpu", "Other"];
     if !stdout.lines().any(|l| hardware.iter().any(|h| l.contains(h))) {
         assert!(auto.contains("CPU"), "{stdout}");
     }
+}
+
+#[test]
+fn bad_arguments_are_refused_with_a_message() {
+    for args in [&["prompt", "x", "--clip-skip", "0"][..], &["prompt", "x", "--clip-skip", "13"]] {
+        let run = nurie(args);
+        assert!(!run.status.success(), "{args:?} must fail");
+        assert!(String::from_utf8_lossy(&run.stderr).contains("clip-skip"));
+    }
+    let run = Command::new(env!("CARGO_BIN_EXE_nurie"))
+        .args(["eval", "--checkpoint", "a", "--in", "b", "--out", "c"])
+        .env("NURIE_DEVICE", "quantum")
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("quantum"));
+}
+
+#[test]
+fn a_prompt_may_start_with_a_hyphen() {
+    let json = stdout_json(&nurie(&["prompt", "-lowres, (cat:1.2)"]));
+    assert_eq!(json["chunks"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn eval_wants_integer_ids_and_names_the_input_file() {
+    let dir = temp_dir("eval-float-ids");
+    let input = dir.join("float-ids.safetensors");
+    let ids = vec![320.0f32; 77];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1, 77], bytemuck::cast_slice(&ids)).unwrap();
+    safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
+    let out = dir.join("out.safetensors");
+    let run = nurie(&["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("float-ids.safetensors") && stderr.contains("integer"), "{stderr}");
+    assert!(!out.exists());
 }

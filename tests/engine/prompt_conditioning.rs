@@ -82,3 +82,23 @@ fn a_two_chunk_prompt_gives_a_154_token_context() {
     let context = encode_chunks(&encoder, &chunks, ClipSkip(2)).unwrap();
     assert_eq!(context.dims(), [1, 154, 128]);
 }
+
+/// The mean restore is per chunk: weights in the second chunk leave the first chunk untouched, and each
+/// chunk keeps its unweighted mean.
+#[test]
+fn emphasis_is_restored_chunk_by_chunk() {
+    let device = cpu().device;
+    let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
+    let encoder = ClipTextEncoder::load(&checkpoint, &device, DType::F32).unwrap();
+    let chunks = prompt_chunks(tokenizer(), "a plain cat BREAK a (very:1.6) [[small]] dog");
+    assert_eq!(chunks.len(), 2);
+    let weighted = encode_chunks(&encoder, &chunks, ClipSkip(1)).unwrap().try_into_vec_as::<f32>().unwrap();
+    let rows: Vec<&[u32]> = chunks.iter().map(|c| c.ids.as_slice()).collect();
+    let plain = encoder.encode(&rows, ClipSkip(1)).unwrap().try_into_vec_as::<f32>().unwrap();
+    let half = plain.len() / 2;
+    assert_eq!(weighted[..half], plain[..half], "the unweighted first chunk is left as it was");
+    let mean = |v: &[f32]| v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64;
+    let (before, after) = (mean(&plain[half..]), mean(&weighted[half..]));
+    assert!((before - after).abs() < 1e-5 * before.abs().max(1.0), "chunk mean {after} vs {before}");
+    assert_ne!(weighted[half..], plain[half..]);
+}

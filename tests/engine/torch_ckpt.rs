@@ -11,6 +11,16 @@ pub struct CkptTensor {
     pub shape: Vec<usize>,
     pub storage_class: &'static str,
     pub bytes: Vec<u8>,
+    /// Element offset of the view into its storage.
+    pub offset: usize,
+    /// Storage size declared in the pickle, when a test wants it to differ from the bytes written.
+    pub declared_numel: Option<usize>,
+}
+
+impl CkptTensor {
+    pub fn new(name: &str, shape: &[usize], storage_class: &'static str, bytes: Vec<u8>) -> Self {
+        Self { name: name.into(), shape: shape.to_vec(), storage_class, bytes, offset: 0, declared_numel: None }
+    }
 }
 
 /// Writes `tensors` under `state_dict`, plus a `global_step` counter, as `archive/…` entries.
@@ -100,9 +110,9 @@ impl Pickle {
         self.global("torch", tensor.storage_class);
         self.text(&key.to_string());
         self.text("cpu");
-        self.int((tensor.bytes.len() / element) as i32);
+        self.int(tensor.declared_numel.unwrap_or(tensor.bytes.len() / element) as i32);
         self.op(b"tQ");
-        self.int(0);
+        self.int(tensor.offset as i32);
         self.int_tuple(&tensor.shape);
         let mut strides = vec![1usize; tensor.shape.len()];
         for i in (0..tensor.shape.len().saturating_sub(1)).rev() {

@@ -20,7 +20,7 @@ fn text_encoder_tensors(rename: impl Fn(&str) -> String) -> Vec<CkptTensor> {
         .map(|(key, short)| {
             let tensor = source.read_f32(key).unwrap();
             let bytes = tensor.values.iter().flat_map(|&v| half::f16::from_f32(v).to_le_bytes()).collect();
-            CkptTensor { name: rename(short), shape: tensor.shape, storage_class: "HalfStorage", bytes }
+            CkptTensor::new(&rename(short), &tensor.shape, "HalfStorage", bytes)
         })
         .collect()
 }
@@ -47,8 +47,8 @@ fn a_nai_style_fp16_ckpt_encodes_like_the_reference() {
 fn bf16_and_f32_storages_decode() {
     let values = [0.5f32, -3.0, 8.0, 0.0];
     let tensors = vec![
-        CkptTensor { name: "a".into(), shape: vec![2, 2], storage_class: "FloatStorage", bytes: values.iter().flat_map(|v| v.to_le_bytes()).collect() },
-        CkptTensor { name: "b".into(), shape: vec![4], storage_class: "BFloat16Storage", bytes: values.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect() },
+        CkptTensor::new("a", &[2, 2], "FloatStorage", values.iter().flat_map(|v| v.to_le_bytes()).collect()),
+        CkptTensor::new("b", &[4], "BFloat16Storage", values.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect()),
     ];
     let path = temp_dir("ckpt-types").join("types.ckpt");
     write_ckpt(&path, &tensors, None);
@@ -60,7 +60,7 @@ fn bf16_and_f32_storages_decode() {
 #[test]
 fn a_foreign_global_is_refused_by_name() {
     let path = temp_dir("ckpt-evil").join("evil.ckpt");
-    let tensors = vec![CkptTensor { name: "w".into(), shape: vec![1], storage_class: "FloatStorage", bytes: 1f32.to_le_bytes().to_vec() }];
+    let tensors = vec![CkptTensor::new("w", &[1], "FloatStorage", 1f32.to_le_bytes().to_vec())];
     for (module, name) in [("os", "system"), ("builtins", "eval"), ("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint")] {
         write_ckpt(&path, &tensors, Some((module, name)));
         let error = Checkpoint::open(&path).err().unwrap_or_else(|| panic!("{module}.{name} must be refused"));
@@ -73,7 +73,7 @@ fn a_foreign_global_is_refused_by_name() {
 #[test]
 fn a_storage_smaller_than_its_tensor_names_the_tensor() {
     let path = temp_dir("ckpt-short").join("short.ckpt");
-    let mut tensors = vec![CkptTensor { name: "big".into(), shape: vec![4, 4], storage_class: "FloatStorage", bytes: vec![0; 64] }];
+    let mut tensors = vec![CkptTensor::new("big", &[4, 4], "FloatStorage", vec![0; 64])];
     write_ckpt(&path, &tensors, None);
     assert!(Checkpoint::open(&path).is_ok());
     tensors[0].bytes.truncate(60); // the pickle now declares 15 elements; the view needs 16
@@ -111,4 +111,30 @@ fn a_real_torch_save_archive_reads_with_its_views() {
     assert_eq!(read("first_stage_model.bf16").values, [-2.0, -1.0, 0.0, 1.0]);
     assert_eq!(read("cond_stage_model.steps").values, [10.0, 11.0, 12.0]);
     assert_eq!(checkpoint.len(), 6, "only the state dict's tensors");
+}
+
+/// A view far into a storage whose size the pickle and the zip directory both overstate: the reader
+/// must check the storage against the file's real length, not trust the directory.
+#[test]
+fn a_directory_that_lies_about_a_storage_size_is_refused() {
+    let path = temp_dir("ckpt-lying").join("lying.ckpt");
+    let mut tensor = CkptTensor::new("w", &[2], "FloatStorage", vec![0; 8]);
+    tensor.offset = 1_000_000;
+    tensor.declared_numel = Some(1_000_002);
+    write_ckpt(&path, &[tensor], None);
+    let honest = Checkpoint::open(&path).err().expect("the view lies outside the 8-byte storage");
+    assert!(matches!(&honest, CheckpointError::OutOfBounds { key, .. } if key == "w"), "{honest}");
+
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Central directory header (PK\x01\x02) of `archive/data/0`: sizes at +20 and +24, name at +46.
+    let name = b"archive/data/0";
+    let header = (0..bytes.len() - 46)
+        .find(|&i| bytes[i..i + 4] == *b"PK\x01\x02" && bytes[i + 46..].starts_with(name))
+        .expect("central directory entry");
+    for field in [header + 20, header + 24] {
+        bytes[field..field + 4].copy_from_slice(&(4_000_008u32).to_le_bytes());
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let error = Checkpoint::open(&path).err().expect("a storage claimed past the end of the file");
+    assert!(error.to_string().contains("lying.ckpt"), "{error}");
 }
