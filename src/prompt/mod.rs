@@ -4,6 +4,7 @@
 pub mod chunks;
 pub mod conditioning;
 pub mod emphasis;
+pub mod text_cleanup;
 pub mod tokenizer;
 
 pub use chunks::PromptChunk;

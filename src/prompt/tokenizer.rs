@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use tokenizers::Tokenizer;
 
 use super::chunks::{BOS, EOS};
+use super::text_cleanup::fix_text;
 
 const TOKENIZER_JSON: &[u8] = include_bytes!("../../assets/clip/tokenizer.json");
 
@@ -42,10 +43,11 @@ impl ClipTokenizer {
         self.comma_id
     }
 
-    /// Ids of `text` without BOS/EOS. Text the vocabulary cannot represent never fails: CLIP's
-    /// byte-level BPE covers every byte.
+    /// Ids of `text` without BOS/EOS, after the cleanup A1111's tokenizer applies (see
+    /// [`fix_text`]). Text the vocabulary cannot represent never fails: CLIP's byte-level BPE covers
+    /// every byte.
     pub fn ids(&self, text: &str) -> Vec<u32> {
-        match self.inner.encode(text, false) {
+        match self.inner.encode(fix_text(text).as_ref(), false) {
             Ok(encoding) => encoding.get_ids().to_vec(),
             // The byte-level model cannot fail on valid UTF-8; an empty result is the safe fallback.
             Err(_) => Vec::new(),
