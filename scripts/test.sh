@@ -5,6 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "test.sh: no Rust toolchain found. Install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+
 scripts/install-deps.sh
 
 # lavapipe wants a private runtime dir; without one it warns on every start.
@@ -12,6 +17,7 @@ if [[ -z "${XDG_RUNTIME_DIR:-}" || ! -d "${XDG_RUNTIME_DIR}" ]]; then
   XDG_RUNTIME_DIR=$(mktemp -d)
   chmod 700 "$XDG_RUNTIME_DIR"
   export XDG_RUNTIME_DIR
+  trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 fi
 
 echo "test.sh: Vulkan adapters: $(vulkaninfo --summary 2>/dev/null | grep -E 'deviceName' | sed 's/.*= //' | paste -sd, || echo none)"
