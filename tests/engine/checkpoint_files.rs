@@ -152,6 +152,15 @@ fn the_nai_style_layout_loads_and_gives_the_same_conditioning() {
 }
 
 #[test]
+fn a_standalone_transformers_text_encoder_loads() {
+    let path = write_text_encoder(&temp_dir("transformers").join("model.safetensors"), |k| Some(format!("text_model.{k}")));
+    let standalone = Checkpoint::open(path).unwrap();
+    assert_eq!(TextEncoderLayout::detect(&standalone).unwrap(), TextEncoderLayout::Transformers);
+    let original = Checkpoint::open(sd15_dev()).unwrap();
+    assert_eq!(encode_reference_prompt(&standalone), encode_reference_prompt(&original));
+}
+
+#[test]
 fn a_missing_layer_norm_is_named() {
     let path = write_text_encoder(&temp_dir("missing").join("te.safetensors"), |k| {
         (k != "final_layer_norm.bias").then(|| format!("{LDM_TE}{k}"))
