@@ -10,4 +10,5 @@ mod engine {
     mod prompt_conditioning;
     mod text_encoder_parity;
     mod tokenizer_cases;
+    mod unet_parity;
 }

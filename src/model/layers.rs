@@ -1,5 +1,7 @@
 //! The few layer types the networks are built from, loaded by structure from checkpoint keys.
 
+use burn::module::Param;
+use burn::tensor::ops::ConvOptions;
 use burn::tensor::{Tensor, module};
 
 use super::weights::WeightLoader;
@@ -22,6 +24,10 @@ impl Linear {
             false => None,
         };
         Ok(Self { weight, bias })
+    }
+
+    pub fn outputs(&self) -> usize {
+        self.weight.dims()[1]
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
@@ -48,5 +54,77 @@ impl LayerNorm {
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         module::layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.epsilon)
+    }
+}
+
+/// A 2-D convolution with square kernels, loaded from `weight` [out, in, k, k] and optional `bias`.
+#[derive(Debug, Clone)]
+pub struct Conv2d {
+    weight: Tensor<4>,
+    bias: Option<Tensor<1>>,
+    options: ConvOptions<2>,
+}
+
+impl Conv2d {
+    /// Loads a convolution whose shape is read from the checkpoint; `padding` keeps "same" size for
+    /// stride 1 (k / 2).
+    pub fn load(weights: &WeightLoader, stride: usize) -> Result<Self> {
+        let shape = weights.shape("weight")?;
+        let [outputs, inputs, kh, kw] = shape[..] else {
+            return Err(weights.wrong_shape(&weights.key("weight"), "[out, in, k, k]".into(), shape));
+        };
+        if kh != kw || kh % 2 == 0 || outputs == 0 || inputs == 0 {
+            return Err(weights.wrong_shape(&weights.key("weight"), "an odd square kernel".into(), shape));
+        }
+        Self::load_shaped(weights, [outputs, inputs, kh, kw], stride)
+    }
+
+    /// Loads a convolution whose shape must be `expected`.
+    pub fn load_shaped(weights: &WeightLoader, expected: [usize; 4], stride: usize) -> Result<Self> {
+        let weight = weights.tensor_shaped("weight", expected)?;
+        let bias = match weights.contains("bias") {
+            true => Some(weights.tensor_shaped("bias", [expected[0]])?),
+            false => None,
+        };
+        let padding = expected[2] / 2;
+        Ok(Self { weight, bias, options: ConvOptions::new([stride; 2], [padding; 2], [1, 1], 1) })
+    }
+
+    pub fn out_channels(&self) -> usize {
+        self.weight.dims()[0]
+    }
+
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        module::conv2d(x, self.weight.clone(), self.bias.clone(), self.options.clone())
+    }
+}
+
+/// Group normalization over 32 groups (statistics widened to f32 by burn when computing in f16).
+#[derive(Debug, Clone)]
+pub struct GroupNorm32 {
+    inner: burn::nn::GroupNorm,
+}
+
+impl GroupNorm32 {
+    pub const GROUPS: usize = 32;
+
+    pub fn load(weights: &WeightLoader, channels: usize, epsilon: f64) -> Result<Self> {
+        if channels % Self::GROUPS != 0 {
+            let key = weights.key("weight");
+            return Err(weights.wrong_shape(&key, "a channel count divisible by 32".into(), vec![channels]));
+        }
+        let inner = burn::nn::GroupNorm {
+            gamma: Some(Param::from_tensor(weights.tensor_shaped("weight", [channels])?)),
+            beta: Some(Param::from_tensor(weights.tensor_shaped("bias", [channels])?)),
+            num_groups: Self::GROUPS,
+            num_channels: channels,
+            epsilon,
+            affine: true,
+        };
+        Ok(Self { inner })
+    }
+
+    pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.inner.forward(x)
     }
 }

@@ -2,6 +2,8 @@
 
 pub mod clip;
 pub mod layers;
+pub mod unet;
 pub mod weights;
 
 pub use clip::{ClipSkip, ClipTextEncoder, EncodeError};
+pub use unet::{ControlResiduals, Unet, UnetInputError};

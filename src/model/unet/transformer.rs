@@ -1,0 +1,188 @@
+//! The UNet's spatial transformer (LDM `SpatialTransformer`): GroupNorm, a projection in (1×1 conv in
+//! SD1.x files, linear in SD2-style ones), transformer blocks with self-attention, cross-attention to
+//! the text context and a GEGLU feed-forward, a projection out, and the residual.
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::gelu;
+use burn::tensor::module::attention;
+
+use crate::checkpoint::Result;
+use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear};
+use crate::model::weights::WeightLoader;
+
+/// SD1.x uses 8 heads in every transformer; the count is not stored in checkpoints.
+pub const HEADS: usize = 8;
+const GROUP_NORM_EPS: f64 = 1e-6;
+const LAYER_NORM_EPS: f64 = 1e-5;
+
+#[derive(Debug, Clone)]
+pub struct SpatialTransformer {
+    norm: GroupNorm32,
+    proj_in: Projection,
+    blocks: Vec<TransformerBlock>,
+    proj_out: Projection,
+}
+
+/// 1×1 convolution (SD1.x) or linear (SD2-style) projection between the image and the token layout.
+#[derive(Debug, Clone)]
+enum Projection {
+    Conv(Conv2d),
+    Linear(Linear),
+}
+
+impl Projection {
+    fn load(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
+        match weights.shape("weight")?.len() {
+            4 => Ok(Self::Conv(Conv2d::load_shaped(weights, [outputs, inputs, 1, 1], 1)?)),
+            _ => Ok(Self::Linear(Linear::load(weights, inputs, outputs)?)),
+        }
+    }
+}
+
+impl SpatialTransformer {
+    pub fn load(weights: &WeightLoader, channels: usize) -> Result<Self> {
+        let inner = weights.shape("proj_in.weight")?.first().copied().unwrap_or(0);
+        let count = (0..).take_while(|j| weights.contains(&format!("transformer_blocks.{j}.norm1.weight"))).count();
+        if count == 0 {
+            return Err(weights.missing("transformer_blocks.0.norm1.weight"));
+        }
+        let blocks = (0..count)
+            .map(|j| TransformerBlock::load(&weights.sub(format!("transformer_blocks.{j}")), inner))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            norm: GroupNorm32::load(&weights.sub("norm"), channels, GROUP_NORM_EPS)?,
+            proj_in: Projection::load(&weights.sub("proj_in"), channels, inner)?,
+            blocks,
+            proj_out: Projection::load(&weights.sub("proj_out"), inner, channels)?,
+        })
+    }
+
+    /// Width of the text context the cross-attention expects.
+    pub fn context_width(&self) -> usize {
+        self.blocks[0].cross_attention.context_width
+    }
+
+    pub fn forward(&self, x: Tensor<4>, context: &Tensor<3>) -> Tensor<4> {
+        let [batch, channels, height, width] = x.dims();
+        let to_tokens = |t: Tensor<4>| {
+            let c = t.dims()[1];
+            t.reshape([batch, c, height * width]).swap_dims(1, 2)
+        };
+        let h = self.norm.forward(x.clone());
+        let mut tokens = match &self.proj_in {
+            Projection::Conv(conv) => to_tokens(conv.forward(h)),
+            Projection::Linear(linear) => linear.forward(to_tokens(h)),
+        };
+        for block in &self.blocks {
+            tokens = block.forward(tokens, context);
+        }
+        let to_image = |t: Tensor<3>| {
+            let c = t.dims()[2];
+            t.swap_dims(1, 2).reshape([batch, c, height, width])
+        };
+        let h = match &self.proj_out {
+            Projection::Conv(conv) => conv.forward(to_image(tokens)),
+            Projection::Linear(linear) => to_image(linear.forward(tokens)),
+        };
+        debug_assert_eq!(h.dims()[1], channels);
+        x + h
+    }
+}
+
+#[derive(Debug, Clone)]
+struct TransformerBlock {
+    norm1: LayerNorm,
+    self_attention: Attention,
+    norm2: LayerNorm,
+    cross_attention: Attention,
+    norm3: LayerNorm,
+    feed_forward: GegluFeedForward,
+}
+
+impl TransformerBlock {
+    fn load(weights: &WeightLoader, width: usize) -> Result<Self> {
+        let context_width = weights.shape("attn2.to_k.weight")?.get(1).copied().unwrap_or(0);
+        Ok(Self {
+            norm1: LayerNorm::load(&weights.sub("norm1"), width, LAYER_NORM_EPS)?,
+            self_attention: Attention::load(&weights.sub("attn1"), width, width)?,
+            norm2: LayerNorm::load(&weights.sub("norm2"), width, LAYER_NORM_EPS)?,
+            cross_attention: Attention::load(&weights.sub("attn2"), width, context_width)?,
+            norm3: LayerNorm::load(&weights.sub("norm3"), width, LAYER_NORM_EPS)?,
+            feed_forward: GegluFeedForward::load(&weights.sub("ff.net"), width)?,
+        })
+    }
+
+    fn forward(&self, x: Tensor<3>, context: &Tensor<3>) -> Tensor<3> {
+        let h = self.norm1.forward(x.clone());
+        let x = x + self.self_attention.forward(h.clone(), h);
+        let x = x.clone() + self.cross_attention.forward(self.norm2.forward(x), context.clone());
+        x.clone() + self.feed_forward.forward(self.norm3.forward(x))
+    }
+}
+
+/// Multi-head attention with bias-free q/k/v projections and a biased output projection.
+#[derive(Debug, Clone)]
+struct Attention {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    out: Linear,
+    context_width: usize,
+}
+
+impl Attention {
+    fn load(weights: &WeightLoader, width: usize, context_width: usize) -> Result<Self> {
+        if context_width == 0 || width % HEADS != 0 {
+            let key = weights.key("to_k.weight");
+            return Err(weights.wrong_shape(&key, format!("[{width}, context width] with {width} divisible by 8"), weights.shape("to_k.weight")?));
+        }
+        Ok(Self {
+            q: Linear::load(&weights.sub("to_q"), width, width)?,
+            k: Linear::load(&weights.sub("to_k"), context_width, width)?,
+            v: Linear::load(&weights.sub("to_v"), context_width, width)?,
+            out: Linear::load(&weights.sub("to_out.0"), width, width)?,
+            context_width,
+        })
+    }
+
+    /// Attends from `x` [b, n, width] to `context` [b, m, context_width] through burn's fused attention.
+    fn forward(&self, x: Tensor<3>, context: Tensor<3>) -> Tensor<3> {
+        let [batch, tokens, width] = x.dims();
+        let split = |t: Tensor<3>| {
+            let n = t.dims()[1];
+            t.reshape([batch, n, HEADS, width / HEADS]).swap_dims(1, 2)
+        };
+        let q = split(self.q.forward(x));
+        let k = split(self.k.forward(context.clone()));
+        let v = split(self.v.forward(context));
+        let attended = attention(q, k, v, None, None, Default::default());
+        self.out.forward(attended.swap_dims(1, 2).reshape([batch, tokens, width]))
+    }
+}
+
+/// GEGLU feed-forward: proj to 2·inner, value × GELU(gate), back to width.
+#[derive(Debug, Clone)]
+struct GegluFeedForward {
+    proj: Linear,
+    out: Linear,
+    inner: usize,
+}
+
+impl GegluFeedForward {
+    fn load(weights: &WeightLoader, width: usize) -> Result<Self> {
+        let inner = weights.shape("0.proj.weight")?.first().copied().unwrap_or(0) / 2;
+        Ok(Self {
+            proj: Linear::load(&weights.sub("0.proj"), width, 2 * inner)?,
+            out: Linear::load(&weights.sub("2"), inner, width)?,
+            inner,
+        })
+    }
+
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let h = self.proj.forward(x);
+        let [batch, tokens, _] = h.dims();
+        let value = h.clone().slice([0..batch, 0..tokens, 0..self.inner]);
+        let gate = h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]);
+        self.out.forward(value * gelu(gate))
+    }
+}
