@@ -94,6 +94,10 @@ impl Conv2d {
         self.weight.dims()[0]
     }
 
+    pub fn in_channels(&self) -> usize {
+        self.weight.dims()[1]
+    }
+
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         module::conv2d(x, self.weight.clone(), self.bias.clone(), self.options.clone())
     }

@@ -1,9 +1,11 @@
 //! The networks of Stable Diffusion 1.x in burn, loaded by structure from single-file checkpoints.
 
 pub mod clip;
+pub mod controlnet;
 pub mod layers;
 pub mod unet;
 pub mod weights;
 
 pub use clip::{ClipSkip, ClipTextEncoder, EncodeError};
+pub use controlnet::{ControlInputError, ControlNet};
 pub use unet::{ControlResiduals, Unet, UnetInputError};

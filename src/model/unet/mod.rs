@@ -49,6 +49,15 @@ pub struct ControlResiduals {
 }
 
 impl ControlResiduals {
+    /// Multiplies residual i (0..12 down, then the middle one at index `down.len()`) by `factor(i)`.
+    pub fn scaled(self, factor: impl Fn(usize) -> f32) -> ControlResiduals {
+        let mid_index = self.down.len();
+        ControlResiduals {
+            down: self.down.into_iter().enumerate().map(|(i, r)| r * factor(i)).collect(),
+            mid: self.mid * factor(mid_index),
+        }
+    }
+
     pub fn add(self, other: ControlResiduals) -> ControlResiduals {
         ControlResiduals {
             down: self.down.into_iter().zip(other.down).map(|(a, b)| a + b).collect(),
@@ -99,6 +108,10 @@ impl UnetEncoder {
         self.in_channels
     }
 
+    pub fn input_block_count(&self) -> usize {
+        self.input_blocks.len()
+    }
+
     /// Width of the text context the cross-attention takes.
     pub fn context_width(&self) -> Option<usize> {
         self.middle_block.context_width()
@@ -115,21 +128,26 @@ impl UnetEncoder {
     }
 
     /// Runs the input blocks and the middle block: the skip tensors (one per input block) and the
-    /// middle block's output, with the timestep embedding for the rest of the network.
-    fn forward(&self, x: Tensor<4>, timesteps: &[f32], context: &Tensor<3>) -> EncoderOutput {
+    /// middle block's output, with the timestep embedding for the rest of the network. `hint` (a
+    /// ControlNet's embedded condition) is added to the output of the first block, conv_in.
+    pub(crate) fn forward(&self, x: Tensor<4>, timesteps: &[f32], context: &Tensor<3>, hint: Option<Tensor<4>>) -> EncoderOutput {
         let [batch, _, _, _] = x.dims();
         let emb = self.embed_time(timesteps, batch, &x.device(), x.dtype());
         let mut skips = Vec::with_capacity(self.input_blocks.len());
         let mut h = x;
+        let mut hint = hint;
         for block in &self.input_blocks {
             h = block.forward(h, &emb, context, None);
+            if let Some(hint) = hint.take() {
+                h = h + hint;
+            }
             skips.push(h.clone());
         }
         let mid = self.middle_block.forward(h, &emb, context, None);
         EncoderOutput { skips, mid, emb }
     }
 
-    fn check_inputs(&self, x: &Tensor<4>, timesteps: &[f32], context: &Tensor<3>) -> std::result::Result<(), UnetInputError> {
+    pub(crate) fn check_inputs(&self, x: &Tensor<4>, timesteps: &[f32], context: &Tensor<3>) -> std::result::Result<(), UnetInputError> {
         let [batch, channels, _, _] = x.dims();
         if channels != self.in_channels {
             return Err(UnetInputError::Channels { found: channels, expected: self.in_channels });
@@ -148,10 +166,10 @@ impl UnetEncoder {
     }
 }
 
-struct EncoderOutput {
-    skips: Vec<Tensor<4>>,
-    mid: Tensor<4>,
-    emb: Tensor<2>,
+pub(crate) struct EncoderOutput {
+    pub(crate) skips: Vec<Tensor<4>>,
+    pub(crate) mid: Tensor<4>,
+    pub(crate) emb: Tensor<2>,
 }
 
 /// The whole UNet: the encoder, the output blocks and the output head.
@@ -212,7 +230,7 @@ impl Unet {
 
     /// Number of input blocks, which is the number of down residuals a ControlNet must give (12 in SD1.x).
     pub fn input_block_count(&self) -> usize {
-        self.encoder.input_blocks.len()
+        self.encoder.input_block_count()
     }
 
     /// Predicts the noise in `sample` [b, in, h, w] at `timesteps` (one, or one per image), attending to
@@ -225,7 +243,7 @@ impl Unet {
         control: Option<&ControlResiduals>,
     ) -> std::result::Result<Tensor<4>, UnetInputError> {
         self.encoder.check_inputs(&sample, timesteps, context)?;
-        let EncoderOutput { mut skips, mut mid, emb } = self.encoder.forward(sample, timesteps, context);
+        let EncoderOutput { mut skips, mut mid, emb } = self.encoder.forward(sample, timesteps, context, None);
         if let Some(control) = control {
             add_residuals(&mut skips, &mut mid, control)?;
         }
