@@ -12,4 +12,5 @@ mod engine {
     mod text_encoder_parity;
     mod tokenizer_cases;
     mod unet_parity;
+    mod vae_parity;
 }

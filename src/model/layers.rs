@@ -26,6 +26,18 @@ impl Linear {
         Ok(Self { weight, bias })
     }
 
+    /// Loads a linear layer stored either as [out, in] or as a 1×1 convolution [out, in, 1, 1] (the
+    /// LDM VAE's attention projections).
+    pub fn load_pointwise(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
+        let stored: [&[usize]; 2] = [&[outputs, inputs], &[outputs, inputs, 1, 1]];
+        let weight = weights.tensor_as::<2>("weight", &stored, [outputs, inputs])?.transpose();
+        let bias = match weights.contains("bias") {
+            true => Some(weights.tensor_shaped::<1>("bias", [outputs])?),
+            false => None,
+        };
+        Ok(Self { weight, bias })
+    }
+
     pub fn outputs(&self) -> usize {
         self.weight.dims()[1]
     }
@@ -79,15 +91,20 @@ impl Conv2d {
         Self::load_shaped(weights, [outputs, inputs, kh, kw], stride)
     }
 
-    /// Loads a convolution whose shape must be `expected`.
+    /// Loads a convolution whose shape must be `expected`, padded to keep "same" size at stride 1.
     pub fn load_shaped(weights: &WeightLoader, expected: [usize; 4], stride: usize) -> Result<Self> {
+        let padding = expected[2] / 2;
+        Self::load_padded(weights, expected, stride, [(padding, padding); 2])
+    }
+
+    /// Loads a convolution with explicit (before, after) padding per spatial axis.
+    pub fn load_padded(weights: &WeightLoader, expected: [usize; 4], stride: usize, padding: [(usize, usize); 2]) -> Result<Self> {
         let weight = weights.tensor_shaped("weight", expected)?;
         let bias = match weights.contains("bias") {
             true => Some(weights.tensor_shaped("bias", [expected[0]])?),
             false => None,
         };
-        let padding = expected[2] / 2;
-        Ok(Self { weight, bias, options: ConvOptions::new([stride; 2], [padding; 2], [1, 1], 1) })
+        Ok(Self { weight, bias, options: ConvOptions::new_with_padding([stride; 2], padding, [1, 1], 1) })
     }
 
     pub fn out_channels(&self) -> usize {

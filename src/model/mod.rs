@@ -4,8 +4,10 @@ pub mod clip;
 pub mod controlnet;
 pub mod layers;
 pub mod unet;
+pub mod vae;
 pub mod weights;
 
 pub use clip::{ClipSkip, ClipTextEncoder, EncodeError};
 pub use controlnet::{ControlInputError, ControlNet};
 pub use unet::{ControlResiduals, Unet, UnetInputError};
+pub use vae::{Posterior, Vae, VaeInputError};

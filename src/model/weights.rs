@@ -45,6 +45,18 @@ impl<'a> WeightLoader<'a> {
         Ok(Tensor::from_data(data, (&self.device, self.dtype)))
     }
 
+    /// Loads a tensor stored with one of the `stored` shapes (same element count) as shape `view`: e.g. a
+    /// 1×1 convolution kernel [o, i, 1, 1] used as a linear weight [o, i].
+    pub fn tensor_as<const D: usize>(&self, name: &str, stored: &[&[usize]], view: [usize; D]) -> Result<Tensor<D>> {
+        let key = self.key(name);
+        let shape = self.checkpoint.shape(&key)?;
+        if !stored.contains(&shape) {
+            return Err(self.wrong_shape(&key, format!("one of {stored:?}"), shape.to_vec()));
+        }
+        let tensor = self.checkpoint.read_f32(&key)?;
+        Ok(Tensor::from_data(TensorData::new(tensor.values, view), (&self.device, self.dtype)))
+    }
+
     /// Decodes a tensor of shape `expected` to f32 in host memory, for data that never goes to the device.
     pub fn host_tensor(&self, name: &str, expected: &[usize]) -> Result<Vec<f32>> {
         Ok(self.checkpoint.read_f32_shaped(&self.key(name), expected)?.values)
