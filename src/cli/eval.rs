@@ -1,21 +1,25 @@
 //! `nurie eval --checkpoint FILE --in IN.safetensors --out OUT.safetensors`: the engine's golden-test
 //! interface. Named input tensors in, named output tensors out (f32), so any reference implementation
-//! can be compared with Nurie tensor by tensor.
+//! can be compared with Nurie tensor by tensor. Each model runs only when its inputs are present.
 //!
-//! | input | outputs |
+//! | inputs | outputs |
 //! |---|---|
 //! | `te.input_ids` [n,77] (int32/int64) | `te.last_hidden_state`, `te.penultimate` [n,77,C] |
+//! | `unet.sample` [b,4,h,w], `unet.timestep` [1] or [b], `unet.context` [b,77·k,C] | `unet.eps` |
+//! | the UNet inputs + `cn.hint` [b,3,8h,8w], optional `cn.scale` [1], with `--controlnet` | `cn.down.0`…`cn.down.11`, `cn.mid` (scaled), `unet.eps_controlled` |
+//! | `vae.latents` [b,4,h,w] (×0.18215 space) | `vae.image` (raw decoder output) |
+//! | `vae.input_image` [b,3,H,W] in [−1,1] | `vae.mean` (posterior mean after quant_conv, unscaled) |
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use burn::tensor::{DType, Device, Tensor};
+use burn::tensor::{DType, Device, Tensor, TensorData};
 use safetensors::{Dtype, tensor::TensorView};
 
 use super::DeviceArgs;
 use crate::checkpoint::Checkpoint;
-use crate::model::ClipTextEncoder;
+use crate::model::{ClipTextEncoder, ControlNet, Unet, Vae};
 use crate::prompt::tokenizer::CONTEXT_LENGTH;
 use crate::runtime::device;
 
@@ -30,21 +34,59 @@ pub struct EvalArgs {
     /// Where to write the output tensors (.safetensors).
     #[arg(long = "out")]
     pub output: PathBuf,
+    /// A ControlNet in the original layout, for `cn.*` inputs.
+    #[arg(long)]
+    pub controlnet: Option<PathBuf>,
+    /// A separate VAE file that replaces the checkpoint's.
+    #[arg(long)]
+    pub vae: Option<PathBuf>,
     #[command(flatten)]
     pub device: DeviceArgs,
 }
 
 /// A named output tensor in f32.
 struct Output {
-    name: &'static str,
+    name: String,
     shape: Vec<usize>,
     values: Vec<f32>,
 }
 
+/// What an evaluation needs: the inputs file, the device and the compute dtype.
+struct Inputs<'a> {
+    file: &'a Checkpoint,
+    device: Device,
+    dtype: DType,
+}
+
+impl Inputs<'_> {
+    fn has(&self, name: &str) -> bool {
+        self.file.contains(name)
+    }
+
+    /// A float input of rank `D` on the device, in the compute dtype.
+    fn tensor<const D: usize>(&self, name: &str) -> anyhow::Result<Tensor<D>> {
+        let tensor = self.file.read_f32(name)?;
+        if tensor.shape.len() != D {
+            bail!("{name} in {} must have rank {D}, got {:?}", self.file.path().display(), tensor.shape);
+        }
+        Ok(Tensor::from_data(TensorData::new(tensor.values, tensor.shape), (&self.device, self.dtype)))
+    }
+
+    fn values(&self, name: &str) -> anyhow::Result<Vec<f32>> {
+        Ok(self.file.read_f32(name)?.values)
+    }
+}
+
 pub fn run(args: EvalArgs) -> anyhow::Result<()> {
-    let inputs = Checkpoint::open(&args.input).context("reading the eval inputs")?;
-    if !inputs.contains("te.input_ids") {
-        bail!("{} has no input `nurie eval` knows; expected `te.input_ids` [n,77]", args.input.display());
+    let file = Checkpoint::open(&args.input).context("reading the eval inputs")?;
+    let wants_text = file.contains("te.input_ids");
+    let wants_unet = file.contains("unet.sample");
+    let wants_vae = file.contains("vae.latents") || file.contains("vae.input_image");
+    if !(wants_text || wants_unet || wants_vae) {
+        bail!(
+            "{} has no input `nurie eval` knows: expected te.input_ids, unet.sample (+ unet.timestep, unet.context), vae.latents or vae.input_image",
+            args.input.display()
+        );
     }
     let compute = device::open(args.device.device)?;
     eprintln!("device: {}", compute.description);
@@ -52,41 +94,94 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         eprintln!("note: {note}");
     }
     let checkpoint = Checkpoint::open(&args.checkpoint).context("opening the checkpoint")?;
-    let outputs = text_encoder_outputs(&inputs, &checkpoint, &compute.device, args.device.dtype.dtype())?;
+    let inputs = Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype() };
+    let mut outputs = Vec::new();
+    if wants_text {
+        outputs.extend(text_encoder_outputs(&inputs, &checkpoint)?);
+    }
+    if wants_unet {
+        outputs.extend(unet_outputs(&inputs, &checkpoint, args.controlnet.as_deref())?);
+    }
+    if wants_vae {
+        outputs.extend(vae_outputs(&inputs, &checkpoint, args.vae.as_deref())?);
+    }
     write_outputs(&args.output, &outputs)
 }
 
-fn text_encoder_outputs(
-    inputs: &Checkpoint,
-    checkpoint: &Checkpoint,
-    device: &Device,
-    dtype: DType,
-) -> anyhow::Result<Vec<Output>> {
+fn timed<T>(what: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     let started = Instant::now();
-    let encoder = ClipTextEncoder::load(checkpoint, device, dtype).context("loading the text encoder")?;
+    let result = work()?;
+    eprintln!("{what} in {:.2} s", started.elapsed().as_secs_f64());
+    Ok(result)
+}
+
+fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Result<Vec<Output>> {
+    let encoder = timed("loaded the text encoder", || {
+        ClipTextEncoder::load(checkpoint, &inputs.device, inputs.dtype).context("loading the text encoder")
+    })?;
     let config = encoder.config();
-    eprintln!(
-        "text encoder: {} layers, width {}, {}, loaded in {:.2} s",
-        config.layers,
-        config.width,
-        encoder.layout().description(),
-        started.elapsed().as_secs_f64()
-    );
-    let ids = read_ids(inputs).with_context(|| format!("reading {}", inputs.path().display()))?;
+    eprintln!("text encoder: {} layers, width {}, {}", config.layers, config.width, encoder.layout().description());
+    let ids = read_ids(inputs.file).with_context(|| format!("reading {}", inputs.file.path().display()))?;
     let rows: Vec<&[u32]> = ids.chunks(CONTEXT_LENGTH).collect();
-    let batch = rows.len();
-    let started = Instant::now();
-    let mut hidden = encoder
-        .hidden_states(&rows, config.layers)
-        .with_context(|| format!("te.input_ids of {}", inputs.path().display()))?;
-    let last = hidden.pop().context("the text encoder returned no hidden state")?;
-    // With one layer, the penultimate state is the embeddings (as transformers' hidden_states[-2]).
-    let penultimate = hidden.pop().context("the text encoder returned no penultimate state")?;
-    let outputs = vec![
-        to_output("te.last_hidden_state", encoder.final_norm(last))?,
-        to_output("te.penultimate", encoder.final_norm(penultimate))?,
-    ];
-    eprintln!("encoded {batch}×{CONTEXT_LENGTH} tokens in {:.2} s", started.elapsed().as_secs_f64());
+    timed(&format!("encoded {}×{CONTEXT_LENGTH} tokens", rows.len()), || {
+        let mut hidden = encoder
+            .hidden_states(&rows, config.layers)
+            .with_context(|| format!("te.input_ids of {}", inputs.file.path().display()))?;
+        let last = hidden.pop().context("the text encoder returned no hidden state")?;
+        // With one layer, the penultimate state is the embeddings (as transformers' hidden_states[-2]).
+        let penultimate = hidden.pop().context("the text encoder returned no penultimate state")?;
+        Ok(vec![
+            to_output("te.last_hidden_state", encoder.final_norm(last))?,
+            to_output("te.penultimate", encoder.final_norm(penultimate))?,
+        ])
+    })
+}
+
+fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Path>) -> anyhow::Result<Vec<Output>> {
+    let unet = timed("loaded the UNet", || Unet::load(checkpoint, &inputs.device, inputs.dtype).context("loading the UNet"))?;
+    let sample = inputs.tensor::<4>("unet.sample")?;
+    let timesteps = inputs.values("unet.timestep").context("unet.sample needs unet.timestep")?;
+    let context = inputs.tensor::<3>("unet.context").context("unet.sample needs unet.context")?;
+    let mut outputs = vec![timed("ran the UNet", || {
+        to_output("unet.eps", unet.forward(sample.clone(), &timesteps, &context, None)?)
+    })?];
+    if !inputs.has("cn.hint") {
+        return Ok(outputs);
+    }
+    let path = controlnet.context("cn.hint needs a ControlNet: pass --controlnet FILE")?;
+    let file = Checkpoint::open(path).context("opening the ControlNet")?;
+    let controlnet = timed("loaded the ControlNet", || {
+        ControlNet::load(&file, &inputs.device, inputs.dtype).context("loading the ControlNet")
+    })?;
+    let hint = inputs.tensor::<4>("cn.hint")?;
+    let scale = match inputs.has("cn.scale") {
+        true => *inputs.values("cn.scale")?.first().context("cn.scale is empty")?,
+        false => 1.0,
+    };
+    let residuals = timed("ran the ControlNet", || Ok(controlnet.forward(sample.clone(), &timesteps, &context, hint)?))?
+        .scaled(|_| scale);
+    for (i, down) in residuals.down.iter().enumerate() {
+        outputs.push(to_output(&format!("cn.down.{i}"), down.clone())?);
+    }
+    outputs.push(to_output("cn.mid", residuals.mid.clone())?);
+    let eps = unet.forward(sample, &timesteps, &context, Some(&residuals))?;
+    outputs.push(to_output("unet.eps_controlled", eps)?);
+    Ok(outputs)
+}
+
+fn vae_outputs(inputs: &Inputs, checkpoint: &Checkpoint, separate: Option<&Path>) -> anyhow::Result<Vec<Output>> {
+    let separate = separate.map(Checkpoint::open).transpose().context("opening the VAE file")?;
+    let source = separate.as_ref().unwrap_or(checkpoint);
+    let vae = timed("loaded the VAE", || Vae::load(source, &inputs.device, inputs.dtype).context("loading the VAE"))?;
+    let mut outputs = Vec::new();
+    if inputs.has("vae.latents") {
+        let latents = inputs.tensor::<4>("vae.latents")?;
+        outputs.push(timed("decoded", || to_output("vae.image", vae.decode(latents)?))?);
+    }
+    if inputs.has("vae.input_image") {
+        let image = inputs.tensor::<4>("vae.input_image")?;
+        outputs.push(timed("encoded", || to_output("vae.mean", vae.encode(image)?.mean))?);
+    }
     Ok(outputs)
 }
 
@@ -101,18 +196,21 @@ fn read_ids(inputs: &Checkpoint) -> anyhow::Result<Vec<u32>> {
         .collect()
 }
 
-fn to_output(name: &'static str, tensor: Tensor<3>) -> anyhow::Result<Output> {
+fn to_output<const D: usize>(name: &str, tensor: Tensor<D>) -> anyhow::Result<Output> {
     let shape = tensor.dims().to_vec();
     let values = tensor.try_into_vec_as::<f32>().with_context(|| format!("reading `{name}` back from the device"))?;
-    Ok(Output { name, shape, values })
+    if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+        eprintln!("warning: `{name}` contains {bad}: the weights or inputs overflow in this precision");
+    }
+    Ok(Output { name: name.to_string(), shape, values })
 }
 
-fn write_outputs(path: &std::path::Path, outputs: &[Output]) -> anyhow::Result<()> {
+fn write_outputs(path: &Path, outputs: &[Output]) -> anyhow::Result<()> {
     let bytes: Vec<Vec<u8>> = outputs.iter().map(|o| bytemuck::cast_slice(&o.values).to_vec()).collect();
     let views = outputs
         .iter()
         .zip(&bytes)
-        .map(|(o, b)| Ok((o.name, TensorView::new(Dtype::F32, o.shape.clone(), b)?)))
+        .map(|(o, b)| Ok((o.name.as_str(), TensorView::new(Dtype::F32, o.shape.clone(), b)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let bytes = safetensors::serialize(views, None)?;
     // Written beside the target and renamed into place, so a failure never leaves half a file.

@@ -96,10 +96,14 @@ fn an_unknown_device_is_rejected_with_the_choices() {
 
 #[test]
 fn nurie_device_selects_the_backend_in_any_case() {
-    let refs = fixture("parity/refs-fp16w.safetensors");
-    let out = temp_dir("eval-env").join("out.safetensors");
+    let dir = temp_dir("eval-env");
+    let input = dir.join("in.safetensors");
+    let ids = references().read_i64("te.input_ids").unwrap().1;
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I64, vec![4, 77], bytemuck::cast_slice(&ids)).unwrap();
+    safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
+    let out = dir.join("out.safetensors");
     let run = Command::new(env!("CARGO_BIN_EXE_nurie"))
-        .args(["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", refs.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap()])
         .env("NURIE_DEVICE", "CPU")
         .output()
         .unwrap();
@@ -156,4 +160,70 @@ fn eval_wants_integer_ids_and_names_the_input_file() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("float-ids.safetensors") && stderr.contains("integer"), "{stderr}");
     assert!(!out.exists());
+}
+
+/// Every `nurie eval` output at once: UNet, ControlNet at scale 0.5, VAE decode and encode.
+#[test]
+fn eval_runs_unet_controlnet_and_vae() {
+    let refs = references();
+    let dir = temp_dir("eval-image");
+    let input = dir.join("in.safetensors");
+    let hint = refs.read_f32("controlnet.hint").unwrap();
+    let hint2: Vec<f32> = hint.values.iter().chain(&hint.values).copied().collect();
+    let named: Vec<(&str, Vec<usize>, Vec<f32>)> = vec![
+        ("unet.sample", refs.shape("unet.sample").unwrap().to_vec(), refs.read_f32("unet.sample").unwrap().values),
+        ("unet.timestep", vec![1], vec![500.0]),
+        ("unet.context", refs.shape("unet.context").unwrap().to_vec(), refs.read_f32("unet.context").unwrap().values),
+        ("cn.hint", vec![2, 3, 96, 64], hint2),
+        ("cn.scale", vec![1], vec![0.5]),
+        ("vae.latents", vec![1, 4, 12, 8], refs.read_f32("vae.decode.latents").unwrap().values),
+        ("vae.input_image", vec![1, 3, 96, 64], refs.read_f32("vae.encode.image").unwrap().values),
+    ];
+    let views: Vec<_> = named
+        .iter()
+        .map(|(n, s, v)| (*n, safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), bytemuck::cast_slice(v)).unwrap()))
+        .collect();
+    safetensors::serialize_to_file(views, None, &input).unwrap();
+    let output = dir.join("out.safetensors");
+    let controlnet = fixture("parity/controlnet-lineart-dev-fp16.safetensors");
+    let run = nurie(&[
+        "eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(),
+        "--out", output.to_str().unwrap(), "--controlnet", controlnet.to_str().unwrap(), "--device", "cpu",
+    ]);
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    let out = Checkpoint::open(&output).unwrap();
+    let check = |name: &str, reference: &str, group: &str, scale: f32| {
+        let mut expected = refs.read_f32(reference).unwrap();
+        expected.values.iter_mut().for_each(|v| *v *= scale);
+        assert_close(name, &out.read_f32(name).unwrap().values, &expected, tolerance(group, "fp32"));
+    };
+    check("unet.eps", "unet.t500.eps", "unet", 1.0);
+    for i in 0..12 {
+        check(&format!("cn.down.{i}"), &format!("controlnet.t500.down.{i}"), "controlnet", 0.5);
+    }
+    check("cn.mid", "controlnet.t500.mid", "controlnet", 0.5);
+    check("unet.eps_controlled", "controlnet.t500.eps_scale0.5", "controlnet", 1.0);
+    check("vae.image", "vae.decode.image", "vae", 1.0);
+    check("vae.mean", "vae.encode.mean", "vae", 1.0);
+}
+
+#[test]
+fn eval_says_which_file_a_controlnet_input_needs() {
+    let dir = temp_dir("eval-no-cn");
+    let input = dir.join("in.safetensors");
+    let zeros = vec![0f32; 2 * 4 * 12 * 8];
+    let ctx = vec![0f32; 2 * 77 * 128];
+    let hint = vec![0f32; 2 * 3 * 96 * 64];
+    let t = vec![1.0f32];
+    let views = vec![
+        ("unet.sample", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 4, 12, 8], bytemuck::cast_slice(&zeros)).unwrap()),
+        ("unet.timestep", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], bytemuck::cast_slice(&t)).unwrap()),
+        ("unet.context", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 77, 128], bytemuck::cast_slice(&ctx)).unwrap()),
+        ("cn.hint", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 3, 96, 64], bytemuck::cast_slice(&hint)).unwrap()),
+    ];
+    safetensors::serialize_to_file(views, None, &input).unwrap();
+    let out = dir.join("out.safetensors");
+    let run = nurie(&["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--controlnet"));
 }
