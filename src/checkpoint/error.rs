@@ -37,6 +37,12 @@ pub enum CheckpointError {
     #[error("{path}: tensor `{key}` is missing")]
     MissingKey { path: PathBuf, key: String },
 
+    #[error("{path} is {found}; Nurie runs SD1.x-family models (SD 1.4/1.5, their fine-tunes and merges)")]
+    WrongFamily { path: PathBuf, found: &'static str },
+
+    #[error("{path}: tensor `{key}` holds {count} NaN or infinite values (a broken merge or download?)")]
+    NonFinite { path: PathBuf, key: String, count: usize },
+
     #[error("{path} has no {component} (looked for `{key}`){hint}")]
     MissingComponent { path: PathBuf, component: &'static str, key: String, hint: &'static str },
 

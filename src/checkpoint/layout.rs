@@ -6,6 +6,7 @@
 //! them) drop the `text_model.` level. A standalone text-encoder file in the transformers layout uses
 //! `text_model.`. Each layout is found by the presence of its token-embedding key, never by file name.
 
+use super::family::ModelFamily;
 use super::{Checkpoint, CheckpointError, Result};
 
 /// Where the CLIP text encoder's tensors live in a checkpoint.
@@ -48,29 +49,9 @@ impl TextEncoderLayout {
             path: checkpoint.path().to_path_buf(),
             component: "CLIP text encoder",
             key: format!("{}{TOKEN_EMBEDDING}", Self::Ldm.prefix()),
-            hint: other_family_hint(checkpoint),
+            hint: ModelFamily::detect(checkpoint).hint(),
         })
     }
 }
 
 const TOKEN_EMBEDDING: &str = "embeddings.token_embedding.weight";
-
-/// A short explanation when the file is clearly something else than an SD1.x checkpoint.
-fn other_family_hint(checkpoint: &Checkpoint) -> &'static str {
-    let any = |prefix: &str| checkpoint.keys().any(|k| k.starts_with(prefix));
-    if any("conditioner.embedders.") {
-        "; this looks like an SDXL checkpoint, and Nurie runs SD1.x-family models"
-    } else if any("cond_stage_model.model.") {
-        "; this looks like an SD2.x checkpoint (OpenCLIP text encoder), and Nurie runs SD1.x-family models"
-    } else if any("lora_") {
-        "; this looks like a LoRA, not a checkpoint"
-    } else if any("control_model.") || any("input_hint_block.") {
-        "; this looks like a ControlNet, not a checkpoint"
-    } else if any("model.diffusion_model.") {
-        "; the file has a UNet but no text encoder"
-    } else if any("encoder.conv_in.") || any("first_stage_model.") {
-        "; this looks like a VAE, not a checkpoint"
-    } else {
-        ""
-    }
-}

@@ -7,6 +7,7 @@
 
 mod element;
 mod error;
+pub mod family;
 pub mod layout;
 pub mod pickle;
 mod safetensors_file;
@@ -121,7 +122,18 @@ impl Checkpoint {
         Ok((entry.shape.clone(), values))
     }
 
-    /// Like [`Self::read_f32`], but first checks the shape against `expected`.
+    /// Like [`Self::read_f32`], but refuses tensors with NaN or infinite values (which would turn every
+    /// image black), naming the key.
+    pub fn read_f32_finite(&self, key: &str) -> Result<F32Tensor> {
+        let tensor = self.read_f32(key)?;
+        let count = tensor.values.iter().filter(|v| !v.is_finite()).count();
+        if count > 0 {
+            return Err(CheckpointError::NonFinite { path: self.path.clone(), key: key.to_string(), count });
+        }
+        Ok(tensor)
+    }
+
+    /// Like [`Self::read_f32_finite`], but first checks the shape against `expected`.
     pub fn read_f32_shaped(&self, key: &str, expected: &[usize]) -> Result<F32Tensor> {
         let shape = self.shape(key)?;
         if shape != expected {
@@ -132,7 +144,7 @@ impl Checkpoint {
                 found: shape.to_vec(),
             });
         }
-        self.read_f32(key)
+        self.read_f32_finite(key)
     }
 
     fn require(&self, key: &str) -> Result<&TensorEntry> {

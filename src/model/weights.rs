@@ -53,7 +53,7 @@ impl<'a> WeightLoader<'a> {
         if !stored.contains(&shape) {
             return Err(self.wrong_shape(&key, format!("one of {stored:?}"), shape.to_vec()));
         }
-        let tensor = self.checkpoint.read_f32(&key)?;
+        let tensor = self.checkpoint.read_f32_finite(&key)?;
         Ok(Tensor::from_data(TensorData::new(tensor.values, view), (&self.device, self.dtype)))
     }
 

@@ -247,3 +247,57 @@ fn integer_tensors_read_exactly() {
     let error = checkpoint.read_i64("alphas_cumprod").err().unwrap();
     assert!(matches!(error, CheckpointError::UnsupportedDtype { .. }), "{error}");
 }
+
+/// Writes a small file holding just `tensors` (name, shape), zero-filled f32.
+fn write_keys(path: &Path, tensors: &[(&str, Vec<usize>)]) {
+    let bytes: Vec<Vec<u8>> = tensors.iter().map(|(_, s)| vec![0u8; s.iter().product::<usize>() * 4]).collect();
+    let views: Vec<_> = tensors.iter().zip(&bytes).map(|((n, s), b)| (*n, TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
+    safetensors::serialize_to_file(views, None, path).unwrap();
+}
+
+#[test]
+fn other_model_families_are_named_when_loaded_as_a_checkpoint() {
+    use nurie::model::Unet;
+    let dir = temp_dir("families");
+    let conv_in = ("model.diffusion_model.input_blocks.0.0.weight", vec![32, 4, 3, 3]);
+    let cases: [(&str, Vec<(&str, Vec<usize>)>, &str); 4] = [
+        ("sdxl", vec![conv_in.clone(), ("model.diffusion_model.label_emb.0.0.weight", vec![32, 16])], "SDXL"),
+        ("sd2", vec![conv_in.clone(), ("model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", vec![32, 1024])], "SD2"),
+        ("lora", vec![("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight", vec![4, 32])], "LoRA"),
+        ("flux", vec![("double_blocks.0.img_attn.qkv.weight", vec![8, 8])], "Flux"),
+    ];
+    for (name, keys, expected) in cases {
+        let path = dir.join(format!("{name}.safetensors"));
+        write_keys(&path, &keys);
+        let error = Unet::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
+        assert!(matches!(error, CheckpointError::WrongFamily { .. }), "{name}: {error}");
+        assert!(error.to_string().contains(expected) && error.to_string().contains("SD1.x"), "{error}");
+    }
+    let controlnet = Checkpoint::open(super::support::fixture("parity/controlnet-lineart-dev-fp16.safetensors")).unwrap();
+    let error = Unet::load(&controlnet, &cpu().device, DType::F32).err().unwrap();
+    assert!(error.to_string().contains("ControlNet"), "{error}");
+}
+
+/// A NaN in the weights is reported with its key instead of silently giving black images.
+#[test]
+fn nan_weights_are_named() {
+    use nurie::model::Unet;
+    let path = temp_dir("nan").join("broken-merge.safetensors");
+    let source = Checkpoint::open(sd15_dev()).unwrap();
+    let bad_key = "model.diffusion_model.middle_block.0.in_layers.2.weight";
+    let owned: Vec<(String, Vec<usize>, Vec<u8>)> = source
+        .keys()
+        .filter(|k| k.starts_with("model.diffusion_model."))
+        .map(|k| {
+            let mut t = source.read_f32(k).unwrap();
+            if k == bad_key {
+                t.values[7] = f32::NAN;
+            }
+            (k.to_string(), t.shape, bytemuck::cast_slice(&t.values).to_vec())
+        })
+        .collect();
+    let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
+    safetensors::serialize_to_file(views, None, &path).unwrap();
+    let error = Unet::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
+    assert!(matches!(&error, CheckpointError::NonFinite { key, count: 1, .. } if key == bad_key), "{error}");
+}

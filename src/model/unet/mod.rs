@@ -184,6 +184,7 @@ pub struct Unet {
 impl Unet {
     /// Loads the UNet of an SD1.x single-file checkpoint.
     pub fn load(checkpoint: &Checkpoint, device: &Device, dtype: DType) -> Result<Self> {
+        crate::checkpoint::family::require_sd1(checkpoint)?;
         let weights = WeightLoader::new(checkpoint, UNET_PREFIX, device, dtype);
         if !weights.contains("input_blocks.0.0.weight") {
             return Err(weights.missing("input_blocks.0.0.weight"));
