@@ -63,3 +63,61 @@ fn structure_and_inputs_are_checked() {
     let wide = Tensor::<3>::zeros([1, 77, 768], &compute.device);
     assert!(unet.forward(sample, &[1.0], &wide, None).is_err());
 }
+
+/// Residuals of the wrong width (a ControlNet made for another UNet) are an error naming the residual.
+#[test]
+fn residuals_of_a_mismatched_controlnet_are_refused() {
+    let compute = cpu();
+    let unet = Unet::load(&Checkpoint::open(sd15_dev()).unwrap(), &compute.device, DType::F32).unwrap();
+    let sample = Tensor::<4>::zeros([1, 4, 8, 8], &compute.device);
+    let context = Tensor::<3>::zeros([1, 77, 128], &compute.device);
+    let sizes = [8, 8, 8, 4, 4, 4, 2, 2, 2, 1, 1, 1];
+    let down: Vec<Tensor<4>> = sizes.iter().map(|&s| Tensor::zeros([1, 48, s, s], &compute.device)).collect();
+    let residuals = nurie::model::ControlResiduals { down, mid: Tensor::zeros([1, 64, 1, 1], &compute.device) };
+    let error = unet.forward(sample.clone(), &[1.0], &context, Some(&residuals)).err().unwrap();
+    assert!(matches!(error, nurie::model::UnetInputError::ResidualShape { index: 0, .. }), "{error}");
+    let too_few = nurie::model::ControlResiduals { down: residuals.down[..11].to_vec(), mid: residuals.mid };
+    let error = unet.forward(sample, &[1.0], &context, Some(&too_few)).err().unwrap();
+    assert_eq!(error, nurie::model::UnetInputError::ResidualCount { found: 11, expected: 12 });
+}
+
+/// An inpainting UNet (9 input channels: latent, mask, masked-image latent) loads from its shapes.
+#[test]
+fn a_nine_channel_inpainting_unet_loads_and_runs() {
+    use safetensors::{Dtype, tensor::TensorView};
+    let source = Checkpoint::open(sd15_dev()).unwrap();
+    let conv_in = "model.diffusion_model.input_blocks.0.0.weight";
+    let owned: Vec<(String, Vec<usize>, Vec<u8>)> = source
+        .keys()
+        .filter(|k| k.starts_with("model.diffusion_model."))
+        .map(|k| {
+            let t = source.read_f32(k).unwrap();
+            if k != conv_in {
+                return (k.to_string(), t.shape, bytemuck::cast_slice(&t.values).to_vec());
+            }
+            // Extra input channels start at zero, as when an inpainting model is made from a base model.
+            let [out, inp, kh, kw] = t.shape[..] else { panic!("conv_in rank") };
+            let mut values = Vec::with_capacity(out * 9 * kh * kw);
+            for o in 0..out {
+                values.extend_from_slice(&t.values[o * inp * kh * kw..(o + 1) * inp * kh * kw]);
+                values.extend(std::iter::repeat_n(0.0f32, (9 - inp) * kh * kw));
+            }
+            (k.to_string(), vec![out, 9, kh, kw], bytemuck::cast_slice(&values).to_vec())
+        })
+        .collect();
+    let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
+    let path = super::support::temp_dir("inpaint").join("inpainting.safetensors");
+    safetensors::serialize_to_file(views, None, &path).unwrap();
+
+    let compute = cpu();
+    let dtype = DType::F32;
+    let unet = Unet::load(&Checkpoint::open(&path).unwrap(), &compute.device, dtype).unwrap();
+    assert_eq!(unet.in_channels(), 9);
+    // With zero weights on the extra channels, the prediction equals the 4-channel model's.
+    let refs = references();
+    let sample = tensor::<4>("unet.sample", &compute, dtype);
+    let extra = Tensor::<4>::ones([2, 5, 12, 8], &compute.device);
+    let context = tensor::<3>("unet.context", &compute, dtype);
+    let eps = unet.forward(Tensor::cat(vec![sample, extra], 1), &[500.0], &context, None).unwrap();
+    assert_close("inpainting eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.t500.eps").unwrap(), tolerance("unet", "fp32"));
+}
