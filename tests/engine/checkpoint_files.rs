@@ -301,3 +301,20 @@ fn nan_weights_are_named() {
     let error = Unet::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
     assert!(matches!(&error, CheckpointError::NonFinite { key, count: 1, .. } if key == bad_key), "{error}");
 }
+
+/// fp32 weights reach the device unrounded: values fp16 cannot represent come back bit for bit.
+#[test]
+fn f32_weights_are_not_rounded_to_f16() {
+    use nurie::model::weights::WeightLoader;
+    let values: Vec<f32> = (0..64).map(|i| 1.0 + (i as f32) * 2f32.powi(-20) + 1e-7 * i as f32).collect();
+    assert!(values.iter().any(|&v| half::f16::from_f32(v).to_f32() != v));
+    let path = temp_dir("f32-exact").join("weights.safetensors");
+    let view = TensorView::new(Dtype::F32, vec![8, 8], bytemuck::cast_slice(&values)).unwrap();
+    safetensors::serialize_to_file([("layer.weight", view)], None, &path).unwrap();
+    let checkpoint = Checkpoint::open(&path).unwrap();
+    for compute in [cpu(), super::support::gpu()] {
+        let loader = WeightLoader::new(&checkpoint, "layer.", &compute.device, DType::F32);
+        let loaded = loader.tensor_shaped::<2>("weight", [8, 8]).unwrap().try_into_vec_as::<f32>().unwrap();
+        assert_eq!(loaded, values, "on {}", compute.description);
+    }
+}
