@@ -8,7 +8,7 @@ use nurie::checkpoint::{Checkpoint, CheckpointError, ElementType};
 use nurie::model::{ClipSkip, ClipTextEncoder};
 use safetensors::{Dtype, tensor::TensorView};
 
-use super::support::{cpu, sd15_dev, temp_dir};
+use super::support::{cpu, sd15_dev, temp_dir, write_f32_safetensors};
 
 const LDM_TE: &str = "cond_stage_model.transformer.text_model.";
 
@@ -128,9 +128,7 @@ pub fn write_text_encoder(path: &Path, rename: impl Fn(&str) -> Option<String>) 
             (name, tensor.shape, bytemuck::cast_slice(&tensor.values).to_vec())
         })
         .collect();
-    let views: Vec<_> =
-        tensors.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
-    safetensors::serialize_to_file(views, None, path).unwrap();
+    write_f32_safetensors(path, &tensors);
     path.to_path_buf()
 }
 
@@ -186,8 +184,7 @@ fn a_wrong_shape_is_named() {
         })
         .collect();
     drop(source);
-    let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
-    safetensors::serialize_to_file(views, None, &path).unwrap();
+    write_f32_safetensors(&path, &owned);
     let error = ClipTextEncoder::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
     assert!(matches!(&error, CheckpointError::WrongShape { key, .. } if *key == bad_key), "{error}");
 }
@@ -232,8 +229,7 @@ fn degenerate_encoder_shapes_are_named() {
                 }
             })
             .collect();
-        let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
-        safetensors::serialize_to_file(views, None, &path).unwrap();
+        write_f32_safetensors(&path, &owned);
         let error = ClipTextEncoder::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
         assert!(matches!(&error, CheckpointError::WrongShape { key: k, .. } if k.ends_with(key)), "{error}");
     }
@@ -250,9 +246,9 @@ fn integer_tensors_read_exactly() {
 
 /// Writes a small file holding just `tensors` (name, shape), zero-filled f32.
 fn write_keys(path: &Path, tensors: &[(&str, Vec<usize>)]) {
-    let bytes: Vec<Vec<u8>> = tensors.iter().map(|(_, s)| vec![0u8; s.iter().product::<usize>() * 4]).collect();
-    let views: Vec<_> = tensors.iter().zip(&bytes).map(|((n, s), b)| (*n, TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
-    safetensors::serialize_to_file(views, None, path).unwrap();
+    let zeros: Vec<_> =
+        tensors.iter().map(|(n, s)| (n.to_string(), s.clone(), vec![0u8; s.iter().product::<usize>() * 4])).collect();
+    write_f32_safetensors(path, &zeros);
 }
 
 #[test]
@@ -296,8 +292,7 @@ fn nan_weights_are_named() {
             (k.to_string(), t.shape, bytemuck::cast_slice(&t.values).to_vec())
         })
         .collect();
-    let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
-    safetensors::serialize_to_file(views, None, &path).unwrap();
+    write_f32_safetensors(&path, &owned);
     let error = Unet::load(&Checkpoint::open(&path).unwrap(), &cpu().device, DType::F32).err().unwrap();
     assert!(matches!(&error, CheckpointError::NonFinite { key, count: 1, .. } if key == bad_key), "{error}");
 }

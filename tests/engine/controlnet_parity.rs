@@ -1,17 +1,13 @@
 //! The ControlNet against diffusers on both backends: hint embedding, the 12 + 1 residuals, and the
 //! UNet's noise prediction with the residuals added at scale 1.0 and 0.5.
 
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use nurie::checkpoint::Checkpoint;
 use nurie::model::{ControlNet, Unet};
 use nurie::runtime::ComputeDevice;
 
-use super::support::{assert_close, cpu, fixture, gpu, references, sd15_dev, tolerance};
+use super::support::{assert_close, cpu, fixture, gpu, reference_tensor, references, sd15_dev, tolerance};
 
-fn tensor<const D: usize>(name: &str, compute: &ComputeDevice, dtype: DType) -> Tensor<D> {
-    let t = references().read_f32(name).unwrap();
-    Tensor::from_data(TensorData::new(t.values, t.shape), (&compute.device, dtype))
-}
 
 fn controlnet_file() -> std::path::PathBuf {
     fixture("parity/controlnet-lineart-dev-fp16.safetensors")
@@ -22,9 +18,9 @@ fn check_controlnet(compute: ComputeDevice, dtype: DType, row: &str) {
     let tol = tolerance("controlnet", row);
     let controlnet = ControlNet::load(&Checkpoint::open(controlnet_file()).unwrap(), &compute.device, dtype).unwrap();
     let unet = Unet::load(&Checkpoint::open(sd15_dev()).unwrap(), &compute.device, dtype).unwrap();
-    let sample = tensor::<4>("unet.sample", &compute, dtype);
-    let context = tensor::<3>("unet.context", &compute, dtype);
-    let hint = tensor::<4>("controlnet.hint", &compute, dtype).repeat_dim(0, 2);
+    let sample = reference_tensor::<4>("unet.sample", &compute, dtype);
+    let context = reference_tensor::<3>("unet.context", &compute, dtype);
+    let hint = reference_tensor::<4>("controlnet.hint", &compute, dtype).repeat_dim(0, 2);
     let read = |t: Tensor<4>| t.try_into_vec_as::<f32>().unwrap();
 
     let embedded = controlnet.embed_hint(hint.clone());

@@ -22,6 +22,21 @@ pub fn reference_ids() -> Vec<u32> {
     references().read_f32("te.input_ids").expect("te.input_ids").values.iter().map(|&v| v as u32).collect()
 }
 
+/// A reference tensor on `compute`'s device, in `dtype`.
+pub fn reference_tensor<const D: usize>(name: &str, compute: &ComputeDevice, dtype: burn::tensor::DType) -> burn::tensor::Tensor<D> {
+    let t = references().read_f32(name).expect("reference tensor");
+    burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(t.values, t.shape), (&compute.device, dtype))
+}
+
+/// Writes f32 tensors given as (name, shape, little-endian bytes) to a `.safetensors` file.
+pub fn write_f32_safetensors(path: &std::path::Path, tensors: &[(String, Vec<usize>, Vec<u8>)]) {
+    let views: Vec<_> = tensors
+        .iter()
+        .map(|(n, s, b)| (n.clone(), safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), b).unwrap()))
+        .collect();
+    safetensors::serialize_to_file(views, None, path).unwrap();
+}
+
 pub fn cpu() -> ComputeDevice {
     device::open(DeviceChoice::Cpu).expect("the CPU backend always opens")
 }

@@ -1,30 +1,26 @@
 //! The UNet against diffusers, on the CPU backend and on wgpu, in f32 and f16: three timesteps on a
 //! 12×8 latent (odd sizes on the way down: 12→6→3→2) and a non-square 12×16 batch of one.
 
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use nurie::checkpoint::Checkpoint;
 use nurie::model::Unet;
 use nurie::runtime::ComputeDevice;
 
-use super::support::{assert_close, cpu, gpu, references, sd15_dev, tolerance};
+use super::support::{assert_close, cpu, gpu, reference_tensor, references, sd15_dev, tolerance};
 
-fn tensor<const D: usize>(name: &str, compute: &ComputeDevice, dtype: DType) -> Tensor<D> {
-    let t = references().read_f32(name).unwrap();
-    Tensor::from_data(TensorData::new(t.values, t.shape), (&compute.device, dtype))
-}
 
 fn check_unet(compute: ComputeDevice, dtype: DType, row: &str) {
     let refs = references();
     let unet = Unet::load(&Checkpoint::open(sd15_dev()).unwrap(), &compute.device, dtype).unwrap();
     let tol = tolerance("unet", row);
-    let sample = tensor::<4>("unet.sample", &compute, dtype);
-    let context = tensor::<3>("unet.context", &compute, dtype);
+    let sample = reference_tensor::<4>("unet.sample", &compute, dtype);
+    let context = reference_tensor::<3>("unet.context", &compute, dtype);
     for t in [999, 500, 1] {
         let eps = unet.forward(sample.clone(), &[t as f32], &context, None).unwrap();
         let name = format!("unet.t{t}.eps");
         assert_close(&name, &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32(&name).unwrap(), tol);
     }
-    let sample = tensor::<4>("unet.ns.sample", &compute, dtype);
+    let sample = reference_tensor::<4>("unet.ns.sample", &compute, dtype);
     let context = context.slice([0..1]);
     let eps = unet.forward(sample, &[250.0], &context, None).unwrap();
     assert_close("unet.ns.t250.eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.ns.t250.eps").unwrap(), tol);
@@ -84,7 +80,6 @@ fn residuals_of_a_mismatched_controlnet_are_refused() {
 /// An inpainting UNet (9 input channels: latent, mask, masked-image latent) loads from its shapes.
 #[test]
 fn a_nine_channel_inpainting_unet_loads_and_runs() {
-    use safetensors::{Dtype, tensor::TensorView};
     let source = Checkpoint::open(sd15_dev()).unwrap();
     let conv_in = "model.diffusion_model.input_blocks.0.0.weight";
     let owned: Vec<(String, Vec<usize>, Vec<u8>)> = source
@@ -105,9 +100,8 @@ fn a_nine_channel_inpainting_unet_loads_and_runs() {
             (k.to_string(), vec![out, 9, kh, kw], bytemuck::cast_slice(&values).to_vec())
         })
         .collect();
-    let views: Vec<_> = owned.iter().map(|(n, s, b)| (n.clone(), TensorView::new(Dtype::F32, s.clone(), b).unwrap())).collect();
     let path = super::support::temp_dir("inpaint").join("inpainting.safetensors");
-    safetensors::serialize_to_file(views, None, &path).unwrap();
+    super::support::write_f32_safetensors(&path, &owned);
 
     let compute = cpu();
     let dtype = DType::F32;
@@ -115,9 +109,9 @@ fn a_nine_channel_inpainting_unet_loads_and_runs() {
     assert_eq!(unet.in_channels(), 9);
     // With zero weights on the extra channels, the prediction equals the 4-channel model's.
     let refs = references();
-    let sample = tensor::<4>("unet.sample", &compute, dtype);
+    let sample = reference_tensor::<4>("unet.sample", &compute, dtype);
     let extra = Tensor::<4>::ones([2, 5, 12, 8], &compute.device);
-    let context = tensor::<3>("unet.context", &compute, dtype);
+    let context = reference_tensor::<3>("unet.context", &compute, dtype);
     let eps = unet.forward(Tensor::cat(vec![sample, extra], 1), &[500.0], &context, None).unwrap();
     assert_close("inpainting eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.t500.eps").unwrap(), tolerance("unet", "fp32"));
 }

@@ -1,17 +1,13 @@
 //! The VAE against diffusers on both backends: decode of diffusion-space latents, and the encoder's
 //! posterior (mean and logvar), on a 96×64 image (12×8 latent).
 
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use nurie::checkpoint::Checkpoint;
 use nurie::model::Vae;
 use nurie::runtime::ComputeDevice;
 
-use super::support::{assert_close, cpu, gpu, references, sd15_dev, tolerance};
+use super::support::{assert_close, cpu, gpu, reference_tensor, references, sd15_dev, tolerance};
 
-fn tensor(name: &str, compute: &ComputeDevice, dtype: DType) -> Tensor<4> {
-    let t = references().read_f32(name).unwrap();
-    Tensor::from_data(TensorData::new(t.values, t.shape), (&compute.device, dtype))
-}
 
 fn check_vae(compute: ComputeDevice, dtype: DType, row: &str) {
     let refs = references();
@@ -19,9 +15,9 @@ fn check_vae(compute: ComputeDevice, dtype: DType, row: &str) {
     let vae = Vae::load(&Checkpoint::open(sd15_dev()).unwrap(), &compute.device, dtype).unwrap();
     let read = |t: Tensor<4>| t.try_into_vec_as::<f32>().unwrap();
     // Inputs stay f32: the test is about the VAE's own precision, not the caller's.
-    let image = vae.decode(tensor("vae.decode.latents", &compute, DType::F32)).unwrap();
+    let image = vae.decode(reference_tensor("vae.decode.latents", &compute, DType::F32)).unwrap();
     assert_close("vae.decode.image", &read(image), &refs.read_f32("vae.decode.image").unwrap(), tol);
-    let posterior = vae.encode(tensor("vae.encode.image", &compute, DType::F32)).unwrap();
+    let posterior = vae.encode(reference_tensor("vae.encode.image", &compute, DType::F32)).unwrap();
     assert_close("vae.encode.mean", &read(posterior.mean), &refs.read_f32("vae.encode.mean").unwrap(), tol);
     assert_close("vae.encode.logvar", &read(posterior.logvar), &refs.read_f32("vae.encode.logvar").unwrap(), tol);
 }
