@@ -107,6 +107,16 @@ impl Conv2d {
         Ok(Self { weight, bias, options: ConvOptions::new_with_padding([stride; 2], padding, [1, 1], 1) })
     }
 
+    /// The 1×1 shortcut of a residual block taking `channels` to `out` channels, stored as `name`:
+    /// present only when the widths differ (identity otherwise), so its absence is an error only then.
+    pub fn load_shortcut(weights: &WeightLoader, name: &str, channels: usize, out: usize) -> Result<Option<Self>> {
+        match weights.contains(&format!("{name}.weight")) {
+            true => Ok(Some(Self::load_shaped(&weights.sub(name), [out, channels, 1, 1], 1)?)),
+            false if channels == out => Ok(None),
+            false => Err(weights.missing(&format!("{name}.weight"))),
+        }
+    }
+
     pub fn out_channels(&self) -> usize {
         self.weight.dims()[0]
     }

@@ -118,11 +118,7 @@ impl ResnetBlock {
             let key = weights.key("conv1.weight");
             return Err(weights.wrong_shape(&key, format!("{channels} input channels"), weights.shape("conv1.weight")?));
         }
-        let shortcut = match weights.contains("nin_shortcut.weight") {
-            true => Some(Conv2d::load_shaped(&weights.sub("nin_shortcut"), [out, channels, 1, 1], 1)?),
-            false if out == channels => None,
-            false => return Err(weights.missing("nin_shortcut.weight")),
-        };
+        let shortcut = Conv2d::load_shortcut(weights, "nin_shortcut", channels, out)?;
         Ok(Self {
             norm1: GroupNorm32::load(&weights.sub("norm1"), channels, NORM_EPS)?,
             conv1,

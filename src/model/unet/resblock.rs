@@ -25,16 +25,11 @@ impl ResBlock {
     pub fn load(weights: &WeightLoader, channels: usize, embedding_width: usize) -> Result<Self> {
         let in_conv = Conv2d::load(&weights.sub("in_layers.2"), 1)?;
         let out_channels = in_conv.out_channels();
-        let expected_in = weights.shape("in_layers.2.weight")?[1];
-        if expected_in != channels {
+        if in_conv.in_channels() != channels {
             let key = weights.key("in_layers.2.weight");
             return Err(weights.wrong_shape(&key, format!("{channels} input channels"), weights.shape("in_layers.2.weight")?));
         }
-        let skip = match weights.contains("skip_connection.weight") {
-            true => Some(Conv2d::load_shaped(&weights.sub("skip_connection"), [out_channels, channels, 1, 1], 1)?),
-            false if channels == out_channels => None,
-            false => return Err(weights.missing("skip_connection.weight")),
-        };
+        let skip = Conv2d::load_shortcut(weights, "skip_connection", channels, out_channels)?;
         Ok(Self {
             in_norm: GroupNorm32::load(&weights.sub("in_layers.0"), channels, NORM_EPS)?,
             in_conv,
