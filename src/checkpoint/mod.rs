@@ -101,10 +101,14 @@ impl Checkpoint {
     }
 
     /// Decodes one tensor to f32 (fp16/bf16/f64/int elements are converted; strided views gathered).
+    /// The tensor's pages of the mapped file are released afterwards: models read each tensor once.
     pub fn read_f32(&self, key: &str) -> Result<F32Tensor> {
         let entry = self.require(key)?;
         let buffer = &self.buffers[entry.buffer];
         let values = entry.decode_f32(buffer.bytes());
+        if let Some(extent) = entry.byte_extent() {
+            buffer.release(entry.byte_offset, extent);
+        }
         Ok(F32Tensor { shape: entry.shape.clone(), values })
     }
 

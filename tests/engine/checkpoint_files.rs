@@ -12,6 +12,18 @@ use super::support::{cpu, sd15_dev, temp_dir, write_f32_safetensors};
 
 const LDM_TE: &str = "cond_stage_model.transformer.text_model.";
 
+/// Reading a tensor releases its pages of the mapped file; reading it again must give the same values
+/// (the pages come back from the file), for every tensor, neighbours sharing a page included.
+#[test]
+fn tensors_read_the_same_after_their_pages_are_released() {
+    let checkpoint = Checkpoint::open(sd15_dev()).unwrap();
+    let keys: Vec<String> = checkpoint.keys().map(str::to_string).collect();
+    let first: Vec<_> = keys.iter().map(|k| checkpoint.read_f32(k).unwrap()).collect();
+    for (key, before) in keys.iter().zip(&first).rev() {
+        assert_eq!(&checkpoint.read_f32(key).unwrap(), before, "{key}");
+    }
+}
+
 #[test]
 fn the_fixture_reads_with_its_extra_buffers() {
     let checkpoint = Checkpoint::open(sd15_dev()).unwrap();

@@ -6,21 +6,17 @@ use nurie::checkpoint::Checkpoint;
 use nurie::model::{ControlNet, Unet};
 use nurie::runtime::ComputeDevice;
 
-use super::support::{assert_close, cpu, fixture, gpu, reference_tensor, references, sd15_dev, tolerance};
+use super::support::{Weights, assert_close, cpu, gpu, tolerance};
 
 
-fn controlnet_file() -> std::path::PathBuf {
-    fixture("parity/controlnet-lineart-dev-fp16.safetensors")
-}
-
-fn check_controlnet(compute: ComputeDevice, dtype: DType, row: &str) {
-    let refs = references();
+fn check_controlnet(compute: ComputeDevice, dtype: DType, row: &str, weights: Weights) {
+    let refs = weights.references();
     let tol = tolerance("controlnet", row);
-    let controlnet = ControlNet::load(&Checkpoint::open(controlnet_file()).unwrap(), &compute.device, dtype).unwrap();
-    let unet = Unet::load(&Checkpoint::open(sd15_dev()).unwrap(), &compute.device, dtype).unwrap();
-    let sample = reference_tensor::<4>("unet.sample", &compute, dtype);
-    let context = reference_tensor::<3>("unet.context", &compute, dtype);
-    let hint = reference_tensor::<4>("controlnet.hint", &compute, dtype).repeat_dim(0, 2);
+    let controlnet = ControlNet::load(&Checkpoint::open(weights.controlnet()).unwrap(), &compute.device, dtype).unwrap();
+    let unet = Unet::load(&Checkpoint::open(weights.checkpoint()).unwrap(), &compute.device, dtype).unwrap();
+    let sample = weights.tensor::<4>("unet.sample", &compute, dtype);
+    let context = weights.tensor::<3>("unet.context", &compute, dtype);
+    let hint = weights.tensor::<4>("controlnet.hint", &compute, dtype).repeat_dim(0, 2);
     let read = |t: Tensor<4>| t.try_into_vec_as::<f32>().unwrap();
 
     let embedded = controlnet.embed_hint(hint.clone());
@@ -41,31 +37,41 @@ fn check_controlnet(compute: ComputeDevice, dtype: DType, row: &str) {
 
 #[test]
 fn cpu_f32_matches_reference() {
-    check_controlnet(cpu(), DType::F32, "fp32");
+    check_controlnet(cpu(), DType::F32, "fp32", Weights::Fp16File);
 }
 
 #[test]
 fn cpu_f16_matches_reference() {
-    check_controlnet(cpu(), DType::F16, "fp16");
+    check_controlnet(cpu(), DType::F16, "fp16", Weights::Fp16File);
 }
 
 #[test]
 fn wgpu_f32_matches_reference() {
-    check_controlnet(gpu(), DType::F32, "fp32");
+    check_controlnet(gpu(), DType::F32, "fp32", Weights::Fp16File);
 }
 
 #[test]
 fn wgpu_f16_matches_reference() {
-    check_controlnet(gpu(), DType::F16, "fp16");
+    check_controlnet(gpu(), DType::F16, "fp16", Weights::Fp16File);
 }
 
 #[test]
 fn a_hint_of_the_wrong_size_is_refused() {
     let compute = cpu();
-    let controlnet = ControlNet::load(&Checkpoint::open(controlnet_file()).unwrap(), &compute.device, DType::F32).unwrap();
+    let controlnet = ControlNet::load(&Checkpoint::open(Weights::Fp16File.controlnet()).unwrap(), &compute.device, DType::F32).unwrap();
     let sample = Tensor::<4>::zeros([1, 4, 12, 8], &compute.device);
     let context = Tensor::<3>::zeros([1, 77, 128], &compute.device);
     let hint = Tensor::<4>::zeros([1, 3, 64, 64], &compute.device);
     let error = controlnet.forward(sample, &[1.0], &context, hint).err().unwrap();
     assert!(error.to_string().contains("[96, 64]"), "{error}");
+}
+
+#[test]
+fn cpu_f32_from_fp32_file_matches_reference() {
+    check_controlnet(cpu(), DType::F32, "fp32", Weights::Fp32File);
+}
+
+#[test]
+fn wgpu_f32_from_fp32_file_matches_reference() {
+    check_controlnet(gpu(), DType::F32, "fp32", Weights::Fp32File);
 }

@@ -10,22 +10,55 @@ pub fn fixture(path: &str) -> PathBuf {
 }
 
 pub fn sd15_dev() -> PathBuf {
-    fixture("parity/sd15-dev-fp16.safetensors")
+    Weights::Fp16File.checkpoint()
 }
 
 pub fn references() -> Checkpoint {
-    Checkpoint::open(fixture("parity/refs-fp16w.safetensors")).expect("reference tensors")
+    Weights::Fp16File.references()
+}
+
+/// Which weights a parity test loads, and so which references it compares with: the parity kit's
+/// `refs-fp16w` were computed in f32 from the fp16 file's weights upcast, `refs-fp32w` from the fp32 file
+/// (whose UNet and VAE are committed without the text encoder, see the fixtures README).
+#[derive(Debug, Clone, Copy)]
+pub enum Weights {
+    Fp16File,
+    Fp32File,
+}
+
+impl Weights {
+    pub fn checkpoint(self) -> PathBuf {
+        match self {
+            Weights::Fp16File => fixture("parity/sd15-dev-fp16.safetensors"),
+            Weights::Fp32File => fixture("parity/sd15-dev-fp32-unet-vae.safetensors"),
+        }
+    }
+
+    pub fn controlnet(self) -> PathBuf {
+        match self {
+            Weights::Fp16File => fixture("parity/controlnet-lineart-dev-fp16.safetensors"),
+            Weights::Fp32File => fixture("parity/controlnet-lineart-dev-fp32.safetensors"),
+        }
+    }
+
+    pub fn references(self) -> Checkpoint {
+        let name = match self {
+            Weights::Fp16File => "parity/refs-fp16w.safetensors",
+            Weights::Fp32File => "parity/refs-fp32w.safetensors",
+        };
+        Checkpoint::open(fixture(name)).expect("reference tensors")
+    }
+
+    /// A reference input tensor on `compute`'s device, in `dtype`.
+    pub fn tensor<const D: usize>(self, name: &str, compute: &ComputeDevice, dtype: burn::tensor::DType) -> burn::tensor::Tensor<D> {
+        let t = self.references().read_f32(name).expect("reference tensor");
+        burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(t.values, t.shape), (&compute.device, dtype))
+    }
 }
 
 /// The parity kit's `te.input_ids` ([4, 77]) as row-major ids.
 pub fn reference_ids() -> Vec<u32> {
     references().read_f32("te.input_ids").expect("te.input_ids").values.iter().map(|&v| v as u32).collect()
-}
-
-/// A reference tensor on `compute`'s device, in `dtype`.
-pub fn reference_tensor<const D: usize>(name: &str, compute: &ComputeDevice, dtype: burn::tensor::DType) -> burn::tensor::Tensor<D> {
-    let t = references().read_f32(name).expect("reference tensor");
-    burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(t.values, t.shape), (&compute.device, dtype))
 }
 
 /// Writes f32 tensors given as (name, shape, little-endian bytes) to a `.safetensors` file.

@@ -6,21 +6,21 @@ use nurie::checkpoint::Checkpoint;
 use nurie::model::Unet;
 use nurie::runtime::ComputeDevice;
 
-use super::support::{assert_close, cpu, gpu, reference_tensor, references, sd15_dev, tolerance};
+use super::support::{Weights, assert_close, cpu, gpu, sd15_dev, tolerance};
 
 
-fn check_unet(compute: ComputeDevice, dtype: DType, row: &str) {
-    let refs = references();
-    let unet = Unet::load(&Checkpoint::open(sd15_dev()).unwrap(), &compute.device, dtype).unwrap();
+fn check_unet(compute: ComputeDevice, dtype: DType, row: &str, weights: Weights) {
+    let refs = weights.references();
+    let unet = Unet::load(&Checkpoint::open(weights.checkpoint()).unwrap(), &compute.device, dtype).unwrap();
     let tol = tolerance("unet", row);
-    let sample = reference_tensor::<4>("unet.sample", &compute, dtype);
-    let context = reference_tensor::<3>("unet.context", &compute, dtype);
+    let sample = weights.tensor::<4>("unet.sample", &compute, dtype);
+    let context = weights.tensor::<3>("unet.context", &compute, dtype);
     for t in [999, 500, 1] {
         let eps = unet.forward(sample.clone(), &[t as f32], &context, None).unwrap();
         let name = format!("unet.t{t}.eps");
         assert_close(&name, &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32(&name).unwrap(), tol);
     }
-    let sample = reference_tensor::<4>("unet.ns.sample", &compute, dtype);
+    let sample = weights.tensor::<4>("unet.ns.sample", &compute, dtype);
     let context = context.slice([0..1]);
     let eps = unet.forward(sample, &[250.0], &context, None).unwrap();
     assert_close("unet.ns.t250.eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.ns.t250.eps").unwrap(), tol);
@@ -28,22 +28,33 @@ fn check_unet(compute: ComputeDevice, dtype: DType, row: &str) {
 
 #[test]
 fn cpu_f32_matches_reference() {
-    check_unet(cpu(), DType::F32, "fp32");
+    check_unet(cpu(), DType::F32, "fp32", Weights::Fp16File);
 }
 
 #[test]
 fn cpu_f16_matches_reference() {
-    check_unet(cpu(), DType::F16, "fp16");
+    check_unet(cpu(), DType::F16, "fp16", Weights::Fp16File);
 }
 
 #[test]
 fn wgpu_f32_matches_reference() {
-    check_unet(gpu(), DType::F32, "fp32");
+    check_unet(gpu(), DType::F32, "fp32", Weights::Fp16File);
 }
 
 #[test]
 fn wgpu_f16_matches_reference() {
-    check_unet(gpu(), DType::F16, "fp16");
+    check_unet(gpu(), DType::F16, "fp16", Weights::Fp16File);
+}
+
+/// The fp32 file against references computed from it: fails if any weight is rounded to fp16 on the way.
+#[test]
+fn cpu_f32_from_fp32_file_matches_reference() {
+    check_unet(cpu(), DType::F32, "fp32", Weights::Fp32File);
+}
+
+#[test]
+fn wgpu_f32_from_fp32_file_matches_reference() {
+    check_unet(gpu(), DType::F32, "fp32", Weights::Fp32File);
 }
 
 #[test]
@@ -108,10 +119,11 @@ fn a_nine_channel_inpainting_unet_loads_and_runs() {
     let unet = Unet::load(&Checkpoint::open(&path).unwrap(), &compute.device, dtype).unwrap();
     assert_eq!(unet.in_channels(), 9);
     // With zero weights on the extra channels, the prediction equals the 4-channel model's.
-    let refs = references();
-    let sample = reference_tensor::<4>("unet.sample", &compute, dtype);
+    let weights = Weights::Fp16File;
+    let refs = weights.references();
+    let sample = weights.tensor::<4>("unet.sample", &compute, dtype);
     let extra = Tensor::<4>::ones([2, 5, 12, 8], &compute.device);
-    let context = reference_tensor::<3>("unet.context", &compute, dtype);
+    let context = weights.tensor::<3>("unet.context", &compute, dtype);
     let eps = unet.forward(Tensor::cat(vec![sample, extra], 1), &[500.0], &context, None).unwrap();
     assert_close("inpainting eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.t500.eps").unwrap(), tolerance("unet", "fp32"));
 }
