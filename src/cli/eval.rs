@@ -15,9 +15,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use burn::tensor::{DType, Device, Tensor, TensorData};
-use safetensors::{Dtype, tensor::TensorView};
 
 use super::DeviceArgs;
+use super::tensor_file::{NamedTensor, write_f32_tensors};
 use crate::checkpoint::Checkpoint;
 use crate::model::{ClipTextEncoder, ControlNet, Unet, Vae};
 use crate::prompt::tokenizer::CONTEXT_LENGTH;
@@ -42,13 +42,6 @@ pub struct EvalArgs {
     pub vae: Option<PathBuf>,
     #[command(flatten)]
     pub device: DeviceArgs,
-}
-
-/// A named output tensor in f32.
-struct Output {
-    name: String,
-    shape: Vec<usize>,
-    values: Vec<f32>,
 }
 
 /// What an evaluation needs: the inputs file, the device and the compute dtype.
@@ -105,7 +98,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     if wants_vae {
         outputs.extend(vae_outputs(&inputs, &checkpoint, args.vae.as_deref())?);
     }
-    write_outputs(&args.output, &outputs)
+    write_f32_tensors(&args.output, &outputs)
 }
 
 fn timed<T>(what: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
@@ -115,7 +108,7 @@ fn timed<T>(what: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Res
     Ok(result)
 }
 
-fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Result<Vec<Output>> {
+fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Result<Vec<NamedTensor>> {
     let encoder = timed("loaded the text encoder", || {
         ClipTextEncoder::load(checkpoint, &inputs.device, inputs.dtype).context("loading the text encoder")
     })?;
@@ -137,7 +130,7 @@ fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Res
     })
 }
 
-fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Path>) -> anyhow::Result<Vec<Output>> {
+fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Path>) -> anyhow::Result<Vec<NamedTensor>> {
     let unet = timed("loaded the UNet", || Unet::load(checkpoint, &inputs.device, inputs.dtype).context("loading the UNet"))?;
     let sample = inputs.tensor::<4>("unet.sample")?;
     let timesteps = inputs.values("unet.timestep").context("unet.sample needs unet.timestep")?;
@@ -169,7 +162,7 @@ fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Pa
     Ok(outputs)
 }
 
-fn vae_outputs(inputs: &Inputs, checkpoint: &Checkpoint, separate: Option<&Path>) -> anyhow::Result<Vec<Output>> {
+fn vae_outputs(inputs: &Inputs, checkpoint: &Checkpoint, separate: Option<&Path>) -> anyhow::Result<Vec<NamedTensor>> {
     let separate = separate.map(Checkpoint::open).transpose().context("opening the VAE file")?;
     let source = separate.as_ref().unwrap_or(checkpoint);
     let vae = timed("loaded the VAE", || Vae::load(source, &inputs.device, inputs.dtype).context("loading the VAE"))?;
@@ -196,26 +189,12 @@ fn read_ids(inputs: &Checkpoint) -> anyhow::Result<Vec<u32>> {
         .collect()
 }
 
-fn to_output<const D: usize>(name: &str, tensor: Tensor<D>) -> anyhow::Result<Output> {
+fn to_output<const D: usize>(name: &str, tensor: Tensor<D>) -> anyhow::Result<NamedTensor> {
     let shape = tensor.dims().to_vec();
     let values = tensor.try_into_vec_as::<f32>().with_context(|| format!("reading `{name}` back from the device"))?;
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
         eprintln!("warning: `{name}` contains {bad}: the weights or inputs overflow in this precision");
     }
-    Ok(Output { name: name.to_string(), shape, values })
+    Ok(NamedTensor { name: name.to_string(), shape, values })
 }
 
-fn write_outputs(path: &Path, outputs: &[Output]) -> anyhow::Result<()> {
-    let bytes: Vec<Vec<u8>> = outputs.iter().map(|o| bytemuck::cast_slice(&o.values).to_vec()).collect();
-    let views = outputs
-        .iter()
-        .zip(&bytes)
-        .map(|(o, b)| Ok((o.name.as_str(), TensorView::new(Dtype::F32, o.shape.clone(), b)?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let bytes = safetensors::serialize(views, None)?;
-    // Written beside the target and renamed into place, so a failure never leaves half a file.
-    let partial = path.with_extension("safetensors.partial");
-    std::fs::write(&partial, bytes)
-        .and_then(|()| std::fs::rename(&partial, path))
-        .with_context(|| format!("writing {}", path.display()))
-}

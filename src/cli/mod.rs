@@ -1,7 +1,9 @@
 //! The `nurie` command line.
 
 mod eval;
+mod noise;
 mod prompt;
+pub mod tensor_file;
 
 use clap::{Parser, Subcommand};
 
@@ -33,6 +35,8 @@ pub enum Command {
     Prompt(prompt::PromptArgs),
     /// Run the engine on named input tensors and write the named outputs (golden-test interface).
     Eval(eval::EvalArgs),
+    /// Write the initial noise a seed gives, exactly as generation draws it (tensor `noise`, f32).
+    Noise(noise::NoiseArgs),
     /// List the GPU adapters wgpu can see and the device `--device auto` would pick.
     Devices,
 }
@@ -42,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Prompt(args)) => prompt::run(args),
         Some(Command::Eval(args)) => eval::run(args),
+        Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
         None => {
             use clap::CommandFactory;
