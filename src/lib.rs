@@ -1,11 +1,17 @@
 //! Nurie: Stable Diffusion 1.5-family models on any GPU, for illustrators coloring their line art.
 //!
 //! The library is organised by domain: [`checkpoint`] reads users' model files, [`prompt`] turns
-//! prompt text into conditioning, [`model`] holds the networks in burn, [`runtime`] picks the device,
-//! [`sampling`] draws seeded noise and runs the samplers, and [`cli`] is the command line.
+//! prompt text into conditioning, [`model`] holds the networks in burn,
+//! [`control`] turns line art into ControlNet hints, [`runtime`] picks the device,
+//! [`sampling`] draws seeded noise and runs the samplers,
+//! [`generate`] turns a request into pictures, [`metadata`] reads and writes
+//! the settings stored in PNG files, and [`cli`] is the command line.
 
 pub mod checkpoint;
 pub mod cli;
+pub mod control;
+pub mod generate;
+pub mod metadata;
 pub mod model;
 pub mod prompt;
 pub mod runtime;

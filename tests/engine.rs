@@ -8,6 +8,7 @@ mod engine {
     mod torch_ckpt_files;
     mod cli;
     mod controlnet_parity;
+    mod pipeline_parity;
     mod prompt_conditioning;
     mod text_encoder_parity;
     mod tokenizer_cases;

@@ -2,7 +2,7 @@
 
 use burn::module::Param;
 use burn::tensor::ops::ConvOptions;
-use burn::tensor::{Tensor, module};
+use burn::tensor::{DType, Tensor, module};
 
 use super::weights::WeightLoader;
 use crate::checkpoint::Result;
@@ -130,7 +130,7 @@ impl Conv2d {
     }
 }
 
-/// Group normalization over 32 groups (statistics widened to f32 by burn when computing in f16).
+/// Group normalization over 32 groups, computed in f32 with f32 parameters for every model dtype.
 #[derive(Debug, Clone)]
 pub struct GroupNorm32 {
     inner: burn::nn::GroupNorm,
@@ -144,6 +144,7 @@ impl GroupNorm32 {
             let key = weights.key("weight");
             return Err(weights.wrong_shape(&key, "a channel count divisible by 32".into(), vec![channels]));
         }
+        let weights = weights.with_dtype(DType::F32);
         let inner = burn::nn::GroupNorm {
             gamma: Some(Param::from_tensor(weights.tensor_shaped("weight", [channels])?)),
             beta: Some(Param::from_tensor(weights.tensor_shaped("bias", [channels])?)),
@@ -155,7 +156,10 @@ impl GroupNorm32 {
         Ok(Self { inner })
     }
 
+    /// Normalizes in f32 whatever the input's dtype: group statistics summed in f16 lose digits
+    /// (and the whole pipeline drifts), as PyTorch's f16 GroupNorm also accumulates in f32.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        self.inner.forward(x)
+        let dtype = x.dtype();
+        self.inner.forward(x.cast(DType::F32)).cast(dtype)
     }
 }

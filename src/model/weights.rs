@@ -26,6 +26,11 @@ impl<'a> WeightLoader<'a> {
         Self { prefix: format!("{}{name}.", self.prefix), ..self.clone() }
     }
 
+    /// The same loader, converting to `dtype` instead (e.g. f32 parameters of f16 models' norms).
+    pub fn with_dtype(&self, dtype: DType) -> Self {
+        Self { dtype, ..self.clone() }
+    }
+
     pub fn key(&self, name: &str) -> String {
         format!("{}{name}", self.prefix)
     }

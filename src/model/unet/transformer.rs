@@ -145,7 +145,8 @@ impl Attention {
         })
     }
 
-    /// Attends from `x` [b, n, width] to `context` [b, m, context_width] through burn's fused attention.
+    /// Attends from `x` [b, n, width] to `context` [b, m, context_width] through burn's fused attention,
+    /// in f32 whatever the model's dtype: an f16 softmax drifts the whole pipeline on wgpu.
     fn forward(&self, x: Tensor<3>, context: Tensor<3>) -> Tensor<3> {
         let [batch, tokens, width] = x.dims();
         let split = |t: Tensor<3>| {
@@ -155,7 +156,9 @@ impl Attention {
         let q = split(self.q.forward(x));
         let k = split(self.k.forward(context.clone()));
         let v = split(self.v.forward(context));
-        let attended = attention(q, k, v, None, None, Default::default());
+        let dtype = q.dtype();
+        let f32 = |t: Tensor<4>| t.cast(burn::tensor::DType::F32);
+        let attended = attention(f32(q), f32(k), f32(v), None, None, Default::default()).cast(dtype);
         self.out.forward(attended.swap_dims(1, 2).reshape([batch, tokens, width]))
     }
 }

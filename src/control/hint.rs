@@ -1,0 +1,117 @@
+//! The ControlNet conditioning image ("hint"): RGB, white lines on black, values in [0, 1] = u8 / 255,
+//! laid out `[3, H, W]` row-major, at the generation size. Not normalised to [−1, 1]: ControlNets take it as is.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use image::RgbImage;
+use image::codecs::png::PngEncoder;
+use image::{ExtendedColorType, ImageEncoder};
+
+use super::error::{ControlError, Result};
+
+/// A ControlNet hint, channel-planar: `data[c * height * width + y * width + x]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hint {
+    pub width: u32,
+    pub height: u32,
+    pub data: Vec<f32>,
+}
+
+impl Hint {
+    /// Converts an 8-bit control map (already white lines on black) into a hint.
+    pub fn from_rgb8(map: &RgbImage) -> Hint {
+        let (width, height) = map.dimensions();
+        let plane = (width * height) as usize;
+        let mut data = vec![0f32; 3 * plane];
+        for (i, pixel) in map.pixels().enumerate() {
+            for c in 0..3 {
+                data[c * plane + i] = f32::from(pixel.0[c]) / 255.0;
+            }
+        }
+        Hint { width, height, data }
+    }
+
+    /// The hint as an 8-bit picture (the inverse of [`Hint::from_rgb8`]).
+    pub fn to_rgb8(&self) -> RgbImage {
+        let plane = (self.width * self.height) as usize;
+        RgbImage::from_fn(self.width, self.height, |x, y| {
+            let i = (y * self.width + x) as usize;
+            image::Rgb(std::array::from_fn(|c| unit_to_u8(self.data.get(c * plane + i).copied().unwrap_or(0.0))))
+        })
+    }
+
+    /// Writes the hint as a PNG for inspection. Atomic: written to a temporary file in the same folder, then
+    /// renamed over `path`, so a crash never leaves a half-written picture.
+    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let temporary = temporary_sibling(path);
+        let written = write_png(&self.to_rgb8(), path, &temporary)
+            .and_then(|()| std::fs::rename(&temporary, path).map_err(|source| write_error(path, source)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written
+    }
+}
+
+fn unit_to_u8(value: f32) -> u8 {
+    (value * 255.0).round().clamp(0.0, 255.0) as u8
+}
+
+fn temporary_sibling(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+fn write_png(image: &RgbImage, path: &Path, temporary: &Path) -> Result<()> {
+    let file = File::create(temporary).map_err(|source| write_error(path, source))?;
+    let mut writer = BufWriter::new(file);
+    PngEncoder::new(&mut writer)
+        .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgb8)
+        .map_err(|e| ControlError::Encode { path: path.to_path_buf(), reason: e.to_string() })?;
+    let file = writer.into_inner().map_err(|e| write_error(path, e.into_error()))?;
+    file.sync_all().map_err(|source| write_error(path, source))
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> ControlError {
+    ControlError::Write { path: path.to_path_buf(), source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgb;
+
+    #[test]
+    fn data_is_channel_planar_and_scaled_by_255() {
+        let map = RgbImage::from_fn(3, 2, |x, y| Rgb([x as u8 * 100, y as u8 * 255, 51]));
+        let hint = Hint::from_rgb8(&map);
+        assert_eq!((hint.width, hint.height, hint.data.len()), (3, 2, 18));
+        assert_eq!(hint.data[2], 200.0 / 255.0, "R plane, row 0, x = 2");
+        assert_eq!(hint.data[6 + 3], 1.0, "G plane, row 1, x = 0");
+        assert_eq!(hint.data[12 + 5], 0.2, "B plane: 51/255");
+        assert_eq!(hint.to_rgb8(), map);
+    }
+
+    #[test]
+    fn save_png_writes_the_picture_and_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let map = RgbImage::from_fn(16, 8, |x, y| Rgb([(x * 16) as u8, (y * 32) as u8, 255]));
+        let path = dir.path().join("hint.png");
+        std::fs::write(&path, b"an older file to replace").unwrap();
+        Hint::from_rgb8(&map).save_png(&path).unwrap();
+        assert_eq!(image::open(&path).unwrap().to_rgb8(), map);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("hint.png")]);
+    }
+
+    #[test]
+    fn save_png_into_a_missing_folder_is_a_write_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no/such/folder/hint.png");
+        let hint = Hint::from_rgb8(&RgbImage::new(8, 8));
+        assert!(matches!(hint.save_png(&path), Err(ControlError::Write { path: p, .. }) if p == path));
+    }
+}

@@ -1,0 +1,79 @@
+//! The sampling loop of one image: UNet (and ControlNets) on the device, sampler math on the host.
+//!
+//! The latents live on the host between steps as f32. A step uploads them once (a few hundred KB at
+//! 512²), so the sampler arithmetic is identical on every backend and the preview costs no extra copy.
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::sampling::{Sampler, guide};
+
+use super::control_step::{PreparedUnit, control_residuals};
+use super::error::GenerateError;
+use super::models::Models;
+use super::progress::Flow;
+
+/// What stays the same across the steps of one generation.
+pub struct Denoiser<'a> {
+    pub models: &'a Models,
+    pub device: &'a Device,
+    /// [uncond, cond] context with guidance, [cond] without.
+    pub context: &'a Tensor<3>,
+    pub cfg_scale: f32,
+    pub units: &'a [PreparedUnit<'a>],
+    /// [h, w] of the latents.
+    pub latent_size: [usize; 2],
+}
+
+impl Denoiser<'_> {
+    fn guided(&self) -> bool {
+        self.context.dims()[0] == 2
+    }
+
+    /// The guided noise prediction for `model_input` ([1, 4, h, w], already scaled by the sampler).
+    pub fn predict(&self, model_input: &[f32], timestep: f64, position: (usize, usize)) -> Result<Vec<f32>, GenerateError> {
+        let [h, w] = self.latent_size;
+        let x = Tensor::<4>::from_data(TensorData::new(model_input.to_vec(), [1, 4, h, w]), (self.device, self.models.dtype));
+        let batch = if self.guided() { Tensor::cat(vec![x.clone(), x], 0) } else { x };
+        let t = timestep as f32;
+        let control = control_residuals(self.models, self.units, &batch, t, self.context, position)?;
+        let eps = self.models.unet.forward(batch, &[t], self.context, control.as_ref())?;
+        let eps = eps
+            .try_into_vec_as::<f32>()
+            .map_err(|e| GenerateError::Device { during: "running the UNet", message: format!("{e:?}") })?;
+        if !self.guided() {
+            return Ok(eps);
+        }
+        let (uncond, cond) = eps.split_at(eps.len() / 2);
+        Ok(guide(uncond, cond, self.cfg_scale)?)
+    }
+
+    /// Runs `sampler` from step `start` to the end on `latents`. `noise(k)` gives the fresh noise of
+    /// the k-th step run (ancestral samplers); `after_step(k, latents)` hears each step and may cancel.
+    /// Returns `None` when cancelled.
+    pub fn run(
+        &self,
+        sampler: &mut dyn Sampler,
+        start: usize,
+        mut latents: Vec<f32>,
+        noise: &mut dyn FnMut(usize) -> Vec<f32>,
+        after_step: &mut dyn FnMut(usize, &[f32]) -> Flow,
+    ) -> Result<Option<Vec<f32>>, GenerateError> {
+        let steps = sampler.timesteps().len();
+        let run = steps - start.min(steps);
+        for step in start..steps {
+            let k = step - start;
+            let timestep = sampler.timesteps()[step];
+            let model_input = sampler.scale_model_input(step, &latents)?;
+            let eps = self.predict(&model_input, timestep, (k, run))?;
+            let fresh = sampler.needs_noise(step).then(|| noise(k));
+            latents = sampler.step(step, &eps, &latents, fresh.as_deref())?;
+            if latents.iter().any(|v| !v.is_finite()) {
+                return Err(GenerateError::NonFinite { step: k + 1 });
+            }
+            if after_step(k, &latents) == Flow::Cancel {
+                return Ok(None);
+            }
+        }
+        Ok(Some(latents))
+    }
+}

@@ -1,0 +1,24 @@
+//! Generation: a [`Request`] (prompts, sampler, seeds, line art, init image) turned into pictures by
+//! the loaded [`Models`], with per-step progress, live previews and cancellation.
+//!
+//! One image at a time: each is handed to the [`Observer`] as soon as it is decoded, so it can be
+//! written before the next one starts.
+
+mod conditioning;
+mod control_mode;
+mod control_step;
+mod denoise;
+mod error;
+mod models;
+mod pipeline;
+mod preview;
+mod progress;
+mod request;
+
+pub use control_mode::{ControlMode, UnknownControlMode};
+pub use error::GenerateError;
+pub use models::{LoadError, ModelFiles, Models};
+pub use pipeline::{generate, rgb_from_planes};
+pub use preview::{RgbPreview, latent_preview};
+pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
+pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError};

@@ -1,0 +1,306 @@
+//! Writes a [`GenerationRecord`] as the `parameters` text A1111 1.10 writes (`create_infotext` in
+//! `modules/processing.py`): the prompt, `Negative prompt: …` when there is one, then one line of
+//! `Key: value` pairs joined by `, ` in A1111's key order, each value through A1111's `quote()`, the whole
+//! text stripped.
+//!
+//! Keys, in order: `Steps, Sampler, Schedule type, CFG scale, Seed, Size, Model hash, Model, VAE hash,
+//! VAE, Denoising strength, Clip skip (only > 1), ENSD (only ≠ 0), Init image hash, RNG`, then what A1111
+//! adds from `extra_generation_params`: `ControlNet N` units (sd-webui-controlnet), Nurie's own keys
+//! (`Line art N hash`, `Line art N inverted`, `Batch size`, `Batch pos`, `Model license`), the record's
+//! `extra` pairs, and last `Version`.
+//!
+//! Choices where Nurie cannot simply copy A1111:
+//! * `Version: nurie-<version>`. A1111 writes its git tag (`v1.10.1`); a tag of its own keeps A1111's
+//!   version-based compatibility switches (`infotext_versions.py`) from treating the image as an old
+//!   A1111 one (its version parser gives up on `nurie-…`). A record read from another tool keeps that
+//!   tool's `Version` from `extra`.
+//! * `RNG` is always written (`CPU` or `NV`); A1111 omits it only for its own "GPU" default.
+//! * `ENSD` is written whenever it is not 0. A1111 writes it only for samplers that use it, but the
+//!   value does no harm elsewhere and the record survives the round trip.
+//! * `Init image hash` carries the SHA-256 of the init image file; A1111 puts an MD5 of the pixels there
+//!   (only used to name saved init images).
+//! * `Batch size` / `Batch pos` are the keys older A1111 versions wrote; written only for batches > 1.
+//! * A `ControlNet N` unit that sd-webui-controlnet would write as an empty string (a `,` or `:` in a
+//!   value) is left out.
+
+use super::controlnet_text::controlnet_unit_text;
+use super::extra_params::ExtraParams;
+use super::python_format::{a1111_quote, python_strip, ui_number};
+use super::record::{GenerationRecord, ModelRef};
+
+/// Keys the writer produces itself; `extra` entries with these names are not written again.
+pub const RESERVED_KEYS: [&str; 20] = [
+    "Steps",
+    "Sampler",
+    "Schedule type",
+    "CFG scale",
+    "Seed",
+    "Size",
+    "Model hash",
+    "Model",
+    "VAE hash",
+    "VAE",
+    "Denoising strength",
+    "Clip skip",
+    "ENSD",
+    "Init image hash",
+    "RNG",
+    "Batch size",
+    "Batch pos",
+    "Model license",
+    "Version",
+    "Negative prompt",
+];
+
+/// The `parameters` text for `record`.
+pub fn infotext(record: &GenerationRecord) -> String {
+    let negative = if record.negative_prompt.is_empty() {
+        String::new()
+    } else {
+        format!("\nNegative prompt: {}", record.negative_prompt)
+    };
+    let params = settings_line(&settings_pairs(record));
+    python_strip(&format!("{}{negative}\n{params}", record.prompt)).to_string()
+}
+
+/// The settings as ordered (key, unquoted value) pairs.
+pub fn settings_pairs(record: &GenerationRecord) -> ExtraParams {
+    let mut pairs = ExtraParams::new();
+    push_sampling(&mut pairs, record);
+    push_models(&mut pairs, record);
+    push_conditioning(&mut pairs, record);
+    push_controlnets(&mut pairs, record);
+    push_nurie_keys(&mut pairs, record);
+    push_extra(&mut pairs, &record.extra);
+    push_version(&mut pairs, record);
+    pairs
+}
+
+fn settings_line(pairs: &ExtraParams) -> String {
+    pairs.iter().map(|(key, value)| format!("{key}: {}", a1111_quote(value))).collect::<Vec<_>>().join(", ")
+}
+
+fn push_sampling(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    pairs.insert("Steps", record.steps.to_string());
+    match record.sampler_id() {
+        Some(id) => {
+            let (sampler, schedule) = id.a1111_names();
+            pairs.insert("Sampler", sampler);
+            pairs.insert("Schedule type", schedule);
+        }
+        None => pairs.insert("Sampler", record.sampler.clone()),
+    }
+    pairs.insert("CFG scale", ui_number(record.cfg_scale));
+    pairs.insert("Seed", record.seed.to_string());
+    pairs.insert("Size", format!("{}x{}", record.width, record.height));
+}
+
+fn push_models(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    push_model(pairs, "Model", &record.model, record.model.display_name());
+    if let Some(vae) = &record.vae {
+        // A1111 shows the VAE by its file name, extension included (`kl-f8-anime2.ckpt`).
+        push_model(pairs, "VAE", vae, &vae.file_name);
+    }
+}
+
+fn push_model(pairs: &mut ExtraParams, key: &str, model: &ModelRef, name: &str) {
+    if let Some(hash) = model.a1111_hash() {
+        pairs.insert(format!("{key} hash"), hash);
+    }
+    if !name.is_empty() {
+        pairs.insert(key, name);
+    }
+}
+
+fn push_conditioning(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    if let Some(strength) = record.denoising_strength {
+        pairs.insert("Denoising strength", ui_number(strength));
+    }
+    if record.clip_skip > 1 {
+        pairs.insert("Clip skip", record.clip_skip.to_string());
+    }
+    if record.ensd != 0 {
+        pairs.insert("ENSD", record.ensd.to_string());
+    }
+    if let Some(hash) = &record.init_image_sha256 {
+        pairs.insert("Init image hash", hash.clone());
+    }
+    pairs.insert("RNG", record.rng.a1111_label());
+}
+
+fn push_controlnets(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    for (index, unit) in record.controlnets.iter().enumerate() {
+        let text = controlnet_unit_text(unit);
+        if !text.is_empty() {
+            pairs.insert(format!("ControlNet {index}"), text);
+        }
+    }
+}
+
+fn push_nurie_keys(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    for (index, unit) in record.controlnets.iter().enumerate() {
+        if let Some(hash) = &unit.line_art_sha256 {
+            pairs.insert(format!("Line art {index} hash"), hash.clone());
+        }
+        if unit.line_art_inverted {
+            pairs.insert(format!("Line art {index} inverted"), "True");
+        }
+    }
+    if record.batch_size > 1 {
+        pairs.insert("Batch size", record.batch_size.to_string());
+        pairs.insert("Batch pos", record.batch_index.to_string());
+    }
+    if let Some(license) = &record.model_license {
+        pairs.insert("Model license", license.clone());
+    }
+}
+
+/// `extra` pairs, except keys the writer owns and keys A1111's pattern could not read back.
+fn push_extra(pairs: &mut ExtraParams, extra: &ExtraParams) {
+    for (key, value) in extra.iter() {
+        if is_writable_key(key) && !RESERVED_KEYS.contains(&key) && !pairs.contains_key(key) {
+            pairs.insert(key, value);
+        }
+    }
+}
+
+fn push_version(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    match (&record.nurie_version, record.extra.get("Version")) {
+        (Some(version), _) => pairs.insert("Version", format!("nurie-{version}")),
+        (None, Some(version)) => pairs.insert("Version", version),
+        (None, None) => {}
+    }
+}
+
+/// A1111's key pattern `\w[\w \-/]+`, without trailing blanks (the writer's `: ` follows the key).
+fn is_writable_key(key: &str) -> bool {
+    let mut chars = key.chars();
+    let first_ok = chars.next().is_some_and(is_word_char);
+    let rest_ok = chars.all(|c| is_word_char(c) || matches!(c, ' ' | '-' | '/'));
+    first_ok && rest_ok && key.chars().count() >= 2 && !key.ends_with(' ')
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::record::{ControlMode, ControlNetUnit, ResizeMode, RngSource};
+
+    fn lineart_record() -> GenerationRecord {
+        GenerationRecord {
+            prompt: "1girl, (masterpiece:1.2), 桜".into(),
+            negative_prompt: "lowres, bad anatomy".into(),
+            steps: 28,
+            sampler: "dpmpp_2m_karras".into(),
+            cfg_scale: 7.0,
+            seed: 1234,
+            rng: RngSource::Nv,
+            width: 512,
+            height: 768,
+            clip_skip: 2,
+            model: ModelRef::from_sha256(
+                "counterfeitV30_v30.safetensors",
+                "cbfba64e662e2a4e0d2f8a4cbb3e4c10e79a0f7f70b4a5c6d7e8f9a0b1c2d3e4",
+            ),
+            vae: Some(ModelRef {
+                file_name: "kl-f8-anime2.ckpt".into(),
+                autov2: Some("df3c506e51".into()),
+                ..Default::default()
+            }),
+            controlnets: vec![ControlNetUnit {
+                model: ModelRef {
+                    file_name: "control_v11p_sd15_lineart.pth".into(),
+                    autov1: Some("43d4be0d".into()),
+                    ..Default::default()
+                },
+                module: "invert".into(),
+                weight: 1.0,
+                control_mode: ControlMode::Balanced,
+                resize_mode: ResizeMode::CropAndResize,
+                line_art_sha256: Some("ab".repeat(32)),
+                line_art_inverted: true,
+                ..Default::default()
+            }],
+            nurie_version: Some("0.1.0".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn writes_the_a1111_layout_and_key_order() {
+        let expected = format!(
+            "1girl, (masterpiece:1.2), 桜\nNegative prompt: lowres, bad anatomy\n\
+             Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 7, Seed: 1234, Size: 512x768, \
+             Model hash: cbfba64e66, Model: counterfeitV30_v30, VAE hash: df3c506e51, VAE: kl-f8-anime2.ckpt, \
+             Clip skip: 2, RNG: NV, \
+             ControlNet 0: \"Module: invert, Model: control_v11p_sd15_lineart [43d4be0d], Weight: 1.0, Resize Mode: Crop and Resize, Guidance Start: 0.0, Guidance End: 1.0, Control Mode: Balanced\", \
+             Line art 0 hash: {}, Line art 0 inverted: True, Version: nurie-0.1.0",
+            "ab".repeat(32)
+        );
+        assert_eq!(infotext(&lineart_record()), expected);
+    }
+
+    #[test]
+    fn optional_keys_appear_only_when_set() {
+        let mut record =
+            GenerationRecord { prompt: "cat".into(), sampler: "euler_a".into(), cfg_scale: 7.5, ..Default::default() };
+        assert_eq!(
+            infotext(&record),
+            "cat\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7.5, Seed: 0, Size: 512x512, RNG: CPU"
+        );
+        record.denoising_strength = Some(0.75);
+        record.ensd = 31337;
+        record.batch_size = 4;
+        record.batch_index = 2;
+        record.model_license = Some("creativeml-openrail-m".into());
+        assert_eq!(
+            infotext(&record),
+            "cat\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7.5, Seed: 0, Size: 512x512, \
+             Denoising strength: 0.75, ENSD: 31337, RNG: CPU, Batch size: 4, Batch pos: 2, Model license: creativeml-openrail-m"
+        );
+    }
+
+    #[test]
+    fn values_are_quoted_like_a1111() {
+        let mut record = GenerationRecord {
+            model: ModelRef { file_name: "my: model, v2".into(), ..Default::default() },
+            ..Default::default()
+        };
+        record.extra.insert("Lora hashes", "flat: 0123456789ab");
+        record.extra.insert("Hires upscaler", "Latent");
+        let text = infotext(&record);
+        assert!(text.contains(r#"Model: "my: model, v2""#), "{text}");
+        assert!(text.contains(r#"Lora hashes: "flat: 0123456789ab", Hires upscaler: Latent"#), "{text}");
+    }
+
+    #[test]
+    fn reserved_and_unreadable_extra_keys_are_not_written() {
+        let mut record = GenerationRecord::default();
+        record.extra.insert("Steps", "99");
+        record.extra.insert("bad:key", "x");
+        record.extra.insert("x", "single-letter keys do not match A1111's pattern");
+        let text = infotext(&record);
+        assert!(
+            text.contains("Steps: 20") && !text.contains("99") && !text.contains("bad") && !text.contains("single")
+        );
+    }
+
+    #[test]
+    fn version_from_extra_when_not_made_by_nurie() {
+        let mut record = GenerationRecord::default();
+        record.extra.insert("Version", "v1.10.1");
+        assert!(infotext(&record).ends_with(", Version: v1.10.1"));
+        record.nurie_version = Some("0.2.0".into());
+        assert!(infotext(&record).ends_with(", Version: nurie-0.2.0"));
+    }
+
+    #[test]
+    fn empty_prompts_give_just_the_settings_line() {
+        let record = GenerationRecord { negative_prompt: "neg".into(), ..Default::default() };
+        assert!(infotext(&record).starts_with("Negative prompt: neg\nSteps: 20,"));
+        assert!(infotext(&GenerationRecord::default()).starts_with("Steps: 20,"));
+    }
+}

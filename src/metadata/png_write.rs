@@ -1,0 +1,194 @@
+//! Saving an RGB image as PNG with text chunks, through the png crate, atomically.
+//!
+//! Text is stored the way Pillow's `PngInfo.add_text` stores it, which is what A1111, ComfyUI and
+//! InvokeAI use: a `tEXt` chunk when the text is Latin-1, otherwise an uncompressed `iTXt` chunk with
+//! empty language and translated keyword. Nurie's `nurie` chunk is always `iTXt` (UTF-8).
+
+use std::path::Path;
+
+use png::{BitDepth, ColorType, Encoder};
+
+use super::atomic_write::write_file_atomically;
+use super::error::{MetadataError, Result};
+use super::infotext_write::infotext;
+use super::nurie_json::{NURIE_KEYWORD, to_nurie_json};
+use super::record::GenerationRecord;
+use super::settings::A1111_KEYWORD;
+
+/// 8-bit RGB pixels, row by row, no padding.
+#[derive(Debug, Clone, Copy)]
+pub struct RgbImage<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// `tEXt` when every character is Latin-1, else `iTXt` (Pillow's `add_text`).
+    LatinWhenPossible,
+    /// Always `iTXt`.
+    Utf8,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct TextEntry<'a> {
+    pub keyword: &'a str,
+    pub text: &'a str,
+    pub encoding: TextEncoding,
+}
+
+/// Saves `image` with the `parameters` (A1111 infotext) and `nurie` (JSON) chunks for `record`.
+pub fn write_png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<()> {
+    let nurie = to_nurie_json(record)?;
+    let parameters = infotext(record);
+    let texts = [
+        TextEntry { keyword: A1111_KEYWORD, text: &parameters, encoding: TextEncoding::LatinWhenPossible },
+        TextEntry { keyword: NURIE_KEYWORD, text: &nurie, encoding: TextEncoding::Utf8 },
+    ];
+    write_png_atomic(path, image, &texts)
+}
+
+/// Saves `image` with `texts`, replacing `path` atomically.
+pub fn write_png_atomic(path: &Path, image: RgbImage, texts: &[TextEntry]) -> Result<()> {
+    let bytes = encode_png(path, image, texts)?;
+    write_file_atomically(path, &bytes)
+}
+
+/// The PNG file's bytes; `path` only names the file in errors.
+pub fn encode_png(path: &Path, image: RgbImage, texts: &[TextEntry]) -> Result<Vec<u8>> {
+    check_image(image)?;
+    let encode_error = |source| MetadataError::PngEncode { path: path.to_path_buf(), source };
+    let mut bytes = Vec::new();
+    let mut encoder = Encoder::new(&mut bytes, image.width, image.height);
+    encoder.set_color(ColorType::Rgb);
+    encoder.set_depth(BitDepth::Eight);
+    for entry in texts {
+        let (keyword, text) = (entry.keyword.to_string(), entry.text.to_string());
+        let added = if entry.encoding == TextEncoding::LatinWhenPossible && is_latin1(entry.text) {
+            encoder.add_text_chunk(keyword, text)
+        } else {
+            encoder.add_itxt_chunk(keyword, text)
+        };
+        added.map_err(encode_error)?;
+    }
+    let mut writer = encoder.write_header().map_err(encode_error)?;
+    writer.write_image_data(image.pixels).map_err(encode_error)?;
+    writer.finish().map_err(encode_error)?;
+    Ok(bytes)
+}
+
+fn check_image(image: RgbImage) -> Result<()> {
+    if image.width == 0 || image.height == 0 {
+        return Err(MetadataError::InvalidImage { reason: format!("it is {}x{} pixels", image.width, image.height) });
+    }
+    let expected = (image.width as usize).checked_mul(image.height as usize).and_then(|n| n.checked_mul(3));
+    if expected != Some(image.pixels.len()) {
+        return Err(MetadataError::InvalidImage {
+            reason: format!("{} bytes of pixels for a {}x{} RGB image", image.pixels.len(), image.width, image.height),
+        });
+    }
+    Ok(())
+}
+
+fn is_latin1(text: &str) -> bool {
+    text.chars().all(|c| (c as u32) <= 0xff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::atomic_write::tests::scratch_folder;
+    use crate::metadata::png_read::{ReadLimits, TextChunkKind, read_png_text};
+    use crate::metadata::record::{ControlNetUnit, ModelRef, RngSource};
+    use crate::metadata::settings::{SettingsSource, read_settings_from_png};
+
+    fn gradient(width: u32, height: u32) -> Vec<u8> {
+        (0..width * height).flat_map(|i| [(i % 256) as u8, (i / 7 % 256) as u8, 200]).collect()
+    }
+
+    fn record() -> GenerationRecord {
+        GenerationRecord {
+            prompt: "1girl, 桜の木, (watercolor:1.2)".into(),
+            negative_prompt: "lowres".into(),
+            sampler: "euler_a".into(),
+            seed: 42,
+            rng: RngSource::Nv,
+            width: 8,
+            height: 4,
+            model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"0123456789abcdef".repeat(4)),
+            controlnets: vec![ControlNetUnit {
+                module: "invert".into(),
+                line_art_inverted: true,
+                ..Default::default()
+            }],
+            nurie_version: Some("0.1.0".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn saved_png_decodes_to_the_same_pixels_and_carries_both_chunks() {
+        let folder = scratch_folder("png-write");
+        let path = folder.join("out.png");
+        let pixels = gradient(8, 4);
+        write_png_with_record(&path, RgbImage { width: 8, height: 4, pixels: &pixels }, &record()).unwrap();
+
+        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut decoded = vec![0; reader.output_buffer_size().unwrap()];
+        let frame = reader.next_frame(&mut decoded).unwrap();
+        assert_eq!((frame.width, frame.height, frame.color_type), (8, 4, ColorType::Rgb));
+        assert_eq!(&decoded[..frame.buffer_size()], &pixels[..]);
+
+        let text = read_png_text(&path, &ReadLimits::default()).unwrap();
+        let kinds: Vec<_> = text.chunks.iter().map(|c| (c.keyword.as_str(), c.kind)).collect();
+        // Japanese in the prompt: not Latin-1, so `parameters` is iTXt, as Pillow would write it.
+        assert_eq!(
+            kinds,
+            vec![("parameters", TextChunkKind::InternationalText), ("nurie", TextChunkKind::InternationalText)]
+        );
+        assert_eq!(text.get("parameters").unwrap(), infotext(&record()));
+
+        let settings = read_settings_from_png(&path).unwrap();
+        assert_eq!(settings.source, SettingsSource::Nurie);
+        assert_eq!(settings.record, record());
+        assert!(settings.warnings.is_empty());
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn latin1_parameters_go_to_a_text_chunk() {
+        let record = GenerationRecord { prompt: "café au lait".into(), ..record() };
+        let bytes = encode_png(
+            Path::new("x.png"),
+            RgbImage { width: 8, height: 4, pixels: &gradient(8, 4) },
+            &[TextEntry { keyword: "parameters", text: &infotext(&record), encoding: TextEncoding::LatinWhenPossible }],
+        )
+        .unwrap();
+        let text =
+            crate::metadata::png_read::read_png_text_from(&bytes[..], Path::new("x.png"), &ReadLimits::default())
+                .unwrap();
+        assert_eq!(text.chunks[0].kind, TextChunkKind::Text);
+        assert!(text.chunks[0].text.starts_with("café au lait\n"));
+    }
+
+    #[test]
+    fn bad_input_is_refused_and_nothing_is_written() {
+        let folder = scratch_folder("png-write-bad");
+        let path = folder.join("out.png");
+        let pixels = gradient(8, 4);
+        let short = RgbImage { width: 8, height: 5, pixels: &pixels };
+        assert!(matches!(write_png_with_record(&path, short, &record()), Err(MetadataError::InvalidImage { .. })));
+        let empty = RgbImage { width: 0, height: 4, pixels: &[] };
+        assert!(matches!(write_png_with_record(&path, empty, &record()), Err(MetadataError::InvalidImage { .. })));
+        let nan = GenerationRecord { cfg_scale: f64::NAN, ..record() };
+        let image = RgbImage { width: 8, height: 4, pixels: &pixels };
+        assert!(matches!(write_png_with_record(&path, image, &nan), Err(MetadataError::InvalidRecord { .. })));
+        let long_keyword = "k".repeat(80);
+        let texts = [TextEntry { keyword: &long_keyword, text: "x", encoding: TextEncoding::Utf8 }];
+        assert!(matches!(write_png_atomic(&path, image, &texts), Err(MetadataError::PngEncode { .. })));
+        assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 0);
+        std::fs::remove_dir_all(folder).unwrap();
+    }
+}

@@ -1,0 +1,256 @@
+//! Nurie's sampler ids and how A1111 names them.
+//!
+//! A1111 1.9 split the sampler menu in two: `Sampler: DPM++ 2M, Schedule type: Karras` replaced the
+//! older single name `Sampler: DPM++ 2M Karras`. Its 1.10 defaults (`modules/sd_samplers_kdiffusion.py`,
+//! `modules/sd_schedulers.py`):
+//!
+//! | Nurie id          | A1111 1.10 writes                               | notes |
+//! |-------------------|-------------------------------------------------|-------|
+//! | `euler`           | `Sampler: Euler, Schedule type: Automatic`      | Automatic = the model's own (uniform) sigmas |
+//! | `euler_a`         | `Sampler: Euler a, Schedule type: Automatic`    | |
+//! | `dpmpp_2m`        | `Sampler: DPM++ 2M, Schedule type: Uniform`     | since 1.9 DPM++ 2M's Automatic is Karras, so plain needs Uniform |
+//! | `dpmpp_2m_karras` | `Sampler: DPM++ 2M, Schedule type: Karras`      | also what 1.10 writes for DPM++ 2M + Automatic |
+//! | `ddim`            | `Sampler: DDIM, Schedule type: Automatic`       | timestep sampler: A1111 ignores the schedule |
+//! | `unipc`           | `Sampler: UniPC, Schedule type: Automatic`      | timestep sampler: A1111 ignores the schedule |
+//!
+//! Before 1.9 there was no `Schedule type` key and `DPM++ 2M` meant the uniform schedule.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SamplerId {
+    Euler,
+    EulerA,
+    #[serde(rename = "dpmpp_2m")]
+    DpmPp2m,
+    #[serde(rename = "dpmpp_2m_karras")]
+    DpmPp2mKarras,
+    Ddim,
+    #[serde(rename = "unipc")]
+    UniPc,
+}
+
+impl SamplerId {
+    pub const ALL: [SamplerId; 6] = [
+        SamplerId::Euler,
+        SamplerId::EulerA,
+        SamplerId::DpmPp2m,
+        SamplerId::DpmPp2mKarras,
+        SamplerId::Ddim,
+        SamplerId::UniPc,
+    ];
+
+    /// The id stored in [`GenerationRecord::sampler`](super::GenerationRecord::sampler).
+    pub fn id(self) -> &'static str {
+        match self {
+            SamplerId::Euler => "euler",
+            SamplerId::EulerA => "euler_a",
+            SamplerId::DpmPp2m => "dpmpp_2m",
+            SamplerId::DpmPp2mKarras => "dpmpp_2m_karras",
+            SamplerId::Ddim => "ddim",
+            SamplerId::UniPc => "unipc",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<SamplerId> {
+        SamplerId::ALL.into_iter().find(|s| s.id() == id)
+    }
+
+    /// The (`Sampler`, `Schedule type`) pair A1111 1.10 writes for this sampler.
+    pub fn a1111_names(self) -> (&'static str, &'static str) {
+        match self {
+            SamplerId::Euler => ("Euler", "Automatic"),
+            SamplerId::EulerA => ("Euler a", "Automatic"),
+            SamplerId::DpmPp2m => ("DPM++ 2M", "Uniform"),
+            SamplerId::DpmPp2mKarras => ("DPM++ 2M", "Karras"),
+            SamplerId::Ddim => ("DDIM", "Automatic"),
+            SamplerId::UniPc => ("UniPC", "Automatic"),
+        }
+    }
+}
+
+/// A1111 1.10's schedule types: (label, internal name, aliases), in its menu order.
+const A1111_SCHEDULES: [(&str, &str, &[&str]); 12] = [
+    ("Automatic", "automatic", &[]),
+    ("Uniform", "uniform", &[]),
+    ("Karras", "karras", &[]),
+    ("Exponential", "exponential", &[]),
+    ("Polyexponential", "polyexponential", &[]),
+    ("SGM Uniform", "sgm_uniform", &["SGMUniform"]),
+    ("KL Optimal", "kl_optimal", &[]),
+    ("Align Your Steps", "align_your_steps", &[]),
+    ("Simple", "simple", &[]),
+    ("Normal", "normal", &[]),
+    ("DDIM", "ddim", &[]),
+    ("Beta", "beta", &[]),
+];
+
+/// A sampler read from an A1111 infotext.
+#[derive(Debug, Clone, PartialEq)]
+pub struct A1111Sampler {
+    pub id: SamplerId,
+    /// Set when the schedule had to be approximated.
+    pub warning: Option<String>,
+}
+
+/// Maps A1111's `Sampler` / `Schedule type` values to a Nurie sampler, as A1111 1.10's
+/// `get_sampler_and_scheduler` reads them: a schedule name at the end of the sampler name
+/// (`DPM++ 2M Karras`) wins over the `Schedule type` key. Without a `Schedule type` key the text is from
+/// before 1.9 (unless `Version` says otherwise), when `DPM++ 2M` meant the uniform schedule.
+/// `Err` says why the sampler is not one Nurie has.
+pub fn sampler_from_a1111(
+    sampler: &str,
+    schedule_type: Option<&str>,
+    version: Option<&str>,
+) -> Result<A1111Sampler, String> {
+    let (base, schedule_in_name) = split_schedule_suffix(sampler.trim());
+    let schedule = schedule_in_name.or_else(|| schedule_type.map(canonical_schedule));
+    let schedule = match schedule {
+        Some(schedule) => schedule,
+        None if is_at_least_1_9(version) => "Automatic".to_string(),
+        None => "Uniform".to_string(), // pre-1.9: each sampler name carried its schedule
+    };
+    let base_lower = base.to_lowercase();
+    let (id, warning) = match base_lower.as_str() {
+        "euler" => (SamplerId::Euler, uniform_only("Euler", &schedule)),
+        "euler a" => (SamplerId::EulerA, uniform_only("Euler a", &schedule)),
+        "dpm++ 2m" => dpmpp_2m_for(&schedule),
+        "ddim" => (SamplerId::Ddim, None),
+        "unipc" => (SamplerId::UniPc, None),
+        _ => return Err(format!("sampler `{sampler}` is not one Nurie has")),
+    };
+    Ok(A1111Sampler { id, warning })
+}
+
+fn dpmpp_2m_for(schedule: &str) -> (SamplerId, Option<String>) {
+    match schedule {
+        "Karras" | "Automatic" => (SamplerId::DpmPp2mKarras, None),
+        "Uniform" => (SamplerId::DpmPp2m, None),
+        other => {
+            (SamplerId::DpmPp2mKarras, Some(format!("schedule `{other}` is not available with DPM++ 2M; using Karras")))
+        }
+    }
+}
+
+fn uniform_only(name: &str, schedule: &str) -> Option<String> {
+    match schedule {
+        "Automatic" | "Uniform" => None,
+        other => Some(format!("schedule `{other}` is not available with {name}; using its default")),
+    }
+}
+
+/// `DPM++ 2M Karras` → (`DPM++ 2M`, `Karras`); names without a schedule suffix are returned whole.
+fn split_schedule_suffix(sampler: &str) -> (&str, Option<String>) {
+    for (label, name, aliases) in A1111_SCHEDULES {
+        for option in std::iter::once(label).chain(std::iter::once(name)).chain(aliases.iter().copied()) {
+            if let Some(base) = sampler.strip_suffix(option).and_then(|rest| rest.strip_suffix(' ')) {
+                return (base, Some(label.to_string()));
+            }
+        }
+    }
+    (sampler, None)
+}
+
+/// A schedule type written as label, internal name or alias → its label; unknown text is kept.
+fn canonical_schedule(value: &str) -> String {
+    let value = value.trim();
+    A1111_SCHEDULES
+        .iter()
+        .find(|(label, name, aliases)| {
+            label.eq_ignore_ascii_case(value) || name.eq_ignore_ascii_case(value) || aliases.contains(&value)
+        })
+        .map(|(label, _, _)| label.to_string())
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// Whether an A1111 `Version` (`v1.10.1`, `1.9.0-RC`) is 1.9 or newer. Unknown formats (Forge's
+/// `f0.0.17v1.8.0rc-…`, Nurie's own) count as older: they only matter when `Schedule type` is missing.
+fn is_at_least_1_9(version: Option<&str>) -> bool {
+    let Some(version) = version else { return false };
+    let version = version.trim().strip_prefix('v').unwrap_or(version.trim());
+    let mut parts = version.split(['.', '-']);
+    let major: Option<u32> = parts.next().and_then(|p| p.parse().ok());
+    let minor: Option<u32> = parts.next().and_then(|p| p.parse().ok());
+    matches!((major, minor), (Some(major), Some(minor)) if (major, minor) >= (1, 9))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(sampler: &str, schedule: Option<&str>, version: Option<&str>) -> SamplerId {
+        sampler_from_a1111(sampler, schedule, version).unwrap().id
+    }
+
+    #[test]
+    fn every_id_round_trips_through_its_a1111_names() {
+        for id in SamplerId::ALL {
+            let (sampler, schedule) = id.a1111_names();
+            let back = sampler_from_a1111(sampler, Some(schedule), Some("v1.10.1")).unwrap();
+            assert_eq!(back, A1111Sampler { id, warning: None });
+            assert_eq!(SamplerId::from_id(id.id()), Some(id));
+            assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{}\"", id.id()));
+        }
+    }
+
+    #[test]
+    fn a1111_1_10_names_for_the_default_schedule() {
+        assert_eq!(read("Euler", Some("Automatic"), Some("v1.10.1")), SamplerId::Euler);
+        assert_eq!(read("Euler a", Some("Automatic"), Some("v1.10.1")), SamplerId::EulerA);
+        assert_eq!(read("DDIM", Some("Automatic"), Some("v1.10.1")), SamplerId::Ddim);
+        assert_eq!(read("UniPC", Some("Automatic"), Some("v1.10.1")), SamplerId::UniPc);
+        // Since 1.9 DPM++ 2M's own schedule is Karras: exact, no warning.
+        let automatic = sampler_from_a1111("DPM++ 2M", Some("Automatic"), Some("v1.10.1")).unwrap();
+        assert_eq!(automatic, A1111Sampler { id: SamplerId::DpmPp2mKarras, warning: None });
+        assert_eq!(read("DPM++ 2M", Some("Uniform"), Some("v1.10.1")), SamplerId::DpmPp2m);
+    }
+
+    #[test]
+    fn old_single_names_without_schedule_type() {
+        assert_eq!(read("DPM++ 2M Karras", None, Some("v1.8.0")), SamplerId::DpmPp2mKarras);
+        assert_eq!(read("DPM++ 2M Karras", None, None), SamplerId::DpmPp2mKarras);
+        assert_eq!(read("DPM++ 2M", None, Some("v1.6.0")), SamplerId::DpmPp2m);
+        assert_eq!(read("DPM++ 2M", None, None), SamplerId::DpmPp2m);
+        assert_eq!(read("DPM++ 2M", None, Some("v1.10.1")), SamplerId::DpmPp2mKarras);
+        assert_eq!(read("Euler a", None, None), SamplerId::EulerA);
+    }
+
+    #[test]
+    fn schedule_in_the_name_wins_over_schedule_type() {
+        assert_eq!(read("DPM++ 2M Karras", Some("Uniform"), Some("v1.10.1")), SamplerId::DpmPp2mKarras);
+        assert_eq!(read("DPM++ 2M karras", None, None), SamplerId::DpmPp2mKarras);
+    }
+
+    #[test]
+    fn timestep_samplers_ignore_the_schedule_like_a1111() {
+        let unipc = sampler_from_a1111("UniPC", Some("Karras"), Some("v1.9.4")).unwrap();
+        assert_eq!(unipc, A1111Sampler { id: SamplerId::UniPc, warning: None });
+    }
+
+    #[test]
+    fn unsupported_schedules_are_approximated_with_a_warning() {
+        let euler = sampler_from_a1111("Euler", Some("Karras"), Some("v1.10.1")).unwrap();
+        assert_eq!(euler.id, SamplerId::Euler);
+        assert!(euler.warning.unwrap().contains("Karras"));
+        let dpm = sampler_from_a1111("DPM++ 2M", Some("Exponential"), Some("v1.10.1")).unwrap();
+        assert_eq!(dpm.id, SamplerId::DpmPp2mKarras);
+        assert!(dpm.warning.is_some());
+    }
+
+    #[test]
+    fn other_samplers_are_refused() {
+        assert!(sampler_from_a1111("DPM adaptive", Some("Automatic"), Some("v1.10.1")).is_err());
+        assert!(sampler_from_a1111("DPM++ 2M SDE Karras", None, None).is_err());
+        assert!(sampler_from_a1111("", None, None).is_err());
+    }
+
+    #[test]
+    fn version_parsing() {
+        assert!(is_at_least_1_9(Some("v1.10.1")));
+        assert!(is_at_least_1_9(Some("1.9.0-RC")));
+        assert!(!is_at_least_1_9(Some("v1.8.0")));
+        assert!(!is_at_least_1_9(Some("f0.0.17v1.8.0rc-latest-276-g29be1da7")));
+        assert!(!is_at_least_1_9(None));
+    }
+}
