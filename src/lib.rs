@@ -5,7 +5,7 @@
 //! [`control`] turns line art into ControlNet hints, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
-//! the settings stored in PNG files, and [`cli`] is the command line.
+//! the settings stored in PNG files, [`provenance`] identifies model files, and [`cli`] is the command line.
 
 pub mod checkpoint;
 pub mod cli;
@@ -14,5 +14,6 @@ pub mod generate;
 pub mod metadata;
 pub mod model;
 pub mod prompt;
+pub mod provenance;
 pub mod runtime;
 pub mod sampling;

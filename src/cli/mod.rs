@@ -1,6 +1,7 @@
 //! The `nurie` command line.
 
 mod eval;
+mod generate;
 mod noise;
 mod prompt;
 pub mod tensor_file;
@@ -35,6 +36,8 @@ pub enum Command {
     Prompt(prompt::PromptArgs),
     /// Run the engine on named input tensors and write the named outputs (golden-test interface).
     Eval(eval::EvalArgs),
+    /// Generate pictures: prompt, sampler, seeds, line art through ControlNet, img2img; PNGs with metadata.
+    Generate(Box<generate::GenerateArgs>),
     /// Write the initial noise a seed gives, exactly as generation draws it (tensor `noise`, f32).
     Noise(noise::NoiseArgs),
     /// List the GPU adapters wgpu can see and the device `--device auto` would pick.
@@ -46,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Prompt(args)) => prompt::run(args),
         Some(Command::Eval(args)) => eval::run(args),
+        Some(Command::Generate(args)) => generate::run(*args),
         Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
         None => {

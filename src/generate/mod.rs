@@ -13,6 +13,7 @@ mod models;
 mod pipeline;
 mod preview;
 mod progress;
+mod record;
 mod request;
 
 pub use control_mode::{ControlMode, UnknownControlMode};
@@ -20,5 +21,6 @@ pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};
 pub use pipeline::{generate, rgb_from_planes};
 pub use preview::{RgbPreview, latent_preview};
+pub use record::{Provenance, preprocessor_from_id, preprocessor_id, record_for};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
 pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError};

@@ -261,3 +261,96 @@ fn noise_refuses_a_shape_that_is_not_latents() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("b,4,h,w"));
 }
+
+/// `nurie generate` colors the fixture line art with the tiny model: one PNG per image, written with
+/// metadata that parses back to the settings; `--from-png` then reproduces the first image exactly.
+#[test]
+fn generate_colors_line_art_and_the_metadata_reproduces_it() {
+    let dir = temp_dir("generate");
+    let out = dir.join("out");
+    let checkpoint = sd15_dev();
+    let controlnet = fixture("parity/controlnet-lineart-dev-fp16.safetensors");
+    let lineart = fixture("control/controlnet_hint_image_u8.png");
+    let prompt = "1girl, (flat color:1.1), 日本語";
+    let output = nurie(&[
+        "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--controlnet", controlnet.to_str().unwrap(),
+        "--lineart", lineart.to_str().unwrap(), "--prompt", prompt, "--negative", "lowres", "--steps", "3",
+        "--sampler", "Euler a", "--cfg", "6.5", "--seed", "42", "--rng", "nv", "--width", "64", "--height", "96",
+        "--batch", "2", "--control-weight", "0.8", "--control-mode", "prompt", "--resize-mode", "just-resize",
+        "--save-latents", "--save-hint", "--device", "cpu", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let written: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert!(written[0].ends_with("00000-42.png") && written[1].ends_with("00001-43.png"), "{written:?}");
+    assert!(out.join("hint-0.png").exists() && out.join("00000-42.safetensors").exists());
+    for (index, path) in written.iter().enumerate() {
+        let parsed = nurie::metadata::read_settings_from_png(std::path::Path::new(path)).unwrap();
+        let record = parsed.record;
+        assert_eq!(parsed.source, nurie::metadata::SettingsSource::Nurie);
+        assert_eq!((record.prompt.as_str(), record.negative_prompt.as_str()), (prompt, "lowres"));
+        assert_eq!((record.steps, record.sampler.as_str(), record.cfg_scale), (3, "euler_a", 6.5));
+        assert_eq!((record.seed, record.batch_index, record.batch_size), (42 + index as u64, index as u32, 2));
+        assert_eq!((record.width, record.height, record.rng), (64, 96, nurie::metadata::RngSource::Nv));
+        assert_eq!(record.model.file_name, "sd15-dev-fp16.safetensors");
+        assert_eq!(record.controlnets.len(), 1);
+        assert_eq!(record.controlnets[0].control_mode, nurie::metadata::ControlMode::PromptMoreImportant);
+        assert_eq!((record.controlnets[0].weight, record.controlnets[0].line_art_inverted), (0.8f32 as f64, true));
+        let picture = image::open(path).unwrap().to_rgb8();
+        assert_eq!(picture.dimensions(), (64, 96));
+        // The A1111 text says the same.
+        let text = nurie::metadata::read_png_text(std::path::Path::new(path), &Default::default()).unwrap();
+        let parameters = text.chunks.iter().find(|c| c.keyword == "parameters").expect("a parameters chunk");
+        let a1111 = nurie::metadata::settings_from_infotext(&parameters.text).record;
+        assert_eq!((a1111.seed, a1111.steps, a1111.sampler.as_str()), (record.seed, 3, "euler_a"));
+    }
+    // Reproduce image 2 from its metadata alone (plus the model files).
+    let again = dir.join("again");
+    let output = nurie(&[
+        "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--controlnet", controlnet.to_str().unwrap(),
+        "--lineart", lineart.to_str().unwrap(), "--from-png", &written[1], "--device", "cpu", "--out", again.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let reproduced = String::from_utf8_lossy(&output.stdout).lines().next().unwrap().to_string();
+    assert!(reproduced.ends_with("00000-43.png"), "{reproduced}");
+    let (a, b) = (image::open(&written[1]).unwrap().to_rgb8(), image::open(&reproduced).unwrap().to_rgb8());
+    assert!(a.as_raw() == b.as_raw(), "the same settings give the same picture");
+}
+
+/// The same generation on wgpu gives the CPU's picture up to f32 rounding.
+#[test]
+fn generate_on_wgpu_matches_the_cpu() {
+    let dir = temp_dir("generate-gpu");
+    let checkpoint = sd15_dev();
+    let mut latents = Vec::new();
+    for device in ["cpu", "gpu"] {
+        let out = dir.join(device);
+        let output = nurie(&[
+            "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--prompt", "flowers", "--steps", "2",
+            "--sampler", "dpmpp_2m", "--seed", "7", "--width", "64", "--height", "64", "--save-latents",
+            "--device", device, "--out", out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{device}: {}", String::from_utf8_lossy(&output.stderr));
+        latents.push(Checkpoint::open(out.join("00000-7.safetensors")).unwrap().read_f32("latents").unwrap());
+    }
+    assert_close("gpu final latents", &latents[1].values, &latents[0], tolerance("pipeline_latents", "fp32"));
+}
+
+#[test]
+fn generate_explains_bad_settings() {
+    let dir = temp_dir("generate-bad");
+    let checkpoint = sd15_dev();
+    let base = ["generate", "--checkpoint", checkpoint.to_str().unwrap(), "--device", "cpu", "--out", dir.to_str().unwrap()];
+    for (extra, expected) in [
+        (&["--sampler", "Heun"][..], "DPM++ 2M Karras"),
+        (&["--steps", "0", "--width", "64", "--height", "64"][..], "steps"),
+        (&["--width", "9000", "--height", "64"][..], "8192"),
+        (&["--init-image", "/nonexistent.png", "--width", "64", "--height", "64"][..], "nonexistent.png"),
+        (&["--lineart", "/nonexistent.png"][..], "--controlnet"),
+    ] {
+        let output = nurie(&[&base[..], extra].concat());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{extra:?} should fail");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}

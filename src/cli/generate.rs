@@ -1,0 +1,404 @@
+//! `nurie generate`: color line art (or generate from a prompt) from the command line, writing PNGs with
+//! A1111 and Nurie metadata.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use super::DeviceArgs;
+use super::tensor_file::{NamedTensor, read_f32_tensor, write_f32_tensors};
+use crate::control::{LineArtSettings, Polarity, Preprocessor, ResizeMode, load_rgb8, prepare_hint};
+use crate::generate::{
+    self, ControlMode, ControlUnit, FinishedImage, Flow, InitImage, ModelFiles, Models, NoiseOverride, Observer, Provenance,
+    Request, StepProgress, preprocessor_from_id, record_for,
+};
+use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json, write_png_with_record};
+use crate::model::ClipSkip;
+use crate::provenance::hash::file_sha256;
+use crate::runtime::device;
+use crate::sampling::SamplerKind;
+use crate::sampling::noise::RngSource;
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// SD1.x checkpoint (.safetensors / .ckpt).
+    #[arg(long)]
+    pub checkpoint: PathBuf,
+    /// A separate VAE file that replaces the checkpoint's.
+    #[arg(long)]
+    pub vae: Option<PathBuf>,
+    #[arg(long)]
+    pub prompt: Option<String>,
+    #[arg(long)]
+    pub negative: Option<String>,
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Sampler: an id (euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, unipc) or A1111's label ("Euler a").
+    #[arg(long)]
+    pub sampler: Option<SamplerKind>,
+    #[arg(long)]
+    pub cfg: Option<f64>,
+    /// Seed of the first image; -1 or none picks a random one. Image i of a batch uses seed + i.
+    #[arg(long, allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+    /// Noise source: cpu (torch's CPU generator) or nv (A1111's NV, same as A1111's default GPU source).
+    #[arg(long)]
+    pub rng: Option<RngSource>,
+    /// A1111's eta noise seed delta (ENSD) for ancestral samplers.
+    #[arg(long)]
+    pub ensd: Option<u64>,
+    #[arg(long)]
+    pub clip_skip: Option<u32>,
+    #[arg(long)]
+    pub width: Option<u32>,
+    #[arg(long)]
+    pub height: Option<u32>,
+    /// Number of images, generated one after another.
+    #[arg(long)]
+    pub batch: Option<u32>,
+    /// Line art for a ControlNet unit (repeat for several units, each with its --controlnet).
+    #[arg(long)]
+    pub lineart: Vec<PathBuf>,
+    /// ControlNet model for each --lineart (one file serves all units when given once).
+    #[arg(long)]
+    pub controlnet: Vec<PathBuf>,
+    /// Per unit (or one for all): ControlNet weight.
+    #[arg(long)]
+    pub control_weight: Vec<f32>,
+    /// Per unit: fraction of the steps where the ControlNet starts acting.
+    #[arg(long)]
+    pub control_start: Vec<f32>,
+    /// Per unit: fraction of the steps where it stops.
+    #[arg(long)]
+    pub control_end: Vec<f32>,
+    /// Per unit: balanced, prompt ("My prompt is more important") or controlnet ("ControlNet is more important").
+    #[arg(long)]
+    pub control_mode: Vec<ControlMode>,
+    /// Per unit: none, invert, binarize (threshold) or lineart_standard.
+    #[arg(long)]
+    pub preprocessor: Vec<String>,
+    /// Per unit: auto (detect a white background), black-on-white or white-on-black.
+    #[arg(long)]
+    pub polarity: Vec<String>,
+    /// Per unit: just-resize, crop-and-resize or resize-and-fill.
+    #[arg(long)]
+    pub resize_mode: Vec<String>,
+    /// Per unit: threshold of the binarize preprocessor (0–255).
+    #[arg(long)]
+    pub threshold: Vec<u8>,
+    /// Also write each unit's preprocessed hint as hint-N.png into --out.
+    #[arg(long)]
+    pub save_hint: bool,
+    /// img2img: the picture to start from (resized to the generation size).
+    #[arg(long)]
+    pub init_image: Option<PathBuf>,
+    /// img2img denoising strength in [0, 1].
+    #[arg(long)]
+    pub strength: Option<f64>,
+    /// Output folder (created if missing).
+    #[arg(long = "out")]
+    pub out: PathBuf,
+    /// Settings file: Nurie's JSON record (as in the `nurie` PNG chunk). Flags override it.
+    #[arg(long, conflicts_with = "from_png")]
+    pub settings: Option<PathBuf>,
+    /// Reproduce an image from its metadata (Nurie, A1111, ComfyUI, InvokeAI). Flags override it.
+    #[arg(long)]
+    pub from_png: Option<PathBuf>,
+    /// Exact initial noise: tensor `noise` [b,4,h,w], unit normal.
+    #[arg(long)]
+    pub init_noise: Option<PathBuf>,
+    /// Exact ancestral noise: tensor `noise` [steps,b,4,h,w].
+    #[arg(long)]
+    pub ancestral_noise: Option<PathBuf>,
+    /// Also write each image's final latents (tensor `latents`) next to its PNG.
+    #[arg(long)]
+    pub save_latents: bool,
+    #[command(flatten)]
+    pub device: DeviceArgs,
+}
+
+pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
+    let mut record = base_record(&args)?;
+    apply_flags(&args, &mut record)?;
+    round_size(&mut record);
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating the output folder {}", args.out.display()))?;
+    let compute = device::open(args.device.device)?;
+    eprintln!("device: {}", compute.description);
+    let files = ModelFiles { checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), controlnets: controlnet_files(&args)? };
+    let models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| eprintln!("loading the {part}…"))?;
+    let (request, provenance) = build_request(&args, &record, &files)?;
+    let mut writer = ImageWriter::new(&args, request.clone(), provenance)?;
+    let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
+    writer.finish();
+    let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count))?;
+    if outcome.cancelled {
+        eprintln!("cancelled after {} images", outcome.images);
+    }
+    Ok(())
+}
+
+/// The settings to start from: A1111's defaults, a settings file, or an image's metadata.
+fn base_record(args: &GenerateArgs) -> anyhow::Result<GenerationRecord> {
+    if let Some(path) = &args.settings {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let parsed = settings_from_nurie_json(&text).with_context(|| format!("reading settings from {}", path.display()))?;
+        parsed.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+        return Ok(parsed.record);
+    }
+    if let Some(path) = &args.from_png {
+        let parsed = read_settings_from_png(path).with_context(|| format!("reading the settings of {}", path.display()))?;
+        parsed.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+        eprintln!("settings from {} ({:?} metadata)", path.display(), parsed.source);
+        let mut record = parsed.record;
+        // The record names the image's own seed; generating one image reproduces exactly that one.
+        record.batch_size = 1;
+        record.batch_index = 0;
+        return Ok(record);
+    }
+    Ok(GenerationRecord { rng: metadata::RngSource::Nv, ..GenerationRecord::default() })
+}
+
+fn apply_flags(args: &GenerateArgs, record: &mut GenerationRecord) -> anyhow::Result<()> {
+    if let Some(v) = &args.prompt { record.prompt = v.clone(); }
+    if let Some(v) = &args.negative { record.negative_prompt = v.clone(); }
+    if let Some(v) = args.steps { record.steps = v; }
+    if let Some(v) = args.sampler { record.sampler = v.id().to_string(); }
+    if let Some(v) = args.cfg { record.cfg_scale = v; }
+    if let Some(v) = args.rng {
+        record.rng = match v { RngSource::Cpu => metadata::RngSource::Cpu, RngSource::Nv => metadata::RngSource::Nv };
+    }
+    if let Some(v) = args.ensd { record.ensd = v as i64; }
+    if let Some(v) = args.clip_skip { record.clip_skip = v; }
+    if let Some(v) = args.width { record.width = v; }
+    if let Some(v) = args.height { record.height = v; }
+    if let Some(v) = args.batch { record.batch_size = v; }
+    if let Some(v) = args.strength { record.denoising_strength = Some(v); }
+    record.seed = match args.seed {
+        Some(seed) if seed >= 0 => seed as u64,
+        Some(_) => random_seed(),
+        None if args.settings.is_some() || args.from_png.is_some() => record.seed,
+        None => random_seed(),
+    };
+    Ok(())
+}
+
+/// A random seed in A1111's range [0, 2³²−2].
+fn random_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.finish() % 4_294_967_295
+}
+
+/// Sizes that are not multiples of 8 are rounded to the nearest one, with a warning.
+fn round_size(record: &mut GenerationRecord) {
+    let round = |side: u32| ((side + 4) / 8 * 8).max(8);
+    let (width, height) = (round(record.width), round(record.height));
+    if (width, height) != (record.width, record.height) {
+        eprintln!("warning: {}×{} is not a multiple of 8; using {width}×{height}", record.width, record.height);
+        (record.width, record.height) = (width, height);
+    }
+}
+
+fn controlnet_files(args: &GenerateArgs) -> anyhow::Result<Vec<PathBuf>> {
+    match (args.lineart.len(), args.controlnet.len()) {
+        (0, 0) => Ok(vec![]),
+        (0, _) => bail!("--controlnet needs line art: add --lineart FILE"),
+        (_, 0) => bail!("--lineart needs a ControlNet model: add --controlnet FILE (e.g. control_v11p_sd15_lineart)"),
+        (_, 1) => Ok(vec![args.controlnet[0].clone()]),
+        (units, models) if units == models => Ok(args.controlnet.clone()),
+        (units, models) => bail!("{units} --lineart but {models} --controlnet: give one ControlNet for all units, or one per unit"),
+    }
+}
+
+/// The value for unit `unit` of a per-unit flag: its own, the single one given, or `default`.
+fn per_unit<T: Clone>(values: &[T], unit: usize, default: T) -> T {
+    values.get(unit).or(if values.len() == 1 { values.first() } else { None }).cloned().unwrap_or(default)
+}
+
+/// The text of a per-unit flag for unit `unit`, if one applies.
+fn unit_text(values: &[String], unit: usize) -> Option<&String> {
+    values.get(unit).or(if values.len() == 1 { values.first() } else { None })
+}
+
+fn line_art_settings(args: &GenerateArgs, unit: usize, record: Option<&metadata::ControlNetUnit>) -> anyhow::Result<LineArtSettings> {
+    let mut settings = LineArtSettings::default();
+    if let Some(saved) = record {
+        settings.preprocessor = preprocessor_from_id(&saved.module).unwrap_or(Preprocessor::None);
+        settings.resize_mode = match saved.resize_mode {
+            metadata::ResizeMode::JustResize => ResizeMode::JustResize,
+            metadata::ResizeMode::CropAndResize => ResizeMode::CropAndResize,
+            metadata::ResizeMode::ResizeAndFill => ResizeMode::ResizeAndFill,
+        };
+    }
+    if let Some(name) = unit_text(&args.preprocessor, unit) {
+        settings.preprocessor = preprocessor_from_id(name)
+            .with_context(|| format!("unknown preprocessor `{name}`: use none, invert, binarize or lineart_standard"))?;
+    }
+    if let Some(name) = unit_text(&args.polarity, unit) {
+        settings.polarity = match name.to_lowercase().as_str() {
+            "auto" => Polarity::Auto,
+            "black-on-white" | "black_on_white" => Polarity::BlackOnWhite,
+            "white-on-black" | "white_on_black" => Polarity::WhiteOnBlack,
+            other => bail!("unknown polarity `{other}`: use auto, black-on-white or white-on-black"),
+        };
+    }
+    if let Some(name) = unit_text(&args.resize_mode, unit) {
+        settings.resize_mode = match name.to_lowercase().replace([' ', '_'], "-").as_str() {
+            "just-resize" => ResizeMode::JustResize,
+            "crop-and-resize" => ResizeMode::CropAndResize,
+            "resize-and-fill" => ResizeMode::ResizeAndFill,
+            other => bail!("unknown resize mode `{other}`: use just-resize, crop-and-resize or resize-and-fill"),
+        };
+    }
+    settings.threshold = per_unit(&args.threshold, unit, settings.threshold);
+    Ok(settings)
+}
+
+fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFiles) -> anyhow::Result<(Request, Provenance)> {
+    let sampler: SamplerKind = record.sampler.parse().with_context(|| format!("the sampler `{}`", record.sampler))?;
+    let (width, height) = (record.width as usize, record.height as usize);
+    let mut provenance = Provenance { model: model_ref(&files.checkpoint)?, ..Provenance::default() };
+    if let Some(vae) = &files.vae {
+        provenance.vae = Some(model_ref(vae)?);
+    }
+    let mut control = Vec::new();
+    for (unit, art) in args.lineart.iter().enumerate() {
+        let saved = record.controlnets.get(unit);
+        let settings = line_art_settings(args, unit, saved)?;
+        let hint = prepare_hint(art, settings, record.width, record.height).with_context(|| format!("line art {}", art.display()))?;
+        if args.save_hint {
+            hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
+        }
+        let inverted = settings.polarity.is_black_on_white(&load_rgb8(art)?);
+        let model = files.controlnets.get(unit).or(files.controlnets.first()).context("a ControlNet for every unit")?;
+        provenance.units.push((model_ref(model)?, file_sha256(art).ok(), settings, inverted));
+        control.push(ControlUnit {
+            controlnet: files.controlnets.iter().position(|p| p == model).unwrap_or(0),
+            hint,
+            weight: per_unit(&args.control_weight, unit, saved.map_or(1.0, |s| s.weight as f32)),
+            start: per_unit(&args.control_start, unit, saved.map_or(0.0, |s| s.guidance_start as f32)),
+            end: per_unit(&args.control_end, unit, saved.map_or(1.0, |s| s.guidance_end as f32)),
+            mode: per_unit(&args.control_mode, unit, saved.map_or(ControlMode::Balanced, |s| control_mode(s.control_mode))),
+        });
+    }
+    let init_image = match &args.init_image {
+        Some(path) => {
+            let picture = load_rgb8(path).with_context(|| format!("the init image {}", path.display()))?;
+            let rgb = image::imageops::resize(&picture, record.width, record.height, image::imageops::FilterType::Lanczos3);
+            provenance.init_image_sha256 = file_sha256(path).ok();
+            Some(InitImage { rgb, strength: record.denoising_strength.unwrap_or(0.75) as f32 })
+        }
+        None => None,
+    };
+    let latent = [record.batch_size as usize, 4, height / 8, width / 8];
+    let noise = NoiseOverride {
+        initial: args.init_noise.as_deref().map(|p| read_f32_tensor(p, "noise", Some(&latent)).map(|t| t.values)).transpose()?,
+        ancestral: args
+            .ancestral_noise
+            .as_deref()
+            .map(|p| {
+                let shape = [&[record.steps as usize][..], &latent[..]].concat();
+                read_f32_tensor(p, "noise", Some(&shape)).map(|t| t.values)
+            })
+            .transpose()?,
+    };
+    let request = Request {
+        prompt: record.prompt.clone(),
+        negative_prompt: record.negative_prompt.clone(),
+        sampler,
+        steps: record.steps as usize,
+        cfg_scale: record.cfg_scale as f32,
+        seed: record.seed,
+        rng: match record.rng { metadata::RngSource::Cpu => RngSource::Cpu, metadata::RngSource::Nv => RngSource::Nv },
+        eta_noise_seed_delta: record.ensd.max(0) as u64,
+        clip_skip: ClipSkip(record.clip_skip.max(1) as usize),
+        width,
+        height,
+        batch_count: record.batch_size.max(1) as usize,
+        control,
+        init_image,
+        noise,
+    };
+    Ok((request, provenance))
+}
+
+fn control_mode(saved: metadata::ControlMode) -> ControlMode {
+    match saved {
+        metadata::ControlMode::Balanced => ControlMode::Balanced,
+        metadata::ControlMode::PromptMoreImportant => ControlMode::PromptMoreImportant,
+        metadata::ControlMode::ControlNetMoreImportant => ControlMode::ControlNetMoreImportant,
+    }
+}
+
+/// A model file's name and hashes (the SHA-256 reads the whole file once).
+fn model_ref(path: &Path) -> anyhow::Result<ModelRef> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let sha = file_sha256(path).with_context(|| format!("hashing {}", path.display()))?;
+    Ok(ModelRef::from_sha256(name, &sha))
+}
+
+/// Writes each finished image as soon as it arrives, and shows progress on a terminal.
+struct ImageWriter {
+    out: PathBuf,
+    request: Request,
+    provenance: Provenance,
+    save_latents: bool,
+    next_number: u32,
+    written: usize,
+    bar: indicatif::ProgressBar,
+}
+
+impl ImageWriter {
+    fn new(args: &GenerateArgs, request: Request, provenance: Provenance) -> anyhow::Result<Self> {
+        let total = (request.batch_count * request.steps) as u64;
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let next_number = next_free_number(&args.out)?;
+        Ok(Self { out: args.out.clone(), request, provenance, save_latents: args.save_latents, next_number, written: 0, bar })
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Observer for ImageWriter {
+    fn step(&mut self, progress: &StepProgress) -> Flow {
+        let skipped = self.request.steps - progress.steps;
+        let done = progress.image * self.request.steps + skipped + progress.step;
+        self.bar.set_position(done as u64);
+        self.bar.set_message(format!("image {}/{}", progress.image + 1, progress.images));
+        Flow::Continue
+    }
+
+    fn image(&mut self, image: FinishedImage) -> Result<(), String> {
+        let stem = format!("{:05}-{}", self.next_number, image.seed);
+        let path = self.out.join(format!("{stem}.png"));
+        let record = record_for(&self.request, image.index, &self.provenance);
+        let pixels = metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
+        write_png_with_record(&path, pixels, &record).map_err(|e| e.to_string())?;
+        if self.save_latents {
+            let [h, w] = self.request.latent_size();
+            let latents = NamedTensor { name: "latents".into(), shape: vec![1, 4, h, w], values: image.latents };
+            write_f32_tensors(&self.out.join(format!("{stem}.safetensors")), &[latents]).map_err(|e| format!("{e:#}"))?;
+        }
+        self.bar.suspend(|| println!("{}", path.display()));
+        self.next_number += 1;
+        self.written += 1;
+        Ok(())
+    }
+}
+
+/// A1111-style numbering: one past the highest `NNNNN-` prefix already in the folder.
+fn next_free_number(folder: &Path) -> anyhow::Result<u32> {
+    let entries = std::fs::read_dir(folder).with_context(|| format!("reading {}", folder.display()))?;
+    let highest = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_string_lossy().split('-').next().and_then(|n| n.parse::<u32>().ok()))
+        .max();
+    Ok(highest.map_or(0, |n| n + 1))
+}

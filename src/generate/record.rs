@@ -1,0 +1,89 @@
+//! The metadata record of a finished image: the request's settings plus the files' identities.
+
+use crate::control::{LineArtSettings, Preprocessor, ResizeMode};
+use crate::metadata::{self, ControlNetUnit, GenerationRecord, ModelRef};
+use crate::sampling::noise::RngSource;
+
+use super::control_mode::ControlMode;
+use super::request::Request;
+
+/// What the request alone does not say: which files were used, and how each unit's line art was read.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub model: ModelRef,
+    pub vae: Option<ModelRef>,
+    /// Per ControlNet unit: the ControlNet file, the line-art file's SHA-256, and its settings.
+    pub units: Vec<(ModelRef, Option<String>, LineArtSettings, bool)>,
+    pub init_image_sha256: Option<String>,
+}
+
+/// The record of image `index` of `request`.
+pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> GenerationRecord {
+    GenerationRecord {
+        prompt: request.prompt.clone(),
+        negative_prompt: request.negative_prompt.clone(),
+        steps: request.steps as u32,
+        sampler: request.sampler.id().to_string(),
+        cfg_scale: request.cfg_scale as f64,
+        seed: request.seed.wrapping_add(index as u64),
+        rng: match request.rng {
+            RngSource::Cpu => metadata::RngSource::Cpu,
+            RngSource::Nv => metadata::RngSource::Nv,
+        },
+        ensd: request.eta_noise_seed_delta as i64,
+        width: request.width as u32,
+        height: request.height as u32,
+        batch_size: request.batch_count as u32,
+        batch_index: index as u32,
+        clip_skip: request.clip_skip.0 as u32,
+        model: provenance.model.clone(),
+        vae: provenance.vae.clone(),
+        denoising_strength: request.init_image.as_ref().map(|i| i.strength as f64),
+        init_image_sha256: provenance.init_image_sha256.clone(),
+        controlnets: request.control.iter().zip(&provenance.units).map(|(unit, (model, art, settings, inverted))| {
+            ControlNetUnit {
+                model: model.clone(),
+                module: preprocessor_id(settings.preprocessor).to_string(),
+                weight: unit.weight as f64,
+                guidance_start: unit.start as f64,
+                guidance_end: unit.end as f64,
+                control_mode: match unit.mode {
+                    ControlMode::Balanced => metadata::ControlMode::Balanced,
+                    ControlMode::PromptMoreImportant => metadata::ControlMode::PromptMoreImportant,
+                    ControlMode::ControlNetMoreImportant => metadata::ControlMode::ControlNetMoreImportant,
+                },
+                resize_mode: match settings.resize_mode {
+                    ResizeMode::JustResize => metadata::ResizeMode::JustResize,
+                    ResizeMode::CropAndResize => metadata::ResizeMode::CropAndResize,
+                    ResizeMode::ResizeAndFill => metadata::ResizeMode::ResizeAndFill,
+                },
+                line_art_sha256: art.clone(),
+                line_art_inverted: *inverted,
+                ..ControlNetUnit::default()
+            }
+        }).collect(),
+        nurie_version: Some(metadata::NURIE_VERSION.to_string()),
+        ..GenerationRecord::default()
+    }
+}
+
+/// sd-webui-controlnet's module name of a preprocessor.
+pub fn preprocessor_id(preprocessor: Preprocessor) -> &'static str {
+    match preprocessor {
+        Preprocessor::None => "none",
+        Preprocessor::Invert => "invert",
+        Preprocessor::Binarize => "threshold",
+        Preprocessor::LineartStandard => "lineart_standard",
+    }
+}
+
+/// The preprocessor of a module name (ours or sd-webui-controlnet's).
+pub fn preprocessor_from_id(id: &str) -> Option<Preprocessor> {
+    match id.trim().to_lowercase().as_str() {
+        "none" => Some(Preprocessor::None),
+        "invert" | "invert (from white bg & black line)" => Some(Preprocessor::Invert),
+        "threshold" | "binarize" | "binary" => Some(Preprocessor::Binarize),
+        "lineart_standard" | "lineart_standard (from white bg & black line)" => Some(Preprocessor::LineartStandard),
+        _ => None,
+    }
+}
