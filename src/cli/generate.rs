@@ -347,6 +347,9 @@ struct ImageWriter {
     next_number: u32,
     written: usize,
     bar: indicatif::ProgressBar,
+    /// When the previous step ended, and the durations of the steps that followed another one.
+    last_step: Option<std::time::Instant>,
+    step_seconds: Vec<f64>,
 }
 
 impl ImageWriter {
@@ -358,11 +361,29 @@ impl ImageWriter {
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let next_number = next_free_number(&args.out)?;
-        Ok(Self { out: args.out.clone(), request, provenance, save_latents: args.save_latents, next_number, written: 0, bar })
+        Ok(Self {
+            out: args.out.clone(),
+            request,
+            provenance,
+            save_latents: args.save_latents,
+            next_number,
+            written: 0,
+            bar,
+            last_step: None,
+            step_seconds: Vec::new(),
+        })
     }
 
-    fn finish(&self) {
+    /// Clears the bar and reports the median time of a step (steps right after another step only, so
+    /// prompt encoding and decoding are not counted).
+    fn finish(&mut self) {
         self.bar.finish_and_clear();
+        if self.step_seconds.is_empty() {
+            return;
+        }
+        self.step_seconds.sort_by(f64::total_cmp);
+        let median = self.step_seconds[self.step_seconds.len() / 2];
+        eprintln!("{:.2} s per step (median of {}), {:.2} it/s", median, self.step_seconds.len(), 1.0 / median);
     }
 }
 
@@ -372,6 +393,11 @@ impl Observer for ImageWriter {
         let done = progress.image * self.request.steps + skipped + progress.step;
         self.bar.set_position(done as u64);
         self.bar.set_message(format!("image {}/{}", progress.image + 1, progress.images));
+        let now = std::time::Instant::now();
+        if let Some(last) = self.last_step.filter(|_| progress.step > 1) {
+            self.step_seconds.push((now - last).as_secs_f64());
+        }
+        self.last_step = Some(now);
         Flow::Continue
     }
 
