@@ -165,7 +165,7 @@ fn apply_flags(args: &GenerateArgs, record: &mut GenerationRecord) -> anyhow::Re
     if let Some(v) = args.sampler { record.sampler = v.id().to_string(); }
     if let Some(v) = args.cfg { record.cfg_scale = v; }
     if let Some(v) = args.rng {
-        record.rng = match v { RngSource::Cpu => metadata::RngSource::Cpu, RngSource::Nv => metadata::RngSource::Nv };
+        record.rng = v.into();
     }
     if let Some(v) = args.ensd { record.ensd = v as i64; }
     if let Some(v) = args.clip_skip { record.clip_skip = v; }
@@ -225,11 +225,7 @@ fn line_art_settings(args: &GenerateArgs, unit: usize, record: Option<&metadata:
     let mut settings = LineArtSettings::default();
     if let Some(saved) = record {
         settings.preprocessor = preprocessor_from_id(&saved.module).unwrap_or(Preprocessor::None);
-        settings.resize_mode = match saved.resize_mode {
-            metadata::ResizeMode::JustResize => ResizeMode::JustResize,
-            metadata::ResizeMode::CropAndResize => ResizeMode::CropAndResize,
-            metadata::ResizeMode::ResizeAndFill => ResizeMode::ResizeAndFill,
-        };
+        settings.resize_mode = saved.resize_mode.into();
     }
     if let Some(name) = unit_text(&args.preprocessor, unit) {
         settings.preprocessor = preprocessor_from_id(name)
@@ -279,7 +275,7 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
             weight: per_unit(&args.control_weight, unit, saved.map_or(1.0, |s| s.weight as f32)),
             start: per_unit(&args.control_start, unit, saved.map_or(0.0, |s| s.guidance_start as f32)),
             end: per_unit(&args.control_end, unit, saved.map_or(1.0, |s| s.guidance_end as f32)),
-            mode: per_unit(&args.control_mode, unit, saved.map_or(ControlMode::Balanced, |s| control_mode(s.control_mode))),
+            mode: per_unit(&args.control_mode, unit, saved.map_or(ControlMode::Balanced, |s| s.control_mode.into())),
         });
     }
     let init_image = match &args.init_image {
@@ -310,7 +306,7 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
         steps: record.steps as usize,
         cfg_scale: record.cfg_scale as f32,
         seed: record.seed,
-        rng: match record.rng { metadata::RngSource::Cpu => RngSource::Cpu, metadata::RngSource::Nv => RngSource::Nv },
+        rng: record.rng.into(),
         eta_noise_seed_delta: record.ensd.max(0) as u64,
         clip_skip: ClipSkip(record.clip_skip.max(1) as usize),
         width,
@@ -321,14 +317,6 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
         noise,
     };
     Ok((request, provenance))
-}
-
-fn control_mode(saved: metadata::ControlMode) -> ControlMode {
-    match saved {
-        metadata::ControlMode::Balanced => ControlMode::Balanced,
-        metadata::ControlMode::PromptMoreImportant => ControlMode::PromptMoreImportant,
-        metadata::ControlMode::ControlNetMoreImportant => ControlMode::ControlNetMoreImportant,
-    }
 }
 
 /// A model file's name and hashes (the SHA-256 reads the whole file once).

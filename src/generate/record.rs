@@ -26,10 +26,7 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         sampler: request.sampler.id().to_string(),
         cfg_scale: request.cfg_scale as f64,
         seed: request.seed.wrapping_add(index as u64),
-        rng: match request.rng {
-            RngSource::Cpu => metadata::RngSource::Cpu,
-            RngSource::Nv => metadata::RngSource::Nv,
-        },
+        rng: request.rng.into(),
         ensd: request.eta_noise_seed_delta as i64,
         width: request.width as u32,
         height: request.height as u32,
@@ -47,16 +44,8 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
                 weight: unit.weight as f64,
                 guidance_start: unit.start as f64,
                 guidance_end: unit.end as f64,
-                control_mode: match unit.mode {
-                    ControlMode::Balanced => metadata::ControlMode::Balanced,
-                    ControlMode::PromptMoreImportant => metadata::ControlMode::PromptMoreImportant,
-                    ControlMode::ControlNetMoreImportant => metadata::ControlMode::ControlNetMoreImportant,
-                },
-                resize_mode: match settings.resize_mode {
-                    ResizeMode::JustResize => metadata::ResizeMode::JustResize,
-                    ResizeMode::CropAndResize => metadata::ResizeMode::CropAndResize,
-                    ResizeMode::ResizeAndFill => metadata::ResizeMode::ResizeAndFill,
-                },
+                control_mode: unit.mode.into(),
+                resize_mode: settings.resize_mode.into(),
                 line_art_sha256: art.clone(),
                 line_art_inverted: *inverted,
                 ..ControlNetUnit::default()
@@ -87,3 +76,23 @@ pub fn preprocessor_from_id(id: &str) -> Option<Preprocessor> {
         _ => None,
     }
 }
+
+/// The record's file-format enums and the engine's, in both directions (one place for each pair).
+macro_rules! same_variants {
+    ($engine:ty, $record:ty, $($variant:ident),+) => {
+        impl From<$engine> for $record {
+            fn from(value: $engine) -> Self {
+                match value { $(<$engine>::$variant => <$record>::$variant),+ }
+            }
+        }
+        impl From<$record> for $engine {
+            fn from(value: $record) -> Self {
+                match value { $(<$record>::$variant => <$engine>::$variant),+ }
+            }
+        }
+    };
+}
+
+same_variants!(RngSource, metadata::RngSource, Cpu, Nv);
+same_variants!(ControlMode, metadata::ControlMode, Balanced, PromptMoreImportant, ControlNetMoreImportant);
+same_variants!(ResizeMode, metadata::ResizeMode, JustResize, CropAndResize, ResizeAndFill);
