@@ -7,6 +7,7 @@ mod engine {
     mod torch_ckpt;
     mod torch_ckpt_files;
     mod cli;
+    mod generation_flow;
     mod controlnet_parity;
     mod pipeline_parity;
     mod prompt_conditioning;

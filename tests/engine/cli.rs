@@ -317,18 +317,21 @@ fn generate_colors_line_art_and_the_metadata_reproduces_it() {
     assert!(a.as_raw() == b.as_raw(), "the same settings give the same picture");
 }
 
-/// The same generation on wgpu gives the CPU's picture up to f32 rounding.
+/// The same generation, line art included, on wgpu gives the CPU's picture up to f32 rounding.
 #[test]
 fn generate_on_wgpu_matches_the_cpu() {
     let dir = temp_dir("generate-gpu");
     let checkpoint = sd15_dev();
+    let controlnet = fixture("parity/controlnet-lineart-dev-fp16.safetensors");
+    let lineart = fixture("control/lineart_input.png");
     let mut latents = Vec::new();
     for device in ["cpu", "gpu"] {
         let out = dir.join(device);
         let output = nurie(&[
             "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--prompt", "flowers", "--steps", "2",
             "--sampler", "dpmpp_2m", "--seed", "7", "--width", "64", "--height", "64", "--save-latents",
-            "--device", device, "--out", out.to_str().unwrap(),
+            "--controlnet", controlnet.to_str().unwrap(), "--lineart", lineart.to_str().unwrap(),
+            "--resize-mode", "crop-and-resize", "--device", device, "--out", out.to_str().unwrap(),
         ]);
         assert!(output.status.success(), "{device}: {}", String::from_utf8_lossy(&output.stderr));
         latents.push(Checkpoint::open(out.join("00000-7.safetensors")).unwrap().read_f32("latents").unwrap());
@@ -353,4 +356,42 @@ fn generate_explains_bad_settings() {
         assert!(!output.status.success(), "{extra:?} should fail");
         assert!(stderr.contains(expected), "{extra:?}: {stderr}");
     }
+}
+
+/// Two line-art units at once, each with its own model file, weight, window and mode: both act (the
+/// picture differs from either unit alone) and both are recorded in the metadata.
+#[test]
+fn generate_with_two_controlnet_units() {
+    let dir = temp_dir("generate-two-units");
+    let checkpoint = sd15_dev();
+    let fp16 = fixture("parity/controlnet-lineart-dev-fp16.safetensors");
+    let fp32 = fixture("parity/controlnet-lineart-dev-fp32.safetensors");
+    let (art_a, art_b) = (fixture("control/lineart_input.png"), fixture("control/controlnet_hint_image_u8.png"));
+    let common = [
+        "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--prompt", "flowers", "--steps", "2",
+        "--sampler", "euler", "--seed", "3", "--width", "64", "--height", "64", "--device", "cpu",
+    ];
+    let run = |name: &str, units: &[&str]| {
+        let out = dir.join(name);
+        let output = nurie(&[&common[..], units, &["--out", out.to_str().unwrap()]].concat());
+        assert!(output.status.success(), "{name}: {}", String::from_utf8_lossy(&output.stderr));
+        let path = String::from_utf8_lossy(&output.stdout).lines().next().unwrap().to_string();
+        (image::open(&path).unwrap().to_rgb8().into_raw(), path)
+    };
+    let both = [
+        "--controlnet", fp16.to_str().unwrap(), "--lineart", art_a.to_str().unwrap(),
+        "--controlnet", fp32.to_str().unwrap(), "--lineart", art_b.to_str().unwrap(),
+        "--control-weight", "1.0", "--control-weight", "0.6", "--control-start", "0", "--control-start", "0.5",
+        "--control-mode", "balanced", "--control-mode", "controlnet",
+    ];
+    let (two, path) = run("both", &both);
+    let (first_only, _) = run("first", &["--controlnet", fp16.to_str().unwrap(), "--lineart", art_a.to_str().unwrap()]);
+    assert_ne!(two, first_only, "the second unit changes the picture");
+    let record = nurie::metadata::read_settings_from_png(std::path::Path::new(&path)).unwrap().record;
+    let units = &record.controlnets;
+    assert_eq!(units.len(), 2);
+    assert_eq!(units[0].model.file_name, "controlnet-lineart-dev-fp16.safetensors");
+    assert_eq!(units[1].model.file_name, "controlnet-lineart-dev-fp32.safetensors");
+    assert_eq!((units[1].weight, units[1].guidance_start), (0.6f32 as f64, 0.5));
+    assert_eq!(units[1].control_mode, nurie::metadata::ControlMode::ControlNetMoreImportant);
 }

@@ -1,0 +1,84 @@
+//! How a generation stops: cancelled between steps, or a finished image that cannot be kept. Either
+//! way the images handed over before stay handed over, and nothing after them is computed.
+
+use burn::tensor::DType;
+use nurie::generate::{
+    FinishedImage, Flow, GenerateError, ModelFiles, Models, NoiseOverride, Observer, Outcome, Request, StepProgress, generate,
+};
+use nurie::model::ClipSkip;
+use nurie::sampling::SamplerKind;
+use nurie::sampling::noise::RngSource;
+
+use super::support::{cpu, sd15_dev};
+
+/// Counts steps, keeps images, cancels at `cancel_at` (image, step) and refuses to keep image
+/// `refuse_image`.
+#[derive(Default)]
+struct Scripted {
+    cancel_at: Option<(usize, usize)>,
+    refuse_image: Option<usize>,
+    steps: Vec<(usize, usize)>,
+    images: Vec<FinishedImage>,
+}
+
+impl Observer for Scripted {
+    fn step(&mut self, progress: &StepProgress) -> Flow {
+        self.steps.push((progress.image, progress.step));
+        assert_eq!(progress.preview().width, 8, "a 64-pixel image previews at 1/8");
+        if self.cancel_at == Some((progress.image, progress.step)) { Flow::Cancel } else { Flow::Continue }
+    }
+
+    fn image(&mut self, image: FinishedImage) -> Result<(), String> {
+        if self.refuse_image == Some(image.index) {
+            return Err("the disk is full".into());
+        }
+        self.images.push(image);
+        Ok(())
+    }
+}
+
+fn request(batch_count: usize) -> Request {
+    Request {
+        prompt: "flowers".into(),
+        negative_prompt: String::new(),
+        sampler: SamplerKind::EulerA,
+        steps: 3,
+        cfg_scale: 5.0,
+        seed: 11,
+        rng: RngSource::Cpu,
+        eta_noise_seed_delta: 0,
+        clip_skip: ClipSkip::default(),
+        width: 64,
+        height: 64,
+        batch_count,
+        control: vec![],
+        init_image: None,
+        noise: NoiseOverride::default(),
+    }
+}
+
+fn run(observer: &mut Scripted, batch_count: usize) -> Result<Outcome, GenerateError> {
+    let compute = cpu();
+    let files = ModelFiles { checkpoint: sd15_dev(), vae: None, controlnets: vec![] };
+    let models = Models::load(&files, &compute.device, DType::F32, |_| {}).expect("the fixture model loads");
+    generate(&models, &request(batch_count), &compute.device, observer)
+}
+
+#[test]
+fn cancelling_stops_after_the_current_step_and_keeps_earlier_images() {
+    let mut observer = Scripted { cancel_at: Some((1, 2)), ..Default::default() };
+    let outcome = run(&mut observer, 3).unwrap();
+    assert_eq!(outcome, Outcome { images: 1, cancelled: true });
+    assert_eq!(observer.steps, vec![(0, 1), (0, 2), (0, 3), (1, 1), (1, 2)], "no step after the cancel");
+    assert_eq!(observer.images.len(), 1);
+    assert_eq!((observer.images[0].index, observer.images[0].seed), (0, 11));
+}
+
+#[test]
+fn an_image_that_cannot_be_kept_stops_the_batch_with_its_number() {
+    let mut observer = Scripted { refuse_image: Some(1), ..Default::default() };
+    let error = run(&mut observer, 3).unwrap_err();
+    assert!(matches!(&error, GenerateError::Output { index: 1, message } if message.contains("disk is full")), "{error}");
+    assert_eq!(observer.images.len(), 1, "image 0 was handed over before the failure");
+    assert!(observer.steps.iter().all(|&(image, _)| image <= 1), "image 2 never started");
+}
