@@ -5,14 +5,20 @@
 //! [`control`] turns line art into ControlNet hints, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
-//! the settings stored in PNG files, [`provenance`] identifies model files, and [`cli`] is the command line.
+//! the settings stored in PNG files, [`output`] writes finished pictures, [`provenance`] identifies model files,
+//! [`model_library`] finds models in existing installs, [`home`] is Nurie's data directory, [`app`] is the
+//! desktop window and [`cli`] the command line.
 
+pub mod app;
 pub mod checkpoint;
 pub mod cli;
 pub mod control;
 pub mod generate;
+pub mod home;
 pub mod metadata;
 pub mod model;
+pub mod model_library;
+pub mod output;
 pub mod prompt;
 pub mod provenance;
 pub mod runtime;

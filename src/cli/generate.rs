@@ -10,11 +10,12 @@ use super::tensor_file::{NamedTensor, read_f32_tensor, write_f32_tensors};
 use crate::control::{LineArtSettings, Polarity, Preprocessor, ResizeMode, load_rgb8, prepare_hint};
 use crate::generate::{
     self, ControlMode, ControlUnit, FinishedImage, Flow, InitImage, ModelFiles, Models, NoiseOverride, Observer, Provenance,
-    Request, StepProgress, preprocessor_from_id, record_for,
+    Request, StepProgress, preprocessor_from_id,
 };
-use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json, write_png_with_record};
+use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json};
 use crate::model::ClipSkip;
-use crate::provenance::hash::file_sha256;
+use crate::output::ImageSaver;
+use crate::provenance::hash::{self, file_sha256};
 use crate::runtime::device;
 use crate::sampling::SamplerKind;
 use crate::sampling::noise::RngSource;
@@ -319,20 +320,17 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
     Ok((request, provenance))
 }
 
-/// A model file's name and hashes (the SHA-256 reads the whole file once).
+/// A model file's name and hashes, with the file named when it cannot be read.
 fn model_ref(path: &Path) -> anyhow::Result<ModelRef> {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let sha = file_sha256(path).with_context(|| format!("hashing {}", path.display()))?;
-    Ok(ModelRef::from_sha256(name, &sha))
+    hash::model_ref(path).with_context(|| format!("hashing {}", path.display()))
 }
 
 /// Writes each finished image as soon as it arrives, and shows progress on a terminal.
 struct ImageWriter {
-    out: PathBuf,
+    saver: ImageSaver,
     request: Request,
     provenance: Provenance,
     save_latents: bool,
-    next_number: u32,
     written: usize,
     bar: indicatif::ProgressBar,
     /// When the previous step ended, and the durations of the steps that followed another one.
@@ -348,13 +346,11 @@ impl ImageWriter {
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}")
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        let next_number = next_free_number(&args.out)?;
         Ok(Self {
-            out: args.out.clone(),
+            saver: ImageSaver::new(&args.out)?,
             request,
             provenance,
             save_latents: args.save_latents,
-            next_number,
             written: 0,
             bar,
             last_step: None,
@@ -390,29 +386,16 @@ impl Observer for ImageWriter {
     }
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        let stem = format!("{:05}-{}", self.next_number, image.seed);
-        let path = self.out.join(format!("{stem}.png"));
-        let record = record_for(&self.request, image.index, &self.provenance);
-        let pixels = metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
-        write_png_with_record(&path, pixels, &record).map_err(|e| e.to_string())?;
+        let stem = self.saver.next_stem(image.seed);
+        let saved = self.saver.save(&self.request, &self.provenance, &image).map_err(|e| e.to_string())?;
         if self.save_latents {
             let [h, w] = self.request.latent_size();
             let latents = NamedTensor { name: "latents".into(), shape: vec![1, 4, h, w], values: image.latents };
-            write_f32_tensors(&self.out.join(format!("{stem}.safetensors")), &[latents]).map_err(|e| format!("{e:#}"))?;
+            let path = self.saver.folder().join(format!("{stem}.safetensors"));
+            write_f32_tensors(&path, &[latents]).map_err(|e| format!("{e:#}"))?;
         }
-        self.bar.suspend(|| println!("{}", path.display()));
-        self.next_number += 1;
+        self.bar.suspend(|| println!("{}", saved.path.display()));
         self.written += 1;
         Ok(())
     }
-}
-
-/// A1111-style numbering: one past the highest `NNNNN-` prefix already in the folder.
-fn next_free_number(folder: &Path) -> anyhow::Result<u32> {
-    let entries = std::fs::read_dir(folder).with_context(|| format!("reading {}", folder.display()))?;
-    let highest = entries
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_string_lossy().split('-').next().and_then(|n| n.parse::<u32>().ok()))
-        .max();
-    Ok(highest.map_or(0, |n| n + 1))
 }

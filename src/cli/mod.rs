@@ -11,7 +11,8 @@ use clap::{Parser, Subcommand};
 use crate::runtime::{DeviceChoice, Precision};
 
 #[derive(Debug, Parser)]
-#[command(name = "nurie", version, about = "Color your line art with Stable Diffusion 1.5, on any GPU")]
+/// Without a command, `nurie` opens the window.
+#[command(name = "nurie", version, about = "Color your line art with Stable Diffusion 1.5, on any GPU (no command: open the window)")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -52,11 +53,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Generate(args)) => generate::run(*args),
         Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(())
-        }
+        None => crate::app::run_window(),
     }
 }
 

@@ -17,7 +17,8 @@ use super::resize::{ResizeMode, fit_to_size, pixel_perfect_short_side};
 const SIZE_MULTIPLE: u32 = 8;
 
 /// How to read and prepare the user's line art.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct LineArtSettings {
     pub polarity: Polarity,
     pub preprocessor: Preprocessor,

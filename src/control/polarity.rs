@@ -12,7 +12,8 @@
 use image::RgbImage;
 
 /// How the user's line art is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Polarity {
     /// Decide from the picture's border (see the module docs).
     #[default]

@@ -21,7 +21,8 @@ use super::lineart_standard::lineart_standard;
 use super::resize::scale_short_side_to;
 
 /// Which model-free preprocessor makes the control map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Preprocessor {
     /// Use the line art as drawn (inverted to white on black when needed).
     #[default]

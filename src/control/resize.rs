@@ -19,7 +19,8 @@ use image::{Rgb, RgbImage};
 use super::resample::resize_rgb8;
 
 /// How a control map is fitted to a generation size of another aspect ratio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ResizeMode {
     /// Stretch to the target size.
     JustResize,

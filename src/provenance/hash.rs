@@ -21,6 +21,12 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// A model file's name and hashes, as the metadata records it (reads the whole file once).
+pub fn model_ref(path: &Path) -> std::io::Result<crate::metadata::ModelRef> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    Ok(crate::metadata::ModelRef::from_sha256(name, &file_sha256(path)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,8 @@ use burn::tensor::wgpu::wgpu;
 use burn::tensor::{DType, Device, DeviceKind};
 
 /// What the user asked for (`--device`, `NURIE_DEVICE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DeviceChoice {
     /// A hardware GPU when one exists, else the CPU.
     #[default]
@@ -19,7 +20,8 @@ pub enum DeviceChoice {
 }
 
 /// Compute precision of the networks (`--dtype`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Precision {
     #[default]
     F32,

@@ -5,7 +5,8 @@ use std::str::FromStr;
 
 use super::error::SamplerError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum SamplerKind {
     Euler,
     EulerA,

@@ -9,7 +9,8 @@ use super::philox::PhiloxGenerator;
 use super::torch_cpu::TorchCpuGenerator;
 
 /// A seeded noise source that reproduces one of A1111's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RngSource {
     /// A1111 "CPU": `torch.randn` on torch's CPU generator, as x86-64 builds of torch compute it.
     Cpu,

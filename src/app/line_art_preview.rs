@@ -1,0 +1,127 @@
+//! Loads line art and computes its processed hint off the UI thread, for the line-art panel. Each
+//! request carries a ticket; a result for an outdated ticket is dropped.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use crate::control::{LineArtSettings, load_rgb8, prepare_hint};
+
+/// The largest side of the line art the panel shows (the full-size files stay on disk).
+const SHOWN_SIDE: u32 = 1024;
+/// The largest side of the lines laid over the result: full resolution up to this.
+const OVERLAY_SIDE: u32 = 4096;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PreviewRequest {
+    pub unit: usize,
+    pub path: PathBuf,
+    pub settings: LineArtSettings,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The line art as shown, its full size, and the hint the ControlNet will see (white lines on black).
+pub struct LineArtPreview {
+    pub request: PreviewRequest,
+    pub ticket: u64,
+    pub result: Result<Prepared, String>,
+}
+
+pub struct Prepared {
+    pub line_art: image::RgbImage,
+    pub full_size: (u32, u32),
+    pub hint: image::GrayImage,
+    /// The lines as black with alpha = line darkness (premultiplied RGBA): drawn over the result with
+    /// ordinary alpha blending this is exactly `result × line luminance`, a multiply.
+    pub lines: image::RgbaImage,
+}
+
+pub struct LineArtPreviewer {
+    sender: Sender<LineArtPreview>,
+    receiver: Receiver<LineArtPreview>,
+    next_ticket: u64,
+    wake: std::sync::Arc<dyn Fn() + Send + Sync>,
+}
+
+impl LineArtPreviewer {
+    pub fn new(wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (sender, receiver) = channel();
+        Self { sender, receiver, next_ticket: 0, wake }
+    }
+
+    /// Starts preparing `request` on a short-lived thread; returns its ticket.
+    pub fn request(&mut self, request: PreviewRequest) -> u64 {
+        self.next_ticket += 1;
+        let ticket = self.next_ticket;
+        let sender = self.sender.clone();
+        let wake = self.wake.clone();
+        let spawned = std::thread::Builder::new().name("nurie-line-art".into()).spawn(move || {
+            let result = prepare(&request);
+            let _ = sender.send(LineArtPreview { request, ticket, result });
+            wake();
+        });
+        if let Err(error) = spawned {
+            let request = PreviewRequest { ..Default::default() };
+            let _ = self.sender.send(LineArtPreview { request, ticket, result: Err(error.to_string()) });
+        }
+        ticket
+    }
+
+    pub fn try_result(&self) -> Option<LineArtPreview> {
+        self.receiver.try_recv().ok()
+    }
+}
+
+impl Default for PreviewRequest {
+    fn default() -> Self {
+        Self { unit: 0, path: PathBuf::new(), settings: LineArtSettings::default(), width: 8, height: 8 }
+    }
+}
+
+fn prepare(request: &PreviewRequest) -> Result<Prepared, String> {
+    let art = load_rgb8(&request.path).map_err(|e| e.to_string())?;
+    let hint = prepare_hint(&art, request.settings, request.width, request.height).map_err(|e| e.to_string())?;
+    let hint_image = image::GrayImage::from_fn(hint.width, hint.height, |x, y| {
+        let value = hint.data[(y * hint.width + x) as usize];
+        image::Luma([(value.clamp(0.0, 1.0) * 255.0).round() as u8])
+    });
+    let full_size = art.dimensions();
+    let lines = lines_mask(&shrink(&art, OVERLAY_SIDE), request.settings.polarity.is_black_on_white(&art));
+    Ok(Prepared { line_art: shrink(&art, SHOWN_SIDE), full_size, hint: hint_image, lines })
+}
+
+/// Black with alpha = how dark the line is (`1 − luminance` for black lines on white, `luminance`
+/// for white lines on black).
+pub fn lines_mask(art: &image::RgbImage, black_on_white: bool) -> image::RgbaImage {
+    image::RgbaImage::from_fn(art.width(), art.height(), |x, y| {
+        let [r, g, b] = art.get_pixel(x, y).0;
+        let luma = ((299 * r as u32 + 587 * g as u32 + 114 * b as u32 + 500) / 1000) as u8;
+        let alpha = if black_on_white { 255 - luma } else { luma };
+        image::Rgba([0, 0, 0, alpha])
+    })
+}
+
+fn shrink(art: &image::RgbImage, side: u32) -> image::RgbImage {
+    let (w, h) = art.dimensions();
+    if w.max(h) <= side {
+        return art.clone();
+    }
+    let scale = side as f32 / w.max(h) as f32;
+    let (nw, nh) = (((w as f32 * scale).round() as u32).max(1), ((h as f32 * scale).round() as u32).max(1));
+    image::imageops::resize(art, nw, nh, image::imageops::FilterType::Triangle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lines_mask_multiplies_when_blended() {
+        let art = image::RgbImage::from_fn(2, 1, |x, _| if x == 0 { image::Rgb([255, 255, 255]) } else { image::Rgb([51, 51, 51]) });
+        let mask = lines_mask(&art, true);
+        // Blending black with alpha a over c gives c·(1 − a) = c · luminance.
+        assert_eq!(mask.get_pixel(0, 0).0, [0, 0, 0, 0]);
+        assert_eq!(mask.get_pixel(1, 0).0, [0, 0, 0, 204]);
+        assert_eq!(lines_mask(&art, false).get_pixel(1, 0).0[3], 51);
+    }
+}

@@ -1,0 +1,459 @@
+//! The application state behind the window, and what it does with the worker's events.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::file_picker::{FilePicker, Purpose};
+use super::form::{FormProblem, GenerationForm, UnitForm};
+use super::gallery::{Gallery, GalleryItem};
+use super::i18n::Texts;
+use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
+use super::queue::JobQueue;
+use super::settings::{AppSettings, remember};
+use super::view_state::ZoomPan;
+use super::worker::{Command, ErrorKind, Event, JobId, ModelSelection, WorkerError, WorkerHandle};
+
+/// How long one frame may spend reading worker events before it draws.
+const EVENT_BUDGET: Duration = Duration::from_millis(4);
+
+/// A message in the window's message area.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub kind: Option<ErrorKind>,
+    pub text: String,
+}
+
+/// What the model bar says about the loaded networks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelStatus {
+    NotLoaded,
+    Loading(String),
+    Ready { device: String },
+    Failed,
+}
+
+/// One unit's line art as the panel shows it.
+#[derive(Default)]
+pub struct UnitView {
+    pub shown_for: Option<PreviewRequest>,
+    pub ticket: u64,
+    pub line_art: Option<egui::TextureHandle>,
+    pub hint: Option<egui::TextureHandle>,
+    pub lines: Option<egui::TextureHandle>,
+    pub full_size: Option<(u32, u32)>,
+    pub error: Option<String>,
+}
+
+/// The picture in the result view: the running job's preview or a finished image.
+pub struct Shown {
+    pub texture: egui::TextureHandle,
+    pub is_preview: bool,
+}
+
+pub struct NurieApp {
+    pub home: PathBuf,
+    pub settings: AppSettings,
+    pub worker: Option<WorkerHandle>,
+    pub queue: JobQueue,
+    pub gallery: Gallery,
+    pub notices: Vec<Notice>,
+    pub model_status: ModelStatus,
+    pub units: Vec<UnitView>,
+    pub previewer: LineArtPreviewer,
+    pub shown: Option<Shown>,
+    pub view: ZoomPan,
+    /// The before/after slider is on, at this fraction of the width.
+    pub compare: bool,
+    pub compare_at: f32,
+    pub last_seed: Option<u64>,
+    pub picker: FilePicker,
+    pub token_counter: super::token_count::TokenCounter,
+    /// The settings last written to disk, to save only on change.
+    saved: AppSettings,
+    ctx: egui::Context,
+}
+
+impl NurieApp {
+    /// Starts the worker and reads the settings from `home`.
+    pub fn new(ctx: &egui::Context, home: PathBuf) -> Self {
+        super::fonts::install_fonts(ctx);
+        let loaded = AppSettings::load(&home);
+        let mut notices = Vec::new();
+        if let Some(warning) = loaded.warning {
+            notices.push(Notice { kind: None, text: warning });
+        }
+        let repaint = ctx.clone();
+        let worker = match WorkerHandle::spawn(move || repaint.request_repaint()) {
+            Ok(worker) => Some(worker),
+            Err(e) => {
+                notices.push(Notice { kind: Some(ErrorKind::Device), text: format!("cannot start the worker thread: {e}") });
+                None
+            }
+        };
+        let wake_ctx = ctx.clone();
+        let mut app = Self {
+            home,
+            saved: loaded.settings.clone(),
+            settings: loaded.settings,
+            worker,
+            queue: JobQueue::default(),
+            gallery: Gallery::default(),
+            notices,
+            model_status: ModelStatus::NotLoaded,
+            units: Vec::new(),
+            previewer: LineArtPreviewer::new(Arc::new(move || wake_ctx.request_repaint())),
+            shown: None,
+            view: ZoomPan::default(),
+            compare: false,
+            compare_at: 0.5,
+            last_seed: None,
+            picker: FilePicker::default(),
+            token_counter: Default::default(),
+            ctx: ctx.clone(),
+        };
+        if app.settings.form.units.is_empty() {
+            app.settings.form.units.push(UnitForm::default());
+        }
+        if app.settings.checkpoint.is_some() {
+            app.preload();
+        }
+        app
+    }
+
+    pub fn texts(&self) -> &'static Texts {
+        self.settings.language().texts()
+    }
+
+    pub fn form(&mut self) -> &mut GenerationForm {
+        &mut self.settings.form
+    }
+
+    pub fn model_selection(&self) -> ModelSelection {
+        ModelSelection {
+            checkpoint: self.settings.checkpoint.clone().unwrap_or_default(),
+            vae: self.settings.vae.clone(),
+            device: self.settings.device,
+            precision: self.settings.precision,
+        }
+    }
+
+    pub fn output_folder(&self) -> PathBuf {
+        self.settings
+            .output_folder
+            .clone()
+            .or_else(|| crate::home::default_output_dir().ok())
+            .unwrap_or_else(|| self.home.join("outputs"))
+    }
+
+    fn send(&mut self, command: Command) {
+        let sent = self.worker.as_ref().map(|w| w.send(command));
+        if !matches!(sent, Some(Ok(()))) {
+            self.notify(Some(ErrorKind::Device), super::worker::WorkerGone.to_string());
+        }
+    }
+
+    pub fn notify(&mut self, kind: Option<ErrorKind>, text: String) {
+        let notice = Notice { kind, text };
+        if !self.notices.contains(&notice) {
+            self.notices.push(notice);
+        }
+    }
+
+    /// The user picked a checkpoint: remember it and load it in the background.
+    pub fn choose_checkpoint(&mut self, path: &Path) {
+        self.settings.checkpoint = Some(path.to_path_buf());
+        remember(&mut self.settings.recent.checkpoints, path);
+        self.preload();
+    }
+
+    pub fn choose_vae(&mut self, path: Option<&Path>) {
+        self.settings.vae = path.map(Path::to_path_buf);
+        if let Some(path) = path {
+            remember(&mut self.settings.recent.vaes, path);
+        }
+        self.preload();
+    }
+
+    pub fn choose_controlnet(&mut self, unit: usize, path: &Path) {
+        if let Some(form) = self.settings.form.units.get_mut(unit) {
+            form.controlnet = Some(path.to_path_buf());
+        }
+        remember(&mut self.settings.recent.controlnets, path);
+    }
+
+    /// Sets the line art of `unit` (a file the user dropped, opened or pasted).
+    pub fn set_line_art(&mut self, unit: usize, path: &Path) {
+        while self.settings.form.units.len() <= unit {
+            self.settings.form.units.push(UnitForm::default());
+        }
+        let form = &mut self.settings.form.units[unit];
+        form.line_art = Some(path.to_path_buf());
+        if form.controlnet.is_none() {
+            form.controlnet = self.settings.recent.controlnets.first().cloned();
+        }
+    }
+
+    pub fn preload(&mut self) {
+        if self.settings.checkpoint.is_some() {
+            self.model_status = ModelStatus::Loading(String::new());
+            self.send(Command::Preload(self.model_selection()));
+        }
+    }
+
+    /// Queues the form as a job (Generate button, Ctrl+Enter).
+    pub fn enqueue(&mut self) {
+        let seed = self.settings.form.resolve_seed();
+        let spec = self.settings.form.to_spec(self.model_selection(), self.output_folder(), seed);
+        match spec {
+            Ok(spec) => {
+                self.last_seed = Some(seed);
+                self.queue.push(spec);
+                self.start_next_job();
+            }
+            Err(problem) => {
+                let texts = self.texts();
+                let text = match problem {
+                    FormProblem::NoCheckpoint => texts.error_no_checkpoint.to_string(),
+                    FormProblem::UnitIncomplete(unit) => format!("{} {}: {}", texts.unit, unit + 1, texts.error_unit_incomplete),
+                };
+                self.notify(Some(ErrorKind::Settings), text);
+            }
+        }
+    }
+
+    fn start_next_job(&mut self) {
+        if let Some(job) = self.queue.start_next() {
+            self.send(Command::Run(Box::new(job)));
+        }
+    }
+
+    /// Reads worker and previewer events for at most [`EVENT_BUDGET`], then saves changed settings.
+    pub fn pump(&mut self) {
+        let started = Instant::now();
+        while started.elapsed() < EVENT_BUDGET {
+            let event = match self.worker.as_ref().map(WorkerHandle::try_event) {
+                Some(Ok(Some(event))) => event,
+                Some(Err(gone)) => {
+                    self.worker = None;
+                    self.notify(Some(ErrorKind::Device), gone.to_string());
+                    break;
+                }
+                _ => break,
+            };
+            self.on_event(event);
+        }
+        if started.elapsed() >= EVENT_BUDGET {
+            self.ctx.request_repaint();
+        }
+        while let Some(preview) = self.previewer.try_result() {
+            self.on_line_art_preview(preview);
+        }
+        if let Some((purpose, Some(path))) = self.picker.poll() {
+            self.on_picked(purpose, &path);
+        }
+        self.save_settings_if_changed();
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::Loading { part, .. } => self.model_status = ModelStatus::Loading(part),
+            Event::ModelsReady { device, .. } => self.model_status = ModelStatus::Ready { device },
+            Event::Started { .. } => {}
+            Event::Step { job, info, preview } => {
+                if let Some(running) = self.queue.running_mut().filter(|r| r.id == job) {
+                    running.progress.on_step(info, Instant::now());
+                }
+                let image = egui::ColorImage::from_rgb([preview.width, preview.height], &preview.pixels);
+                let texture = self.ctx.load_texture("result-preview", image, egui::TextureOptions::LINEAR);
+                self.shown = Some(super::nurie_app::Shown { texture, is_preview: true });
+            }
+            Event::ImageSaved { job, path, image, record, .. } => self.on_image(job, path, image, *record),
+            Event::Finished { job, images, cancelled } => {
+                if cancelled {
+                    let text = format!("{} ({} {})", self.texts().cancelled, images, self.texts().image);
+                    self.notify(None, text);
+                    if self.shown.as_ref().is_some_and(|s| s.is_preview) {
+                        self.shown = None;
+                    }
+                }
+                self.job_ended(job);
+            }
+            Event::Failed { job, error } => self.on_failure(job, error),
+        }
+    }
+
+    fn on_image(&mut self, job: JobId, path: PathBuf, image: Arc<image::RgbImage>, record: crate::metadata::GenerationRecord) {
+        let color = egui::ColorImage::from_rgb([image.width() as usize, image.height() as usize], image.as_raw());
+        let texture = self.ctx.load_texture(path.to_string_lossy(), color, egui::TextureOptions::LINEAR);
+        self.shown = Some(Shown { texture: texture.clone(), is_preview: false });
+        self.gallery.add(GalleryItem { job, path, image, record, texture: Some(texture) });
+    }
+
+    fn on_failure(&mut self, job: Option<JobId>, error: WorkerError) {
+        if job.is_none() || error.kind == ErrorKind::Model {
+            self.model_status = ModelStatus::Failed;
+        }
+        self.notify(Some(error.kind), error.message);
+        if let Some(job) = job {
+            self.job_ended(job);
+        }
+    }
+
+    fn job_ended(&mut self, job: JobId) {
+        self.queue.finished(job);
+        self.start_next_job();
+    }
+
+    /// Asks for a fresh hint preview of every unit whose file or settings changed.
+    pub fn refresh_line_art(&mut self) {
+        let (width, height) = (self.settings.form.width, self.settings.form.height);
+        self.units.resize_with(self.settings.form.units.len(), UnitView::default);
+        for (unit, form) in self.settings.form.units.iter().enumerate() {
+            let Some(path) = &form.line_art else {
+                self.units[unit] = UnitView::default();
+                continue;
+            };
+            let request = PreviewRequest { unit, path: path.clone(), settings: form.settings, width, height };
+            if self.units[unit].shown_for.as_ref() != Some(&request) {
+                self.units[unit].shown_for = Some(request.clone());
+                self.units[unit].ticket = self.previewer.request(request);
+            }
+        }
+    }
+
+    fn on_line_art_preview(&mut self, preview: LineArtPreview) {
+        let Some(view) = self.units.get_mut(preview.request.unit).filter(|v| v.ticket == preview.ticket) else {
+            return;
+        };
+        match preview.result {
+            Ok(Prepared { line_art, full_size, hint, lines }) => {
+                let art = egui::ColorImage::from_rgb([line_art.width() as usize, line_art.height() as usize], line_art.as_raw());
+                let hint = egui::ColorImage::from_gray([hint.width() as usize, hint.height() as usize], hint.as_raw());
+                let unit = preview.request.unit;
+                view.line_art = Some(self.ctx.load_texture(format!("line-art-{unit}"), art, egui::TextureOptions::LINEAR));
+                view.hint = Some(self.ctx.load_texture(format!("hint-{unit}"), hint, egui::TextureOptions::LINEAR));
+                let lines = egui::ColorImage::from_rgba_premultiplied([lines.width() as usize, lines.height() as usize], lines.as_raw());
+                view.lines = Some(self.ctx.load_texture(format!("lines-{unit}"), lines, egui::TextureOptions::LINEAR));
+                view.full_size = Some(full_size);
+                view.error = None;
+            }
+            Err(error) => {
+                view.error = Some(error.clone());
+                view.line_art = None;
+                view.hint = None;
+                view.lines = None;
+                self.notify(Some(ErrorKind::Image), error);
+            }
+        }
+    }
+
+    fn save_settings_if_changed(&mut self) {
+        if self.settings == self.saved {
+            return;
+        }
+        match self.settings.save(&self.home) {
+            Ok(()) => self.saved = self.settings.clone(),
+            Err(e) => {
+                self.saved = self.settings.clone();
+                let text = format!("cannot save the settings in {}: {e}", self.home.display());
+                self.notify(None, text);
+            }
+        }
+    }
+
+    /// Opens a file dialog for `purpose` (its answer arrives in a later frame).
+    pub fn pick(&mut self, purpose: Purpose, suggested_name: Option<String>) {
+        let ctx = self.ctx.clone();
+        self.picker.open(purpose, suggested_name, move || ctx.request_repaint());
+    }
+
+    fn on_picked(&mut self, purpose: Purpose, path: &Path) {
+        match purpose {
+            Purpose::Checkpoint => self.choose_checkpoint(path),
+            Purpose::Vae => self.choose_vae(Some(path)),
+            Purpose::ControlNet(unit) => self.choose_controlnet(unit, path),
+            Purpose::LineArt(unit) => self.set_line_art(unit, path),
+            Purpose::InitImage => self.settings.form.init.image = Some(path.to_path_buf()),
+            Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
+            Purpose::ModelFolder => {
+                if !self.settings.model_folders.iter().any(|p| p == path) {
+                    self.settings.model_folders.push(path.to_path_buf());
+                }
+            }
+            Purpose::SaveAs(index) => self.save_copy(index, path),
+        }
+    }
+
+    /// Copies gallery picture `index` (metadata included) to `target`.
+    fn save_copy(&mut self, index: usize, target: &Path) {
+        let Some(item) = self.gallery.items.get(index) else { return };
+        if let Err(e) = std::fs::copy(&item.path, target) {
+            let text = format!("cannot save {}: {e}", target.display());
+            self.notify(Some(ErrorKind::Output), text);
+        }
+    }
+
+    /// Pastes an image from the clipboard as unit `unit`'s line art (kept under the home's `inputs`,
+    /// named by content hash so the same picture is stored once).
+    pub fn paste_line_art(&mut self, unit: usize) {
+        match super::clipboard::paste_image(&self.home.join("inputs")) {
+            Ok(path) => self.set_line_art(unit, &path),
+            Err(e) => self.notify(Some(ErrorKind::Image), e),
+        }
+    }
+
+    /// Cancels the running job (Esc, the Cancel button).
+    pub fn cancel_running(&mut self) {
+        self.queue.cancel_running();
+    }
+
+    /// Reuses a finished picture's settings (prompt, sampler, seed, size…) in the form.
+    pub fn reuse_settings(&mut self, index: usize) {
+        let Some(item) = self.gallery.items.get(index) else { return };
+        let record = &item.record;
+        let form = &mut self.settings.form;
+        form.prompt = record.prompt.clone();
+        form.negative_prompt = record.negative_prompt.clone();
+        form.steps = record.steps;
+        if let Ok(sampler) = record.sampler.parse() {
+            form.sampler = sampler;
+        }
+        form.cfg_scale = record.cfg_scale as f32;
+        form.seed = record.seed as i64;
+        form.rng = record.rng.into();
+        form.clip_skip = record.clip_skip;
+        form.width = record.width;
+        form.height = record.height;
+        for (unit, saved) in form.units.iter_mut().zip(&record.controlnets) {
+            unit.weight = saved.weight as f32;
+            unit.start = saved.guidance_start as f32;
+            unit.end = saved.guidance_end as f32;
+            unit.mode = saved.control_mode.into();
+        }
+    }
+
+    pub fn reuse_seed(&mut self, index: usize) {
+        if let Some(item) = self.gallery.items.get(index) {
+            self.settings.form.seed = item.record.seed as i64;
+        }
+    }
+
+    pub fn use_as_init_image(&mut self, index: usize) {
+        if let Some(item) = self.gallery.items.get(index) {
+            self.settings.form.init.image = Some(item.path.clone());
+        }
+    }
+
+    /// Cancels everything and stops the worker (window closing).
+    pub fn shut_down(&mut self) {
+        for id in self.queue.pending().map(|j| j.id).collect::<Vec<_>>() {
+            self.queue.cancel(id);
+        }
+        self.queue.cancel_running();
+        self.save_settings_if_changed();
+        if let Some(worker) = self.worker.take() {
+            worker.shut_down();
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! Prompt and negative prompt: multi-line, any script, with the token count per 75-token chunk as the
+//! user types and A1111's Ctrl+↑/↓ emphasis on a selection.
+
+use crate::app::emphasis::adjust_weight;
+use crate::app::nurie_app::NurieApp;
+use crate::app::token_count::TokenCounter;
+
+pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
+    let texts = app.texts();
+    ui.heading(texts.prompt);
+    let prompt = &mut app.settings.form.prompt;
+    prompt_editor(ui, "prompt", prompt, 5);
+    token_line(ui, &mut app.token_counter, prompt, texts.tokens);
+    ui.label(texts.negative_prompt);
+    let negative = &mut app.settings.form.negative_prompt;
+    prompt_editor(ui, "negative-prompt", negative, 3);
+    token_line(ui, &mut app.token_counter, negative, texts.tokens);
+    ui.small(texts.emphasis_hint);
+}
+
+/// A multi-line editor; Ctrl+↑/↓ changes the weight of the selected words (A1111's behaviour).
+fn prompt_editor(ui: &mut egui::Ui, id: &str, text: &mut String, rows: usize) {
+    let output = egui::TextEdit::multiline(text).id_salt(id).desired_rows(rows).desired_width(f32::INFINITY).show(ui);
+    if !output.response.has_focus() {
+        return;
+    }
+    let delta = ui.input_mut(|input| {
+        if input.consume_key(egui::Modifiers::COMMAND, egui::Key::ArrowUp) {
+            Some(0.1)
+        } else if input.consume_key(egui::Modifiers::COMMAND, egui::Key::ArrowDown) {
+            Some(-0.1)
+        } else {
+            None
+        }
+    });
+    let (Some(delta), Some(range)) = (delta, output.cursor_range) else { return };
+    let chars = range.as_sorted_char_range();
+    if let Some((new_text, selection)) = adjust_weight(text, chars.start.0..chars.end.0, delta) {
+        *text = new_text;
+        let mut state = output.state;
+        let (start, end) = (egui::text::CCursor::new(selection.start), egui::text::CCursor::new(selection.end));
+        state.cursor.set_char_range(Some(egui::text::CCursorRange::two(start, end)));
+        state.store(ui.ctx(), output.response.id);
+    }
+}
+
+fn token_line(ui: &mut egui::Ui, counter: &mut TokenCounter, text: &str, tokens: &str) {
+    let counts = counter.count(text);
+    let shown: Vec<String> = counts.iter().map(|n| format!("{n}/75")).collect();
+    ui.small(format!("{}: {}", tokens, shown.join(" · ")));
+}

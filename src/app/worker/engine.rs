@@ -1,0 +1,161 @@
+//! The worker thread: owns the device and the loaded networks, runs one job at a time, and reports
+//! through a bounded channel. A panic inside burn (e.g. out of GPU memory) fails the job, not the app.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+
+use crate::generate::{GenerateError, ModelFiles, Models, generate};
+use crate::output::ImageSaver;
+use crate::runtime::{ComputeDevice, DeviceChoice, device};
+
+use super::messages::{Command, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
+use super::prepare::{HashCache, model_files, prepare};
+use super::reporter::Reporter;
+
+/// Sends events to the window and wakes it up.
+pub struct Emitter {
+    pub events: SyncSender<Event>,
+    pub wake: Box<dyn Fn() + Send>,
+}
+
+impl Emitter {
+    /// Sends an event that must arrive (waits while the window catches up).
+    pub fn send(&self, event: Event) {
+        // The window is gone when this fails; the worker then ends at its next command.
+        let _ = self.events.send(event);
+        (self.wake)();
+    }
+
+    /// Sends an event that may be dropped when the channel is full (step previews).
+    pub fn offer(&self, event: Event) {
+        match self.events.try_send(event) {
+            Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => (self.wake)(),
+        }
+    }
+}
+
+/// Networks on a device, and what they were loaded from.
+struct Loaded {
+    selection: ModelSelection,
+    files: ModelFiles,
+    models: Models,
+}
+
+pub struct Engine {
+    emitter: Emitter,
+    compute: Option<(DeviceChoice, ComputeDevice)>,
+    loaded: Option<Loaded>,
+    hashes: HashCache,
+}
+
+impl Engine {
+    pub fn new(emitter: Emitter) -> Self {
+        Self { emitter, compute: None, loaded: None, hashes: HashCache::default() }
+    }
+
+    /// Handles commands until `Shutdown` or until the window hangs up.
+    pub fn serve(mut self, commands: Receiver<Command>) {
+        while let Ok(command) = commands.recv() {
+            match command {
+                Command::Shutdown => break,
+                Command::Preload(selection) => self.guarded(None, |engine| {
+                    let files = ModelFiles { checkpoint: selection.checkpoint.clone(), vae: selection.vae.clone(), controlnets: vec![] };
+                    engine.ensure_loaded(&selection, &files, None).map(|_| ())
+                }),
+                Command::Run(job) => self.guarded(Some(job.id), |engine| engine.run(&job)),
+            }
+        }
+    }
+
+    /// Runs `work`, turning an error or a panic into a `Failed` event. After a panic the loaded
+    /// networks are dropped: their state is unknown.
+    fn guarded(&mut self, job: Option<JobId>, work: impl FnOnce(&mut Self) -> Result<(), WorkerError>) {
+        let result = catch_unwind(AssertUnwindSafe(|| work(self)));
+        let error = match result {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error,
+            Err(panic) => {
+                self.loaded = None;
+                self.compute = None;
+                WorkerError { kind: ErrorKind::Device, message: panic_message(panic.as_ref()) }
+            }
+        };
+        self.emitter.send(Event::Failed { job, error });
+    }
+
+    fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
+        self.emitter.send(Event::Started { job: job.id });
+        let files = model_files(&job.spec);
+        let (request, provenance) = prepare(&job.spec, &files, &mut self.hashes)?;
+        let saver = ImageSaver::new(&job.spec.output_folder).map_err(|e| WorkerError { kind: ErrorKind::Output, message: e.to_string() })?;
+        self.ensure_loaded(&job.spec.models, &files, Some(job.id))?;
+        let (Some((_, compute)), Some(loaded)) = (&self.compute, &self.loaded) else {
+            return Err(WorkerError { kind: ErrorKind::Device, message: "the models are not loaded".into() });
+        };
+        let mut reporter =
+            Reporter { job: job.id, cancel: &job.cancel, saver, request: &request, provenance: &provenance, emitter: &self.emitter };
+        let outcome = generate(&loaded.models, &request, &compute.device, &mut reporter).map_err(generate_error)?;
+        self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });
+        Ok(())
+    }
+
+    /// Loads `files` on the selected device unless they are already there; the old networks are
+    /// dropped first so two models never share the memory.
+    fn ensure_loaded(&mut self, selection: &ModelSelection, files: &ModelFiles, job: Option<JobId>) -> Result<(), WorkerError> {
+        let same = self.loaded.as_ref().is_some_and(|l| &l.selection == selection && covers(&l.files, files));
+        if same {
+            return Ok(());
+        }
+        self.loaded = None;
+        self.device(selection.device)?;
+        let (Some((_, compute)), emitter) = (&self.compute, &self.emitter) else {
+            return Err(WorkerError { kind: ErrorKind::Device, message: "no device".into() });
+        };
+        let models = Models::load(files, &compute.device, selection.precision.dtype(), |part| {
+            emitter.send(Event::Loading { job, part: part.to_string() })
+        })
+        .map_err(|e| WorkerError { kind: ErrorKind::Model, message: e.to_string() })?;
+        let device = compute.description.clone();
+        self.loaded = Some(Loaded { selection: selection.clone(), files: files.clone(), models });
+        self.emitter.send(Event::ModelsReady { selection: selection.clone(), device });
+        Ok(())
+    }
+
+    fn device(&mut self, choice: DeviceChoice) -> Result<&ComputeDevice, WorkerError> {
+        if self.compute.as_ref().is_none_or(|(c, _)| *c != choice) {
+            let compute = device::open(choice).map_err(|e| WorkerError { kind: ErrorKind::Device, message: e.to_string() })?;
+            self.compute = Some((choice, compute));
+        }
+        match &self.compute {
+            Some((_, compute)) => Ok(compute),
+            None => Err(WorkerError { kind: ErrorKind::Device, message: "no device".into() }),
+        }
+    }
+}
+
+/// Loaded networks serve a job when the checkpoint and VAE match and every ControlNet it needs is in.
+fn covers(loaded: &ModelFiles, wanted: &ModelFiles) -> bool {
+    loaded.checkpoint == wanted.checkpoint
+        && loaded.vae == wanted.vae
+        && wanted.controlnets.iter().all(|c| loaded.controlnets.contains(c))
+        && loaded.controlnets.len() == wanted.controlnets.len()
+}
+
+fn generate_error(error: GenerateError) -> WorkerError {
+    let kind = match &error {
+        GenerateError::Request(_) | GenerateError::Sampler(_) | GenerateError::NonFinite { .. } => ErrorKind::Settings,
+        GenerateError::Output { .. } => ErrorKind::Output,
+        GenerateError::Device { .. } => ErrorKind::Device,
+        _ => ErrorKind::Model,
+    };
+    WorkerError { kind, message: error.to_string() }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let text = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown failure");
+    format!("the compute device failed: {text}")
+}

@@ -1,0 +1,131 @@
+//! What the window and the worker say to each other.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use crate::control::LineArtSettings;
+use crate::generate::{ControlMode, RgbPreview};
+use crate::metadata::GenerationRecord;
+use crate::runtime::{DeviceChoice, Precision};
+use crate::sampling::SamplerKind;
+use crate::sampling::noise::RngSource;
+
+/// Numbers jobs in the order the user queued them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub u64);
+
+/// Which networks to load, where, and in what precision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSelection {
+    pub checkpoint: PathBuf,
+    pub vae: Option<PathBuf>,
+    pub device: DeviceChoice,
+    pub precision: Precision,
+}
+
+/// One ControlNet unit as the user set it up: a line-art file and how it guides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitSpec {
+    pub controlnet: PathBuf,
+    pub line_art: PathBuf,
+    pub settings: LineArtSettings,
+    pub weight: f32,
+    pub start: f32,
+    pub end: f32,
+    pub mode: ControlMode,
+}
+
+/// img2img: a picture to start from and the denoising strength.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitSpec {
+    pub image: PathBuf,
+    pub strength: f32,
+}
+
+/// Everything one queued generation needs; files are read by the worker, not the window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSpec {
+    pub models: ModelSelection,
+    pub prompt: String,
+    pub negative_prompt: String,
+    pub sampler: SamplerKind,
+    pub steps: usize,
+    pub cfg_scale: f32,
+    pub seed: u64,
+    pub rng: RngSource,
+    pub eta_noise_seed_delta: u64,
+    pub clip_skip: usize,
+    pub width: usize,
+    pub height: usize,
+    pub batch_count: usize,
+    pub units: Vec<UnitSpec>,
+    pub init_image: Option<InitSpec>,
+    pub output_folder: PathBuf,
+}
+
+/// A job handed to the worker, with the flag that cancels it after the current step.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: JobId,
+    pub spec: JobSpec,
+    pub cancel: Arc<AtomicBool>,
+}
+
+/// Window → worker.
+#[derive(Debug)]
+pub enum Command {
+    /// Load these networks now (the user picked a model), so the first generation starts at once.
+    Preload(ModelSelection),
+    Run(Box<Job>),
+    Shutdown,
+}
+
+/// Where image `image` of `images` is: step `step` of `steps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepInfo {
+    pub image: usize,
+    pub images: usize,
+    pub step: usize,
+    pub steps: usize,
+}
+
+/// Worker → window.
+#[derive(Debug)]
+pub enum Event {
+    /// Loading a part of the models ("UNet", …) for a job or a preload.
+    Loading { job: Option<JobId>, part: String },
+    /// The models of `selection` are ready on `device` (a description such as "CPU (Flex)").
+    ModelsReady { selection: ModelSelection, device: String },
+    /// A job left the queue and began (hashing, preparing the line art, encoding the prompt).
+    Started { job: JobId },
+    Step { job: JobId, info: StepInfo, preview: RgbPreview },
+    /// A finished picture, already on disk with its metadata.
+    ImageSaved { job: JobId, index: usize, path: PathBuf, image: Arc<image::RgbImage>, record: Box<GenerationRecord> },
+    /// The job ended: every image written, or cancelled after `images` of them.
+    Finished { job: JobId, images: usize, cancelled: bool },
+    /// The job (or the preload, `job: None`) failed; images saved before stay saved.
+    Failed { job: Option<JobId>, error: WorkerError },
+}
+
+/// A failure as the window shows it: what happened and what the user can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+/// The kinds of failure the window explains differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// A model file is missing, corrupt, or of another family.
+    Model,
+    /// A line-art or init image cannot be read.
+    Image,
+    /// The settings cannot run (size, steps, …).
+    Settings,
+    /// The device ran out of memory or failed.
+    Device,
+    /// A picture could not be written.
+    Output,
+}

@@ -1,0 +1,113 @@
+//! A queued job → the engine's request: line art read and turned into hints, the init image resized,
+//! every file hashed for the metadata (each model file once per session, see [`HashCache`]).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::control::{load_rgb8, prepare_hint};
+use crate::generate::{ControlUnit, InitImage, ModelFiles, NoiseOverride, Provenance, Request};
+use crate::metadata::ModelRef;
+use crate::model::ClipSkip;
+use crate::provenance::hash::file_sha256;
+
+use super::messages::{ErrorKind, JobSpec, WorkerError};
+
+/// SHA-256 of files already hashed, keyed by path, size and modification time, so a 2 GB
+/// checkpoint is read once per session and again only when it changes.
+#[derive(Debug, Default)]
+pub struct HashCache {
+    known: HashMap<(PathBuf, u64, Option<SystemTime>), String>,
+}
+
+impl HashCache {
+    pub fn sha256(&mut self, path: &Path) -> std::io::Result<String> {
+        let meta = std::fs::metadata(path)?;
+        let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
+        if let Some(hash) = self.known.get(&key) {
+            return Ok(hash.clone());
+        }
+        let hash = file_sha256(path)?;
+        self.known.insert(key, hash.clone());
+        Ok(hash)
+    }
+
+    fn model_ref(&mut self, path: &Path) -> Result<ModelRef, WorkerError> {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let hash = self.sha256(path).map_err(|e| model_error(format!("cannot read {}: {e}", path.display())))?;
+        Ok(ModelRef::from_sha256(name, &hash))
+    }
+}
+
+fn model_error(message: String) -> WorkerError {
+    WorkerError { kind: ErrorKind::Model, message }
+}
+
+fn image_error(message: String) -> WorkerError {
+    WorkerError { kind: ErrorKind::Image, message }
+}
+
+/// The model files a job needs: its checkpoint and VAE, and each distinct ControlNet once.
+pub fn model_files(spec: &JobSpec) -> ModelFiles {
+    let mut controlnets: Vec<PathBuf> = Vec::new();
+    for unit in &spec.units {
+        if !controlnets.contains(&unit.controlnet) {
+            controlnets.push(unit.controlnet.clone());
+        }
+    }
+    ModelFiles { checkpoint: spec.models.checkpoint.clone(), vae: spec.models.vae.clone(), controlnets }
+}
+
+/// Builds the request for `spec` with `files` (from [`model_files`]) and what the metadata records.
+pub fn prepare(spec: &JobSpec, files: &ModelFiles, hashes: &mut HashCache) -> Result<(Request, Provenance), WorkerError> {
+    let mut provenance = Provenance { model: hashes.model_ref(&spec.models.checkpoint)?, ..Provenance::default() };
+    if let Some(vae) = &spec.models.vae {
+        provenance.vae = Some(hashes.model_ref(vae)?);
+    }
+    let mut control = Vec::new();
+    for unit in &spec.units {
+        let art = load_rgb8(&unit.line_art).map_err(|e| image_error(format!("the line art: {e}")))?;
+        let hint = prepare_hint(&art, unit.settings, spec.width as u32, spec.height as u32)
+            .map_err(|e| image_error(format!("the line art {}: {e}", unit.line_art.display())))?;
+        let inverted = unit.settings.polarity.is_black_on_white(&art);
+        let line_art_hash = hashes.sha256(&unit.line_art).ok();
+        provenance.units.push((hashes.model_ref(&unit.controlnet)?, line_art_hash, unit.settings, inverted));
+        control.push(ControlUnit {
+            controlnet: files.controlnets.iter().position(|p| p == &unit.controlnet).unwrap_or(0),
+            hint,
+            weight: unit.weight,
+            start: unit.start,
+            end: unit.end,
+            mode: unit.mode,
+        });
+    }
+    let init_image = match &spec.init_image {
+        Some(init) => {
+            let picture = load_rgb8(&init.image).map_err(|e| image_error(format!("the img2img picture: {e}")))?;
+            let (w, h) = (spec.width as u32, spec.height as u32);
+            let rgb = image::imageops::resize(&picture, w, h, image::imageops::FilterType::Lanczos3);
+            provenance.init_image_sha256 = hashes.sha256(&init.image).ok();
+            Some(InitImage { rgb, strength: init.strength })
+        }
+        None => None,
+    };
+    let request = Request {
+        prompt: spec.prompt.clone(),
+        negative_prompt: spec.negative_prompt.clone(),
+        sampler: spec.sampler,
+        steps: spec.steps,
+        cfg_scale: spec.cfg_scale,
+        seed: spec.seed,
+        rng: spec.rng,
+        eta_noise_seed_delta: spec.eta_noise_seed_delta,
+        clip_skip: ClipSkip(spec.clip_skip.max(1)),
+        width: spec.width,
+        height: spec.height,
+        batch_count: spec.batch_count,
+        control,
+        init_image,
+        noise: NoiseOverride::default(),
+    };
+    request.validate(files.controlnets.len()).map_err(|e| WorkerError { kind: ErrorKind::Settings, message: e.to_string() })?;
+    Ok((request, provenance))
+}

@@ -1,0 +1,41 @@
+//! The worker's [`Observer`]: saves each finished picture, forwards progress and previews to the
+//! window, and answers `Cancel` once the user asked for it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::generate::{FinishedImage, Flow, Observer, Provenance, Request, StepProgress};
+use crate::output::ImageSaver;
+
+use super::engine::Emitter;
+use super::messages::{Event, JobId, StepInfo};
+
+pub struct Reporter<'a> {
+    pub job: JobId,
+    pub cancel: &'a AtomicBool,
+    pub saver: ImageSaver,
+    pub request: &'a Request,
+    pub provenance: &'a Provenance,
+    pub emitter: &'a Emitter,
+}
+
+impl Observer for Reporter<'_> {
+    fn step(&mut self, progress: &StepProgress) -> Flow {
+        let info = StepInfo { image: progress.image, images: progress.images, step: progress.step, steps: progress.steps };
+        // Previews are lossy: when the window is behind, a step's preview is dropped, never waited for.
+        self.emitter.offer(Event::Step { job: self.job, info, preview: progress.preview() });
+        if self.cancel.load(Ordering::Relaxed) { Flow::Cancel } else { Flow::Continue }
+    }
+
+    fn image(&mut self, image: FinishedImage) -> Result<(), String> {
+        let saved = self.saver.save(self.request, self.provenance, &image).map_err(|e| e.to_string())?;
+        self.emitter.send(Event::ImageSaved {
+            job: self.job,
+            index: image.index,
+            path: saved.path,
+            image: Arc::new(image.image),
+            record: Box::new(saved.record),
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,8 @@
+//! Nurie's window, driven through egui_kittest with the tiny fixture models: the real UI, the real
+//! worker thread, the real files.
+
+mod app {
+    pub mod support;
+
+    mod workspace;
+}

@@ -1,0 +1,81 @@
+//! A home folder with settings, a harness around the real app, and waiting for the worker.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use nurie::app::NurieApp;
+use nurie::app::settings::AppSettings;
+
+pub fn fixture(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
+}
+
+pub fn checkpoint() -> PathBuf {
+    fixture("parity/sd15-dev-fp16.safetensors")
+}
+
+pub fn controlnet() -> PathBuf {
+    fixture("parity/controlnet-lineart-dev-fp16.safetensors")
+}
+
+/// A fresh home with `settings`: the CPU device, small and fast generations, outputs inside the home.
+pub fn home(name: &str, adjust: impl FnOnce(&mut AppSettings)) -> PathBuf {
+    let home = std::env::temp_dir().join(format!("nurie-app-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("temp home");
+    let mut settings = AppSettings { device: nurie::runtime::DeviceChoice::Cpu, ..AppSettings::default() };
+    settings.language = Some(nurie::app::i18n::Language::English);
+    settings.output_folder = Some(home.join("outputs"));
+    settings.recent.checkpoints = vec![checkpoint()];
+    settings.recent.controlnets = vec![controlnet()];
+    let form = &mut settings.form;
+    (form.steps, form.width, form.height, form.seed, form.cfg_scale) = (3, 64, 96, 42, 6.0);
+    adjust(&mut settings);
+    settings.save(&home).expect("settings written");
+    home
+}
+
+pub fn harness(home: PathBuf) -> Harness<'static, NurieApp> {
+    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| NurieApp::new(&cc.egui_ctx, home))
+}
+
+/// Steps frames until `done` holds, failing after `timeout`.
+pub fn wait_until(harness: &mut Harness<'_, NurieApp>, timeout: Duration, what: &str, done: impl Fn(&NurieApp) -> bool) {
+    let start = Instant::now();
+    loop {
+        harness.step();
+        if done(harness.state()) {
+            return;
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}; notices: {:?}", harness.state().notices);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A file dropped on the window, as the OS integration hands it over.
+#[derive(Debug)]
+pub struct Dropped(pub PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+pub fn drop_file(harness: &mut Harness<'_, NurieApp>, path: PathBuf) {
+    harness.input_mut().dropped_files.push(Arc::new(Dropped(path)));
+}
+
+/// The PNG files in a folder.
+pub fn pngs(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else { return vec![] };
+    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect();
+    files.sort();
+    files
+}

@@ -1,0 +1,132 @@
+//! The whole workspace: pick a model, type a prompt, drop line art, generate, watch the preview, get
+//! the gallery item; cancel; a corrupt model explained; the Japanese UI.
+
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::kittest::Queryable;
+
+use super::support::{checkpoint, drop_file, fixture, harness, home, pngs, wait_until};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// The checkpoint picker: the first combo box of the window (the model bar's).
+fn checkpoint_picker<'a>(harness: &'a egui_kittest::Harness<'_, nurie::app::NurieApp>) -> egui_kittest::Node<'a> {
+    harness.get_all_by_role(Role::ComboBox).next().expect("the checkpoint picker")
+}
+
+#[test]
+fn line_art_becomes_a_colored_picture_in_the_gallery() {
+    let home = home("generate", |_| {});
+    let mut harness = harness(home.clone());
+    harness.run_steps(2);
+    // Pick the checkpoint from the recent files, as a user would.
+    checkpoint_picker(&harness).click();
+    harness.run_steps(2);
+    harness.get_by_label("sd15-dev-fp16.safetensors").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings.checkpoint.as_deref(), Some(checkpoint().as_path()));
+    wait_until(&mut harness, MINUTE, "the model to load", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+    harness.get_by_label_contains("Ready on").hover();
+
+    let prompt = harness.get_all_by_role(Role::MultilineTextInput).next().expect("the prompt editor");
+    prompt.focus();
+    prompt.type_text("1girl, flat color, 線画");
+    harness.run_steps(2);
+    assert_eq!(harness.state().settings.form.prompt, "1girl, flat color, 線画");
+
+    drop_file(&mut harness, fixture("control/lineart_input.png"));
+    harness.run_steps(1);
+    wait_until(&mut harness, MINUTE, "the processed hint", |app| app.units.first().is_some_and(|u| u.hint.is_some()));
+    harness.get_by_label("Processed hint");
+
+    harness.get_by_label("Generate").click();
+    let mut saw_preview = false;
+    let start = std::time::Instant::now();
+    while harness.state().gallery.items.is_empty() {
+        harness.step();
+        let app = harness.state();
+        saw_preview |= app.shown.as_ref().is_some_and(|s| s.is_preview) && app.queue.running().is_some_and(|r| r.progress.latest.is_some());
+        assert!(start.elapsed() < 2 * MINUTE, "no picture; notices: {:?}", app.notices);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(saw_preview, "a live preview was shown while sampling");
+    harness.run_steps(2);
+    harness.get_by_label("This session (1)");
+    let written = pngs(&home.join("outputs"));
+    assert_eq!(written.len(), 1, "{written:?}");
+    let record = nurie::metadata::read_settings_from_png(&written[0]).unwrap().record;
+    assert_eq!((record.prompt.as_str(), record.seed, record.steps), ("1girl, flat color, 線画", 42, 3));
+    assert_eq!(record.controlnets.len(), 1, "the dropped line art guided the picture");
+    assert!(harness.state().notices.is_empty(), "{:?}", harness.state().notices);
+    // The settings were remembered for the next start.
+    let saved = nurie::app::settings::AppSettings::load(&home).settings;
+    assert_eq!(saved.form.prompt, "1girl, flat color, 線画");
+}
+
+#[test]
+fn a_running_job_is_cancelled_and_a_queued_one_removed() {
+    let home = home("cancel", |s| {
+        s.checkpoint = Some(checkpoint());
+        s.form.steps = 40;
+    });
+    let mut harness = harness(home.clone());
+    harness.run_steps(2);
+    harness.get_by_label("Generate").click();
+    harness.run_steps(1);
+    harness.get_by_label("Generate").click();
+    harness.run_steps(1);
+    assert_eq!(harness.state().queue.pending().count(), 1, "the second job waits");
+    wait_until(&mut harness, MINUTE, "the first step", |app| app.queue.running().is_some_and(|r| r.progress.latest.is_some()));
+    // The waiting job leaves the queue through its menu; Esc stops the running one.
+    harness.get_by_label_contains("Queue: 1").click();
+    harness.run_steps(2);
+    harness.get_by_label("×").click();
+    harness.run_steps(1);
+    assert_eq!(harness.state().queue.pending().count(), 0);
+    harness.key_press(egui::Key::Escape);
+    wait_until(&mut harness, MINUTE, "the job to stop", |app| app.queue.is_idle());
+    let step = harness.state().queue.running().and_then(|r| r.progress.latest);
+    assert!(step.is_none());
+    assert!(harness.state().gallery.items.is_empty());
+    assert!(pngs(&home.join("outputs")).is_empty(), "nothing written half");
+    assert!(harness.state().notices.iter().any(|n| n.text.starts_with("Cancelled")), "{:?}", harness.state().notices);
+}
+
+#[test]
+fn a_corrupt_checkpoint_is_explained_and_the_app_keeps_running() {
+    let home = home("corrupt", |_| {});
+    let corrupt = home.join("broken-model.safetensors");
+    std::fs::write(&corrupt, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all").unwrap();
+    let mut settings = nurie::app::settings::AppSettings::load(&home).settings;
+    settings.recent.checkpoints.insert(0, corrupt.clone());
+    settings.save(&home).unwrap();
+    let mut harness = harness(home);
+    harness.run_steps(2);
+    checkpoint_picker(&harness).click();
+    harness.run_steps(2);
+    harness.get_by_label("broken-model.safetensors").click();
+    wait_until(&mut harness, MINUTE, "the load error", |app| !app.notices.is_empty());
+    harness.run_steps(2);
+    harness.get_by_label_contains("broken-model.safetensors");
+    harness.get_by_label_contains("Stable Diffusion 1.5 checkpoint");
+    // Still alive: the good model loads afterwards.
+    checkpoint_picker(&harness).click();
+    harness.run_steps(2);
+    harness.get_by_label("sd15-dev-fp16.safetensors").click();
+    wait_until(&mut harness, MINUTE, "the good model", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+}
+
+#[test]
+fn the_japanese_ui_renders_every_glyph() {
+    let home = home("japanese", |s| {
+        s.language = Some(nurie::app::i18n::Language::Japanese);
+        s.form.prompt = "線画に色を塗る、青い空".into();
+    });
+    // The harness fails on any glyph missing from the fonts.
+    let mut harness = harness(home);
+    harness.run_steps(3);
+    harness.get_by_label("生成");
+    harness.get_by_label("線画");
+    harness.get_by_label("プロンプト");
+}
