@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::control::LineArtSettings;
 use crate::generate::ControlMode;
 use crate::sampling::SamplerKind;
-use crate::sampling::noise::RngSource;
+use crate::sampling::noise::{RngSource, random_seed};
 
 use super::worker::{InitSpec, JobSpec, ModelSelection, UnitSpec};
 
@@ -166,15 +166,6 @@ impl GenerationForm {
 /// Sides snap to the nearest multiple of 8 (at least 8), as the UNet needs.
 pub fn round_to_8(side: u32) -> usize {
     (side.saturating_add(4) / 8 * 8).max(8) as usize
-}
-
-/// A random seed in A1111's range [0, 2³²−2].
-pub fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    hasher.write_u128(now);
-    hasher.finish() % 4_294_967_295
 }
 
 #[cfg(test)]

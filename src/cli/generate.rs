@@ -18,7 +18,7 @@ use crate::output::ImageSaver;
 use crate::provenance::hash::{self, file_sha256};
 use crate::runtime::device;
 use crate::sampling::SamplerKind;
-use crate::sampling::noise::RngSource;
+use crate::sampling::noise::{RngSource, random_seed};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -181,14 +181,6 @@ fn apply_flags(args: &GenerateArgs, record: &mut GenerationRecord) -> anyhow::Re
         None => random_seed(),
     };
     Ok(())
-}
-
-/// A random seed in A1111's range [0, 2³²−2].
-fn random_seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
-    hasher.finish() % 4_294_967_295
 }
 
 /// Sizes that are not multiples of 8 are rounded to the nearest one, with a warning.

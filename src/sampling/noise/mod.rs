@@ -12,6 +12,7 @@ mod cephes_f32;
 mod image_noise;
 mod mt19937;
 mod philox;
+mod random_seed;
 mod source;
 mod torch_cpu;
 
@@ -20,5 +21,6 @@ mod reference_cases;
 
 pub use image_noise::{ImageNoise, LATENT_CHANNELS};
 pub use philox::PhiloxGenerator;
+pub use random_seed::random_seed;
 pub use source::{NormalSource, RngSource, UnknownRngSource, generator};
 pub use torch_cpu::TorchCpuGenerator;
