@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::control::LineArtSettings;
-use crate::generate::ControlMode;
+use crate::generate::{ControlMode, nearest_multiple_of_8};
 use crate::sampling::SamplerKind;
 use crate::sampling::noise::{RngSource, random_seed};
 
@@ -148,8 +148,8 @@ impl GenerationForm {
             rng: self.rng,
             eta_noise_seed_delta: self.ensd,
             clip_skip: self.clip_skip.max(1) as usize,
-            width: round_to_8(self.width),
-            height: round_to_8(self.height),
+            width: nearest_multiple_of_8(self.width) as usize,
+            height: nearest_multiple_of_8(self.height) as usize,
             batch_count: self.batch_count.max(1) as usize,
             units,
             init_image,
@@ -161,11 +161,6 @@ impl GenerationForm {
     pub fn resolve_seed(&self) -> u64 {
         if self.seed >= 0 { self.seed as u64 } else { random_seed() }
     }
-}
-
-/// Sides snap to the nearest multiple of 8 (at least 8), as the UNet needs.
-pub fn round_to_8(side: u32) -> usize {
-    (side.saturating_add(4) / 8 * 8).max(8) as usize
 }
 
 #[cfg(test)]

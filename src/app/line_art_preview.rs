@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
-use crate::control::{LineArtSettings, load_rgb8, prepare_hint};
+use crate::control::{LineArtSettings, load_rgb8, prepare_line_art};
 
 /// The largest side of the line art the panel shows (the full-size files stay on disk).
 const SHOWN_SIDE: u32 = 1024;
@@ -53,16 +53,15 @@ impl LineArtPreviewer {
     pub fn request(&mut self, request: PreviewRequest) -> u64 {
         self.next_ticket += 1;
         let ticket = self.next_ticket;
-        let sender = self.sender.clone();
-        let wake = self.wake.clone();
+        let (sender, wake) = (self.sender.clone(), self.wake.clone());
+        let kept = request.clone();
         let spawned = std::thread::Builder::new().name("nurie-line-art".into()).spawn(move || {
             let result = prepare(&request);
             let _ = sender.send(LineArtPreview { request, ticket, result });
             wake();
         });
         if let Err(error) = spawned {
-            let request = PreviewRequest { ..Default::default() };
-            let _ = self.sender.send(LineArtPreview { request, ticket, result: Err(error.to_string()) });
+            let _ = self.sender.send(LineArtPreview { request: kept, ticket, result: Err(error.to_string()) });
         }
         ticket
     }
@@ -72,21 +71,16 @@ impl LineArtPreviewer {
     }
 }
 
-impl Default for PreviewRequest {
-    fn default() -> Self {
-        Self { unit: 0, path: PathBuf::new(), settings: LineArtSettings::default(), width: 8, height: 8 }
-    }
-}
-
 fn prepare(request: &PreviewRequest) -> Result<Prepared, String> {
     let art = load_rgb8(&request.path).map_err(|e| e.to_string())?;
-    let hint = prepare_hint(&art, request.settings, request.width, request.height).map_err(|e| e.to_string())?;
+    let prepared = prepare_line_art(&art, request.settings, request.width, request.height).map_err(|e| e.to_string())?;
+    let hint = prepared.hint;
     let hint_image = image::GrayImage::from_fn(hint.width, hint.height, |x, y| {
         let value = hint.data[(y * hint.width + x) as usize];
         image::Luma([(value.clamp(0.0, 1.0) * 255.0).round() as u8])
     });
     let full_size = art.dimensions();
-    let lines = lines_mask(&shrink(&art, OVERLAY_SIDE), request.settings.polarity.is_black_on_white(&art));
+    let lines = lines_mask(&shrink(&art, OVERLAY_SIDE), prepared.black_on_white);
     Ok(Prepared { line_art: shrink(&art, SHOWN_SIDE), full_size, hint: hint_image, lines })
 }
 

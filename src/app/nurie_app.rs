@@ -16,6 +16,8 @@ use super::worker::{Command, ErrorKind, Event, JobId, ModelSelection, WorkerErro
 
 /// How long one frame may spend reading worker events before it draws.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
+/// Changed settings are written at most this often (not on every keystroke), and at exit.
+const SETTINGS_SAVE_INTERVAL: Duration = Duration::from_secs(2);
 
 /// A message in the window's message area.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,8 +71,9 @@ pub struct NurieApp {
     pub last_seed: Option<u64>,
     pub picker: FilePicker,
     pub token_counter: super::token_count::TokenCounter,
-    /// The settings last written to disk, to save only on change.
+    /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
+    saved_at: Instant,
     ctx: egui::Context,
 }
 
@@ -95,6 +98,7 @@ impl NurieApp {
         let mut app = Self {
             home,
             saved: loaded.settings.clone(),
+            saved_at: Instant::now(),
             settings: loaded.settings,
             worker,
             queue: JobQueue::default(),
@@ -228,7 +232,8 @@ impl NurieApp {
         }
     }
 
-    /// Reads worker and previewer events for at most [`EVENT_BUDGET`], then saves changed settings.
+    /// Reads worker and previewer events for at most [`EVENT_BUDGET`]; saves changed settings every
+    /// [`SETTINGS_SAVE_INTERVAL`].
     pub fn pump(&mut self) {
         let started = Instant::now();
         while started.elapsed() < EVENT_BUDGET {
@@ -252,21 +257,22 @@ impl NurieApp {
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
         }
-        self.save_settings_if_changed();
+        if self.saved_at.elapsed() >= SETTINGS_SAVE_INTERVAL {
+            self.save_settings_if_changed();
+        }
     }
 
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Loading { part, .. } => self.model_status = ModelStatus::Loading(part),
             Event::ModelsReady { device, .. } => self.model_status = ModelStatus::Ready { device },
-            Event::Started { .. } => {}
             Event::Step { job, info, preview } => {
                 if let Some(running) = self.queue.running_mut().filter(|r| r.id == job) {
                     running.progress.on_step(info, Instant::now());
                 }
                 let image = egui::ColorImage::from_rgb([preview.width, preview.height], &preview.pixels);
                 let texture = self.ctx.load_texture("result-preview", image, egui::TextureOptions::LINEAR);
-                self.shown = Some(super::nurie_app::Shown { texture, is_preview: true });
+                self.shown = Some(Shown { texture, is_preview: true });
             }
             Event::ImageSaved { job, path, image, record, .. } => self.on_image(job, path, image, *record),
             Event::Finished { job, images, cancelled } => {
@@ -352,6 +358,7 @@ impl NurieApp {
         if self.settings == self.saved {
             return;
         }
+        self.saved_at = Instant::now();
         match self.settings.save(&self.home) {
             Ok(()) => self.saved = self.settings.clone(),
             Err(e) => {
@@ -406,6 +413,14 @@ impl NurieApp {
     /// Cancels the running job (Esc, the Cancel button).
     pub fn cancel_running(&mut self) {
         self.queue.cancel_running();
+    }
+
+    /// Shows gallery picture `index` in the result view.
+    pub fn view_gallery_item(&mut self, index: usize) {
+        if index < self.gallery.items.len() {
+            self.gallery.selected = Some(index);
+        }
+        self.shown = self.gallery.selected().and_then(|item| item.texture.clone()).map(|texture| Shown { texture, is_preview: false });
     }
 
     /// Reuses a finished picture's settings (prompt, sampler, seed, size…) in the form.

@@ -7,10 +7,10 @@ use anyhow::{Context, bail};
 
 use super::DeviceArgs;
 use super::tensor_file::{NamedTensor, read_f32_tensor, write_f32_tensors};
-use crate::control::{LineArtSettings, Polarity, Preprocessor, ResizeMode, load_rgb8, prepare_hint};
+use crate::control::{LineArtSettings, Polarity, Preprocessor, ResizeMode, load_rgb8, prepare_line_art};
 use crate::generate::{
     self, ControlMode, ControlUnit, FinishedImage, Flow, InitImage, ModelFiles, Models, NoiseOverride, Observer, Provenance,
-    Request, StepProgress, preprocessor_from_id,
+    Request, StepProgress, nearest_multiple_of_8, preprocessor_from_id,
 };
 use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json};
 use crate::model::ClipSkip;
@@ -185,8 +185,7 @@ fn apply_flags(args: &GenerateArgs, record: &mut GenerationRecord) -> anyhow::Re
 
 /// Sizes that are not multiples of 8 are rounded to the nearest one, with a warning.
 fn round_size(record: &mut GenerationRecord) {
-    let round = |side: u32| ((side + 4) / 8 * 8).max(8);
-    let (width, height) = (round(record.width), round(record.height));
+    let (width, height) = (nearest_multiple_of_8(record.width), nearest_multiple_of_8(record.height));
     if (width, height) != (record.width, record.height) {
         eprintln!("warning: {}×{} is not a multiple of 8; using {width}×{height}", record.width, record.height);
         (record.width, record.height) = (width, height);
@@ -255,16 +254,17 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
     for (unit, art) in args.lineart.iter().enumerate() {
         let saved = record.controlnets.get(unit);
         let settings = line_art_settings(args, unit, saved)?;
-        let hint = prepare_hint(art, settings, record.width, record.height).with_context(|| format!("line art {}", art.display()))?;
+        let picture = load_rgb8(art).with_context(|| format!("line art {}", art.display()))?;
+        let prepared =
+            prepare_line_art(&picture, settings, record.width, record.height).with_context(|| format!("line art {}", art.display()))?;
         if args.save_hint {
-            hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
+            prepared.hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
         }
-        let inverted = settings.polarity.is_black_on_white(&load_rgb8(art)?);
         let model = files.controlnets.get(unit).or(files.controlnets.first()).context("a ControlNet for every unit")?;
-        provenance.units.push((model_ref(model)?, file_sha256(art).ok(), settings, inverted));
+        provenance.units.push((model_ref(model)?, file_sha256(art).ok(), settings, prepared.black_on_white));
         control.push(ControlUnit {
             controlnet: files.controlnets.iter().position(|p| p == model).unwrap_or(0),
-            hint,
+            hint: prepared.hint,
             weight: per_unit(&args.control_weight, unit, saved.map_or(1.0, |s| s.weight as f32)),
             start: per_unit(&args.control_start, unit, saved.map_or(0.0, |s| s.guidance_start as f32)),
             end: per_unit(&args.control_end, unit, saved.map_or(1.0, |s| s.guidance_end as f32)),

@@ -22,7 +22,7 @@ pub use error::{ControlError, Result};
 pub use hint::Hint;
 pub use image_input::{MAX_IMAGE_SIDE, check_image_dimensions, flatten_onto_white, load_rgb8};
 pub use lineart_standard::lineart_standard;
-pub use pipeline::{LineArtSettings, LineArtSource, prepare_hint};
+pub use pipeline::{LineArtSettings, LineArtSource, PreparedLineArt, prepare_hint, prepare_line_art};
 pub use polarity::{Polarity, detect_polarity};
 pub use preprocess::{Preprocessor, binarize, invert};
 pub use resize::{ResizeMode, fit_to_size};

@@ -83,13 +83,34 @@ pub fn prepare_hint<'a>(
             image
         }
     };
+    Ok(hint_from_art(art, settings, width, height).hint)
+}
+
+/// A hint and whether its line art was read as black lines on white (and so inverted), which the
+/// metadata records.
+#[derive(Debug, Clone)]
+pub struct PreparedLineArt {
+    pub hint: Hint,
+    pub black_on_white: bool,
+}
+
+/// [`prepare_hint`] for line art already in memory, also telling which polarity it was read as
+/// (detected once, for both).
+pub fn prepare_line_art(art: &RgbImage, settings: LineArtSettings, width: u32, height: u32) -> Result<PreparedLineArt> {
+    check_target_size(width, height)?;
+    check_image_dimensions(art.width(), art.height())?;
+    Ok(hint_from_art(art, settings, width, height))
+}
+
+fn hint_from_art(art: &RgbImage, settings: LineArtSettings, width: u32, height: u32) -> PreparedLineArt {
+    let black_on_white = settings.polarity.is_black_on_white(art);
     let input = PreprocessInput {
-        black_on_white: settings.polarity.is_black_on_white(art),
+        black_on_white,
         threshold: settings.threshold,
         processing_short_side: pixel_perfect_short_side(art.dimensions(), settings.resize_mode, (width, height)),
     };
     let map = preprocess(art, settings.preprocessor, input);
-    Ok(Hint::from_rgb8(&fit_to_size(&map, settings.resize_mode, width, height)))
+    PreparedLineArt { hint: Hint::from_rgb8(&fit_to_size(&map, settings.resize_mode, width, height)), black_on_white }
 }
 
 fn check_target_size(width: u32, height: u32) -> Result<()> {

@@ -23,4 +23,4 @@ pub use pipeline::{generate, rgb_from_planes};
 pub use preview::{RgbPreview, latent_preview};
 pub use record::{Provenance, preprocessor_from_id, preprocessor_id, record_for};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
-pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError};
+pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError, nearest_multiple_of_8};

@@ -10,6 +10,11 @@ use super::control_mode::ControlMode;
 /// The largest image side Nurie generates, in pixels.
 pub const MAX_SIDE: usize = 8192;
 
+/// A side snapped to the nearest multiple of 8 (at least 8), as the UNet needs.
+pub fn nearest_multiple_of_8(side: u32) -> u32 {
+    (side.saturating_add(4) / 8 * 8).max(8)
+}
+
 /// One generation: a prompt pair, sampler settings, size, seeds, and optional line art and init image.
 #[derive(Debug, Clone)]
 pub struct Request {

@@ -59,7 +59,8 @@ fn line_art_becomes_a_colored_picture_in_the_gallery() {
     assert_eq!((record.prompt.as_str(), record.seed, record.steps), ("1girl, flat color, 線画", 42, 3));
     assert_eq!(record.controlnets.len(), 1, "the dropped line art guided the picture");
     assert!(harness.state().notices.is_empty(), "{:?}", harness.state().notices);
-    // The settings were remembered for the next start.
+    // The settings are remembered for the next start (written at the latest when the window closes).
+    harness.state_mut().shut_down();
     let saved = nurie::app::settings::AppSettings::load(&home).settings;
     assert_eq!(saved.form.prompt, "1girl, flat color, 線画");
 }

@@ -2,7 +2,7 @@
 
 use crate::app::clipboard::copy_image;
 use crate::app::file_picker::Purpose;
-use crate::app::nurie_app::{NurieApp, Shown};
+use crate::app::nurie_app::NurieApp;
 
 const THUMBNAIL_HEIGHT: f32 = 88.0;
 
@@ -59,10 +59,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
 
 fn run(app: &mut NurieApp, ctx: &egui::Context, index: usize, action: Action) {
     match action {
-        Action::View => {
-            app.gallery.selected = Some(index);
-            app.shown = app.gallery.items[index].texture.clone().map(|texture| Shown { texture, is_preview: false });
-        }
+        Action::View => app.view_gallery_item(index),
         Action::ReuseSettings => app.reuse_settings(index),
         Action::ReuseSeed => app.reuse_seed(index),
         Action::UseAsInit => app.use_as_init_image(index),

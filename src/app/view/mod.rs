@@ -55,14 +55,10 @@ fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
     }
     if !ui.ctx().egui_wants_keyboard_input() {
         let (left, right) = ui.input(|i| (i.key_pressed(egui::Key::ArrowLeft), i.key_pressed(egui::Key::ArrowRight)));
-        if left {
-            app.gallery.browse(-1);
-        }
-        if right {
-            app.gallery.browse(1);
-        }
-        if left || right {
-            app.shown = app.gallery.selected().and_then(|item| item.texture.clone()).map(|texture| super::nurie_app::Shown { texture, is_preview: false });
+        let offset = right as isize - left as isize;
+        if offset != 0 {
+            app.gallery.browse(offset);
+            app.view_gallery_item(app.gallery.selected.unwrap_or(0));
         }
     }
 }

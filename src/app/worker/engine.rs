@@ -84,7 +84,6 @@ impl Engine {
     }
 
     fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
-        self.emitter.send(Event::Started { job: job.id });
         let files = model_files(&job.spec);
         let (request, provenance) = prepare(&job.spec, &files, &mut self.hashes)?;
         let saver = ImageSaver::new(&job.spec.output_folder).map_err(|e| WorkerError { kind: ErrorKind::Output, message: e.to_string() })?;
@@ -102,7 +101,8 @@ impl Engine {
     /// Loads `files` on the selected device unless they are already there; the old networks are
     /// dropped first so two models never share the memory.
     fn ensure_loaded(&mut self, selection: &ModelSelection, files: &ModelFiles, job: Option<JobId>) -> Result<(), WorkerError> {
-        let same = self.loaded.as_ref().is_some_and(|l| &l.selection == selection && covers(&l.files, files));
+        // The files must match in order too: a request names its ControlNets by position.
+        let same = self.loaded.as_ref().is_some_and(|l| &l.selection == selection && &l.files == files);
         if same {
             return Ok(());
         }
@@ -131,14 +131,6 @@ impl Engine {
             None => Err(WorkerError { kind: ErrorKind::Device, message: "no device".into() }),
         }
     }
-}
-
-/// Loaded networks serve a job when the checkpoint and VAE match and every ControlNet it needs is in.
-fn covers(loaded: &ModelFiles, wanted: &ModelFiles) -> bool {
-    loaded.checkpoint == wanted.checkpoint
-        && loaded.vae == wanted.vae
-        && wanted.controlnets.iter().all(|c| loaded.controlnets.contains(c))
-        && loaded.controlnets.len() == wanted.controlnets.len()
 }
 
 fn generate_error(error: GenerateError) -> WorkerError {

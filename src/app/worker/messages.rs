@@ -97,8 +97,6 @@ pub enum Event {
     Loading { job: Option<JobId>, part: String },
     /// The models of `selection` are ready on `device` (a description such as "CPU (Flex)").
     ModelsReady { selection: ModelSelection, device: String },
-    /// A job left the queue and began (hashing, preparing the line art, encoding the prompt).
-    Started { job: JobId },
     Step { job: JobId, info: StepInfo, preview: RgbPreview },
     /// A finished picture, already on disk with its metadata.
     ImageSaved { job: JobId, index: usize, path: PathBuf, image: Arc<image::RgbImage>, record: Box<GenerationRecord> },

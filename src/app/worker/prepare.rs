@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::control::{load_rgb8, prepare_hint};
+use crate::control::{load_rgb8, prepare_line_art};
 use crate::generate::{ControlUnit, InitImage, ModelFiles, NoiseOverride, Provenance, Request};
 use crate::metadata::ModelRef;
 use crate::model::ClipSkip;
-use crate::provenance::hash::file_sha256;
+use crate::provenance::hash::{file_sha256, model_ref_with_sha256};
 
 use super::messages::{ErrorKind, JobSpec, WorkerError};
 
@@ -33,9 +33,8 @@ impl HashCache {
     }
 
     fn model_ref(&mut self, path: &Path) -> Result<ModelRef, WorkerError> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let hash = self.sha256(path).map_err(|e| model_error(format!("cannot read {}: {e}", path.display())))?;
-        Ok(ModelRef::from_sha256(name, &hash))
+        Ok(model_ref_with_sha256(path, &hash))
     }
 }
 
@@ -67,14 +66,13 @@ pub fn prepare(spec: &JobSpec, files: &ModelFiles, hashes: &mut HashCache) -> Re
     let mut control = Vec::new();
     for unit in &spec.units {
         let art = load_rgb8(&unit.line_art).map_err(|e| image_error(format!("the line art: {e}")))?;
-        let hint = prepare_hint(&art, unit.settings, spec.width as u32, spec.height as u32)
+        let prepared = prepare_line_art(&art, unit.settings, spec.width as u32, spec.height as u32)
             .map_err(|e| image_error(format!("the line art {}: {e}", unit.line_art.display())))?;
-        let inverted = unit.settings.polarity.is_black_on_white(&art);
         let line_art_hash = hashes.sha256(&unit.line_art).ok();
-        provenance.units.push((hashes.model_ref(&unit.controlnet)?, line_art_hash, unit.settings, inverted));
+        provenance.units.push((hashes.model_ref(&unit.controlnet)?, line_art_hash, unit.settings, prepared.black_on_white));
         control.push(ControlUnit {
             controlnet: files.controlnets.iter().position(|p| p == &unit.controlnet).unwrap_or(0),
-            hint,
+            hint: prepared.hint,
             weight: unit.weight,
             start: unit.start,
             end: unit.end,
