@@ -4,5 +4,6 @@
 mod app {
     pub mod support;
 
+    mod model_search;
     mod workspace;
 }

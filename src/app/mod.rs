@@ -10,6 +10,7 @@ pub mod form;
 pub mod gallery;
 pub mod i18n;
 pub mod line_art_preview;
+pub mod model_search;
 pub mod nurie_app;
 pub mod progress;
 pub mod queue;

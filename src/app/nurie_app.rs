@@ -9,6 +9,7 @@ use super::form::{FormProblem, GenerationForm, UnitForm};
 use super::gallery::{Gallery, GalleryItem};
 use super::i18n::Texts;
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
+use super::model_search::{ModelSearch, SearchPlaces};
 use super::queue::JobQueue;
 use super::settings::{AppSettings, remember};
 use super::view_state::ZoomPan;
@@ -71,6 +72,8 @@ pub struct NurieApp {
     pub last_seed: Option<u64>,
     pub picker: FilePicker,
     pub token_counter: super::token_count::TokenCounter,
+    /// Models found in other tools' installs and the user's model folders.
+    pub models: ModelSearch,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -78,8 +81,13 @@ pub struct NurieApp {
 }
 
 impl NurieApp {
-    /// Starts the worker and reads the settings from `home`.
+    /// Starts the worker, reads the settings from `home` and looks for models in this user's folders.
     pub fn new(ctx: &egui::Context, home: PathBuf) -> Self {
+        Self::with_model_search(ctx, home, SearchPlaces::ThisSystem)
+    }
+
+    /// As [`NurieApp::new`], looking for other tools' installs in `places` (tests give their own).
+    pub fn with_model_search(ctx: &egui::Context, home: PathBuf, places: SearchPlaces) -> Self {
         super::fonts::install_fonts(ctx);
         let loaded = AppSettings::load(&home);
         let mut notices = Vec::new();
@@ -114,8 +122,10 @@ impl NurieApp {
             last_seed: None,
             picker: FilePicker::default(),
             token_counter: Default::default(),
+            models: ModelSearch::new(places),
             ctx: ctx.clone(),
         };
+        app.search_models();
         if app.settings.form.units.is_empty() {
             app.settings.form.units.push(UnitForm::default());
         }
@@ -194,7 +204,8 @@ impl NurieApp {
         let form = &mut self.settings.form.units[unit];
         form.line_art = Some(path.to_path_buf());
         if form.controlnet.is_none() {
-            form.controlnet = self.settings.recent.controlnets.first().cloned();
+            let found = self.models.line_art_controlnet().map(Path::to_path_buf);
+            form.controlnet = self.settings.recent.controlnets.first().cloned().or(found);
         }
     }
 
@@ -253,6 +264,9 @@ impl NurieApp {
         }
         while let Some(preview) = self.previewer.try_result() {
             self.on_line_art_preview(preview);
+        }
+        if self.models.poll() {
+            self.report_unreadable_model_folders();
         }
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
@@ -383,12 +397,38 @@ impl NurieApp {
             Purpose::LineArt(unit) => self.set_line_art(unit, path),
             Purpose::InitImage => self.settings.form.init.image = Some(path.to_path_buf()),
             Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
-            Purpose::ModelFolder => {
-                if !self.settings.model_folders.iter().any(|p| p == path) {
-                    self.settings.model_folders.push(path.to_path_buf());
-                }
-            }
+            Purpose::ModelFolder => self.add_model_folder(path),
             Purpose::SaveAs(index) => self.save_copy(index, path),
+        }
+    }
+
+    /// Looks for models again (at start, and when the user's model folders change).
+    pub fn search_models(&mut self) {
+        let ctx = self.ctx.clone();
+        if let Err(e) = self.models.start(&self.settings.model_folders, move || ctx.request_repaint()) {
+            self.notify(None, format!("cannot look for models: {e}"));
+        }
+    }
+
+    pub fn add_model_folder(&mut self, path: &Path) {
+        if !self.settings.model_folders.iter().any(|p| p == path) {
+            self.settings.model_folders.push(path.to_path_buf());
+            self.search_models();
+        }
+    }
+
+    pub fn remove_model_folder(&mut self, index: usize) {
+        if index < self.settings.model_folders.len() {
+            self.settings.model_folders.remove(index);
+            self.search_models();
+        }
+    }
+
+    fn report_unreadable_model_folders(&mut self) {
+        let folders: Vec<String> = self.models.unreadable().iter().map(|p| p.display().to_string()).collect();
+        if !folders.is_empty() {
+            let text = format!("{}: {}", self.texts().unreadable_model_folders, folders.join(", "));
+            self.notify(None, text);
         }
     }
 

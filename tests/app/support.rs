@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use nurie::app::NurieApp;
+use nurie::app::model_search::SearchPlaces;
 use nurie::app::settings::AppSettings;
+use nurie::model_library::SearchBases;
 
 pub fn fixture(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
@@ -37,8 +39,16 @@ pub fn home(name: &str, adjust: impl FnOnce(&mut AppSettings)) -> PathBuf {
     home
 }
 
+/// The app on `home`, looking for other tools' installs nowhere (the test machine's own folders stay out).
 pub fn harness(home: PathBuf) -> Harness<'static, NurieApp> {
-    Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| NurieApp::new(&cc.egui_ctx, home))
+    harness_searching(home, SearchBases::default())
+}
+
+/// The app on `home`, looking for other tools' installs under `bases`.
+pub fn harness_searching(home: PathBuf, bases: SearchBases) -> Harness<'static, NurieApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 900.0))
+        .build_eframe(move |cc| NurieApp::with_model_search(&cc.egui_ctx, home, SearchPlaces::Given(bases)))
 }
 
 /// Steps frames until `done` holds, failing after `timeout`.

@@ -130,4 +130,12 @@ fn the_japanese_ui_renders_every_glyph() {
     harness.get_by_label("生成");
     harness.get_by_label("線画");
     harness.get_by_label("プロンプト");
+    // The pickers' and the menu's own words too.
+    checkpoint_picker(&harness).click();
+    harness.run_steps(2);
+    harness.get_by_label("モデルフォルダーを追加…");
+    harness.key_press(egui::Key::Escape);
+    harness.get_by_label("≡").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("モデルフォルダー（");
 }

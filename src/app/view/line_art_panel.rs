@@ -7,8 +7,10 @@ use crate::app::i18n::Texts;
 use crate::app::nurie_app::NurieApp;
 use crate::control::{Polarity, Preprocessor, ResizeMode};
 use crate::generate::ControlMode;
+use crate::model_library::ModelKind;
 
-use super::model_bar::{file_combo, file_name};
+use super::model_bar::models_of;
+use super::model_combo::{ComboChoice, ModelCombo, file_name};
 use super::picture;
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
@@ -102,10 +104,13 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     let texts = app.texts();
     ui.horizontal(|ui| {
         ui.label(texts.controlnet);
-        let current = app.settings.form.units[unit].controlnet.clone();
-        let recent = app.settings.recent.controlnets.clone();
-        if let Some(path) = file_combo(ui, &format!("controlnet-{unit}"), current.as_deref(), &recent, texts.no_model) {
-            app.choose_controlnet(unit, &path);
+        let id = format!("controlnet-{unit}");
+        let current = app.settings.form.units[unit].controlnet.as_deref();
+        let combo = ModelCombo { id: &id, ..models_of(app, ModelKind::ControlNet, current, &app.settings.recent.controlnets) };
+        match combo.show(ui, texts) {
+            Some(ComboChoice::Model(Some(path))) => app.choose_controlnet(unit, &path),
+            Some(ComboChoice::AddFolder) => app.pick(Purpose::ModelFolder, None),
+            _ => {}
         }
         if ui.button(texts.browse).on_hover_text(texts.controlnet).clicked() {
             app.pick(Purpose::ControlNet(unit), None);

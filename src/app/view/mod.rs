@@ -4,6 +4,7 @@
 mod gallery_strip;
 mod line_art_panel;
 mod model_bar;
+mod model_combo;
 mod notices;
 mod picture;
 mod prompt_panel;

@@ -3,9 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use super::model_combo::{ComboChoice, ModelCombo};
 use crate::app::file_picker::Purpose;
 use crate::app::i18n::Language;
 use crate::app::nurie_app::{ModelStatus, NurieApp};
+use crate::model_library::ModelKind;
 use crate::runtime::{DeviceChoice, Precision};
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
@@ -14,10 +16,12 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         ui.label(egui::RichText::new("ぬりえ Nurie").strong());
         ui.separator();
         ui.label(texts.checkpoint);
-        let current = app.settings.checkpoint.clone();
-        let recent = app.settings.recent.checkpoints.clone();
-        if let Some(path) = file_combo(ui, "checkpoint", current.as_deref(), &recent, texts.no_model) {
-            app.choose_checkpoint(&path);
+        let checkpoint = models_of(app, ModelKind::Checkpoint, app.settings.checkpoint.as_deref(), &app.settings.recent.checkpoints)
+            .show(ui, texts);
+        match checkpoint {
+            Some(ComboChoice::Model(Some(path))) => app.choose_checkpoint(&path),
+            Some(ComboChoice::AddFolder) => app.pick(Purpose::ModelFolder, None),
+            _ => {}
         }
         if ui.button(texts.browse).on_hover_text(texts.checkpoint).clicked() {
             app.pick(Purpose::Checkpoint, None);
@@ -33,42 +37,38 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     });
 }
 
-/// A combo box of `files` showing `current`; returns the newly chosen file.
-pub fn file_combo(ui: &mut egui::Ui, id: &str, current: Option<&Path>, files: &[PathBuf], empty: &str) -> Option<PathBuf> {
-    let mut chosen = None;
-    let shown = current.map_or_else(|| empty.to_string(), file_name);
-    egui::ComboBox::from_id_salt(id).selected_text(shown).width(220.0).show_ui(ui, |ui| {
-        for file in files {
-            let response = ui.selectable_label(current == Some(file.as_path()), file_name(file)).on_hover_text(file.display().to_string());
-            if response.clicked() {
-                chosen = Some(file.clone());
-            }
-        }
-    });
-    chosen
-}
-
-pub fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+/// The picker for models of `kind`: `current`, the `recent` files and the found ones.
+pub fn models_of<'a>(app: &'a NurieApp, kind: ModelKind, current: Option<&'a Path>, recent: &'a [PathBuf]) -> ModelCombo<'a> {
+    let texts = app.texts();
+    let id = match kind {
+        ModelKind::Vae => "vae",
+        ModelKind::ControlNet => "controlnet",
+        _ => "checkpoint",
+    };
+    ModelCombo {
+        id,
+        current,
+        recent,
+        found: app.models.of_kind(kind),
+        empty: texts.no_model,
+        none_entry: false,
+        searching: app.models.is_scanning(),
+        width: 220.0,
+    }
 }
 
 fn vae_combo(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
-    let current = app.settings.vae.clone();
-    let shown = current.as_deref().map_or_else(|| texts.vae_from_checkpoint.to_string(), file_name);
-    let mut chosen: Option<Option<PathBuf>> = None;
-    egui::ComboBox::from_id_salt("vae").selected_text(shown).width(160.0).show_ui(ui, |ui| {
-        if ui.selectable_label(current.is_none(), texts.vae_from_checkpoint).clicked() {
-            chosen = Some(None);
-        }
-        for file in &app.settings.recent.vaes {
-            if ui.selectable_label(current.as_ref() == Some(file), file_name(file)).clicked() {
-                chosen = Some(Some(file.clone()));
-            }
-        }
-    });
-    if let Some(choice) = chosen {
-        app.choose_vae(choice.as_deref());
+    let combo = ModelCombo {
+        empty: texts.vae_from_checkpoint,
+        none_entry: true,
+        width: 160.0,
+        ..models_of(app, ModelKind::Vae, app.settings.vae.as_deref(), &app.settings.recent.vaes)
+    };
+    match combo.show(ui, texts) {
+        Some(ComboChoice::Model(choice)) => app.choose_vae(choice.as_deref()),
+        Some(ComboChoice::AddFolder) => app.pick(Purpose::ModelFolder, None),
+        None => {}
     }
     if ui.button(texts.browse).on_hover_text(texts.vae).clicked() {
         app.pick(Purpose::Vae, None);
@@ -145,5 +145,28 @@ fn menu(app: &mut NurieApp, ui: &mut egui::Ui) {
         if ui.button(texts.open_folder).clicked() {
             let _ = opener::open(app.output_folder());
         }
+        ui.separator();
+        model_folders(app, ui);
     });
+}
+
+/// The folders the user added to the model search, each removable, and a button to add one.
+fn model_folders(app: &mut NurieApp, ui: &mut egui::Ui) {
+    let texts = app.texts();
+    ui.label(texts.model_folders);
+    let mut removed = None;
+    for (index, folder) in app.settings.model_folders.iter().enumerate() {
+        ui.horizontal(|ui| {
+            if ui.small_button("×").on_hover_text(texts.remove_folder).clicked() {
+                removed = Some(index);
+            }
+            ui.label(folder.display().to_string());
+        });
+    }
+    if let Some(index) = removed {
+        app.remove_model_folder(index);
+    }
+    if ui.button(texts.add_model_folder).clicked() {
+        app.pick(Purpose::ModelFolder, None);
+    }
 }

@@ -89,7 +89,7 @@ fn img2img(app: &mut NurieApp, ui: &mut egui::Ui) {
     ui.separator();
     ui.label(texts.img2img);
     ui.horizontal(|ui| {
-        let name = app.settings.form.init.image.as_deref().map(super::model_bar::file_name);
+        let name = app.settings.form.init.image.as_deref().map(super::model_combo::file_name);
         ui.label(name.unwrap_or_else(|| "—".into()));
         if ui.button(texts.open_image).clicked() {
             app.pick(Purpose::InitImage, None);
