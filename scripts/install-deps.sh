@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the system packages Nurie needs, only those missing (Debian/Ubuntu; elsewhere it prints the list).
 #   Vulkan loader + Mesa's software Vulkan (lavapipe): the GPU path runs — and is tested — without a GPU.
-#   X11/Wayland client libraries and Xvfb: the window, and GUI tests on a headless machine.
+#   X11/Wayland client libraries, Xvfb, xwd and xdotool: the window, GUI tests, screenshots and frame
+#   timings on a headless machine.
 set -euo pipefail
 
 PACKAGES=(
   libvulkan1 mesa-vulkan-drivers vulkan-tools
-  xvfb xauth x11-utils x11-apps imagemagick
+  xvfb xauth x11-utils x11-apps xdotool imagemagick
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
   libgl1 libegl1 libgl1-mesa-dri libwayland-client0 libwayland-egl1
   libfontconfig1 fonts-dejavu-core

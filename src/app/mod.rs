@@ -7,6 +7,7 @@ pub mod emphasis;
 pub mod file_picker;
 pub mod fonts;
 pub mod form;
+pub mod frame_stats;
 pub mod gallery;
 pub mod i18n;
 pub mod line_art_preview;
@@ -24,12 +25,14 @@ pub use nurie_app::NurieApp;
 
 impl eframe::App for NurieApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.frame_stats.frame_begins(std::time::Instant::now());
         // Runs even while the window is hidden, so the worker never waits on a full channel.
         self.pump();
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         view::show(self, ui);
+        self.frame_ends();
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {

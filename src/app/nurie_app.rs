@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::file_picker::{FilePicker, Purpose};
 use super::form::{FormProblem, GenerationForm, UnitForm};
+use super::frame_stats::FrameStats;
 use super::gallery::{Gallery, GalleryItem};
 use super::i18n::Texts;
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
@@ -74,6 +75,9 @@ pub struct NurieApp {
     pub token_counter: super::token_count::TokenCounter,
     /// Models found in other tools' installs and the user's model folders.
     pub models: ModelSearch,
+    pub frame_stats: FrameStats,
+    /// The window title last sent (the percentage of the running job).
+    pub window_title: Option<String>,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -123,6 +127,8 @@ impl NurieApp {
             picker: FilePicker::default(),
             token_counter: Default::default(),
             models: ModelSearch::new(places),
+            frame_stats: FrameStats::from_environment(),
+            window_title: None,
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -320,7 +326,21 @@ impl NurieApp {
         }
     }
 
+    /// True while models load or a job runs: the frames that must stay smooth.
+    pub fn is_busy(&self) -> bool {
+        self.queue.running().is_some() || matches!(self.model_status, ModelStatus::Loading(_))
+    }
+
+    /// Closes the frame's timing.
+    pub fn frame_ends(&mut self) {
+        let busy = self.is_busy();
+        self.frame_stats.frame_ends(Instant::now(), busy);
+    }
+
     fn job_ended(&mut self, job: JobId) {
+        if self.frame_stats.report {
+            eprintln!("frame stats, job {job:?}: {}", self.frame_stats.take().report());
+        }
         self.queue.finished(job);
         self.start_next_job();
     }

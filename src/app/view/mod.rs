@@ -65,13 +65,15 @@ fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
 }
 
 /// "Nurie — 45 %" in the title (and so in the taskbar) while a job runs.
-fn update_title(app: &NurieApp, ctx: &egui::Context) {
+/// Sent only on change: every viewport command wakes the next frame, and not every platform reports the
+/// title back, so the title last sent is remembered.
+fn update_title(app: &mut NurieApp, ctx: &egui::Context) {
     let title = match app.queue.running() {
         Some(running) => format!("Nurie — {:.0} %", running.progress.fraction() * 100.0),
         None => "Nurie".to_string(),
     };
-    let current = ctx.input(|i| i.viewport().title.clone());
-    if current.as_deref() != Some(title.as_str()) {
-        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title));
+    if app.window_title.as_deref() != Some(title.as_str()) {
+        ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+        app.window_title = Some(title);
     }
 }
