@@ -5,7 +5,8 @@
 //! [`control`] turns line art into ControlNet hints, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
-//! the settings stored in PNG files, [`output`] writes finished pictures, [`provenance`] identifies model files,
+//! the settings stored in PNG files, [`output`] writes finished pictures, [`history`] indexes every
+//! picture, [`provenance`] identifies model files,
 //! [`model_library`] finds models in existing installs, [`home`] is Nurie's data directory, [`app`] is the
 //! desktop window and [`cli`] the command line.
 
@@ -14,6 +15,7 @@ pub mod checkpoint;
 pub mod cli;
 pub mod control;
 pub mod generate;
+pub mod history;
 pub mod home;
 pub mod metadata;
 pub mod model;

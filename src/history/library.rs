@@ -1,0 +1,161 @@
+//! Opening the history database: WAL so that two Nurie windows (or a window and a background import)
+//! can read and write at once, a busy timeout so that writers wait for each other instead of failing,
+//! foreign keys on, a quick integrity check, and the migrations.
+//!
+//! The database is only an index of the PNGs, which stay the source of truth. So a damaged database is
+//! not repaired: it is moved aside (see [`super::recovery`]) and a new one is created, and
+//! [`OpenedLibrary::state`] says so, for the app to tell the user and re-index the folders.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+
+use super::error::{HistoryError, Result};
+use super::migrations::{MIGRATIONS, Migrated, migrate};
+use super::recovery::move_aside;
+
+/// The database's file name in Nurie's home.
+pub const DATABASE_FILE_NAME: &str = "history.sqlite3";
+
+/// How long a writer waits for another window's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One connection to the history database. Each window, and each background import, opens its own.
+#[derive(Debug)]
+pub struct Library {
+    connection: Connection,
+    path: PathBuf,
+}
+
+/// What [`Library::open`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenState {
+    /// An existing, healthy database.
+    Opened,
+    /// There was no database (first start, or it was deleted): the library is empty.
+    Created,
+    /// The database was damaged; it now lies at `broken_copy` and a new, empty one replaces it.
+    Replaced { reason: String, broken_copy: PathBuf },
+}
+
+#[derive(Debug)]
+pub struct OpenedLibrary {
+    pub library: Library,
+    pub state: OpenState,
+}
+
+impl OpenedLibrary {
+    /// Why the database had to be replaced, for telling the user (`None` when it was not).
+    pub fn rebuilt_because(&self) -> Option<&str> {
+        match &self.state {
+            OpenState::Replaced { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// The library starts empty: the app should rebuild it from the image folders.
+    pub fn needs_indexing(&self) -> bool {
+        self.state != OpenState::Opened
+    }
+}
+
+/// Why a connection could not be made.
+enum Failure {
+    /// The file is not a usable database: move it aside and start over.
+    Damaged(String),
+    /// Anything else (no permission, locked, newer schema): report it, touch nothing.
+    Fatal(HistoryError),
+}
+
+impl Library {
+    /// Opens `home/history.sqlite3`, creating `home` if needed.
+    pub fn in_home(home: &Path) -> Result<OpenedLibrary> {
+        std::fs::create_dir_all(home).map_err(|source| HistoryError::Folder { path: home.to_path_buf(), source })?;
+        Library::open(&home.join(DATABASE_FILE_NAME))
+    }
+
+    /// Opens the database at `path`, creating it, or replacing it when it is damaged.
+    pub fn open(path: &Path) -> Result<OpenedLibrary> {
+        let existed = std::fs::metadata(path).is_ok_and(|m| m.len() > 0);
+        let state = match connect(path) {
+            Ok(connection) => {
+                let state = if existed { OpenState::Opened } else { OpenState::Created };
+                return Ok(OpenedLibrary { library: Library { connection, path: path.to_path_buf() }, state });
+            }
+            Err(Failure::Fatal(error)) => return Err(error),
+            Err(Failure::Damaged(reason)) => {
+                let broken_copy = move_aside(path).map_err(|source| HistoryError::MoveAside {
+                    path: path.to_path_buf(),
+                    reason: reason.clone(),
+                    source,
+                })?;
+                OpenState::Replaced { reason, broken_copy }
+            }
+        };
+        let connection = connect(path).map_err(|failure| match failure {
+            Failure::Fatal(error) => error,
+            Failure::Damaged(reason) => HistoryError::StillDamaged { path: path.to_path_buf(), reason },
+        })?;
+        Ok(OpenedLibrary { library: Library { connection, path: path.to_path_buf() }, state })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub(super) fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    /// Runs `work` in one write transaction (`BEGIN IMMEDIATE`: takes the write lock up front, so
+    /// the busy timeout applies), committed only when `work` succeeds.
+    pub(super) fn write<T>(&self, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+        let transaction = Transaction::new_unchecked(&self.connection, TransactionBehavior::Immediate)?;
+        let value = work(&transaction)?;
+        transaction.commit()?;
+        Ok(value)
+    }
+}
+
+fn connect(path: &Path) -> std::result::Result<Connection, Failure> {
+    let open_error = |source| classify(path, source);
+    let connection = Connection::open(path).map_err(open_error)?;
+    configure(&connection).map_err(open_error)?;
+    let problems = quick_check(&connection).map_err(open_error)?;
+    if !problems.is_empty() {
+        return Err(Failure::Damaged(format!("SQLite found damage: {}", problems.join("; "))));
+    }
+    match migrate(&connection, MIGRATIONS).map_err(open_error)? {
+        Migrated::Upgraded { .. } => Ok(connection),
+        Migrated::TooNew { found, supported } => {
+            Err(Failure::Fatal(HistoryError::NewerSchema { path: path.to_path_buf(), found, supported }))
+        }
+    }
+}
+
+/// WAL with `synchronous = NORMAL`: a killed process never corrupts the database (at worst a power
+/// cut loses the last transactions, which the next scan re-indexes). Where WAL is refused (some
+/// network file systems) SQLite keeps its rollback journal: still safe, only slower with two windows.
+fn configure(connection: &Connection) -> rusqlite::Result<()> {
+    connection.busy_timeout(BUSY_TIMEOUT)?;
+    let _mode: String = connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    connection.pragma_update(None, "synchronous", "NORMAL")?;
+    connection.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+/// The problems `PRAGMA quick_check` reports (empty when the database is sound).
+fn quick_check(connection: &Connection) -> rusqlite::Result<Vec<String>> {
+    let mut statement = connection.prepare("PRAGMA quick_check(5)")?;
+    let lines = statement.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(lines.into_iter().filter(|line| line != "ok").collect())
+}
+
+fn classify(path: &Path, error: rusqlite::Error) -> Failure {
+    match error.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => Failure::Damaged("the file is not an SQLite database".to_string()),
+        Some(ErrorCode::DatabaseCorrupt) => Failure::Damaged(format!("SQLite found damage: {error}")),
+        _ => Failure::Fatal(HistoryError::Open { path: path.to_path_buf(), source: error }),
+    }
+}
