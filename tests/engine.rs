@@ -8,6 +8,7 @@ mod engine {
     mod torch_ckpt_files;
     mod cli;
     mod generation_flow;
+    mod history_cli;
     mod controlnet_parity;
     mod pipeline_parity;
     mod prompt_conditioning;

@@ -2,6 +2,7 @@
 
 mod eval;
 mod generate;
+mod history;
 mod noise;
 mod prompt;
 pub mod tensor_file;
@@ -43,6 +44,8 @@ pub enum Command {
     Noise(noise::NoiseArgs),
     /// List the GPU adapters wgpu can see and the device `--device auto` would pick.
     Devices,
+    /// The library of every picture: search it, import other tools' output folders, rebuild it.
+    History(history::HistoryArgs),
 }
 
 /// Runs the command line; errors are reported with their context by `main`.
@@ -53,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Generate(args)) => generate::run(*args),
         Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
+        Some(Command::History(args)) => history::run(args),
         None => crate::app::run_window(),
     }
 }

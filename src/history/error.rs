@@ -37,6 +37,9 @@ pub enum HistoryError {
     #[error("history database error: {0}")]
     Database(#[from] rusqlite::Error),
 
+    #[error("cannot write the list of history folders {path}: {reason}")]
+    FolderList { path: PathBuf, reason: String },
+
     #[error("cannot read the folder {path}: {source}")]
     Folder {
         path: PathBuf,

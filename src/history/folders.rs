@@ -7,6 +7,7 @@ use rusqlite::params;
 
 use super::error::Result;
 use super::file_facts::unix_now;
+use super::folder_list::forget_remembered_folder;
 use super::index::stored_path;
 use super::library::Library;
 
@@ -49,6 +50,7 @@ impl Library {
     /// Stops keeping `root` (as listed by [`Library::folders`]): its rows and their tags are deleted,
     /// the files are not touched. Returns how many rows went.
     pub fn forget_folder(&self, root: &Path) -> Result<usize> {
+        forget_remembered_folder(self.path(), root)?;
         let root = stored_path(root)?;
         self.write(|transaction| {
             let sql = "SELECT count(*) FROM images WHERE folder = ?1";

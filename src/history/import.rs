@@ -14,6 +14,7 @@ use rusqlite::Connection;
 
 use super::entry::ImageEntry;
 use super::error::{FileError, HistoryError, Result};
+use super::folder_list::remember_folder;
 use super::index::{register_folder, stored_path, upsert};
 use super::library::Library;
 use super::scan_plan::{FileToRead, ScanMode, ScanPlan, plan_scan, rows_under};
@@ -65,6 +66,7 @@ pub(super) fn scan_folder(
     let root = import_root(dir)?;
     let root_text = stored_path(&root)?;
     library.write(|transaction| register_folder(transaction, &root_text))?;
+    remember_folder(library.path(), &root)?;
     let walk = walk_pngs(&root, cancel).map_err(|source| HistoryError::Folder { path: root.clone(), source })?;
     let plan = plan_scan(&walk, rows_under(library.connection(), &root_text)?, mode);
 

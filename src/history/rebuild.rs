@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::error::{HistoryError, Result};
+use super::folder_list::remembered_folders;
 use super::import::{ImportProgress, ImportReport, scan_folder};
 use super::library::Library;
 use super::scan_plan::ScanMode;
@@ -35,7 +36,8 @@ impl RebuildReport {
     }
 }
 
-/// Re-reads every image under the remembered roots and `extra_roots`.
+/// Re-reads every image under the remembered roots (the database's and the list beside it) and
+/// `extra_roots`.
 pub fn rebuild(
     library: &Library,
     extra_roots: &[PathBuf],
@@ -44,7 +46,7 @@ pub fn rebuild(
 ) -> Result<RebuildReport> {
     library.write(|transaction| Ok(transaction.execute_batch(REBUILD_TEXT_INDEXES)?))?;
     let mut roots: Vec<PathBuf> = library.folders()?.into_iter().map(|folder| folder.path).collect();
-    for root in extra_roots {
+    for root in remembered_folders(library.path()).iter().chain(extra_roots) {
         let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
         if !roots.contains(&root) {
             roots.push(root);
