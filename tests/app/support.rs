@@ -48,9 +48,6 @@ pub fn harness(home: PathBuf) -> Harness<'static, NurieApp> {
 pub fn harness_searching(home: PathBuf, bases: SearchBases) -> Harness<'static, NurieApp> {
     Harness::builder()
         .with_size(egui::vec2(1400.0, 900.0))
-        // Some sliders, number fields and pickers still lack an accessible name (their label is a
-        // separate widget); until they are linked, kittest's screen-reader check would fail every test.
-        .with_accessibility_check(false)
         .build_eframe(move |cc| NurieApp::with_model_search(&cc.egui_ctx, home, SearchPlaces::Given(bases)))
 }
 

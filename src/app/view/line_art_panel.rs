@@ -9,6 +9,7 @@ use crate::control::{Polarity, Preprocessor, ResizeMode};
 use crate::generate::ControlMode;
 use crate::model_library::ModelKind;
 
+use super::labelled::labelled_row;
 use super::model_bar::models_of;
 use super::model_combo::{ComboChoice, ModelCombo, file_name};
 use super::picture;
@@ -103,10 +104,14 @@ fn line_art_view(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
 fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     let texts = app.texts();
     ui.horizontal(|ui| {
-        ui.label(texts.controlnet);
+        let label = ui.label(texts.controlnet);
         let id = format!("controlnet-{unit}");
         let current = app.settings.form.units[unit].controlnet.as_deref();
-        let combo = ModelCombo { id: &id, ..models_of(app, ModelKind::ControlNet, current, &app.settings.recent.controlnets) };
+        let combo = ModelCombo {
+            id: &id,
+            label: Some(label.id),
+            ..models_of(app, ModelKind::ControlNet, current, &app.settings.recent.controlnets)
+        };
         match combo.show(ui, texts) {
             Some(ComboChoice::Model(Some(path))) => app.choose_controlnet(unit, &path),
             Some(ComboChoice::AddFolder) => app.pick(Purpose::ModelFolder, None),
@@ -121,20 +126,12 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
         choice(ui, texts.polarity, ("polarity", unit), &mut form.settings.polarity, &polarities(texts));
         choice(ui, texts.preprocessor, ("preprocessor", unit), &mut form.settings.preprocessor, &PREPROCESSORS);
         if form.settings.preprocessor == Preprocessor::Binarize {
-            ui.label(texts.threshold);
-            ui.add(egui::Slider::new(&mut form.settings.threshold, 0..=255));
-            ui.end_row();
+            labelled_row(ui, texts.threshold, egui::Slider::new(&mut form.settings.threshold, 0..=255));
         }
         choice(ui, texts.resize_mode, ("resize", unit), &mut form.settings.resize_mode, &resize_modes(texts));
-        ui.label(texts.weight);
-        ui.add(egui::Slider::new(&mut form.weight, 0.0..=2.0).step_by(0.05));
-        ui.end_row();
-        ui.label(texts.guidance_start);
-        ui.add(egui::Slider::new(&mut form.start, 0.0..=1.0).step_by(0.01));
-        ui.end_row();
-        ui.label(texts.guidance_end);
-        ui.add(egui::Slider::new(&mut form.end, 0.0..=1.0).step_by(0.01));
-        ui.end_row();
+        labelled_row(ui, texts.weight, egui::Slider::new(&mut form.weight, 0.0..=2.0).step_by(0.05));
+        labelled_row(ui, texts.guidance_start, egui::Slider::new(&mut form.start, 0.0..=1.0).step_by(0.01));
+        labelled_row(ui, texts.guidance_end, egui::Slider::new(&mut form.end, 0.0..=1.0).step_by(0.01));
         choice(ui, texts.control_mode, ("mode", unit), &mut form.mode, &control_modes(texts));
     });
     if form.start > form.end {
@@ -144,13 +141,17 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
 
 /// A labelled combo box over `options` (value, label).
 fn choice<T: PartialEq + Copy>(ui: &mut egui::Ui, label: &str, id: impl std::hash::Hash + std::fmt::Debug, value: &mut T, options: &[(T, &str)]) {
-    ui.label(label);
+    let label = ui.label(label);
     let shown = options.iter().find(|(v, _)| v == value).map_or("", |(_, l)| l);
-    egui::ComboBox::from_id_salt(id).selected_text(shown).show_ui(ui, |ui| {
-        for (option, text) in options {
-            ui.selectable_value(value, *option, *text);
-        }
-    });
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for (option, text) in options {
+                ui.selectable_value(value, *option, *text);
+            }
+        })
+        .response
+        .labelled_by(label.id);
     ui.end_row();
 }
 

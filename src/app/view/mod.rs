@@ -2,6 +2,7 @@
 //! side in the middle, progress and this session's gallery at the bottom.
 
 mod gallery_strip;
+mod labelled;
 mod line_art_panel;
 mod model_bar;
 mod model_combo;

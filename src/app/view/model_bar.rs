@@ -15,9 +15,12 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("ぬりえ Nurie").strong());
         ui.separator();
-        ui.label(texts.checkpoint);
-        let checkpoint = models_of(app, ModelKind::Checkpoint, app.settings.checkpoint.as_deref(), &app.settings.recent.checkpoints)
-            .show(ui, texts);
+        let label = ui.label(texts.checkpoint);
+        let combo = ModelCombo {
+            label: Some(label.id),
+            ..models_of(app, ModelKind::Checkpoint, app.settings.checkpoint.as_deref(), &app.settings.recent.checkpoints)
+        };
+        let checkpoint = combo.show(ui, texts);
         match checkpoint {
             Some(ComboChoice::Model(Some(path))) => app.choose_checkpoint(&path),
             Some(ComboChoice::AddFolder) => app.pick(Purpose::ModelFolder, None),
@@ -27,8 +30,8 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
             app.pick(Purpose::Checkpoint, None);
         }
         ui.separator();
-        ui.label(texts.vae);
-        vae_combo(app, ui);
+        let label = ui.label(texts.vae);
+        vae_combo(app, ui, label.id);
         ui.separator();
         device_controls(app, ui);
         ui.separator();
@@ -54,12 +57,14 @@ pub fn models_of<'a>(app: &'a NurieApp, kind: ModelKind, current: Option<&'a Pat
         none_entry: false,
         searching: app.models.is_scanning(),
         width: 220.0,
+        label: None,
     }
 }
 
-fn vae_combo(app: &mut NurieApp, ui: &mut egui::Ui) {
+fn vae_combo(app: &mut NurieApp, ui: &mut egui::Ui, label: egui::Id) {
     let texts = app.texts();
     let combo = ModelCombo {
+        label: Some(label),
         empty: texts.vae_from_checkpoint,
         none_entry: true,
         width: 160.0,
@@ -78,18 +83,26 @@ fn vae_combo(app: &mut NurieApp, ui: &mut egui::Ui) {
 fn device_controls(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
     let (device, precision) = (app.settings.device, app.settings.precision);
-    ui.label(texts.device);
-    egui::ComboBox::from_id_salt("device").selected_text(device_name(device)).show_ui(ui, |ui| {
-        for choice in [DeviceChoice::Auto, DeviceChoice::Gpu, DeviceChoice::Cpu] {
-            ui.selectable_value(&mut app.settings.device, choice, device_name(choice));
-        }
-    });
-    ui.label(texts.precision);
-    egui::ComboBox::from_id_salt("precision").selected_text(precision_name(precision)).show_ui(ui, |ui| {
-        for choice in [Precision::F32, Precision::F16] {
-            ui.selectable_value(&mut app.settings.precision, choice, precision_name(choice));
-        }
-    });
+    let label = ui.label(texts.device);
+    egui::ComboBox::from_id_salt("device")
+        .selected_text(device_name(device))
+        .show_ui(ui, |ui| {
+            for choice in [DeviceChoice::Auto, DeviceChoice::Gpu, DeviceChoice::Cpu] {
+                ui.selectable_value(&mut app.settings.device, choice, device_name(choice));
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    let label = ui.label(texts.precision);
+    egui::ComboBox::from_id_salt("precision")
+        .selected_text(precision_name(precision))
+        .show_ui(ui, |ui| {
+            for choice in [Precision::F32, Precision::F16] {
+                ui.selectable_value(&mut app.settings.precision, choice, precision_name(choice));
+            }
+        })
+        .response
+        .labelled_by(label.id);
     if (device, precision) != (app.settings.device, app.settings.precision) {
         app.preload();
     }

@@ -25,13 +25,16 @@ pub struct ModelCombo<'a> {
     pub none_entry: bool,
     pub searching: bool,
     pub width: f32,
+    /// The label shown before the combo, which names it for screen readers.
+    pub label: Option<egui::Id>,
 }
 
 impl ModelCombo<'_> {
     pub fn show(self, ui: &mut egui::Ui, texts: &Texts) -> Option<ComboChoice> {
         let mut choice = None;
         let shown = self.current.map_or_else(|| self.empty.to_string(), file_name);
-        egui::ComboBox::from_id_salt(self.id).selected_text(shown).width(self.width).height(480.0).show_ui(ui, |ui| {
+        let combo = egui::ComboBox::from_id_salt(self.id).selected_text(shown).width(self.width).height(480.0);
+        let shown = combo.show_ui(ui, |ui| {
             if self.none_entry && ui.selectable_label(self.current.is_none(), self.empty).clicked() {
                 choice = Some(ComboChoice::Model(None));
             }
@@ -65,6 +68,9 @@ impl ModelCombo<'_> {
                 choice = Some(ComboChoice::AddFolder);
             }
         });
+        if let Some(label) = self.label {
+            shown.response.labelled_by(label);
+        }
         choice
     }
 }

@@ -7,20 +7,21 @@ use crate::app::token_count::TokenCounter;
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
-    ui.heading(texts.prompt);
+    let label = ui.heading(texts.prompt);
     let prompt = &mut app.settings.form.prompt;
-    prompt_editor(ui, "prompt", prompt, 5);
+    prompt_editor(ui, "prompt", prompt, 5, label.id);
     token_line(ui, &mut app.token_counter, prompt, texts.tokens);
-    ui.label(texts.negative_prompt);
+    let label = ui.label(texts.negative_prompt);
     let negative = &mut app.settings.form.negative_prompt;
-    prompt_editor(ui, "negative-prompt", negative, 3);
+    prompt_editor(ui, "negative-prompt", negative, 3, label.id);
     token_line(ui, &mut app.token_counter, negative, texts.tokens);
     ui.small(texts.emphasis_hint);
 }
 
 /// A multi-line editor; Ctrl+↑/↓ changes the weight of the selected words (A1111's behaviour).
-fn prompt_editor(ui: &mut egui::Ui, id: &str, text: &mut String, rows: usize) {
+fn prompt_editor(ui: &mut egui::Ui, id: &str, text: &mut String, rows: usize, label: egui::Id) {
     let output = egui::TextEdit::multiline(text).id_salt(id).desired_rows(rows).desired_width(f32::INFINITY).show(ui);
+    let _ = output.response.response.clone().labelled_by(label);
     if !output.response.has_focus() {
         return;
     }

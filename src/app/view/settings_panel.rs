@@ -1,6 +1,7 @@
 //! Sampler, steps, CFG, seed (dice and reuse), RNG source, clip skip, size (presets, match the line
 //! art), batch count, and img2img.
 
+use super::labelled::labelled_row;
 use crate::app::file_picker::Purpose;
 use crate::app::form::{RANDOM_SEED, SIZE_PRESETS};
 use crate::app::nurie_app::NurieApp;
@@ -14,22 +15,22 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let line_art_size = app.units.iter().find_map(|u| u.full_size);
     let form = &mut app.settings.form;
     egui::Grid::new("generation-settings").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-        ui.label(texts.sampler);
-        egui::ComboBox::from_id_salt("sampler").selected_text(form.sampler.a1111_label()).show_ui(ui, |ui| {
-            for kind in SamplerKind::ALL {
-                ui.selectable_value(&mut form.sampler, kind, kind.a1111_label());
-            }
-        });
+        let label = ui.label(texts.sampler);
+        egui::ComboBox::from_id_salt("sampler")
+            .selected_text(form.sampler.a1111_label())
+            .show_ui(ui, |ui| {
+                for kind in SamplerKind::ALL {
+                    ui.selectable_value(&mut form.sampler, kind, kind.a1111_label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
         ui.end_row();
-        ui.label(texts.steps);
-        ui.add(egui::Slider::new(&mut form.steps, 1..=150));
-        ui.end_row();
-        ui.label(texts.cfg_scale);
-        ui.add(egui::Slider::new(&mut form.cfg_scale, 1.0..=30.0).step_by(0.5));
-        ui.end_row();
-        ui.label(texts.seed);
+        labelled_row(ui, texts.steps, egui::Slider::new(&mut form.steps, 1..=150));
+        labelled_row(ui, texts.cfg_scale, egui::Slider::new(&mut form.cfg_scale, 1.0..=30.0).step_by(0.5));
+        let label = ui.label(texts.seed);
         ui.horizontal(|ui| {
-            ui.add(egui::DragValue::new(&mut form.seed).range(RANDOM_SEED..=4_294_967_295));
+            ui.add(egui::DragValue::new(&mut form.seed).range(RANDOM_SEED..=4_294_967_295)).labelled_by(label.id);
             if ui.button(texts.random_short).on_hover_text(texts.random_seed).clicked() {
                 form.seed = RANDOM_SEED;
             }
@@ -45,15 +46,9 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
             ui.selectable_value(&mut form.rng, RngSource::Cpu, "CPU");
         });
         ui.end_row();
-        ui.label(texts.clip_skip);
-        ui.add(egui::Slider::new(&mut form.clip_skip, 1..=12));
-        ui.end_row();
-        ui.label(texts.width);
-        ui.add(egui::Slider::new(&mut form.width, 64..=2048).step_by(8.0));
-        ui.end_row();
-        ui.label(texts.height);
-        ui.add(egui::Slider::new(&mut form.height, 64..=2048).step_by(8.0));
-        ui.end_row();
+        labelled_row(ui, texts.clip_skip, egui::Slider::new(&mut form.clip_skip, 1..=12));
+        labelled_row(ui, texts.width, egui::Slider::new(&mut form.width, 64..=2048).step_by(8.0));
+        labelled_row(ui, texts.height, egui::Slider::new(&mut form.height, 64..=2048).step_by(8.0));
         ui.label(texts.size);
         ui.horizontal_wrapped(|ui| {
             for (w, h) in SIZE_PRESETS {
@@ -69,9 +64,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
             (form.width, form.height) = match_size(size);
         }
         ui.end_row();
-        ui.label(texts.batch_count);
-        ui.add(egui::Slider::new(&mut form.batch_count, 1..=32));
-        ui.end_row();
+        labelled_row(ui, texts.batch_count, egui::Slider::new(&mut form.batch_count, 1..=32));
     });
     img2img(app, ui);
     generate_buttons(app, ui);
