@@ -99,7 +99,7 @@ impl NurieApp {
             notices.push(Notice { kind: None, text: warning });
         }
         let repaint = ctx.clone();
-        let worker = match WorkerHandle::spawn(move || repaint.request_repaint()) {
+        let worker = match WorkerHandle::spawn(home.clone(), move || repaint.request_repaint()) {
             Ok(worker) => Some(worker),
             Err(e) => {
                 notices.push(Notice { kind: Some(ErrorKind::Device), text: format!("cannot start the worker thread: {e}") });
@@ -305,6 +305,7 @@ impl NurieApp {
                 }
                 self.job_ended(job);
             }
+            Event::Notice { message } => self.notify(None, message),
             Event::Failed { job, error } => self.on_failure(job, error),
         }
     }

@@ -58,6 +58,12 @@ fn line_art_becomes_a_colored_picture_in_the_gallery() {
     let record = nurie::metadata::read_settings_from_png(&written[0]).unwrap().record;
     assert_eq!((record.prompt.as_str(), record.seed, record.steps), ("1girl, flat color, 線画", 42, 3));
     assert_eq!(record.controlnets.len(), 1, "the dropped line art guided the picture");
+    // The picture is in the history at once, with the line art that made it.
+    let history = nurie::history::Library::in_home(&home).expect("history").library;
+    let found = history.search(&nurie::history::Query::parse("線画"), 0, 10).expect("search");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let details = history.details(found[0].id).expect("details");
+    assert_eq!(details.line_art_path.as_deref(), Some(fixture("control/lineart_input.png").as_path()));
     assert!(harness.state().notices.is_empty(), "{:?}", harness.state().notices);
     // The settings are remembered for the next start (written at the latest when the window closes).
     harness.state_mut().shut_down();

@@ -2,12 +2,14 @@
 //! through a bounded channel. A panic inside burn (e.g. out of GPU memory) fails the job, not the app.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::generate::{GenerateError, ModelFiles, Models, generate};
 use crate::output::ImageSaver;
 use crate::runtime::{ComputeDevice, DeviceChoice, device};
 
+use super::history_index::HistoryIndex;
 use super::messages::{Command, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
 use super::prepare::{HashCache, model_files, prepare};
 use super::reporter::Reporter;
@@ -46,11 +48,13 @@ pub struct Engine {
     compute: Option<(DeviceChoice, ComputeDevice)>,
     loaded: Option<Loaded>,
     hashes: HashCache,
+    history: HistoryIndex,
 }
 
 impl Engine {
-    pub fn new(emitter: Emitter) -> Self {
-        Self { emitter, compute: None, loaded: None, hashes: HashCache::default() }
+    /// `home` is Nurie's data directory, where the history index lives.
+    pub fn new(emitter: Emitter, home: PathBuf) -> Self {
+        Self { emitter, compute: None, loaded: None, hashes: HashCache::default(), history: HistoryIndex::new(home) }
     }
 
     /// Handles commands until `Shutdown` or until the window hangs up.
@@ -91,8 +95,17 @@ impl Engine {
         let (Some((_, compute)), Some(loaded)) = (&self.compute, &self.loaded) else {
             return Err(WorkerError { kind: ErrorKind::Device, message: "the models are not loaded".into() });
         };
-        let mut reporter =
-            Reporter { job: job.id, cancel: &job.cancel, saver, request: &request, provenance: &provenance, emitter: &self.emitter };
+        let mut reporter = Reporter {
+            job: job.id,
+            cancel: &job.cancel,
+            saver,
+            request: &request,
+            provenance: &provenance,
+            emitter: &self.emitter,
+            history: &mut self.history,
+            line_art: job.spec.units.first().map(|unit| unit.line_art.clone()),
+            init_image: job.spec.init_image.as_ref().map(|init| init.image.clone()),
+        };
         let outcome = generate(&loaded.models, &request, &compute.device, &mut reporter).map_err(generate_error)?;
         self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });
         Ok(())

@@ -102,6 +102,8 @@ pub enum Event {
     ImageSaved { job: JobId, index: usize, path: PathBuf, image: Arc<image::RgbImage>, record: Box<GenerationRecord> },
     /// The job ended: every image written, or cancelled after `images` of them.
     Finished { job: JobId, images: usize, cancelled: bool },
+    /// Something the user should know that stops nothing (e.g. the history could not record a picture).
+    Notice { message: String },
     /// The job (or the preload, `job: None`) failed; images saved before stay saved.
     Failed { job: Option<JobId>, error: WorkerError },
 }

@@ -2,10 +2,12 @@
 //! reads its events through bounded channels; loading, generating and decoding never block a frame.
 
 mod engine;
+mod history_index;
 mod messages;
 mod prepare;
 mod reporter;
 
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
@@ -29,14 +31,15 @@ pub struct WorkerHandle {
 pub struct WorkerGone;
 
 impl WorkerHandle {
-    /// Starts the `nurie-worker` thread; `wake` is called after each event (the window's repaint).
-    pub fn spawn(wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
+    /// Starts the `nurie-worker` thread for Nurie's `home`; `wake` is called after each event (the
+    /// window's repaint).
+    pub fn spawn(home: PathBuf, wake: impl Fn() + Send + 'static) -> std::io::Result<Self> {
         let (commands, command_rx) = sync_channel(COMMAND_CAPACITY);
         let (event_tx, events) = sync_channel(EVENT_CAPACITY);
         let emitter = engine::Emitter { events: event_tx, wake: Box::new(wake) };
         let thread = std::thread::Builder::new()
             .name("nurie-worker".into())
-            .spawn(move || engine::Engine::new(emitter).serve(command_rx))?;
+            .spawn(move || engine::Engine::new(emitter, home).serve(command_rx))?;
         Ok(Self { commands, events, thread: Some(thread) })
     }
 

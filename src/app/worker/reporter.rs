@@ -1,6 +1,7 @@
-//! The worker's [`Observer`]: saves each finished picture, forwards progress and previews to the
-//! window, and answers `Cancel` once the user asked for it.
+//! The worker's [`Observer`]: saves each finished picture and records it in the history, forwards
+//! progress and previews to the window, and answers `Cancel` once the user asked for it.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -8,6 +9,7 @@ use crate::generate::{FinishedImage, Flow, Observer, Provenance, Request, StepPr
 use crate::output::ImageSaver;
 
 use super::engine::Emitter;
+use super::history_index::{HistoryIndex, SavedPicture};
 use super::messages::{Event, JobId, StepInfo};
 
 pub struct Reporter<'a> {
@@ -17,6 +19,10 @@ pub struct Reporter<'a> {
     pub request: &'a Request,
     pub provenance: &'a Provenance,
     pub emitter: &'a Emitter,
+    pub history: &'a mut HistoryIndex,
+    /// The first unit's line art and the img2img picture, recorded with each picture in the history.
+    pub line_art: Option<PathBuf>,
+    pub init_image: Option<PathBuf>,
 }
 
 impl Observer for Reporter<'_> {
@@ -29,6 +35,16 @@ impl Observer for Reporter<'_> {
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
         let saved = self.saver.save(self.request, self.provenance, &image).map_err(|e| e.to_string())?;
+        let picture = SavedPicture {
+            path: &saved.path,
+            folder: self.saver.folder(),
+            record: &saved.record,
+            line_art: self.line_art.clone(),
+            init_image: self.init_image.clone(),
+        };
+        if let Some(message) = self.history.add(picture) {
+            self.emitter.send(Event::Notice { message });
+        }
         self.emitter.send(Event::ImageSaved {
             job: self.job,
             index: image.index,
