@@ -58,12 +58,14 @@ fn line_art_becomes_a_colored_picture_in_the_gallery() {
     let record = nurie::metadata::read_settings_from_png(&written[0]).unwrap().record;
     assert_eq!((record.prompt.as_str(), record.seed, record.steps), ("1girl, flat color, 線画", 42, 3));
     assert_eq!(record.controlnets.len(), 1, "the dropped line art guided the picture");
-    // The picture is in the history at once, with the line art that made it.
+    // The picture is in the history at once, with a copy of the line art that made it.
     let history = nurie::history::Library::in_home(&home).expect("history").library;
     let found = history.search(&nurie::history::Query::parse("線画"), 0, 10).expect("search");
     assert_eq!(found.len(), 1, "{found:?}");
     let details = history.details(found[0].id).expect("details");
-    assert_eq!(details.line_art_path.as_deref(), Some(fixture("control/lineart_input.png").as_path()));
+    let kept = details.line_art_path.expect("the line art is recorded");
+    assert!(kept.starts_with(home.join("inputs")), "a copy is kept in Nurie's home: {kept:?}");
+    assert_eq!(std::fs::read(&kept).ok(), std::fs::read(fixture("control/lineart_input.png")).ok());
     assert!(harness.state().notices.is_empty(), "{:?}", harness.state().notices);
     // The settings are remembered for the next start (written at the latest when the window closes).
     harness.state_mut().shut_down();

@@ -1,16 +1,19 @@
 //! Every picture the worker saves goes into the history index at once, on the worker thread (a
-//! database write never runs on the UI thread). The index opens on first use. When it cannot be opened
-//! or written, the picture is still on disk with its metadata (the PNG is the source of truth) and a
-//! rebuild finds it; the window is told once.
+//! database write never runs on the UI thread), with copies of the line art and img2img picture it was
+//! made from (kept by content hash, so later edits of the originals do not change the record). The
+//! index opens on first use. When it cannot be opened or written, the picture is still on disk with its
+//! metadata (the PNG is the source of truth) and a rebuild finds it; the window is told once.
 
 use std::path::{Path, PathBuf};
 
 use crate::history::{ImageEntry, Library};
 use crate::metadata::GenerationRecord;
+use crate::output::KeptInputs;
 
 /// The history library of Nurie's home, as the worker uses it.
 pub struct HistoryIndex {
     home: PathBuf,
+    inputs: KeptInputs,
     library: Option<Library>,
     /// A problem was already reported; later ones are not repeated.
     reported: bool,
@@ -27,18 +30,23 @@ pub struct SavedPicture<'a> {
 
 impl HistoryIndex {
     pub fn new(home: PathBuf) -> Self {
-        Self { home, library: None, reported: false }
+        Self { inputs: KeptInputs::in_home(&home), home, library: None, reported: false }
     }
 
-    /// Indexes `picture`; returns a message for the window the first time something goes wrong.
-    pub fn add(&mut self, picture: SavedPicture<'_>) -> Option<String> {
-        let mut notice = None;
+    /// Keeps `picture`'s inputs and indexes it; returns a message for the window the first time
+    /// something goes wrong.
+    pub fn add(&mut self, mut picture: SavedPicture<'_>) -> Option<String> {
+        let line_art_hash = picture.record.controlnets.first().and_then(|unit| unit.line_art_sha256.as_deref());
+        let kept_line_art = self.keep(picture.line_art.take(), line_art_hash);
+        let kept_init = self.keep(picture.init_image.take(), picture.record.init_image_sha256.as_deref());
+        let mut notice = kept_line_art.1.or(kept_init.1);
+        (picture.line_art, picture.init_image) = (kept_line_art.0, kept_init.0);
         if self.library.is_none() {
             match Library::in_home(&self.home) {
                 Ok(opened) => {
                     if let Some(reason) = opened.rebuilt_because() {
                         let text = format!("The history database was damaged ({reason}); it was set aside and a new one started.");
-                        notice = self.report(text);
+                        notice = notice.or(self.report(text));
                     }
                     self.library = Some(opened.library);
                 }
@@ -52,6 +60,15 @@ impl HistoryIndex {
         match result {
             Ok(()) => notice,
             Err(problem) => self.report(not_recorded(picture.path, &problem)),
+        }
+    }
+
+    /// The kept copy of `input` (the original when it cannot be kept, with a message the first time).
+    fn keep(&mut self, input: Option<PathBuf>, sha256: Option<&str>) -> (Option<PathBuf>, Option<String>) {
+        let (Some(input), Some(sha256)) = (input.clone(), sha256) else { return (input, None) };
+        match self.inputs.keep(&input, sha256) {
+            Ok(kept) => (Some(kept), None),
+            Err(e) => (Some(input), self.report(format!("The drawing a picture was made from could not be kept: {e}"))),
         }
     }
 
@@ -78,6 +95,7 @@ fn not_recorded(path: &Path, problem: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha2::Digest;
 
     fn saved_picture(folder: &Path) -> (PathBuf, GenerationRecord) {
         let record = GenerationRecord { prompt: "線画, blue sky".into(), seed: 7, ..GenerationRecord::default() };
@@ -95,15 +113,22 @@ mod tests {
         std::fs::create_dir_all(&outputs).expect("outputs");
         let (path, record) = saved_picture(&outputs);
         let mut index = HistoryIndex::new(home.path().to_path_buf());
-        let line_art = Some(PathBuf::from("/drawings/line.png"));
-        let notice = index.add(SavedPicture { path: &path, folder: &outputs, record: &record, line_art, init_image: None });
-        assert_eq!(notice, None);
+        let drawing = home.path().join("line.png");
+        std::fs::write(&drawing, b"the drawing").expect("drawing");
+        let mut record = record;
+        let hash: String = sha2::Sha256::digest(b"the drawing").iter().map(|b| format!("{b:02x}")).collect();
+        record.controlnets.push(crate::metadata::ControlNetUnit { line_art_sha256: Some(hash.clone()), ..Default::default() });
+        let picture = SavedPicture { path: &path, folder: &outputs, record: &record, line_art: Some(drawing.clone()), init_image: None };
+        assert_eq!(index.add(picture), None);
+        std::fs::write(&drawing, b"edited after the generation").expect("edit");
         let library = Library::in_home(home.path()).expect("open").library;
         let rows = library.search(&crate::history::Query::parse("blue"), 0, 10).expect("search");
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].seed, Some(7));
         let details = library.details(rows[0].id).expect("details");
-        assert_eq!(details.line_art_path.as_deref(), Some(Path::new("/drawings/line.png")));
+        let kept = details.line_art_path.expect("the line art is recorded");
+        assert_eq!(kept, home.path().join("inputs").join(format!("{hash}.png")));
+        assert_eq!(std::fs::read(kept).expect("kept copy"), b"the drawing", "the drawing as it was used");
     }
 
     #[test]
