@@ -4,6 +4,7 @@
 mod app {
     pub mod support;
 
+    mod history_view;
     mod model_search;
     mod workspace;
 }

@@ -14,6 +14,8 @@ pub enum Purpose {
     InitImage,
     OutputFolder,
     ModelFolder,
+    /// A folder of pictures to index in the history.
+    HistoryFolder,
     /// "Save as…" of gallery picture `n`.
     SaveAs(usize),
 }
@@ -50,7 +52,7 @@ impl FilePicker {
             let dialog = dialog_for(purpose, suggested_name);
             let picked = pollster::block_on(async {
                 match purpose {
-                    Purpose::OutputFolder | Purpose::ModelFolder => dialog.pick_folder().await,
+                    Purpose::OutputFolder | Purpose::ModelFolder | Purpose::HistoryFolder => dialog.pick_folder().await,
                     Purpose::SaveAs(_) => dialog.save_file().await,
                     _ => dialog.pick_file().await,
                 }
@@ -77,7 +79,7 @@ fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFil
         Purpose::Checkpoint | Purpose::Vae | Purpose::ControlNet(_) => dialog.add_filter("Models", MODEL_EXTENSIONS),
         Purpose::LineArt(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
-        Purpose::OutputFolder | Purpose::ModelFolder => dialog,
+        Purpose::OutputFolder | Purpose::ModelFolder | Purpose::HistoryFolder => dialog,
     };
     match suggested_name {
         Some(name) => dialog.set_file_name(name),

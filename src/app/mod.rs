@@ -8,6 +8,7 @@ pub mod file_picker;
 pub mod fonts;
 pub mod form;
 pub mod frame_stats;
+pub mod history;
 pub mod gallery;
 pub mod i18n;
 pub mod line_art_preview;

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 use super::file_picker::{FilePicker, Purpose};
 use super::form::{FormProblem, GenerationForm, UnitForm};
 use super::frame_stats::FrameStats;
+use super::history::HistoryBrowser;
+use crate::output::KeptInputs;
 use super::gallery::{Gallery, GalleryItem};
 use super::i18n::Texts;
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
@@ -35,6 +37,14 @@ pub enum ModelStatus {
     Loading(String),
     Ready { device: String },
     Failed,
+}
+
+/// Which view fills the window under the model bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Workspace,
+    History,
 }
 
 /// One unit's line art as the panel shows it.
@@ -78,6 +88,12 @@ pub struct NurieApp {
     pub frame_stats: FrameStats,
     /// The window title last sent (the percentage of the running job).
     pub window_title: Option<String>,
+    pub mode: Mode,
+    pub history: HistoryBrowser,
+    /// The tag being typed in the history's detail pane.
+    pub history_tag_draft: String,
+    /// Copies of the drawings pictures were made from, found by content hash.
+    pub kept_inputs: KeptInputs,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -107,6 +123,10 @@ impl NurieApp {
             }
         };
         let wake_ctx = ctx.clone();
+        let history_ctx = ctx.clone();
+        let outputs = loaded.settings.output_folder.clone().or_else(|| crate::home::default_output_dir().ok()).unwrap_or_else(|| home.join("outputs"));
+        let history = HistoryBrowser::start(&home, outputs, Arc::new(move || history_ctx.request_repaint()));
+        let history_home = home.clone();
         let mut app = Self {
             home,
             saved: loaded.settings.clone(),
@@ -129,6 +149,10 @@ impl NurieApp {
             models: ModelSearch::new(places),
             frame_stats: FrameStats::from_environment(),
             window_title: None,
+            mode: Mode::Workspace,
+            history,
+            history_tag_draft: String::new(),
+            kept_inputs: KeptInputs::in_home(&history_home),
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -274,6 +298,10 @@ impl NurieApp {
         if self.models.poll() {
             self.report_unreadable_model_folders();
         }
+        self.history.pump(&self.ctx);
+        for message in std::mem::take(&mut self.history.messages) {
+            self.notify(None, message);
+        }
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
         }
@@ -294,7 +322,10 @@ impl NurieApp {
                 let texture = self.ctx.load_texture("result-preview", image, egui::TextureOptions::LINEAR);
                 self.shown = Some(Shown { texture, is_preview: true });
             }
-            Event::ImageSaved { job, path, image, record, .. } => self.on_image(job, path, image, *record),
+            Event::ImageSaved { job, path, image, record, .. } => {
+                self.history.pictures_added();
+                self.on_image(job, path, image, *record);
+            }
             Event::Finished { job, images, cancelled } => {
                 if cancelled {
                     let text = format!("{} ({} {})", self.texts().cancelled, images, self.texts().image);
@@ -419,6 +450,7 @@ impl NurieApp {
             Purpose::InitImage => self.settings.form.init.image = Some(path.to_path_buf()),
             Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
             Purpose::ModelFolder => self.add_model_folder(path),
+            Purpose::HistoryFolder => self.history.scan(vec![path.to_path_buf()], false),
             Purpose::SaveAs(index) => self.save_copy(index, path),
         }
     }
@@ -486,8 +518,13 @@ impl NurieApp {
 
     /// Reuses a finished picture's settings (prompt, sampler, seed, size…) in the form.
     pub fn reuse_settings(&mut self, index: usize) {
-        let Some(item) = self.gallery.items.get(index) else { return };
-        let record = &item.record;
+        if let Some(record) = self.gallery.items.get(index).map(|item| item.record.clone()) {
+            self.apply_record(&record);
+        }
+    }
+
+    /// Puts the settings of `record` (a gallery or history picture) into the form.
+    pub fn apply_record(&mut self, record: &crate::metadata::GenerationRecord) {
         let form = &mut self.settings.form;
         form.prompt = record.prompt.clone();
         form.negative_prompt = record.negative_prompt.clone();

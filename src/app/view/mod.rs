@@ -2,6 +2,7 @@
 //! side in the middle, progress and this session's gallery at the bottom.
 
 mod gallery_strip;
+mod history_view;
 mod labelled;
 mod line_art_panel;
 mod model_bar;
@@ -13,7 +14,7 @@ mod result_view;
 mod settings_panel;
 mod status_bar;
 
-use super::nurie_app::NurieApp;
+use super::nurie_app::{Mode, NurieApp};
 
 /// Draws one frame of the whole window.
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
@@ -22,6 +23,11 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     app.refresh_line_art();
     egui::Panel::top("model-bar").show(ui, |ui| model_bar::show(app, ui));
     egui::Panel::bottom("status").show(ui, |ui| status_bar::show(app, ui));
+    if app.mode == Mode::History {
+        history_view::show(app, ui);
+        update_title(app, ui.ctx());
+        return;
+    }
     let gallery_height = app.settings.layout.gallery_height;
     let gallery = egui::Panel::bottom("gallery").resizable(true).default_size(gallery_height).show(ui, |ui| gallery_strip::show(app, ui));
     app.settings.layout.gallery_height = gallery.response.rect.height().round();

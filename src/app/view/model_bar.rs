@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::model_combo::{ComboChoice, ModelCombo};
 use crate::app::file_picker::Purpose;
 use crate::app::i18n::Language;
-use crate::app::nurie_app::{ModelStatus, NurieApp};
+use crate::app::nurie_app::{Mode, ModelStatus, NurieApp};
 use crate::model_library::ModelKind;
 use crate::runtime::{DeviceChoice, Precision};
 
@@ -14,6 +14,8 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
     ui.horizontal_wrapped(|ui| {
         ui.label(egui::RichText::new("ぬりえ Nurie").strong());
+        ui.selectable_value(&mut app.mode, Mode::Workspace, texts.workspace);
+        ui.selectable_value(&mut app.mode, Mode::History, texts.history);
         ui.separator();
         let label = ui.label(texts.checkpoint);
         let combo = ModelCombo {

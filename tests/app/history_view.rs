@@ -1,0 +1,63 @@
+//! The history view: pictures already on disk are indexed when the library is new, searched (in
+//! Japanese too), shown with their settings, marked as favorites, and their settings reused.
+
+use std::path::Path;
+use std::time::Duration;
+
+use egui_kittest::kittest::Queryable;
+use nurie::app::nurie_app::Mode;
+
+use super::support::{harness, home, wait_until};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Copies the metadata fixtures (A1111, ComfyUI, InvokeAI pictures) into `folder`.
+fn fill_with_pictures(folder: &Path) -> usize {
+    std::fs::create_dir_all(folder).expect("folder");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metadata");
+    let mut count = 0;
+    for entry in std::fs::read_dir(fixtures).expect("fixtures").flatten() {
+        if entry.path().extension().is_some_and(|e| e == "png") {
+            std::fs::copy(entry.path(), folder.join(entry.file_name())).expect("copy");
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn the_history_finds_shows_and_reuses_pictures() {
+    let home = home("history", |_| {});
+    let pictures = fill_with_pictures(&home.join("outputs"));
+    let mut harness = harness(home.clone());
+    harness.run_steps(2);
+    harness.get_by_label("History").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().mode, Mode::History);
+    // A new library indexes the output folder by itself.
+    wait_until(&mut harness, TIMEOUT, "the output folder indexed", |app| app.history.total == pictures && app.history.scan.is_none());
+
+    let search = harness.get_by_role(egui::accesskit::Role::TextInput);
+    search.focus();
+    search.type_text("桜");
+    wait_until(&mut harness, TIMEOUT, "the Japanese search", |app| app.history.total == 2);
+
+    harness.get_by_label_contains("pil_a1111_utf8.png").click();
+    wait_until(&mut harness, TIMEOUT, "the details", |app| app.history.details.is_some());
+    harness.get_by_label("1girl, 桜の木の下で本を読む少女, (水彩:1.2)");
+
+    harness.get_by_label("★ Favorite").click();
+    wait_until(&mut harness, TIMEOUT, "the favorite", |app| app.history.details.as_ref().is_some_and(|d| d.row.favorite));
+    harness.get_by_label("Favorites").click();
+    wait_until(&mut harness, TIMEOUT, "the favorites filter", |app| app.history.total == 1);
+
+    harness.get_by_label("Reuse settings").click();
+    harness.run_steps(2);
+    let app = harness.state();
+    assert_eq!(app.mode, Mode::Workspace);
+    assert_eq!(app.settings.form.prompt, "1girl, 桜の木の下で本を読む少女, (水彩:1.2)");
+    assert_eq!(app.settings.form.seed, 42);
+    let notices: Vec<&str> = app.notices.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(notices, [format!("{pictures} pictures indexed")], "the first indexing is reported, nothing else");
+    harness.state_mut().shut_down();
+}
