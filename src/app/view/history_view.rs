@@ -8,6 +8,8 @@ use crate::app::i18n::Texts;
 use crate::app::nurie_app::NurieApp;
 use crate::history::{ImageDetails, ImageId, Sort};
 
+use super::labelled::options_combo;
+
 /// A grid cell's side, in points.
 const CELL: f32 = 168.0;
 /// The detail pane's picture size asked for.
@@ -66,17 +68,7 @@ fn scan_controls(app: &mut NurieApp, ui: &mut egui::Ui, texts: &Texts) {
 
 /// A combo without a visible label beside it; `name` is what screen readers call it.
 fn option_combo<T: PartialEq + Copy>(ui: &mut egui::Ui, id: &str, name: &str, value: &mut T, options: &[(T, &str)]) {
-    let shown = options.iter().find(|(v, _)| v == value).map_or("", |(_, l)| l);
-    egui::ComboBox::from_id_salt(id)
-        .selected_text(shown)
-        .show_ui(ui, |ui| {
-            for (option, text) in options {
-                ui.selectable_value(value, *option, *text);
-            }
-        })
-        .response
-        .accessible_name(name)
-        .on_hover_text(name);
+    options_combo(ui, id, value, options).accessible_name(name).on_hover_text(name);
 }
 
 fn period_name(texts: &Texts, period: Period) -> &'static str {

@@ -9,7 +9,7 @@ use crate::control::{Polarity, Preprocessor, ResizeMode};
 use crate::generate::ControlMode;
 use crate::model_library::ModelKind;
 
-use super::labelled::labelled_row;
+use super::labelled::{labelled_row, options_combo};
 use super::model_bar::models_of;
 use super::model_combo::{ComboChoice, ModelCombo, file_name};
 use super::picture;
@@ -139,19 +139,10 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     }
 }
 
-/// A labelled combo box over `options` (value, label).
+/// A labelled combo box over `options` (value, label), as one grid row.
 fn choice<T: PartialEq + Copy>(ui: &mut egui::Ui, label: &str, id: impl std::hash::Hash + std::fmt::Debug, value: &mut T, options: &[(T, &str)]) {
     let label = ui.label(label);
-    let shown = options.iter().find(|(v, _)| v == value).map_or("", |(_, l)| l);
-    egui::ComboBox::from_id_salt(id)
-        .selected_text(shown)
-        .show_ui(ui, |ui| {
-            for (option, text) in options {
-                ui.selectable_value(value, *option, *text);
-            }
-        })
-        .response
-        .labelled_by(label.id);
+    options_combo(ui, id, value, options).labelled_by(label.id);
     ui.end_row();
 }
 
