@@ -174,6 +174,15 @@ pub struct Texts {
     pub file: &'static str,
     pub created: &'static str,
     pub model: &'static str,
+    pub folders: &'static str,
+    pub models: &'static str,
+    pub all_folders: &'static str,
+    pub all_tags: &'static str,
+    pub all_models: &'static str,
+    pub forget_folder: &'static str,
+    pub forget_folder_question: &'static str,
+    pub forget: &'static str,
+    pub keep: &'static str,
 }
 
 pub const EN: Texts = Texts {
@@ -307,6 +316,15 @@ pub const EN: Texts = Texts {
     file: "File",
     created: "Created",
     model: "Model",
+    folders: "Folders",
+    models: "Models",
+    all_folders: "All folders",
+    all_tags: "Any tag",
+    all_models: "All models",
+    forget_folder: "Forget this folder",
+    forget_folder_question: "Remove this folder's pictures from the history? The files stay where they are; their favorites and tags are lost.",
+    forget: "Forget",
+    keep: "Keep",
 };
 
 pub const JA: Texts = Texts {
@@ -440,6 +458,15 @@ pub const JA: Texts = Texts {
     file: "ファイル",
     created: "作成日時",
     model: "モデル",
+    folders: "フォルダー",
+    models: "モデル",
+    all_folders: "すべてのフォルダー",
+    all_tags: "タグ指定なし",
+    all_models: "すべてのモデル",
+    forget_folder: "このフォルダーを履歴から外す",
+    forget_folder_question: "このフォルダーの画像を履歴から外しますか？ファイルはそのまま残ります。お気に入りとタグは失われます。",
+    forget: "外す",
+    keep: "残す",
 };
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The `nurie` command line.
 
+mod bench;
 mod eval;
 mod generate;
 mod history;
@@ -46,6 +47,8 @@ pub enum Command {
     Devices,
     /// The library of every picture: search it, import other tools' output folders, rebuild it.
     History(history::HistoryArgs),
+    /// Measure Nurie on this machine (see `nurie bench help`).
+    Bench(bench::BenchArgs),
 }
 
 /// Runs the command line; errors are reported with their context by `main`.
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
         Some(Command::History(args)) => history::run(args),
+        Some(Command::Bench(args)) => bench::run(args),
         None => crate::app::run_window(),
     }
 }

@@ -21,6 +21,7 @@
 mod edit;
 mod entry;
 mod error;
+mod facets;
 mod file_facts;
 mod folder_list;
 mod folders;
@@ -39,6 +40,7 @@ mod scan_plan;
 mod schema;
 mod search;
 mod source;
+mod synthetic;
 mod walk;
 
 pub use entry::ImageEntry;
@@ -47,6 +49,7 @@ pub use file_facts::FileFacts;
 pub use folder_list::FOLDER_LIST_FILE_NAME;
 pub use folders::FolderInfo;
 pub use import::{BATCH_SIZE, ImportProgress, ImportReport, import_folder};
+pub use facets::Facets;
 pub use index::{AddedImage, ImageId};
 pub use library::{DATABASE_FILE_NAME, Library, OpenState, OpenedLibrary};
 pub use migrations::current_version as schema_version;
@@ -54,9 +57,8 @@ pub use query::{Query, Sort};
 pub use rebuild::{RebuildReport, rebuild};
 pub use rows::{ImageDetails, ImageRow};
 pub use source::ImageSource;
+pub use synthetic::{synthetic_infotext, write_synthetic_pictures};
 
-#[cfg(test)]
-mod bench_tests;
 #[cfg(test)]
 mod crash_tests;
 #[cfg(test)]

@@ -26,6 +26,8 @@ pub struct Query {
     /// Words and phrases the negative prompt must contain.
     pub negative_words: Vec<String>,
     pub model: Option<String>,
+    /// The model name exactly (the view's model filter).
+    pub exact_model: Option<String>,
     pub seed: Option<u64>,
     pub sampler: Option<String>,
     /// Tags the image must have (all of them).

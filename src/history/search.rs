@@ -99,6 +99,9 @@ impl Filter {
         if let Some(model) = &query.model {
             self.model(model.trim());
         }
+        if let Some(name) = &query.exact_model {
+            self.push("images.model_name = ?", [Value::Text(name.clone())]);
+        }
         if let Some(seed) = query.seed {
             self.push("images.seed = ?", [Value::Integer(seed_to_sql(seed))]);
         }

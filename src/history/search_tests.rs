@@ -236,3 +236,19 @@ fn details_and_removal() {
     assert!(f.library.all_tags().unwrap().is_empty());
     check_text_indexes(&f.library);
 }
+
+#[test]
+fn facets_list_folders_tags_and_models_with_counts() {
+    let f = Fixture::new();
+    f.library.add_tag(f.id("old"), "reference").unwrap();
+    let facets = f.library.facets().unwrap();
+    assert_eq!(facets.tags, [("reference".to_string(), 1)]);
+    let folders: Vec<usize> = facets.folders.iter().map(|folder| folder.image_count).collect();
+    assert_eq!(folders, [1, 4], "camera, outputs");
+    let names: Vec<&str> = facets.models.iter().map(|(name, _)| name.as_str()).collect();
+    assert!(names.contains(&"helloobjects_V15evae"), "{names:?}");
+    for (name, count) in &facets.models {
+        let query = Query { exact_model: Some(name.clone()), ..Default::default() };
+        assert_eq!(f.library.count(&query).unwrap(), *count, "{name}");
+    }
+}

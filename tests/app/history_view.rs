@@ -35,7 +35,9 @@ fn the_history_finds_shows_and_reuses_pictures() {
     harness.run_steps(2);
     assert_eq!(harness.state().mode, Mode::History);
     // A new library indexes the output folder by itself.
-    wait_until(&mut harness, TIMEOUT, "the output folder indexed", |app| app.history.total == pictures && app.history.scan.is_none());
+    wait_until(&mut harness, TIMEOUT, "the output folder indexed", |app| {
+        app.history.total == pictures && app.history.scan.is_none()
+    });
 
     let search = harness.get_by_role(egui::accesskit::Role::TextInput);
     search.focus();
@@ -47,7 +49,9 @@ fn the_history_finds_shows_and_reuses_pictures() {
     harness.get_by_label("1girl, 桜の木の下で本を読む少女, (水彩:1.2)");
 
     harness.get_by_label("★ Favorite").click();
-    wait_until(&mut harness, TIMEOUT, "the favorite", |app| app.history.details.as_ref().is_some_and(|d| d.row.favorite));
+    wait_until(&mut harness, TIMEOUT, "the favorite", |app| {
+        app.history.details.as_ref().is_some_and(|d| d.row.favorite)
+    });
     harness.get_by_label("Favorites").click();
     wait_until(&mut harness, TIMEOUT, "the favorites filter", |app| app.history.total == 1);
 
@@ -59,5 +63,60 @@ fn the_history_finds_shows_and_reuses_pictures() {
     assert_eq!(app.settings.form.seed, 42);
     let notices: Vec<&str> = app.notices.iter().map(|n| n.text.as_str()).collect();
     assert_eq!(notices, [format!("{pictures} pictures indexed")], "the first indexing is reported, nothing else");
+    harness.state_mut().shut_down();
+}
+
+#[test]
+fn the_side_bar_narrows_by_folder_tag_and_model_and_forgets_a_folder() {
+    let home = home("history-sidebar", |_| {});
+    let outputs = fill_with_pictures(&home.join("outputs"));
+    let webui = home.join("webui/txt2img-images");
+    std::fs::create_dir_all(&webui).expect("folder");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/metadata");
+    for name in ["pil_comfyui.png", "pil_invokeai.png"] {
+        std::fs::copy(fixtures.join(name), webui.join(name)).expect("copy");
+    }
+    let mut harness = harness(home.clone());
+    harness.state_mut().mode = Mode::History;
+    wait_until(&mut harness, TIMEOUT, "the output folder indexed", |app| {
+        app.history.total == outputs && app.history.scan.is_none()
+    });
+    harness.state_mut().history.scan(vec![webui.clone()], false);
+    wait_until(&mut harness, TIMEOUT, "the webui folder imported", |app| {
+        app.history.total == outputs + 2 && app.history.scan.is_none()
+    });
+
+    wait_until(&mut harness, TIMEOUT, "the folders listed", |app| app.history.facets.folders.len() == 2);
+    harness.get_by_label("webui/txt2img-images (2)").click();
+    wait_until(&mut harness, TIMEOUT, "the folder filter", |app| app.history.total == 2);
+    harness.get_by_label("v1-5-pruned-emaonly (2)").click();
+    wait_until(&mut harness, TIMEOUT, "folder and model together", |app| app.history.total == 1);
+    harness.get_by_label("v1-5-pruned-emaonly (2)").click();
+    wait_until(&mut harness, TIMEOUT, "the model filter cleared", |app| app.history.total == 2);
+
+    harness.get_by_label_contains("pil_invokeai.png").click();
+    wait_until(&mut harness, TIMEOUT, "the details", |app| app.history.details.is_some());
+    let tag_field = harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Add tag");
+    tag_field.focus();
+    tag_field.type_text("風景");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    wait_until(&mut harness, TIMEOUT, "the tag listed", |app| app.history.facets.tags == [("風景".to_string(), 1)]);
+    harness.get_by_label("All folders").click();
+    wait_until(&mut harness, TIMEOUT, "every folder", |app| app.history.total == outputs + 2);
+    harness.get_by_label("風景 (1)").click();
+    wait_until(&mut harness, TIMEOUT, "the tag filter", |app| app.history.total == 1);
+    harness.get_by_label("風景 (1)").click();
+
+    harness.get_by_label("webui/txt2img-images (2)").click();
+    harness.run_steps(2);
+    harness.get_by_label("Forget this folder").click();
+    harness.run_steps(2);
+    harness.get_by_label("Forget").click();
+    wait_until(&mut harness, TIMEOUT, "the folder forgotten", |app| {
+        app.history.total == outputs && app.history.facets.folders.len() == 1
+    });
+    assert!(webui.join("pil_comfyui.png").exists() && webui.join("pil_invokeai.png").exists(), "the files stay");
+    assert!(harness.state().history.filters.folder.is_none());
     harness.state_mut().shut_down();
 }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn nurie(home: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_nurie")).env("NURIE_HOME", home).args(args).output().expect("nurie runs");
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_nurie")).env("NURIE_HOME", home).args(args).output().expect("nurie runs");
     assert!(output.status.success(), "nurie {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     output
 }
@@ -55,4 +56,24 @@ fn history_import_search_and_rebuild_after_damage() {
     assert!(message.contains("damaged") && message.contains("rebuilt"), "{message}");
     assert_eq!(stdout(&after), found, "the same pictures are found after the rebuild");
     assert!(home.join("history.sqlite3.broken").exists(), "the damaged file is kept aside");
+}
+
+#[test]
+fn history_benchmark_measures_import_search_and_scrolling() {
+    let scratch = tempfile::tempdir().expect("temp");
+    let dir = scratch.path().to_str().expect("utf-8 path");
+    let args = ["bench", "history", "--images", "300", "--side", "24", "--frames", "30", "--dir", dir, "--json"];
+    let output = nurie(scratch.path(), &args);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON object");
+    assert_eq!(report["images"], 300);
+    assert!(report["import_per_second"].as_f64().is_some_and(|rate| rate > 0.0), "{report}");
+    let searches = report["searches"].as_array().expect("searches");
+    let hits = |query: &str| searches.iter().find(|s| s["query"] == query).map(|s| s["hits"].clone());
+    assert_eq!(hits("model:meina"), Some(75.into()), "a quarter of the pictures use each model");
+    assert_eq!(hits(""), Some(300.into()));
+    assert_eq!(hits("青い空"), Some(8.into()), "pictures 10, 50, …, 290");
+    let scroll = &report["scroll"];
+    assert_eq!((scroll["frames"].clone(), scroll["pictures"].clone()), (30.into(), 300.into()));
+    assert!(scroll["thumbnails_loaded"].as_u64().is_some_and(|n| n > 0), "scrolling brings new thumbnails: {scroll}");
+    assert!(scroll["work_max_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{scroll}");
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::history::{ImageDetails, ImageId, ImageRow, ImportProgress, Query, Sort};
+use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Query, Sort};
 
 use super::library_thread::{HistoryCommand, HistoryEvent, HistoryThread};
 use super::thumbnails::ThumbnailLoader;
@@ -50,6 +50,12 @@ pub struct Filters {
     pub with_controlnet: bool,
     pub period: Period,
     pub sort: Sort,
+    /// Only pictures of this import folder.
+    pub folder: Option<PathBuf>,
+    /// Only pictures with this tag.
+    pub tag: Option<String>,
+    /// Only pictures made with this model (its name exactly).
+    pub model: Option<String>,
 }
 
 /// A picture as the view can draw it.
@@ -84,6 +90,13 @@ pub struct HistoryBrowser {
     pub scan: Option<Scan>,
     /// Messages for the window's message area.
     pub messages: Vec<String>,
+    /// Thumbnails turned into textures so far (for `nurie bench history`).
+    pub thumbnails_loaded: usize,
+    /// The folders, tags and models to filter by, and whether they need asking for again.
+    pub facets: Facets,
+    facets_stale: bool,
+    /// An import folder the user asked to forget, waiting for confirmation.
+    pub forget_asked: Option<PathBuf>,
 }
 
 impl HistoryBrowser {
@@ -114,6 +127,10 @@ impl HistoryBrowser {
             drawn: HashSet::new(),
             scan: None,
             messages,
+            thumbnails_loaded: 0,
+            facets: Facets::default(),
+            facets_stale: true,
+            forget_asked: None,
         }
     }
 
@@ -128,11 +145,17 @@ impl HistoryBrowser {
             query.created_from = Some(unix_now() - seconds);
         }
         query.sort = self.filters.sort;
+        query.folder = self.filters.folder.clone();
+        query.tags.extend(self.filters.tag.clone());
+        query.exact_model = self.filters.model.clone();
         query
     }
 
     /// Runs the search again when its text or filters changed since the shown results.
     pub fn refresh_if_changed(&mut self) {
+        if self.facets_stale && self.send(HistoryCommand::Facets) {
+            self.facets_stale = false;
+        }
         let wanted = (self.search_text.clone(), self.filters.clone());
         if self.shown_for.as_ref() != Some(&wanted) {
             self.shown_for = Some(wanted);
@@ -184,6 +207,7 @@ impl HistoryBrowser {
                     let color = egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
                     let name = format!("history:{}:{}", key.0.display(), key.1);
                     self.textures.insert(key, ctx.load_texture(name, color, egui::TextureOptions::LINEAR));
+                    self.thumbnails_loaded += 1;
                 }
                 Err(_) => {
                     self.failed.insert(key);
@@ -196,6 +220,7 @@ impl HistoryBrowser {
         match event {
             HistoryEvent::Opened { notice } => {
                 self.messages.extend(notice);
+                self.facets_stale = true;
                 self.refresh();
             }
             HistoryEvent::Page { generation, offset, rows, total } if generation == self.generation => {
@@ -208,7 +233,12 @@ impl HistoryBrowser {
                     self.details = Some(*details);
                 }
             }
-            HistoryEvent::Changed => self.refresh(),
+            HistoryEvent::Facets(facets) => self.facets = *facets,
+            HistoryEvent::Changed => {
+                self.facets_stale = true;
+                self.refresh();
+            }
+            HistoryEvent::Message(text) => self.messages.push(text),
             HistoryEvent::ScanProgress(progress) => {
                 if let Some(scan) = &mut self.scan {
                     scan.progress = progress;
@@ -306,6 +336,14 @@ impl HistoryBrowser {
         }
     }
 
+    /// Stops keeping `folder`'s pictures in the history; the files stay where they are.
+    pub fn forget_folder(&mut self, folder: PathBuf) {
+        if self.filters.folder.as_ref() == Some(&folder) {
+            self.filters.folder = None;
+        }
+        self.send(HistoryCommand::ForgetFolder(folder));
+    }
+
     pub fn cancel_scan(&self) {
         if let Some(scan) = &self.scan {
             scan.cancel.store(true, Ordering::Relaxed);
@@ -315,6 +353,7 @@ impl HistoryBrowser {
     /// A picture was added elsewhere (a generation): show it when the history is looked at next.
     pub fn pictures_added(&mut self) {
         self.shown_for = None;
+        self.facets_stale = true;
     }
 }
 

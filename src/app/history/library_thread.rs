@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::history::{ImageDetails, ImageId, ImageRow, ImportProgress, Library, Query, rebuild};
+use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Library, Query, rebuild};
 
 const COMMAND_CAPACITY: usize = 32;
 const EVENT_CAPACITY: usize = 64;
@@ -22,6 +22,10 @@ pub enum HistoryCommand {
     RemoveTag(ImageId, String),
     /// Forget the row of a picture that was deleted.
     Forget(PathBuf),
+    /// The folders, tags and models to filter by.
+    Facets,
+    /// Stop keeping an import folder's pictures in the history (the files stay).
+    ForgetFolder(PathBuf),
     /// Index a folder in place (new, changed and removed files), or rebuild every known folder plus
     /// the given ones (`rebuild: true`).
     Scan { folders: Vec<PathBuf>, rebuild: bool, cancel: Arc<AtomicBool> },
@@ -32,12 +36,15 @@ pub enum HistoryEvent {
     Opened { notice: Option<String> },
     Page { generation: u64, offset: usize, rows: Vec<ImageRow>, total: usize },
     Details(Box<ImageDetails>),
+    Facets(Box<Facets>),
     /// Something changed the rows (edit, import): queries should run again.
     Changed,
     ScanProgress(ImportProgress),
     /// A scan ended, with a summary for the window (empty when there is nothing to tell).
     ScanFinished(String),
     Failed(String),
+    /// Something to tell the user.
+    Message(String),
 }
 
 pub struct HistoryThread {
@@ -113,6 +120,12 @@ impl Server {
             HistoryCommand::AddTag(id, tag) => library.add_tag(id, &tag).map(|_| self.changed(library, id)),
             HistoryCommand::RemoveTag(id, tag) => library.remove_tag(id, &tag).map(|_| self.changed(library, id)),
             HistoryCommand::Forget(path) => library.remove_path(&path).map(|_| self.emit(HistoryEvent::Changed)),
+            HistoryCommand::Facets => library.facets().map(|facets| self.emit(HistoryEvent::Facets(Box::new(facets)))),
+            HistoryCommand::ForgetFolder(folder) => library.forget_folder(&folder).map(|count| {
+                self.emit(HistoryEvent::Changed);
+                let text = format!("{}: {count} pictures no longer in the history (the files are untouched)", folder.display());
+                self.emit(HistoryEvent::Message(text));
+            }),
             HistoryCommand::Scan { folders, rebuild, cancel } => {
                 self.scan(folders, rebuild, cancel);
                 Ok(())

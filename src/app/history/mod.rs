@@ -4,6 +4,7 @@
 
 mod browser;
 mod library_thread;
+pub mod scroll_bench;
 mod thumbnails;
 
 pub use browser::{Filters, HistoryBrowser, PAGE_SIZE, Period, PictureState, Scan};

@@ -18,6 +18,7 @@ const DETAIL_SIDE: u32 = 1024;
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     app.history.refresh_if_changed();
     egui::Panel::top("history-search").show(ui, |ui| search_bar(app, ui));
+    egui::Panel::left("history-sidebar").resizable(true).default_size(200.0).show(ui, |ui| super::history_sidebar::show(app, ui));
     if app.history.selected.is_some() {
         egui::Panel::right("history-details").resizable(true).default_size(460.0).show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| details_pane(app, ui));

@@ -2,6 +2,7 @@
 //! side in the middle, progress and this session's gallery at the bottom.
 
 mod gallery_strip;
+mod history_sidebar;
 mod history_view;
 mod labelled;
 mod line_art_panel;
