@@ -14,6 +14,7 @@ use crate::generate::{
 };
 use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json};
 use crate::model::ClipSkip;
+use crate::history::{Recorder, SavedPicture};
 use crate::output::ImageSaver;
 use crate::provenance::hash::{self, file_sha256};
 use crate::runtime::device;
@@ -114,6 +115,10 @@ pub struct GenerateArgs {
     /// Also write each image's final latents (tensor `latents`) next to its PNG.
     #[arg(long)]
     pub save_latents: bool,
+    /// Do not record these pictures in the history library (they are recorded by default, as in
+    /// the window).
+    #[arg(long)]
+    pub no_history: bool,
     #[command(flatten)]
     pub device: DeviceArgs,
 }
@@ -323,6 +328,10 @@ struct ImageWriter {
     request: Request,
     provenance: Provenance,
     save_latents: bool,
+    /// The history library pictures are recorded in, with the line art and init image they came from.
+    history: Option<Recorder>,
+    line_art: Option<PathBuf>,
+    init_image: Option<PathBuf>,
     written: usize,
     bar: indicatif::ProgressBar,
     /// When the previous step ended, and the durations of the steps that followed another one.
@@ -343,6 +352,9 @@ impl ImageWriter {
             request,
             provenance,
             save_latents: args.save_latents,
+            history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
+            line_art: args.lineart.first().cloned(),
+            init_image: args.init_image.clone(),
             written: 0,
             bar,
             last_step: None,
@@ -378,12 +390,23 @@ impl Observer for ImageWriter {
     }
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        let stem = self.saver.next_stem(image.seed);
         let saved = self.saver.save(&self.request, &self.provenance, &image).map_err(|e| e.to_string())?;
+        if let Some(history) = &mut self.history {
+            let picture = SavedPicture {
+                path: &saved.path,
+                folder: self.saver.folder(),
+                record: &saved.record,
+                line_art: self.line_art.clone(),
+                init_image: self.init_image.clone(),
+            };
+            if let Some(message) = history.add(picture) {
+                self.bar.suspend(|| eprintln!("{message}"));
+            }
+        }
         if self.save_latents {
             let [h, w] = self.request.latent_size();
             let latents = NamedTensor { name: "latents".into(), shape: vec![1, 4, h, w], values: image.latents };
-            let path = self.saver.folder().join(format!("{stem}.safetensors"));
+            let path = saved.path.with_extension("safetensors");
             write_f32_tensors(&path, &[latents]).map_err(|e| format!("{e:#}"))?;
         }
         self.bar.suspend(|| println!("{}", saved.path.display()));

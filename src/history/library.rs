@@ -104,6 +104,12 @@ impl Library {
         &self.path
     }
 
+    /// A number that changes when another connection (another window, an import, `nurie generate`)
+    /// committed a change since this connection last looked (SQLite's `data_version`).
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.connection.pragma_query_value(None, "data_version", |row| row.get(0))?)
+    }
+
     pub(super) fn connection(&self) -> &Connection {
         &self.connection
     }

@@ -24,6 +24,34 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to `path` atomically, only if nothing is at `path` yet: when another writer (a second
+/// Nurie window) took the name first, the error's source is [`io::ErrorKind::AlreadyExists`] and
+/// nothing was changed. The complete file is linked in under its name (which fails instead of
+/// replacing); where the file system has no hard links (FAT, some network drives) it is renamed in
+/// after a check, which leaves a moment in which two writers could race.
+pub fn write_new_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let write_error = |source| MetadataError::Write { path: path.to_path_buf(), source };
+    let (mut temp, temp_path) = create_temp_beside(path).map_err(write_error)?;
+    let _guard = RemoveOnDrop(Some(temp_path.clone()));
+    temp.write_all(bytes).and_then(|()| temp.sync_all()).map_err(write_error)?;
+    drop(temp);
+    match fs::hard_link(&temp_path, path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(write_error(e)),
+        Err(_) if path.symlink_metadata().is_ok() => {
+            return Err(write_error(io::Error::new(io::ErrorKind::AlreadyExists, "the file name is taken")));
+        }
+        Err(_) => fs::rename(&temp_path, path).map_err(write_error)?,
+    }
+    sync_folder(path);
+    Ok(())
+}
+
+/// Whether `error` means the name was taken (see [`write_new_file_atomically`]).
+pub fn is_name_taken(error: &MetadataError) -> bool {
+    matches!(error, MetadataError::Write { source, .. } if source.kind() == io::ErrorKind::AlreadyExists)
+}
+
 /// A new, exclusively created file next to `path` (same folder, so the rename cannot cross devices).
 fn create_temp_beside(path: &Path) -> io::Result<(File, PathBuf)> {
     let name =
@@ -122,6 +150,18 @@ pub(crate) mod tests {
         assert!(matches!(error, MetadataError::Write { .. }));
         assert_eq!(entries(&folder), vec!["taken"]);
         assert_eq!(fs::read(target.join("keep")).unwrap(), b"old");
+        fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_new_file_never_replaces_one_that_is_there() {
+        let folder = scratch_folder("atomic-new");
+        let target = folder.join("00001-42.png");
+        write_new_file_atomically(&target, b"first window").unwrap();
+        let error = write_new_file_atomically(&target, b"second window").unwrap_err();
+        assert!(is_name_taken(&error), "{error}");
+        assert_eq!(fs::read(&target).unwrap(), b"first window");
+        assert_eq!(entries(&folder), vec!["00001-42.png"], "no temporary file is left");
         fs::remove_dir_all(folder).unwrap();
     }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use png::{BitDepth, ColorType, Encoder};
 
-use super::atomic_write::write_file_atomically;
+use super::atomic_write::{write_file_atomically, write_new_file_atomically};
 use super::error::{MetadataError, Result};
 use super::infotext_write::infotext;
 use super::nurie_json::{NURIE_KEYWORD, to_nurie_json};
@@ -40,13 +40,24 @@ pub struct TextEntry<'a> {
 
 /// Saves `image` with the `parameters` (A1111 infotext) and `nurie` (JSON) chunks for `record`.
 pub fn write_png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<()> {
+    write_file_atomically(path, &png_with_record(path, image, record)?)
+}
+
+/// As [`write_png_with_record`], but never replacing a file already at `path` (see
+/// [`write_new_file_atomically`]).
+pub fn write_new_png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<()> {
+    write_new_file_atomically(path, &png_with_record(path, image, record)?)
+}
+
+/// The PNG file's bytes with the `parameters` and `nurie` chunks; `path` only names the file in errors.
+fn png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<Vec<u8>> {
     let nurie = to_nurie_json(record)?;
     let parameters = infotext(record);
     let texts = [
         TextEntry { keyword: A1111_KEYWORD, text: &parameters, encoding: TextEncoding::LatinWhenPossible },
         TextEntry { keyword: NURIE_KEYWORD, text: &nurie, encoding: TextEncoding::Utf8 },
     ];
-    write_png_atomic(path, image, &texts)
+    encode_png(path, image, &texts)
 }
 
 /// Saves `image` with `texts`, replacing `path` atomically.

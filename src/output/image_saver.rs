@@ -1,9 +1,20 @@
 //! Saves each finished image of a request as a numbered PNG with its A1111 and Nurie metadata.
+//!
+//! Two Nurie windows (or a window and `nurie generate`) may write into one folder at once: each picture
+//! takes the next free number when it is written, and a name another writer took in the meantime is
+//! never replaced: the picture moves on to the next number.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use crate::generate::{FinishedImage, Provenance, Request, record_for};
-use crate::metadata::{self, GenerationRecord, write_png_with_record};
+use crate::metadata::{self, GenerationRecord, is_name_taken, write_new_png_with_record};
+
+/// Names tried for one picture before giving up.
+const MAX_NAME_TRIES: u32 = 1000;
+/// Temporary files of interrupted writes older than this are removed when a folder is opened (a
+/// picture takes well under a second to write, so such a file belongs to a crashed or killed Nurie).
+const STALE_TEMPORARY_FILE: Duration = Duration::from_secs(60 * 60);
 
 /// Why a picture could not be saved.
 #[derive(Debug, thiserror::Error)]
@@ -29,10 +40,12 @@ pub struct ImageSaver {
 }
 
 impl ImageSaver {
-    /// Creates `folder` if needed and finds the next free number in it.
+    /// Creates `folder` if needed, clears old leftovers of interrupted writes, and finds the next free
+    /// number in it.
     pub fn new(folder: &Path) -> Result<Self, OutputError> {
         let folder_error = |source| OutputError::Folder { path: folder.to_path_buf(), source };
         std::fs::create_dir_all(folder).map_err(folder_error)?;
+        remove_stale_temporary_files(folder);
         let next_number = super::next_free_number(folder).map_err(folder_error)?;
         Ok(Self { folder: folder.to_path_buf(), next_number })
     }
@@ -41,19 +54,155 @@ impl ImageSaver {
         &self.folder
     }
 
-    /// The file stem the next picture of `seed` gets (`00012-1234`).
-    pub fn next_stem(&self, seed: u64) -> String {
-        format!("{:05}-{seed}", self.next_number)
-    }
-
-    /// Writes `image` (image `image.index` of `request`) atomically, with its metadata; the number
-    /// advances only when the file is complete.
+    /// Writes `image` (image `image.index` of `request`) atomically, with its metadata, under the next
+    /// free number; the file is complete before it has its name.
     pub fn save(&mut self, request: &Request, provenance: &Provenance, image: &FinishedImage) -> Result<SavedImage, OutputError> {
-        let path = self.folder.join(format!("{}.png", self.next_stem(image.seed)));
         let record = record_for(request, image.index, provenance);
         let pixels = metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
-        write_png_with_record(&path, pixels, &record).map_err(|e| OutputError::Write { path: path.clone(), message: e.to_string() })?;
-        self.next_number += 1;
-        Ok(SavedImage { path, record })
+        // Another writer may have numbered pictures since this one looked.
+        if let Ok(free) = super::next_free_number(&self.folder) {
+            self.next_number = self.next_number.max(free);
+        }
+        for _ in 0..MAX_NAME_TRIES {
+            let path = self.folder.join(format!("{:05}-{}.png", self.next_number, image.seed));
+            match write_new_png_with_record(&path, pixels, &record) {
+                Ok(()) => {
+                    self.next_number += 1;
+                    return Ok(SavedImage { path, record });
+                }
+                Err(e) if is_name_taken(&e) => self.next_number += 1,
+                Err(e) => return Err(OutputError::Write { path, message: e.to_string() }),
+            }
+        }
+        let path = self.folder.join(format!("{:05}-{}.png", self.next_number, image.seed));
+        Err(OutputError::Write { path, message: format!("{MAX_NAME_TRIES} file names in a row were taken") })
+    }
+}
+
+/// Removes `.NAME.nurie-….tmp` files older than [`STALE_TEMPORARY_FILE`]; best effort.
+fn remove_stale_temporary_files(folder: &Path) {
+    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if !(name.starts_with('.') && name.contains(".nurie-") && name.ends_with(".tmp")) {
+            continue;
+        }
+        let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|modified| now.duration_since(modified).ok());
+        if age.is_some_and(|age| age > STALE_TEMPORARY_FILE) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ClipSkip;
+    use crate::sampling::SamplerKind;
+    use crate::sampling::noise::RngSource;
+
+    fn request() -> Request {
+        Request {
+            prompt: "満杯のディスク".into(),
+            negative_prompt: String::new(),
+            sampler: SamplerKind::Euler,
+            steps: 1,
+            cfg_scale: 7.0,
+            seed: 42,
+            rng: RngSource::Cpu,
+            eta_noise_seed_delta: 0,
+            clip_skip: ClipSkip(1),
+            width: 8,
+            height: 8,
+            batch_count: 2,
+            control: Vec::new(),
+            init_image: None,
+            noise: Default::default(),
+        }
+    }
+
+    /// A picture of `side`² pixels whose PNG does not compress (a xorshift pattern).
+    fn picture(index: usize, side: u32) -> FinishedImage {
+        let mut state = 0x9e37_79b9_u32;
+        let image = image::RgbImage::from_fn(side, side, |_, _| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+        });
+        FinishedImage { index, seed: 42 + index as u64, image, latents: Vec::new() }
+    }
+
+    fn visible_names(folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> =
+            std::fs::read_dir(folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_taken_name_moves_the_picture_to_the_next_number() {
+        let folder = tempfile::tempdir().unwrap();
+        let mut first = ImageSaver::new(folder.path()).unwrap();
+        let mut second = ImageSaver::new(folder.path()).unwrap();
+        let provenance = Provenance::default();
+        let a = first.save(&request(), &provenance, &picture(0, 8)).unwrap();
+        let b = second.save(&request(), &provenance, &picture(0, 8)).unwrap();
+        assert_eq!(a.path.file_name().unwrap(), "00000-42.png");
+        assert_eq!(b.path.file_name().unwrap(), "00001-42.png");
+        let c = first.save(&request(), &provenance, &picture(1, 8)).unwrap();
+        assert_eq!(c.path.file_name().unwrap(), "00002-43.png", "the first saver sees the second one's picture");
+    }
+
+    #[test]
+    fn old_leftovers_of_interrupted_writes_are_removed_and_recent_ones_kept() {
+        let folder = tempfile::tempdir().unwrap();
+        let (old, recent) = (folder.path().join(".00003-1.png.nurie-1-2-3.tmp"), folder.path().join(".00004-1.png.nurie-4-5-6.tmp"));
+        std::fs::write(&old, b"half a picture").unwrap();
+        std::fs::write(&recent, b"being written by another window").unwrap();
+        let two_hours_ago = SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+        std::fs::File::options().write(true).open(&old).unwrap().set_modified(two_hours_ago).unwrap();
+        ImageSaver::new(folder.path()).unwrap();
+        assert_eq!(visible_names(folder.path()), [".00004-1.png.nurie-4-5-6.tmp"]);
+    }
+
+    const FULL_DISK_CHILD: &str = "NURIE_FULL_DISK_TEST_FOLDER";
+
+    /// The disk fills while the second picture is written: the test runs itself again as a child whose
+    /// files may not grow past a few tens of KiB (`ulimit -f`: the write fails as on a full disk). The failure
+    /// names that picture, the first one is whole, and nothing half-written is left.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_fails_the_picture_being_written_and_keeps_the_earlier_ones() {
+        if let Some(folder) = std::env::var_os(FULL_DISK_CHILD) {
+            save_until_full(Path::new(&folder));
+        }
+        let folder = tempfile::tempdir().unwrap();
+        let test = "output::image_saver::tests::a_full_disk_fails_the_picture_being_written_and_keeps_the_earlier_ones";
+        let status = std::process::Command::new("sh")
+            .args(["-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\""])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture"])
+            .env(FULL_DISK_CHILD, folder.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let error = std::fs::read_to_string(folder.path().join("error.txt")).unwrap();
+        assert!(error.contains("00001-43.png"), "the failure names the picture: {error}");
+        assert_eq!(visible_names(folder.path()), ["00000-42.png", "error.txt"], "no half-written file is left");
+        let kept = crate::metadata::read_settings_from_png(&folder.path().join("00000-42.png")).unwrap();
+        assert_eq!(kept.record.prompt, "満杯のディスク");
+        assert!(image::open(folder.path().join("00000-42.png")).is_ok());
+    }
+
+    fn save_until_full(folder: &Path) -> ! {
+        let mut saver = ImageSaver::new(folder).unwrap();
+        let provenance = Provenance::default();
+        saver.save(&request(), &provenance, &picture(0, 16)).unwrap();
+        let error = saver.save(&request(), &provenance, &picture(1, 256)).unwrap_err();
+        std::fs::write(folder.join("error.txt"), error.to_string()).unwrap();
+        std::process::exit(0);
     }
 }

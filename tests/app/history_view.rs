@@ -120,3 +120,39 @@ fn the_side_bar_narrows_by_folder_tag_and_model_and_forgets_a_folder() {
     assert!(harness.state().history.filters.folder.is_none());
     harness.state_mut().shut_down();
 }
+
+/// Two windows on one home generate at once with the same seed into the same folder: no picture
+/// replaces another, both land in the one history, and each window's history shows the other's too.
+#[test]
+fn two_windows_generating_at_once_keep_every_picture() {
+    let home = home("two-windows", |s| {
+        s.checkpoint = Some(super::support::checkpoint());
+        s.form.prompt = "二つの窓".into();
+        s.form.batch_count = 2;
+    });
+    let mut first = harness(home.clone());
+    let mut second = harness(home.clone());
+    for window in [&mut first, &mut second] {
+        wait_until(window, TIMEOUT * 2, "the model", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+        window.state_mut().enqueue();
+    }
+    let start = std::time::Instant::now();
+    while first.state().gallery.items.len() < 2 || second.state().gallery.items.len() < 2 {
+        first.step();
+        second.step();
+        assert!(start.elapsed() < TIMEOUT * 4, "notices: {:?} {:?}", first.state().notices, second.state().notices);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pictures = super::support::pngs(&home.join("outputs"));
+    assert_eq!(pictures.len(), 4, "{pictures:?}");
+    for picture in &pictures {
+        let record = nurie::metadata::read_settings_from_png(picture).expect("a whole picture").record;
+        assert_eq!(record.prompt, "二つの窓");
+    }
+    for window in [&mut first, &mut second] {
+        window.state_mut().mode = Mode::History;
+        wait_until(window, TIMEOUT, "all four pictures in the history", |app| app.history.total == 4);
+    }
+    first.state_mut().shut_down();
+    second.state_mut().shut_down();
+}

@@ -6,8 +6,10 @@ use nurie::checkpoint::Checkpoint;
 
 use super::support::{assert_close, fixture, references, sd15_dev, temp_dir, tolerance};
 
+/// `nurie ARGS` with a home of its own (its history library), not the user's.
 fn nurie(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nurie")).args(args).output().expect("the nurie binary runs")
+    let home = std::env::temp_dir().join(format!("nurie-test-cli-home-{}", std::process::id()));
+    Command::new(env!("CARGO_BIN_EXE_nurie")).env("NURIE_HOME", home).args(args).output().expect("the nurie binary runs")
 }
 
 fn stdout_json(output: &Output) -> serde_json::Value {

@@ -6,11 +6,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::time::Duration;
 
 use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Library, Query, rebuild};
 
 const COMMAND_CAPACITY: usize = 32;
+/// How often an idle history thread looks for changes made by others (another window, a generation
+/// on the worker, `nurie generate`).
+const LOOK_FOR_CHANGES: Duration = Duration::from_secs(2);
 const EVENT_CAPACITY: usize = 64;
 
 pub enum HistoryCommand {
@@ -104,8 +108,19 @@ impl Server {
                 return;
             }
         };
-        while let Ok(command) = commands.recv() {
-            self.handle(&library, command);
+        let mut seen_version = library.data_version().ok();
+        loop {
+            match commands.recv_timeout(LOOK_FOR_CHANGES) {
+                Ok(command) => self.handle(&library, command),
+                Err(RecvTimeoutError::Timeout) => {
+                    let version = library.data_version().ok();
+                    if version != seen_version {
+                        seen_version = version;
+                        self.emit(HistoryEvent::Changed);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
         }
     }
 

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::generate::{GenerateError, ModelFiles, Models, generate};
+use crate::history::Recorder;
 use crate::output::ImageSaver;
 use crate::runtime::{ComputeDevice, DeviceChoice, device};
 
-use super::history_index::HistoryIndex;
 use super::messages::{Command, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
 use super::prepare::{HashCache, model_files, prepare};
 use super::reporter::Reporter;
@@ -48,13 +48,13 @@ pub struct Engine {
     compute: Option<(DeviceChoice, ComputeDevice)>,
     loaded: Option<Loaded>,
     hashes: HashCache,
-    history: HistoryIndex,
+    history: Recorder,
 }
 
 impl Engine {
     /// `home` is Nurie's data directory, where the history index lives.
     pub fn new(emitter: Emitter, home: PathBuf) -> Self {
-        Self { emitter, compute: None, loaded: None, hashes: HashCache::default(), history: HistoryIndex::new(home) }
+        Self { emitter, compute: None, loaded: None, hashes: HashCache::default(), history: Recorder::new(home) }
     }
 
     /// Handles commands until `Shutdown` or until the window hangs up.

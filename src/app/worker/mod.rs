@@ -2,7 +2,6 @@
 //! reads its events through bounded channels; loading, generating and decoding never block a frame.
 
 mod engine;
-mod history_index;
 mod messages;
 mod prepare;
 mod reporter;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::generate::{FinishedImage, Flow, Observer, Provenance, Request, StepProgress};
+use crate::history::{Recorder, SavedPicture};
 use crate::output::ImageSaver;
 
 use super::engine::Emitter;
-use super::history_index::{HistoryIndex, SavedPicture};
 use super::messages::{Event, JobId, StepInfo};
 
 pub struct Reporter<'a> {
@@ -19,7 +19,7 @@ pub struct Reporter<'a> {
     pub request: &'a Request,
     pub provenance: &'a Provenance,
     pub emitter: &'a Emitter,
-    pub history: &'a mut HistoryIndex,
+    pub history: &'a mut Recorder,
     /// The first unit's line art and the img2img picture, recorded with each picture in the history.
     pub line_art: Option<PathBuf>,
     pub init_image: Option<PathBuf>,

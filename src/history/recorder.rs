@@ -1,20 +1,26 @@
-//! Every picture the worker saves goes into the history index at once, on the worker thread (a
-//! database write never runs on the UI thread), with copies of the line art and img2img picture it was
+//! Every picture Nurie saves (the window's worker thread, `nurie generate`) goes into the history
+//! index at once (never on the UI thread), with copies of the line art and img2img picture it was
 //! made from (kept by content hash, so later edits of the originals do not change the record). The
 //! index opens on first use. When it cannot be opened or written, the picture is still on disk with its
 //! metadata (the PNG is the source of truth) and a rebuild finds it; the window is told once.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::history::{ImageEntry, Library};
+use super::folder_list::remember_folder;
+use super::{ImageEntry, Library};
 use crate::metadata::GenerationRecord;
 use crate::output::KeptInputs;
 
-/// The history library of Nurie's home, as the worker uses it.
-pub struct HistoryIndex {
+/// The history library of Nurie's home, as the savers of pictures use it.
+pub struct Recorder {
     home: PathBuf,
     inputs: KeptInputs,
     library: Option<Library>,
+    /// Output folders already written to the folder list beside the database (see [`folder_list`]).
+    ///
+    /// [`folder_list`]: super::folder_list
+    remembered: HashSet<PathBuf>,
     /// A problem was already reported; later ones are not repeated.
     reported: bool,
 }
@@ -28,9 +34,9 @@ pub struct SavedPicture<'a> {
     pub init_image: Option<PathBuf>,
 }
 
-impl HistoryIndex {
+impl Recorder {
     pub fn new(home: PathBuf) -> Self {
-        Self { inputs: KeptInputs::in_home(&home), home, library: None, reported: false }
+        Self { inputs: KeptInputs::in_home(&home), home, library: None, remembered: HashSet::new(), reported: false }
     }
 
     /// Keeps `picture`'s inputs and indexes it; returns a message for the window the first time
@@ -54,7 +60,7 @@ impl HistoryIndex {
             }
         }
         let result = match &self.library {
-            Some(library) => index(library, &picture),
+            Some(library) => index(library, &picture).and_then(|()| remember(&mut self.remembered, library, picture.folder)),
             None => Ok(()),
         };
         match result {
@@ -88,6 +94,17 @@ fn index(library: &Library, picture: &SavedPicture<'_>) -> Result<(), String> {
     library.add_image(&entry).map(|_| ()).map_err(|e| e.to_string())
 }
 
+/// Puts `folder` on the list a rebuild reads (once per recorder), so a lost database still finds its
+/// pictures.
+fn remember(remembered: &mut HashSet<PathBuf>, library: &Library, folder: &Path) -> Result<(), String> {
+    let folder = std::path::absolute(folder).map_err(|e| e.to_string())?;
+    if !remembered.contains(&folder) {
+        remember_folder(library.path(), &folder).map_err(|e| e.to_string())?;
+        remembered.insert(folder);
+    }
+    Ok(())
+}
+
 fn not_recorded(path: &Path, problem: &str) -> String {
     format!("{} is saved, but the history could not record it ({problem}); `nurie history rebuild` will.", path.display())
 }
@@ -112,7 +129,7 @@ mod tests {
         let outputs = home.path().join("outputs");
         std::fs::create_dir_all(&outputs).expect("outputs");
         let (path, record) = saved_picture(&outputs);
-        let mut index = HistoryIndex::new(home.path().to_path_buf());
+        let mut index = Recorder::new(home.path().to_path_buf());
         let drawing = home.path().join("line.png");
         std::fs::write(&drawing, b"the drawing").expect("drawing");
         let mut record = record;
@@ -137,7 +154,7 @@ mod tests {
         let (path, record) = saved_picture(scratch.path());
         let not_a_folder = scratch.path().join("home-is-a-file");
         std::fs::write(&not_a_folder, b"x").expect("file");
-        let mut index = HistoryIndex::new(not_a_folder);
+        let mut index = Recorder::new(not_a_folder);
         let picture = || SavedPicture { path: &path, folder: scratch.path(), record: &record, line_art: None, init_image: None };
         let first = index.add(picture()).expect("a message");
         assert!(first.contains("is saved") && first.contains("nurie history rebuild"), "{first}");
