@@ -181,14 +181,16 @@ mod tests {
         }
         let folder = tempfile::tempdir().unwrap();
         let test = "output::image_saver::tests::a_full_disk_fails_the_picture_being_written_and_keeps_the_earlier_ones";
-        let status = std::process::Command::new("sh")
+        // The child's output goes to pipes: the limit applies to every file it writes, and this
+        // process's output may itself be a file larger than the limit (a CI log).
+        let child = std::process::Command::new("sh")
             .args(["-c", "trap '' XFSZ; ulimit -f 64; exec \"$0\" \"$@\""])
             .arg(std::env::current_exe().unwrap())
             .args(["--exact", test, "--nocapture"])
             .env(FULL_DISK_CHILD, folder.path())
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success());
+        assert!(child.status.success(), "the child failed: {}", String::from_utf8_lossy(&child.stderr));
         let error = std::fs::read_to_string(folder.path().join("error.txt")).unwrap();
         assert!(error.contains("00001-43.png"), "the failure names the picture: {error}");
         assert_eq!(visible_names(folder.path()), ["00000-42.png", "error.txt"], "no half-written file is left");
