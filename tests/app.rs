@@ -1,10 +1,14 @@
 //! Nurie's window, driven through egui_kittest with the tiny fixture models: the real UI, the real
 //! worker thread, the real files.
 
+#[path = "common/model_variant.rs"]
+mod model_variant;
+
 mod app {
     pub mod support;
 
     mod history_view;
+    mod model_info;
     mod model_search;
     mod workspace;
 }

@@ -1,5 +1,8 @@
 //! Nurie's engine tests, in one binary to keep link time down on small machines.
 
+#[path = "common/model_variant.rs"]
+mod model_variant;
+
 mod engine {
     pub mod support;
 
@@ -9,6 +12,7 @@ mod engine {
     mod cli;
     mod generation_flow;
     mod history_cli;
+    mod inspect_cli;
     mod controlnet_parity;
     mod pipeline_parity;
     mod prompt_conditioning;

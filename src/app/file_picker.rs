@@ -18,6 +18,10 @@ pub enum Purpose {
     HistoryFolder,
     /// "Save as…" of gallery picture `n`.
     SaveAs(usize),
+    /// The base model of a composition analysis.
+    CompositionBase,
+    /// A reference model of a composition analysis.
+    CompositionReference,
 }
 
 const MODEL_EXTENSIONS: &[&str] = &["safetensors", "ckpt", "pt", "pth"];
@@ -76,7 +80,9 @@ impl FilePicker {
 fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFileDialog {
     let dialog = rfd::AsyncFileDialog::new();
     let dialog = match purpose {
-        Purpose::Checkpoint | Purpose::Vae | Purpose::ControlNet(_) => dialog.add_filter("Models", MODEL_EXTENSIONS),
+        Purpose::Checkpoint | Purpose::Vae | Purpose::ControlNet(_) | Purpose::CompositionBase | Purpose::CompositionReference => {
+            dialog.add_filter("Models", MODEL_EXTENSIONS)
+        }
         Purpose::LineArt(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
         Purpose::OutputFolder | Purpose::ModelFolder | Purpose::HistoryFolder => dialog,

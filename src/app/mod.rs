@@ -12,6 +12,7 @@ pub mod history;
 pub mod gallery;
 pub mod i18n;
 pub mod line_art_preview;
+pub mod model_info;
 pub mod model_search;
 pub mod nurie_app;
 pub mod progress;

@@ -12,6 +12,7 @@ use crate::output::KeptInputs;
 use super::gallery::{Gallery, GalleryItem};
 use super::i18n::Texts;
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
+use super::model_info::{LicenseQuestion, ModelInfo};
 use super::model_search::{ModelSearch, SearchPlaces};
 use super::queue::JobQueue;
 use super::settings::{AppSettings, remember};
@@ -45,6 +46,8 @@ pub enum Mode {
     #[default]
     Workspace,
     History,
+    /// What the chosen checkpoint is and where it comes from.
+    Model,
 }
 
 /// One unit's line art as the panel shows it.
@@ -94,6 +97,10 @@ pub struct NurieApp {
     pub history_tag_draft: String,
     /// Copies of the drawings pictures were made from, found by content hash.
     pub kept_inputs: KeptInputs,
+    /// What the chosen models are and where they come from (the Model tab).
+    pub model_info: ModelInfo,
+    /// A generation waiting for the user's answer about its model's license.
+    pub license_question: Option<LicenseQuestion>,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -127,6 +134,7 @@ impl NurieApp {
         let outputs = loaded.settings.output_folder.clone().or_else(|| crate::home::default_output_dir().ok()).unwrap_or_else(|| home.join("outputs"));
         let history = HistoryBrowser::start(&home, outputs, Arc::new(move || history_ctx.request_repaint()));
         let history_home = home.clone();
+        let info_ctx = ctx.clone();
         let mut app = Self {
             home,
             saved: loaded.settings.clone(),
@@ -153,6 +161,8 @@ impl NurieApp {
             history,
             history_tag_draft: String::new(),
             kept_inputs: KeptInputs::in_home(&history_home),
+            model_info: ModelInfo::start(&history_home, Arc::new(move || info_ctx.request_repaint())),
+            license_question: None,
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -246,8 +256,30 @@ impl NurieApp {
         }
     }
 
-    /// Queues the form as a job (Generate button, Ctrl+Enter).
+    /// Queues the form as a job (Generate button, Ctrl+Enter); first asks, when the checkpoint's license
+    /// forbids commercial use and the user has not said to stop asking for this model.
     pub fn enqueue(&mut self) {
+        let question = self.settings.checkpoint.as_deref().and_then(|model| {
+            self.model_info.license_question(model, &self.settings.license_acknowledged)
+        });
+        match question {
+            Some(question) => self.license_question = Some(question),
+            None => self.enqueue_now(),
+        }
+    }
+
+    /// The answer to the license question: generate or not, and whether to ask again for this model.
+    pub fn answer_license_question(&mut self, generate: bool, stop_asking: bool) {
+        let Some(question) = self.license_question.take() else { return };
+        if stop_asking && !self.settings.license_acknowledged.contains(&question.sha256) {
+            self.settings.license_acknowledged.push(question.sha256);
+        }
+        if generate {
+            self.enqueue_now();
+        }
+    }
+
+    fn enqueue_now(&mut self) {
         let seed = self.settings.form.resolve_seed();
         let spec = self.settings.form.to_spec(self.model_selection(), self.output_folder(), seed);
         match spec {
@@ -301,6 +333,13 @@ impl NurieApp {
         self.history.pump(&self.ctx);
         for message in std::mem::take(&mut self.history.messages) {
             self.notify(None, message);
+        }
+        self.model_info.pump();
+        for message in std::mem::take(&mut self.model_info.messages) {
+            self.notify(None, message);
+        }
+        if let Some(checkpoint) = self.settings.checkpoint.clone() {
+            self.model_info.want(&checkpoint);
         }
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
@@ -452,6 +491,12 @@ impl NurieApp {
             Purpose::ModelFolder => self.add_model_folder(path),
             Purpose::HistoryFolder => self.history.scan(vec![path.to_path_buf()], false),
             Purpose::SaveAs(index) => self.save_copy(index, path),
+            Purpose::CompositionBase => self.model_info.base = Some(path.to_path_buf()),
+            Purpose::CompositionReference => {
+                if !self.model_info.references.iter().any(|r| r == path) {
+                    self.model_info.references.push(path.to_path_buf());
+                }
+            }
         }
     }
 

@@ -61,6 +61,8 @@ pub struct AppSettings {
     pub precision: Precision,
     pub form: GenerationForm,
     pub layout: Layout,
+    /// SHA-256s of the models whose non-commercial license the user said not to be asked about again.
+    pub license_acknowledged: Vec<String>,
 }
 
 /// Settings read at start, and what went wrong reading them (shown once in the window).

@@ -3,7 +3,8 @@
 
 use super::{Checkpoint, CheckpointError, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelFamily {
     /// SD 1.x (1.4, 1.5 and their fine-tunes and merges), including 9-channel inpainting models.
     Sd1,

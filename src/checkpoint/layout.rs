@@ -10,7 +10,8 @@ use super::family::ModelFamily;
 use super::{Checkpoint, CheckpointError, Result};
 
 /// Where the CLIP text encoder's tensors live in a checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TextEncoderLayout {
     /// `cond_stage_model.transformer.text_model.*` — the original SD1.x single-file layout.
     Ldm,

@@ -35,6 +35,9 @@ pub struct Checkpoint {
     format: FileFormat,
     buffers: Vec<Buffer>,
     tensors: BTreeMap<String, TensorEntry>,
+    /// The safetensors header's `__metadata__` (modelspec fields, license, training notes); empty
+    /// for PyTorch files.
+    file_metadata: BTreeMap<String, String>,
 }
 
 /// A tensor decoded to f32, row-major.
@@ -62,7 +65,17 @@ impl Checkpoint {
         buffers: Vec<Buffer>,
         tensors: BTreeMap<String, TensorEntry>,
     ) -> Self {
-        Self { path, format, buffers, tensors }
+        Self { path, format, buffers, tensors, file_metadata: BTreeMap::new() }
+    }
+
+    pub(crate) fn with_file_metadata(mut self, file_metadata: BTreeMap<String, String>) -> Self {
+        self.file_metadata = file_metadata;
+        self
+    }
+
+    /// The text fields a safetensors file carries in its header (`__metadata__`), sorted by name.
+    pub fn file_metadata(&self) -> &BTreeMap<String, String> {
+        &self.file_metadata
     }
 
     pub fn path(&self) -> &Path {

@@ -32,7 +32,10 @@ pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
         };
         tensors.insert(key, entry);
     }
-    Ok(Checkpoint::from_parts(path, FileFormat::Safetensors, vec![Buffer::Mapped(mmap)], tensors))
+    let file_metadata: BTreeMap<String, String> =
+        metadata.metadata().as_ref().map(|fields| fields.clone().into_iter().collect()).unwrap_or_default();
+    Ok(Checkpoint::from_parts(path, FileFormat::Safetensors, vec![Buffer::Mapped(mmap)], tensors)
+        .with_file_metadata(file_metadata))
 }
 
 fn element_type(dtype: Dtype) -> Option<ElementType> {

@@ -17,6 +17,7 @@ use crate::model::ClipSkip;
 use crate::history::{Recorder, SavedPicture};
 use crate::output::ImageSaver;
 use crate::provenance::hash::{self, file_sha256};
+use crate::provenance::{HashCache, Registry, license_of};
 use crate::runtime::device;
 use crate::sampling::SamplerKind;
 use crate::sampling::noise::{RngSource, random_seed};
@@ -251,7 +252,17 @@ fn line_art_settings(args: &GenerateArgs, unit: usize, record: Option<&metadata:
 fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFiles) -> anyhow::Result<(Request, Provenance)> {
     let sampler: SamplerKind = record.sampler.parse().with_context(|| format!("the sampler `{}`", record.sampler))?;
     let (width, height) = (record.width as usize, record.height as usize);
-    let mut provenance = Provenance { model: model_ref(&files.checkpoint)?, ..Provenance::default() };
+    let home = crate::home::data_dir()?;
+    let mut hashes = HashCache::in_home(&home);
+    let checkpoint = &files.checkpoint;
+    let identity = hashes.identity_now(checkpoint).with_context(|| format!("hashing {}", checkpoint.display()))?;
+    let model_license = license_of(checkpoint, &identity, &Registry::load(&home).0).map(|license| license.name);
+    let mut model_ref = |path: &Path| -> anyhow::Result<ModelRef> {
+        let identity = hashes.identity_now(path).with_context(|| format!("hashing {}", path.display()))?;
+        Ok(identity.model_ref(hash::file_name(path)))
+    };
+    let model = identity.model_ref(hash::file_name(checkpoint));
+    let mut provenance = Provenance { model, model_license, ..Provenance::default() };
     if let Some(vae) = &files.vae {
         provenance.vae = Some(model_ref(vae)?);
     }
@@ -315,11 +326,6 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
         noise,
     };
     Ok((request, provenance))
-}
-
-/// A model file's name and hashes, with the file named when it cannot be read.
-fn model_ref(path: &Path) -> anyhow::Result<ModelRef> {
-    hash::model_ref(path).with_context(|| format!("hashing {}", path.display()))
 }
 
 /// Writes each finished image as soon as it arrives, and shows progress on a terminal.

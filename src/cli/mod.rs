@@ -4,6 +4,7 @@ mod bench;
 mod eval;
 mod generate;
 mod history;
+mod inspect;
 mod noise;
 mod prompt;
 pub mod tensor_file;
@@ -47,6 +48,9 @@ pub enum Command {
     Devices,
     /// The library of every picture: search it, import other tools' output folders, rebuild it.
     History(history::HistoryArgs),
+    /// What a model file is: hashes, components, the known-models registry's entry and license, and
+    /// with --base and --reference the evidence of the models it was merged from.
+    Inspect(inspect::InspectArgs),
     /// Measure Nurie on this machine (see `nurie bench help`).
     Bench(bench::BenchArgs),
 }
@@ -61,6 +65,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Devices) => devices(),
         Some(Command::History(args)) => history::run(args),
         Some(Command::Bench(args)) => bench::run(args),
+        Some(Command::Inspect(args)) => inspect::run(args),
         None => crate::app::run_window(),
     }
 }

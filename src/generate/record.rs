@@ -15,6 +15,8 @@ pub struct Provenance {
     /// Per ControlNet unit: the ControlNet file, the line-art file's SHA-256, and its settings.
     pub units: Vec<(ModelRef, Option<String>, LineArtSettings, bool)>,
     pub init_image_sha256: Option<String>,
+    /// The checkpoint's license, as the known-models registry or the file itself gives it.
+    pub model_license: Option<String>,
 }
 
 /// The record of image `index` of `request`.
@@ -52,6 +54,7 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
             }
         }).collect(),
         nurie_version: Some(metadata::NURIE_VERSION.to_string()),
+        model_license: provenance.model_license.clone(),
         ..GenerationRecord::default()
     }
 }

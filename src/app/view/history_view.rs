@@ -239,6 +239,9 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
         pair(texts.size, format!("{}×{}", row.width, row.height));
         let hash = record.model.a1111_hash().map(|h| format!(" [{h}]")).unwrap_or_default();
         pair(texts.model, format!("{}{hash}", record.model.display_name()));
+        if let Some(license) = &record.model_license {
+            pair(texts.model_license, license.clone());
+        }
         if let Some(vae) = &record.vae {
             pair(texts.vae, vae.display_name().to_string());
         }

@@ -8,6 +8,7 @@ mod labelled;
 mod line_art_panel;
 mod model_bar;
 mod model_combo;
+mod model_view;
 mod notices;
 mod picture;
 mod prompt_panel;
@@ -24,10 +25,19 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     app.refresh_line_art();
     egui::Panel::top("model-bar").show(ui, |ui| model_bar::show(app, ui));
     egui::Panel::bottom("status").show(ui, |ui| status_bar::show(app, ui));
-    if app.mode == Mode::History {
-        history_view::show(app, ui);
-        update_title(app, ui.ctx());
-        return;
+    model_view::license_question(app, ui.ctx());
+    match app.mode {
+        Mode::History => {
+            history_view::show(app, ui);
+            update_title(app, ui.ctx());
+            return;
+        }
+        Mode::Model => {
+            model_view::show(app, ui);
+            update_title(app, ui.ctx());
+            return;
+        }
+        Mode::Workspace => {}
     }
     let gallery_height = app.settings.layout.gallery_height;
     let gallery = egui::Panel::bottom("gallery").resizable(true).default_size(gallery_height).show(ui, |ui| gallery_strip::show(app, ui));

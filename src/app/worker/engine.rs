@@ -54,7 +54,7 @@ pub struct Engine {
 impl Engine {
     /// `home` is Nurie's data directory, where the history index lives.
     pub fn new(emitter: Emitter, home: PathBuf) -> Self {
-        Self { emitter, compute: None, loaded: None, hashes: HashCache::default(), history: Recorder::new(home) }
+        Self { emitter, compute: None, loaded: None, hashes: HashCache::new(&home), history: Recorder::new(home) }
     }
 
     /// Handles commands until `Shutdown` or until the window hangs up.

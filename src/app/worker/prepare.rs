@@ -9,18 +9,26 @@ use crate::control::{load_rgb8, prepare_line_art};
 use crate::generate::{ControlUnit, InitImage, ModelFiles, NoiseOverride, Provenance, Request};
 use crate::metadata::ModelRef;
 use crate::model::ClipSkip;
-use crate::provenance::hash::{file_sha256, model_ref_with_sha256};
+use crate::provenance::hash::{file_name, file_sha256};
+use crate::provenance::{HashCache as ModelHashes, Registry, license_of};
 
 use super::messages::{ErrorKind, JobSpec, WorkerError};
 
-/// SHA-256 of files already hashed, keyed by path, size and modification time, so a 2 GB
-/// checkpoint is read once per session and again only when it changes.
-#[derive(Debug, Default)]
+/// SHA-256 of files already hashed, keyed by path, size and modification time: drawings once per
+/// session, model files once ever (in Nurie's home, see [`ModelHashes`]), again only when they change;
+/// and the known-models registry, for the license each picture records.
+#[derive(Debug)]
 pub struct HashCache {
     known: HashMap<(PathBuf, u64, Option<SystemTime>), String>,
+    models: ModelHashes,
+    registry: Registry,
 }
 
 impl HashCache {
+    pub fn new(home: &Path) -> Self {
+        Self { known: HashMap::new(), models: ModelHashes::in_home(home), registry: Registry::load(home).0 }
+    }
+
     pub fn sha256(&mut self, path: &Path) -> std::io::Result<String> {
         let meta = std::fs::metadata(path)?;
         let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
@@ -33,8 +41,14 @@ impl HashCache {
     }
 
     fn model_ref(&mut self, path: &Path) -> Result<ModelRef, WorkerError> {
-        let hash = self.sha256(path).map_err(|e| model_error(format!("cannot read {}: {e}", path.display())))?;
-        Ok(model_ref_with_sha256(path, &hash))
+        let identity = self.models.identity_now(path).map_err(|e| model_error(e.to_string()))?;
+        Ok(identity.model_ref(file_name(path)))
+    }
+
+    /// The license of a model file already hashed by [`Self::model_ref`].
+    fn license(&self, path: &Path) -> Option<String> {
+        let identity = self.models.cached(path)?;
+        license_of(path, &identity, &self.registry).map(|license| license.name)
     }
 }
 
@@ -60,6 +74,7 @@ pub fn model_files(spec: &JobSpec) -> ModelFiles {
 /// Builds the request for `spec` with `files` (from [`model_files`]) and what the metadata records.
 pub fn prepare(spec: &JobSpec, files: &ModelFiles, hashes: &mut HashCache) -> Result<(Request, Provenance), WorkerError> {
     let mut provenance = Provenance { model: hashes.model_ref(&spec.models.checkpoint)?, ..Provenance::default() };
+    provenance.model_license = hashes.license(&spec.models.checkpoint);
     if let Some(vae) = &spec.models.vae {
         provenance.vae = Some(hashes.model_ref(vae)?);
     }
