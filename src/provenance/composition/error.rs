@@ -18,6 +18,8 @@ pub enum CompositionError {
     ShapeMismatch { path: PathBuf, key: String, expected: Vec<usize>, found: Vec<usize> },
     #[error("the reference {path} has exactly the base's weights, so it cannot tell anything apart; choose another reference or base")]
     ReferenceEqualsBase { path: PathBuf },
+    #[error("{path} was changed, moved or deleted during the analysis; run it again")]
+    Changed { path: PathBuf },
     #[error("the analysis was cancelled")]
     Cancelled,
 }

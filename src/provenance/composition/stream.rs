@@ -44,6 +44,9 @@ pub fn analyze(
         if cancel.load(Ordering::Relaxed) {
             return Err(CompositionError::Cancelled);
         }
+        for model in std::iter::once(&target).chain(std::iter::once(&base)).chain(&references) {
+            model.check_unchanged()?;
+        }
         let target_values = target.read(&item.canonical)?;
         let base_values = base.read(&item.canonical)?;
         let reference_values = references.iter().map(|model| model.read(&item.canonical)).collect::<Result<Vec<_>, _>>()?;
@@ -66,11 +69,12 @@ pub fn analyze(
     })
 }
 
-/// An opened SD1.x checkpoint and where its text encoder's keys are.
+/// An opened SD1.x checkpoint, where its text encoder's keys are, and its size when opened.
 struct Model {
     path: PathBuf,
     checkpoint: Checkpoint,
     layout: Option<TextEncoderLayout>,
+    size: u64,
 }
 
 impl Model {
@@ -81,7 +85,17 @@ impl Model {
             other => return Err(CompositionError::NotSd1 { path: path.to_path_buf(), found: other.description() }),
         }
         let layout = TextEncoderLayout::detect(&checkpoint).ok();
-        Ok(Self { path: path.to_path_buf(), checkpoint, layout })
+        let size = file_size(path).unwrap_or(0);
+        Ok(Self { path: path.to_path_buf(), checkpoint, layout, size })
+    }
+
+    /// The file is read through a memory map: one that shrinks under it could fault the process, and
+    /// one that was replaced or deleted no longer says what the user chose. Both stop the analysis.
+    fn check_unchanged(&self) -> Result<(), CompositionError> {
+        match file_size(&self.path) {
+            Some(size) if size == self.size => Ok(()),
+            _ => Err(CompositionError::Changed { path: self.path.clone() }),
+        }
     }
 
     fn key(&self, canonical: &str) -> Option<String> {
@@ -97,6 +111,10 @@ impl Model {
         let key = self.key(canonical).unwrap_or_else(|| canonical.to_string());
         Ok(self.checkpoint.read_f32_finite(&key)?.values)
     }
+}
+
+fn file_size(path: &Path) -> Option<u64> {
+    std::fs::metadata(path).ok().map(|meta| meta.len())
 }
 
 /// One tensor to compare.

@@ -183,6 +183,8 @@ fn a_block_weighted_merge_with_training_on_top_is_recovered_per_block() {
     let nai_layout = |key: &str| key.replace("cond_stage_model.transformer.text_model.", "cond_stage_model.transformer.");
     target.write(&scene.path("mbw.safetensors"), Dtype::F16, nai_layout);
 
+    let written = Checkpoint::open(scene.path("mbw.safetensors")).unwrap();
+    assert!(crate::provenance::ArchitectureSummary::of(&written).nai_style_text_encoder(), "the NovelAI key layout is seen");
     let composition = scene.analyze("mbw.safetensors", &["nai.safetensors"]).unwrap();
     for block in Block::all() {
         assert_close(&composition, &block.name(), &[ratio(block) as f64]);
@@ -225,4 +227,13 @@ fn bad_references_are_explained() {
     assert!(matches!(cancelled, Err(CompositionError::Cancelled)));
     let message = error(&["controlnet.safetensors"]).to_string();
     assert!(message.contains("controlnet.safetensors") && message.contains("ControlNet"), "{message}");
+    let mut vanished = false;
+    let mut delete_reference = |_: AnalysisProgress| {
+        if !vanished {
+            vanished = std::fs::remove_file(scene.path("a.safetensors")).is_ok();
+        }
+    };
+    let target = scene.path("base-copy.safetensors");
+    let gone = analyze(&target, &scene.path("base.safetensors"), &[scene.path("a.safetensors")], &mut delete_reference, &AtomicBool::new(false));
+    assert!(matches!(gone, Err(CompositionError::Changed { .. })), "a reference deleted mid-analysis: {gone:?}");
 }
