@@ -14,12 +14,9 @@ use super::error::{MetadataError, Result};
 /// Writes `bytes` to `path` atomically (see the module docs).
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let write_error = |source| MetadataError::Write { path: path.to_path_buf(), source };
-    let (mut temp, temp_path) = create_temp_beside(path).map_err(write_error)?;
-    let guard = RemoveOnDrop(Some(temp_path.clone()));
-    temp.write_all(bytes).and_then(|()| temp.sync_all()).map_err(write_error)?;
-    drop(temp);
-    fs::rename(&temp_path, path).map_err(write_error)?;
-    guard.disarm();
+    let temp = flushed_temp_beside(path, bytes).map_err(write_error)?;
+    fs::rename(&temp.path, path).map_err(write_error)?;
+    temp.disarm();
     sync_folder(path);
     Ok(())
 }
@@ -31,17 +28,15 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// after a check, which leaves a moment in which two writers could race.
 pub fn write_new_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let write_error = |source| MetadataError::Write { path: path.to_path_buf(), source };
-    let (mut temp, temp_path) = create_temp_beside(path).map_err(write_error)?;
-    let _guard = RemoveOnDrop(Some(temp_path.clone()));
-    temp.write_all(bytes).and_then(|()| temp.sync_all()).map_err(write_error)?;
-    drop(temp);
-    match fs::hard_link(&temp_path, path) {
+    // Dropped at the end: the linked-in file keeps the data, the temporary name goes.
+    let temp = flushed_temp_beside(path, bytes).map_err(write_error)?;
+    match fs::hard_link(&temp.path, path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(write_error(e)),
         Err(_) if path.symlink_metadata().is_ok() => {
             return Err(write_error(io::Error::new(io::ErrorKind::AlreadyExists, "the file name is taken")));
         }
-        Err(_) => fs::rename(&temp_path, path).map_err(write_error)?,
+        Err(_) => fs::rename(&temp.path, path).map_err(write_error)?,
     }
     sync_folder(path);
     Ok(())
@@ -50,6 +45,16 @@ pub fn write_new_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Whether `error` means the name was taken (see [`write_new_file_atomically`]).
 pub fn is_name_taken(error: &MetadataError) -> bool {
     matches!(error, MetadataError::Write { source, .. } if source.kind() == io::ErrorKind::AlreadyExists)
+}
+
+/// `bytes` in a new temporary file beside `path`, flushed to disk; the file is removed when the guard
+/// is dropped, unless disarmed.
+fn flushed_temp_beside(path: &Path, bytes: &[u8]) -> io::Result<RemoveOnDrop> {
+    let (mut file, temp_path) = create_temp_beside(path)?;
+    let temp = RemoveOnDrop { path: temp_path, armed: true };
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    Ok(temp)
 }
 
 /// A new, exclusively created file next to `path` (same folder, so the rename cannot cross devices).
@@ -93,18 +98,21 @@ fn sync_folder(path: &Path) {
 }
 
 /// Deletes the temporary file unless the write succeeded.
-struct RemoveOnDrop(Option<PathBuf>);
+struct RemoveOnDrop {
+    path: PathBuf,
+    armed: bool,
+}
 
 impl RemoveOnDrop {
     fn disarm(mut self) {
-        self.0 = None;
+        self.armed = false;
     }
 }
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        if let Some(path) = self.0.take() {
-            let _ = fs::remove_file(path);
+        if self.armed {
+            let _ = fs::remove_file(&self.path);
         }
     }
 }
