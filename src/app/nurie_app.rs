@@ -17,7 +17,7 @@ use super::model_search::{ModelSearch, SearchPlaces};
 use super::queue::JobQueue;
 use super::settings::{AppSettings, remember};
 use super::view_state::ZoomPan;
-use super::worker::{Command, ErrorKind, Event, JobId, ModelSelection, WorkerError, WorkerHandle};
+use super::worker::{Command, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
 
 /// How long one frame may spend reading worker events before it draws.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
@@ -101,6 +101,8 @@ pub struct NurieApp {
     pub model_info: ModelInfo,
     /// A generation waiting for the user's answer about its model's license.
     pub license_question: Option<LicenseQuestion>,
+    /// Jobs waiting for their model to be identified, or for the answer to the license question.
+    held_jobs: Vec<JobSpec>,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -163,6 +165,7 @@ impl NurieApp {
             kept_inputs: KeptInputs::in_home(&history_home),
             model_info: ModelInfo::start(&history_home, Arc::new(move || info_ctx.request_repaint())),
             license_question: None,
+            held_jobs: Vec::new(),
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -256,37 +259,16 @@ impl NurieApp {
         }
     }
 
-    /// Queues the form as a job (Generate button, Ctrl+Enter); first asks, when the checkpoint's license
-    /// forbids commercial use and the user has not said to stop asking for this model.
+    /// Queues the form as a job (Generate button, Ctrl+Enter). The job is held until the checkpoint is
+    /// identified, and, when its license forbids commercial use and the user has not said to stop
+    /// asking for this model, until the user answers.
     pub fn enqueue(&mut self) {
-        let question = self.settings.checkpoint.as_deref().and_then(|model| {
-            self.model_info.license_question(model, &self.settings.license_acknowledged)
-        });
-        match question {
-            Some(question) => self.license_question = Some(question),
-            None => self.enqueue_now(),
-        }
-    }
-
-    /// The answer to the license question: generate or not, and whether to ask again for this model.
-    pub fn answer_license_question(&mut self, generate: bool, stop_asking: bool) {
-        let Some(question) = self.license_question.take() else { return };
-        if stop_asking && !self.settings.license_acknowledged.contains(&question.sha256) {
-            self.settings.license_acknowledged.push(question.sha256);
-        }
-        if generate {
-            self.enqueue_now();
-        }
-    }
-
-    fn enqueue_now(&mut self) {
         let seed = self.settings.form.resolve_seed();
-        let spec = self.settings.form.to_spec(self.model_selection(), self.output_folder(), seed);
-        match spec {
+        match self.settings.form.to_spec(self.model_selection(), self.output_folder(), seed) {
             Ok(spec) => {
                 self.last_seed = Some(seed);
-                self.queue.push(spec);
-                self.start_next_job();
+                self.held_jobs.push(spec);
+                self.release_held_jobs();
             }
             Err(problem) => {
                 let texts = self.texts();
@@ -297,6 +279,47 @@ impl NurieApp {
                 self.notify(Some(ErrorKind::Settings), text);
             }
         }
+    }
+
+    /// Queues the held jobs once their checkpoint's license is known and allows it (or was accepted).
+    fn release_held_jobs(&mut self) {
+        let Some(model) = self.held_jobs.first().map(|spec| spec.models.checkpoint.clone()) else { return };
+        if self.license_question.is_some() {
+            return;
+        }
+        self.model_info.want(&model);
+        if self.model_info.is_identifying(&model) {
+            return;
+        }
+        match self.model_info.license_question(&model, &self.settings.license_acknowledged) {
+            Some(question) => self.license_question = Some(question),
+            None => self.queue_held_jobs(),
+        }
+    }
+
+    fn queue_held_jobs(&mut self) {
+        for spec in std::mem::take(&mut self.held_jobs) {
+            self.queue.push(spec);
+        }
+        self.start_next_job();
+    }
+
+    /// The answer to the license question: generate or not, and whether to ask again for this model.
+    pub fn answer_license_question(&mut self, generate: bool, stop_asking: bool) {
+        let Some(question) = self.license_question.take() else { return };
+        if stop_asking && !self.settings.license_acknowledged.contains(&question.sha256) {
+            self.settings.license_acknowledged.push(question.sha256);
+        }
+        if generate {
+            self.queue_held_jobs();
+        } else {
+            self.held_jobs.clear();
+        }
+    }
+
+    /// A job is held while its model is identified (see [`Self::enqueue`]).
+    pub fn is_checking_license(&self) -> bool {
+        !self.held_jobs.is_empty() && self.license_question.is_none()
     }
 
     fn start_next_job(&mut self) {
@@ -341,6 +364,7 @@ impl NurieApp {
         if let Some(checkpoint) = self.settings.checkpoint.clone() {
             self.model_info.want(&checkpoint);
         }
+        self.release_held_jobs();
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
         }

@@ -85,6 +85,8 @@ fn a_running_job_is_cancelled_and_a_queued_one_removed() {
     harness.run_steps(1);
     harness.get_by_label("Generate").click();
     harness.run_steps(1);
+    // Jobs are held until the checkpoint is identified (its license checked), then all are queued.
+    wait_until(&mut harness, MINUTE, "the license check", |app| !app.is_checking_license());
     assert_eq!(harness.state().queue.pending().count(), 1, "the second job waits");
     wait_until(&mut harness, MINUTE, "the first step", |app| app.queue.running().is_some_and(|r| r.progress.latest.is_some()));
     // The waiting job leaves the queue through its menu; Esc stops the running one.

@@ -86,6 +86,11 @@ impl ModelInfo {
         self.reports.get(path)
     }
 
+    /// `path` was asked for and neither its report nor its failure has come yet.
+    pub fn is_identifying(&self, path: &Path) -> bool {
+        self.requested.contains(path) && !self.reports.contains_key(path) && !self.failures.contains_key(path)
+    }
+
     /// The question to ask before generating with `model`, unless its license allows commercial use,
     /// is not known yet, or the user said not to ask again (`acknowledged` SHA-256s).
     pub fn license_question(&self, model: &Path, acknowledged: &[String]) -> Option<LicenseQuestion> {

@@ -6,6 +6,10 @@ use crate::app::progress::format_duration;
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
     ui.horizontal(|ui| {
+        if app.is_checking_license() {
+            ui.spinner();
+            ui.label(texts.checking_license);
+        }
         let Some(running) = app.queue.running() else {
             ui.label(format!("{}: 0", texts.queue));
             return;
