@@ -21,4 +21,11 @@ if [[ -z "${XDG_RUNTIME_DIR:-}" || ! -d "${XDG_RUNTIME_DIR}" ]]; then
 fi
 
 echo "test.sh: Vulkan adapters: $(vulkaninfo --summary 2>/dev/null | grep -E 'deviceName' | sed 's/.*= //' | paste -sd, || echo none)"
-cargo test --locked "$@"
+if [[ $# -gt 0 ]]; then
+  exec cargo test --locked "$@"
+fi
+# Tests that use the wgpu device run one at a time, after the others: the app drives the device from one
+# worker thread, and wgpu tests running next to each other on the shared device have twice given f16
+# results outside the parity tolerances (never when run alone).
+cargo test --locked -- --skip wgpu
+cargo test --locked --test engine -- wgpu --test-threads=1
