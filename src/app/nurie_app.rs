@@ -361,8 +361,8 @@ impl NurieApp {
         for message in std::mem::take(&mut self.model_info.messages) {
             self.notify(None, message);
         }
-        if let Some(checkpoint) = self.settings.checkpoint.clone() {
-            self.model_info.want(&checkpoint);
+        if let Some(checkpoint) = &self.settings.checkpoint {
+            self.model_info.want(checkpoint);
         }
         self.release_held_jobs();
         if let Some((purpose, Some(path))) = self.picker.poll() {

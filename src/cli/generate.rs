@@ -14,7 +14,7 @@ use crate::generate::{
 };
 use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json};
 use crate::model::ClipSkip;
-use crate::history::{Recorder, SavedPicture};
+use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 use crate::provenance::hash::{self, file_sha256};
 use crate::provenance::{HashCache, Registry, license_of};
@@ -336,8 +336,7 @@ struct ImageWriter {
     save_latents: bool,
     /// The history library pictures are recorded in, with the line art and init image they came from.
     history: Option<Recorder>,
-    line_art: Option<PathBuf>,
-    init_image: Option<PathBuf>,
+    made_from: MadeFrom,
     written: usize,
     bar: indicatif::ProgressBar,
     /// When the previous step ended, and the durations of the steps that followed another one.
@@ -359,8 +358,7 @@ impl ImageWriter {
             provenance,
             save_latents: args.save_latents,
             history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
-            line_art: args.lineart.first().cloned(),
-            init_image: args.init_image.clone(),
+            made_from: MadeFrom { line_art: args.lineart.first().cloned(), init_image: args.init_image.clone() },
             written: 0,
             bar,
             last_step: None,
@@ -397,17 +395,9 @@ impl Observer for ImageWriter {
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
         let saved = self.saver.save(&self.request, &self.provenance, &image).map_err(|e| e.to_string())?;
-        if let Some(history) = &mut self.history {
-            let picture = SavedPicture {
-                path: &saved.path,
-                folder: self.saver.folder(),
-                record: &saved.record,
-                line_art: self.line_art.clone(),
-                init_image: self.init_image.clone(),
-            };
-            if let Some(message) = history.add(picture) {
-                self.bar.suspend(|| eprintln!("{message}"));
-            }
+        let recorded = self.history.as_mut().and_then(|history| history.add_saved(&saved, self.saver.folder(), &self.made_from));
+        if let Some(message) = recorded {
+            self.bar.suspend(|| eprintln!("{message}"));
         }
         if self.save_latents {
             let [h, w] = self.request.latent_size();

@@ -56,10 +56,10 @@ pub use library::{DATABASE_FILE_NAME, Library, OpenState, OpenedLibrary};
 pub use migrations::current_version as schema_version;
 pub use query::{Query, Sort};
 pub use rebuild::{RebuildReport, rebuild};
-pub use recorder::{Recorder, SavedPicture};
+pub use recorder::{MadeFrom, Recorder, SavedPicture};
 pub use rows::{ImageDetails, ImageRow};
 pub use source::ImageSource;
-pub use synthetic::{synthetic_infotext, write_synthetic_pictures};
+pub use synthetic::write_synthetic_pictures;
 
 #[cfg(test)]
 mod crash_tests;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::folder_list::remember_folder;
 use super::{ImageEntry, Library};
 use crate::metadata::GenerationRecord;
-use crate::output::KeptInputs;
+use crate::output::{KeptInputs, SavedImage};
 
 /// The history library of Nurie's home, as the savers of pictures use it.
 pub struct Recorder {
@@ -25,6 +25,15 @@ pub struct Recorder {
     reported: bool,
 }
 
+/// The files the pictures of one job are made from, recorded with each of them.
+#[derive(Debug, Clone, Default)]
+pub struct MadeFrom {
+    /// The first ControlNet unit's line art.
+    pub line_art: Option<PathBuf>,
+    /// The img2img picture.
+    pub init_image: Option<PathBuf>,
+}
+
 /// A saved picture and the files that made it.
 pub struct SavedPicture<'a> {
     pub path: &'a Path,
@@ -37,6 +46,18 @@ pub struct SavedPicture<'a> {
 impl Recorder {
     pub fn new(home: PathBuf) -> Self {
         Self { inputs: KeptInputs::in_home(&home), home, library: None, remembered: HashSet::new(), reported: false }
+    }
+
+    /// Records a picture the [`ImageSaver`](crate::output::ImageSaver) of `folder` just wrote (see
+    /// [`Self::add`]).
+    pub fn add_saved(&mut self, saved: &SavedImage, folder: &Path, made_from: &MadeFrom) -> Option<String> {
+        self.add(SavedPicture {
+            path: &saved.path,
+            folder,
+            record: &saved.record,
+            line_art: made_from.line_art.clone(),
+            init_image: made_from.init_image.clone(),
+        })
     }
 
     /// Keeps `picture`'s inputs and indexes it; returns a message for the window the first time

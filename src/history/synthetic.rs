@@ -31,7 +31,7 @@ const MODELS: [&str; 4] = ["counterfeitV30_v30", "anything-v4.5", "meinamix_v11"
 const PER_FOLDER: usize = 1000;
 
 /// The infotext of synthetic picture `i`: six prompt words, a Japanese phrase in one of ten, seed `i`.
-pub fn synthetic_infotext(i: usize) -> String {
+fn synthetic_infotext(i: usize) -> String {
     // A multiplicative hash spreads the word choices (Knuth's 2654435761).
     let pick = |k: usize| (i.wrapping_mul(2_654_435_761).wrapping_add(k * 40_503) >> (k + 3)) % WORDS.len();
     let words: Vec<&str> = (0..6).map(|k| WORDS[pick(k)]).collect();

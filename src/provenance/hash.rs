@@ -96,16 +96,6 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     }
 }
 
-/// A model file's name and hashes, as the metadata records it (reads the whole file once).
-pub fn model_ref(path: &Path) -> std::io::Result<crate::metadata::ModelRef> {
-    Ok(model_ref_with_sha256(path, &file_sha256(path)?))
-}
-
-/// The record of a model file whose SHA-256 is already known (e.g. from a cache).
-pub fn model_ref_with_sha256(path: &Path, sha256: &str) -> crate::metadata::ModelRef {
-    crate::metadata::ModelRef::from_sha256(file_name(path), sha256)
-}
-
 /// The file name of `path` as the metadata shows it.
 pub fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()

@@ -70,7 +70,7 @@ impl Registry {
     pub fn load(home: &Path) -> (Self, Option<String>) {
         let mut problem = None;
         let mut entries = Vec::new();
-        let user_file = home.join(USER_REGISTRY_FILE_NAME);
+        let user_file = user_registry_path(home);
         if let Ok(text) = std::fs::read_to_string(&user_file) {
             match parse(&text, &user_file.display().to_string()) {
                 Ok(user) => entries.extend(user),

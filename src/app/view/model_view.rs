@@ -7,6 +7,8 @@ use std::path::Path;
 use crate::app::file_picker::Purpose;
 use crate::app::i18n::Texts;
 use crate::app::nurie_app::NurieApp;
+
+use super::model_combo::{file_name, human_size};
 use crate::provenance::composition::Composition;
 use crate::provenance::{CommercialUse, LicenseSource, ModelReport};
 
@@ -34,10 +36,6 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
             composition(app, ui, texts, &checkpoint);
         });
     });
-}
-
-fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
 }
 
 fn waiting(app: &NurieApp, ui: &mut egui::Ui, texts: &Texts, checkpoint: &Path) {
@@ -104,7 +102,7 @@ fn identity(ui: &mut egui::Ui, texts: &Texts, report: &ModelReport) {
         row("SHA-256", report.identity.sha256.clone());
         row("AutoV2", report.identity.autov2().to_string());
         row("AutoV1", report.identity.autov1.clone());
-        row(texts.file_size, format!("{:.2} GB", report.size as f64 / 1e9));
+        row(texts.file_size, human_size(report.size));
     });
 }
 

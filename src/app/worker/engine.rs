@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use crate::generate::{GenerateError, ModelFiles, Models, generate};
-use crate::history::Recorder;
+use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 use crate::runtime::{ComputeDevice, DeviceChoice, device};
 
@@ -103,8 +103,10 @@ impl Engine {
             provenance: &provenance,
             emitter: &self.emitter,
             history: &mut self.history,
-            line_art: job.spec.units.first().map(|unit| unit.line_art.clone()),
-            init_image: job.spec.init_image.as_ref().map(|init| init.image.clone()),
+            made_from: MadeFrom {
+                line_art: job.spec.units.first().map(|unit| unit.line_art.clone()),
+                init_image: job.spec.init_image.as_ref().map(|init| init.image.clone()),
+            },
         };
         let outcome = generate(&loaded.models, &request, &compute.device, &mut reporter).map_err(generate_error)?;
         self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });

@@ -1,43 +1,35 @@
 //! A queued job → the engine's request: line art read and turned into hints, the init image resized,
-//! every file hashed for the metadata (each model file once per session, see [`HashCache`]).
+//! every file hashed for the metadata (each model file once ever, see [`HashCache`]).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use crate::control::{load_rgb8, prepare_line_art};
 use crate::generate::{ControlUnit, InitImage, ModelFiles, NoiseOverride, Provenance, Request};
 use crate::metadata::ModelRef;
 use crate::model::ClipSkip;
-use crate::provenance::hash::{file_name, file_sha256};
+use crate::provenance::hash::file_name;
 use crate::provenance::{HashCache as ModelHashes, Registry, license_of};
 
 use super::messages::{ErrorKind, JobSpec, WorkerError};
 
-/// SHA-256 of files already hashed, keyed by path, size and modification time: drawings once per
-/// session, model files once ever (in Nurie's home, see [`ModelHashes`]), again only when they change;
-/// and the known-models registry, for the license each picture records.
+/// Hashes of files already read, each again only when it changes: drawings once per session, model
+/// files once ever (kept in Nurie's home); and the known-models registry, for the license each picture
+/// records.
 #[derive(Debug)]
 pub struct HashCache {
-    known: HashMap<(PathBuf, u64, Option<SystemTime>), String>,
+    drawings: ModelHashes,
     models: ModelHashes,
     registry: Registry,
 }
 
 impl HashCache {
     pub fn new(home: &Path) -> Self {
-        Self { known: HashMap::new(), models: ModelHashes::in_home(home), registry: Registry::load(home).0 }
+        Self { drawings: ModelHashes::in_memory(), models: ModelHashes::in_home(home), registry: Registry::load(home).0 }
     }
 
-    pub fn sha256(&mut self, path: &Path) -> std::io::Result<String> {
-        let meta = std::fs::metadata(path)?;
-        let key = (path.to_path_buf(), meta.len(), meta.modified().ok());
-        if let Some(hash) = self.known.get(&key) {
-            return Ok(hash.clone());
-        }
-        let hash = file_sha256(path)?;
-        self.known.insert(key, hash.clone());
-        Ok(hash)
+    /// The SHA-256 of a line art or img2img picture; `None` when it cannot be read.
+    fn drawing_sha256(&mut self, path: &Path) -> Option<String> {
+        self.drawings.identity_now(path).ok().map(|identity| identity.sha256)
     }
 
     fn model_ref(&mut self, path: &Path) -> Result<ModelRef, WorkerError> {
@@ -83,7 +75,7 @@ pub fn prepare(spec: &JobSpec, files: &ModelFiles, hashes: &mut HashCache) -> Re
         let art = load_rgb8(&unit.line_art).map_err(|e| image_error(format!("the line art: {e}")))?;
         let prepared = prepare_line_art(&art, unit.settings, spec.width as u32, spec.height as u32)
             .map_err(|e| image_error(format!("the line art {}: {e}", unit.line_art.display())))?;
-        let line_art_hash = hashes.sha256(&unit.line_art).ok();
+        let line_art_hash = hashes.drawing_sha256(&unit.line_art);
         provenance.units.push((hashes.model_ref(&unit.controlnet)?, line_art_hash, unit.settings, prepared.black_on_white));
         control.push(ControlUnit {
             controlnet: files.controlnets.iter().position(|p| p == &unit.controlnet).unwrap_or(0),
@@ -99,7 +91,7 @@ pub fn prepare(spec: &JobSpec, files: &ModelFiles, hashes: &mut HashCache) -> Re
             let picture = load_rgb8(&init.image).map_err(|e| image_error(format!("the img2img picture: {e}")))?;
             let (w, h) = (spec.width as u32, spec.height as u32);
             let rgb = image::imageops::resize(&picture, w, h, image::imageops::FilterType::Lanczos3);
-            provenance.init_image_sha256 = hashes.sha256(&init.image).ok();
+            provenance.init_image_sha256 = hashes.drawing_sha256(&init.image);
             Some(InitImage { rgb, strength: init.strength })
         }
         None => None,

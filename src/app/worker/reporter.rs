@@ -1,12 +1,11 @@
 //! The worker's [`Observer`]: saves each finished picture and records it in the history, forwards
 //! progress and previews to the window, and answers `Cancel` once the user asked for it.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::generate::{FinishedImage, Flow, Observer, Provenance, Request, StepProgress};
-use crate::history::{Recorder, SavedPicture};
+use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 
 use super::engine::Emitter;
@@ -20,9 +19,8 @@ pub struct Reporter<'a> {
     pub provenance: &'a Provenance,
     pub emitter: &'a Emitter,
     pub history: &'a mut Recorder,
-    /// The first unit's line art and the img2img picture, recorded with each picture in the history.
-    pub line_art: Option<PathBuf>,
-    pub init_image: Option<PathBuf>,
+    /// Recorded with each picture in the history.
+    pub made_from: MadeFrom,
 }
 
 impl Observer for Reporter<'_> {
@@ -35,14 +33,7 @@ impl Observer for Reporter<'_> {
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
         let saved = self.saver.save(self.request, self.provenance, &image).map_err(|e| e.to_string())?;
-        let picture = SavedPicture {
-            path: &saved.path,
-            folder: self.saver.folder(),
-            record: &saved.record,
-            line_art: self.line_art.clone(),
-            init_image: self.init_image.clone(),
-        };
-        if let Some(message) = self.history.add(picture) {
+        if let Some(message) = self.history.add_saved(&saved, self.saver.folder(), &self.made_from) {
             self.emitter.send(Event::Notice { message });
         }
         self.emitter.send(Event::ImageSaved {
