@@ -22,6 +22,8 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// The container format of a model file, found from its first bytes (not its extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
@@ -143,7 +145,7 @@ impl Checkpoint {
     /// image black), naming the key.
     pub fn read_f32_finite(&self, key: &str) -> Result<F32Tensor> {
         let tensor = self.read_f32(key)?;
-        let count = tensor.values.iter().filter(|v| !v.is_finite()).count();
+        let count = tensor.values.par_iter().filter(|v| !v.is_finite()).count();
         if count > 0 {
             return Err(CheckpointError::NonFinite { path: self.path.clone(), key: key.to_string(), count });
         }

@@ -51,7 +51,8 @@ pub enum Command {
     /// What a model file is: hashes, components, the known-models registry's entry and license, and
     /// with --base and --reference the evidence of the models it was merged from.
     Inspect(inspect::InspectArgs),
-    /// Measure Nurie on this machine (see `nurie bench help`).
+    /// Measure Nurie on this machine: the networks (`--checkpoint FILE`, see `nurie bench --help`) or the
+    /// history library (`nurie bench history`).
     Bench(bench::BenchArgs),
 }
 

@@ -15,7 +15,9 @@ mod preview;
 mod progress;
 mod record;
 mod request;
+pub mod tiled_decode;
 
+pub use conditioning::encode_prompts;
 pub use control_mode::{ControlMode, UnknownControlMode};
 pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};

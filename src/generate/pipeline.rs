@@ -14,6 +14,7 @@ use super::error::GenerateError;
 use super::models::Models;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
+use super::tiled_decode::{Tiling, decode_tiled};
 use super::request::Request;
 
 /// Runs `request` on `models`, telling `observer` about every step and every finished image.
@@ -117,16 +118,27 @@ fn encode_init_image(models: &Models, rgb: &image::RgbImage, device: &Device) ->
         .map_err(|e| GenerateError::Device { during: "encoding the init image", message: format!("{e:?}") })
 }
 
-/// Final latents → RGB8 picture: VAE decode, then round(clamp(x/2 + 0.5, 0, 1)·255) as diffusers does.
+/// Final latents → RGB8 picture: VAE decode (in tiles above 768², see [`tiled_decode`]), then
+/// round(clamp(x/2 + 0.5, 0, 1)·255) as diffusers does.
 fn decode(models: &Models, latents: &[f32], request: &Request, device: &Device) -> Result<image::RgbImage, GenerateError> {
-    let [h, w] = request.latent_size();
-    let tensor = Tensor::<4>::from_data(TensorData::new(latents.to_vec(), [1, LATENT_CHANNELS, h, w]), device);
-    let pixels = models
+    let size = request.latent_size();
+    let pixels = match Tiling::for_size(size) {
+        None => decode_on_device(models, latents.to_vec(), size, device)?,
+        Some(tiling) => decode_tiled(latents, LATENT_CHANNELS, size, tiling, |tile, tile_size| {
+            decode_on_device(models, tile, tile_size, device)
+        })?,
+    };
+    Ok(rgb_from_planes(&pixels, request.width, request.height))
+}
+
+/// Latents [4, h, w] → the decoder's raw [3, 8h, 8w] output, on the host.
+fn decode_on_device(models: &Models, latents: Vec<f32>, [h, w]: [usize; 2], device: &Device) -> Result<Vec<f32>, GenerateError> {
+    let tensor = Tensor::<4>::from_data(TensorData::new(latents, [1, LATENT_CHANNELS, h, w]), device);
+    models
         .vae
         .decode(tensor)?
         .try_into_vec_as::<f32>()
-        .map_err(|e| GenerateError::Device { during: "decoding the image", message: format!("{e:?}") })?;
-    Ok(rgb_from_planes(&pixels, request.width, request.height))
+        .map_err(|e| GenerateError::Device { during: "decoding the image", message: format!("{e:?}") })
 }
 
 /// [3, H, W] floats in about [−1, 1] → an RGB8 image.

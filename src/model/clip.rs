@@ -4,11 +4,10 @@
 //! every CLIP text encoder follows (the head count is not stored in checkpoints).
 
 use burn::tensor::activation::sigmoid;
-use burn::tensor::module::attention;
 use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
-use super::layers::{LayerNorm, Linear};
+use super::layers::{LayerNorm, Linear, attention};
 use super::weights::WeightLoader;
 use crate::checkpoint::layout::TextEncoderLayout;
 use crate::checkpoint::{Checkpoint, Result};
@@ -259,7 +258,7 @@ impl SelfAttention {
         let k = split(self.k.forward(x.clone()));
         let v = split(self.v.forward(x));
         let options = AttentionModuleOptions { is_causal: true, ..Default::default() };
-        let attended = attention(q, k, v, None, None, options);
+        let attended = attention(q, k, v, options);
         self.out.forward(attended.swap_dims(1, 2).reshape([batch, tokens, width]))
     }
 }

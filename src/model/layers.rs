@@ -1,11 +1,13 @@
 //! The few layer types the networks are built from, loaded by structure from checkpoint keys.
 
 use burn::module::Param;
-use burn::tensor::ops::ConvOptions;
+use burn::tensor::ops::{AttentionModuleOptions, ConvOptions};
 use burn::tensor::{DType, Tensor, module};
 
+use super::profile::{self, image_shape};
 use super::weights::WeightLoader;
 use crate::checkpoint::Result;
+use crate::runtime::cpu::{self, Conv2dGeometry};
 
 /// A fully connected layer. PyTorch stores the weight as [out, in]; it is kept transposed as
 /// [in, out], the layout burn's `linear` multiplies with.
@@ -43,7 +45,17 @@ impl Linear {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        module::linear(x, self.weight.clone(), self.bias.clone())
+        let [inputs, outputs] = self.weight.dims();
+        let rows = x.shape().num_elements() / inputs.max(1);
+        let probe = profile::start(&x);
+        let y = match cpu::applies(&x) {
+            true => cpu::linear(x, &self.weight, self.bias.as_ref()),
+            false => module::linear(x, self.weight.clone(), self.bias.clone()),
+        };
+        if let Some(probe) = probe {
+            probe.finish("linear", || (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64));
+        }
+        y
     }
 }
 
@@ -65,7 +77,12 @@ impl LayerNorm {
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
-        module::layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.epsilon)
+        let probe = profile::start(&x);
+        let y = module::layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.epsilon);
+        if let Some(probe) = probe {
+            probe.finish("layer norm", || (format!("{:?}", y.dims()), 0.0));
+        }
+        y
     }
 }
 
@@ -74,7 +91,7 @@ impl LayerNorm {
 pub struct Conv2d {
     weight: Tensor<4>,
     bias: Option<Tensor<1>>,
-    options: ConvOptions<2>,
+    geometry: Conv2dGeometry,
 }
 
 impl Conv2d {
@@ -104,7 +121,7 @@ impl Conv2d {
             true => Some(weights.tensor_shaped("bias", [expected[0]])?),
             false => None,
         };
-        Ok(Self { weight, bias, options: ConvOptions::new_with_padding([stride; 2], padding, [1, 1], 1) })
+        Ok(Self { weight, bias, geometry: Conv2dGeometry { stride, padding } })
     }
 
     /// The 1×1 shortcut of a residual block taking `channels` to `out` channels, stored as `name`:
@@ -126,7 +143,27 @@ impl Conv2d {
     }
 
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        module::conv2d(x, self.weight.clone(), self.bias.clone(), self.options.clone())
+        let input = x.dims();
+        let probe = profile::start(&x);
+        let y = match cpu::applies(&x) {
+            true => cpu::conv2d(x, &self.weight, self.bias.as_ref(), self.geometry),
+            false => {
+                let options = ConvOptions::new_with_padding([self.geometry.stride; 2], self.geometry.padding, [1, 1], 1);
+                module::conv2d(x, self.weight.clone(), self.bias.clone(), options)
+            }
+        };
+        if let Some(probe) = probe {
+            probe.finish("convolution", || self.describe(input, y.dims()));
+        }
+        y
+    }
+
+    /// The profile's label and floating-point operations of one call.
+    fn describe(&self, input: [usize; 4], output: [usize; 4]) -> (String, f64) {
+        let [outputs, inputs, k, _] = self.weight.dims();
+        let stride = self.geometry.stride;
+        let label = format!("{k}×{k}/{stride} {inputs}→{outputs} {}", image_shape(input));
+        (label, 2.0 * (output.iter().product::<usize>() * inputs * k * k) as f64)
     }
 }
 
@@ -159,7 +196,28 @@ impl GroupNorm32 {
     /// Normalizes in f32 whatever the input's dtype: group statistics summed in f16 lose digits
     /// (and the whole pipeline drifts), as PyTorch's f16 GroupNorm also accumulates in f32.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        let probe = profile::start(&x);
         let dtype = x.dtype();
-        self.inner.forward(x.cast(DType::F32)).cast(dtype)
+        let y = self.inner.forward(x.cast(DType::F32)).cast(dtype);
+        if let Some(probe) = probe {
+            probe.finish("group norm", || (format!("{:?}", y.dims()), 0.0));
+        }
+        y
     }
+}
+
+/// Scaled dot-product attention of `q` [b, heads, n, d] over `k`, `v` [b, heads, m, d] through burn's
+/// fused op (the n×m scores are never stored whole), timed by the profile.
+pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, options: AttentionModuleOptions) -> Tensor<4> {
+    let ([batch, heads, n, d], m) = (q.dims(), k.dims()[2]);
+    let probe = profile::start(&q);
+    let y = match cpu::applies(&q) && !options.is_causal && options.scale.is_none() && options.softcap.is_none() {
+        true => cpu::attention(q, k, v),
+        false => module::attention(q, k, v, None, None, options),
+    };
+    if let Some(probe) = probe {
+        let label = format!("{heads}×{d} heads, {n}→{m} tokens, batch {batch}");
+        probe.finish("attention", || (label, 4.0 * (batch * heads * n * m * d) as f64));
+    }
+    y
 }

@@ -7,7 +7,7 @@ use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{DType, Device, Tensor};
 
-use super::layers::{Conv2d, GroupNorm32, Linear};
+use super::layers::{Conv2d, GroupNorm32, Linear, attention};
 use super::weights::WeightLoader;
 use crate::checkpoint::{Checkpoint, Result};
 
@@ -170,7 +170,7 @@ impl AttentionBlock {
         let q = as_head(self.q.forward(tokens.clone()));
         let k = as_head(self.k.forward(tokens.clone()));
         let v = as_head(self.v.forward(tokens));
-        let attended = burn::tensor::module::attention(q, k, v, None, None, Default::default());
+        let attended = attention(q, k, v, Default::default());
         let out = self.proj_out.forward(attended.squeeze_dim::<3>(1));
         x + out.swap_dims(1, 2).reshape([b, c, h, w])
     }

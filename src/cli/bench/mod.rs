@@ -1,11 +1,18 @@
 //! `nurie bench …`: measurements that are too slow or too machine-dependent for tests.
 
+mod flops;
 mod history;
+mod memory;
+mod networks;
 
+/// `nurie bench --checkpoint FILE …` times the networks; `nurie bench history` the history library.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BenchArgs {
     #[command(subcommand)]
-    pub what: BenchWhat,
+    pub what: Option<BenchWhat>,
+    #[command(flatten)]
+    pub networks: networks::NetworkBenchArgs,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -17,7 +24,8 @@ pub enum BenchWhat {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
-        BenchWhat::History(args) => history::run(args),
+        Some(BenchWhat::History(args)) => history::run(args),
+        None => networks::run(args.networks),
     }
 }
 

@@ -4,10 +4,9 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::gelu;
-use burn::tensor::module::attention;
 
 use crate::checkpoint::Result;
-use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear};
+use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear, attention};
 use crate::model::weights::WeightLoader;
 
 /// SD1.x uses 8 heads in every transformer; the count is not stored in checkpoints.
@@ -158,7 +157,7 @@ impl Attention {
         let v = split(self.v.forward(context));
         let dtype = q.dtype();
         let f32 = |t: Tensor<4>| t.cast(burn::tensor::DType::F32);
-        let attended = attention(f32(q), f32(k), f32(v), None, None, Default::default()).cast(dtype);
+        let attended = attention(f32(q), f32(k), f32(v), Default::default()).cast(dtype);
         self.out.forward(attended.swap_dims(1, 2).reshape([batch, tokens, width]))
     }
 }
