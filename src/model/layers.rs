@@ -48,7 +48,7 @@ impl Linear {
         let [inputs, outputs] = self.weight.dims();
         let rows = x.shape().num_elements() / inputs.max(1);
         let probe = profile::start(&x);
-        let y = match cpu::applies(&x) {
+        let y = match cpu::applies(&x) && self.weight.dtype() == DType::F32 {
             true => cpu::linear(x, &self.weight, self.bias.as_ref()),
             false => module::linear(x, self.weight.clone(), self.bias.clone()),
         };
@@ -145,7 +145,7 @@ impl Conv2d {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let input = x.dims();
         let probe = profile::start(&x);
-        let y = match cpu::applies(&x) {
+        let y = match cpu::applies(&x) && self.weight.dtype() == DType::F32 {
             true => cpu::conv2d(x, &self.weight, self.bias.as_ref(), self.geometry),
             false => {
                 let options = ConvOptions::new_with_padding([self.geometry.stride; 2], self.geometry.padding, [1, 1], 1);
@@ -211,7 +211,8 @@ impl GroupNorm32 {
 pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, options: AttentionModuleOptions) -> Tensor<4> {
     let ([batch, heads, n, d], m) = (q.dims(), k.dims()[2]);
     let probe = profile::start(&q);
-    let y = match cpu::applies(&q) && !options.is_causal && options.scale.is_none() && options.softcap.is_none() {
+    let all_f32 = [k.dtype(), v.dtype()].iter().all(|&dtype| dtype == DType::F32);
+    let y = match cpu::applies(&q) && all_f32 && !options.is_causal && options.scale.is_none() && options.softcap.is_none() {
         true => cpu::attention(q, k, v),
         false => module::attention(q, k, v, None, None, options),
     };

@@ -18,6 +18,7 @@ const BLOCK_ROWS: usize = 64;
 /// softmax(q·kᵀ / √d)·v for `q` [b, heads, n, d] and `k`, `v` [b, heads, m, d] (any strides). The
 /// result has shape [b, heads, n, d], laid out as [b, n, heads, d] so that the usual swap back to
 /// tokens × width costs nothing.
+/// `k` and `v` must be f32 like `q` (the caller checks `q` with [`super::applies`]).
 pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
     let (q, k, v) = (View::of(q), View::of(k), View::of(v));
     let [batch, heads, n, d] = [q.shape()[0], q.shape()[1], q.shape()[2], q.shape()[3]];
