@@ -75,8 +75,7 @@ pub fn decode_tiled<E>(
             }
         }
     }
-    for (c, plane) in sum.chunks_exact_mut(height * width).enumerate() {
-        debug_assert!(c < 3);
+    for plane in sum.chunks_exact_mut(height * width) {
         plane.iter_mut().zip(&weight_sum).for_each(|(value, weight)| *value /= weight);
     }
     Ok(sum)
