@@ -2,7 +2,7 @@
 
 use burn::module::Param;
 use burn::tensor::ops::{AttentionModuleOptions, ConvOptions};
-use burn::tensor::{DType, Tensor, module};
+use burn::tensor::{DType, Tensor, activation, module};
 
 use super::profile::{self, image_shape};
 use super::weights::WeightLoader;
@@ -196,11 +196,28 @@ impl GroupNorm32 {
     /// Normalizes in f32 whatever the input's dtype: group statistics summed in f16 lose digits
     /// (and the whole pipeline drifts), as PyTorch's f16 GroupNorm also accumulates in f32.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.normalize(x, false)
+    }
+
+    /// GroupNorm then SiLU, the pair every ResNet block opens with: one pass on the CPU.
+    pub fn forward_silu<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
+        self.normalize(x, true)
+    }
+
+    fn normalize<const D: usize>(&self, x: Tensor<D>, then_silu: bool) -> Tensor<D> {
         let probe = profile::start(&x);
-        let dtype = x.dtype();
-        let y = self.inner.forward(x.cast(DType::F32)).cast(dtype);
+        let affine = self.inner.gamma.as_ref().zip(self.inner.beta.as_ref()).map(|(gamma, beta)| (gamma.val(), beta.val()));
+        let y = match (cpu::applies(&x), affine) {
+            (true, Some((gamma, beta))) => cpu::group_norm(x, &gamma, &beta, Self::GROUPS, self.inner.epsilon, then_silu),
+            _ => {
+                let dtype = x.dtype();
+                let y = self.inner.forward(x.cast(DType::F32)).cast(dtype);
+                if then_silu { activation::silu(y) } else { y }
+            }
+        };
         if let Some(probe) = probe {
-            probe.finish("group norm", || (format!("{:?}", y.dims()), 0.0));
+            let label = if then_silu { " + SiLU" } else { "" };
+            probe.finish("group norm", || (format!("{:?}{label}", y.dims()), 0.0));
         }
         y
     }

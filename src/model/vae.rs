@@ -2,12 +2,12 @@
 //! bare `encoder.*`/`decoder.*` of separate VAE files such as NAI's `animevae.pt`). Depth and widths
 //! come from the shapes; the mid-block attention may be stored as 1×1 convolutions or linear layers.
 
-use burn::tensor::activation::silu;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 use burn::tensor::{DType, Device, Tensor};
 
 use super::layers::{Conv2d, GroupNorm32, Linear, attention};
+use super::profile;
 use super::weights::WeightLoader;
 use crate::checkpoint::{Checkpoint, Result};
 
@@ -133,8 +133,8 @@ impl ResnetBlock {
     }
 
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let h = self.conv1.forward(silu(self.norm1.forward(x.clone())));
-        let h = self.conv2.forward(silu(self.norm2.forward(h)));
+        let h = self.conv1.forward(self.norm1.forward_silu(x.clone()));
+        let h = self.conv2.forward(self.norm2.forward_silu(h));
         match &self.shortcut {
             Some(shortcut) => shortcut.forward(x) + h,
             None => x + h,
@@ -293,7 +293,7 @@ impl Encoder {
             }
         }
         let h = self.mid.forward(h);
-        self.conv_out.forward(silu(self.norm_out.forward(h)))
+        self.conv_out.forward(self.norm_out.forward_silu(h))
     }
 }
 
@@ -335,9 +335,14 @@ impl Decoder {
             if let Some(up) = &level.resample {
                 let [_, _, height, width] = h.dims();
                 let options = InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([2 * height, 2 * width]);
-                h = up.forward(interpolate(h, options));
+                let probe = profile::start(&h);
+                let upsampled = interpolate(h, options);
+                if let Some(probe) = probe {
+                    probe.finish("upsample", || (profile::image_shape(upsampled.dims()), 0.0));
+                }
+                h = up.forward(upsampled);
             }
         }
-        self.conv_out.forward(silu(self.norm_out.forward(h)))
+        self.conv_out.forward(self.norm_out.forward_silu(h))
     }
 }

@@ -258,7 +258,7 @@ impl Unet {
             });
             h = block.forward(h, &emb, context, next);
         }
-        Ok(self.out_conv.forward(silu(self.out_norm.forward(h))))
+        Ok(self.out_conv.forward(self.out_norm.forward_silu(h)))
     }
 }
 

@@ -2,7 +2,6 @@
 //! embedding, twice; a 1×1 `skip_connection` only when the channel count changes.
 
 use burn::tensor::Tensor;
-use burn::tensor::activation::silu;
 
 use crate::checkpoint::Result;
 use crate::model::layers::{Conv2d, GroupNorm32, Linear};
@@ -46,9 +45,9 @@ impl ResBlock {
 
     /// `emb` is the timestep embedding after SiLU, [batch, embedding_width].
     pub fn forward(&self, x: Tensor<4>, emb: &Tensor<2>) -> Tensor<4> {
-        let h = self.in_conv.forward(silu(self.in_norm.forward(x.clone())));
+        let h = self.in_conv.forward(self.in_norm.forward_silu(x.clone()));
         let h = h + self.embedding.forward(emb.clone()).unsqueeze_dims::<4>(&[2, 3]);
-        let h = self.out_conv.forward(silu(self.out_norm.forward(h)));
+        let h = self.out_conv.forward(self.out_norm.forward_silu(h));
         match &self.skip {
             Some(skip) => skip.forward(x) + h,
             None => x + h,

@@ -7,6 +7,8 @@ use burn::tensor::activation::gelu;
 
 use crate::checkpoint::Result;
 use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear, attention};
+use crate::model::profile;
+use crate::runtime::cpu;
 use crate::model::weights::WeightLoader;
 
 /// SD1.x uses 8 heads in every transformer; the count is not stored in checkpoints.
@@ -183,8 +185,17 @@ impl GegluFeedForward {
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let h = self.proj.forward(x);
         let [batch, tokens, _] = h.dims();
-        let value = h.clone().slice([0..batch, 0..tokens, 0..self.inner]);
-        let gate = h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]);
-        self.out.forward(value * gelu(gate))
+        let probe = profile::start(&h);
+        let gated = match cpu::applies(&h) {
+            true => cpu::geglu(h),
+            false => {
+                let value = h.clone().slice([0..batch, 0..tokens, 0..self.inner]);
+                value * gelu(h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]))
+            }
+        };
+        if let Some(probe) = probe {
+            probe.finish("GEGLU", || (format!("{} wide, {tokens} tokens, batch {batch}", self.inner), 0.0));
+        }
+        self.out.forward(gated)
     }
 }

@@ -17,7 +17,7 @@ const HIGHEST: f32 = 88.7;
 
 /// e^x for finite x (clamped to [−87.3, 88.7]).
 #[inline(always)]
-fn exp(x: f32) -> f32 {
+pub(super) fn exp(x: f32) -> f32 {
     let x = x.clamp(LOWEST, HIGHEST);
     let shifted = x * LOG2_E + ROUNDER;
     let n = shifted - ROUNDER;

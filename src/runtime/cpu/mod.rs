@@ -7,6 +7,10 @@
 //! linear layers reach ~70 GFLOP/s where the same products reach ~150–190 through `gemm` directly, and
 //! its attention tiles keys by 64, which with SD's 40-wide heads runs at ~35 GFLOP/s.
 //!
+//! So do the elementwise steps that cost most as separate burn ops: GroupNorm fused with the SiLU
+//! after it (six passes over the activations with burn's ops: more than 10 % of a VAE decode at 512²)
+//! and the feed-forward's gated GELU (≈9 % of a UNet step).
+//!
 //! Each entry point says whether it applies (`Flex` device, f32, supported shape); the layers fall back
 //! to burn's ops otherwise, so the GPU path and f16 are untouched. `NURIE_CPU_KERNELS=burn` turns these
 //! paths off, to compare with burn's own ops (`nurie bench`).
@@ -14,10 +18,14 @@
 mod attention;
 mod conv;
 mod exp;
+mod geglu;
+mod group_norm;
 mod linear;
 
 pub use attention::attention;
 pub use conv::{Conv2dGeometry, conv2d};
+pub use geglu::geglu;
+pub use group_norm::group_norm;
 pub use linear::linear;
 
 use std::sync::OnceLock;
