@@ -10,5 +10,6 @@ mod app {
     mod history_view;
     mod model_info;
     mod model_search;
+    mod welcome;
     mod workspace;
 }

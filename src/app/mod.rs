@@ -43,19 +43,54 @@ impl eframe::App for NurieApp {
 }
 
 /// Opens the window and runs until it is closed. The window appears at once; models load on the
-/// worker afterwards.
+/// worker afterwards. It draws through wgpu; where wgpu cannot draw (a broken or missing GPU driver),
+/// Nurie starts itself again drawing through OpenGL (`NURIE_RENDERER=glow`: winit allows one event
+/// loop per process), and if that fails too, says what to install.
 pub fn run_window() -> anyhow::Result<()> {
     let home = crate::home::data_dir()?;
-    let options = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Nurie")
-            .with_app_id("app.nurie.Nurie")
-            .with_inner_size([1400.0, 900.0])
-            .with_min_inner_size([900.0, 600.0])
-            .with_drag_and_drop(true),
-        renderer: eframe::Renderer::Wgpu,
-        ..Default::default()
+    let renderer = match std::env::var("NURIE_RENDERER").as_deref() {
+        Ok("glow") => eframe::Renderer::Glow,
+        _ => eframe::Renderer::Wgpu,
     };
-    eframe::run_native("Nurie", options, Box::new(move |cc| Ok(Box::new(NurieApp::new(&cc.egui_ctx, home)))))
-        .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+    let error = match open_window(home, renderer) {
+        Ok(()) => return Ok(()),
+        Err(error) => error,
+    };
+    if renderer == eframe::Renderer::Wgpu && std::env::var_os("NURIE_RENDERER").is_none() {
+        eprintln!("nurie: the window cannot draw through wgpu ({error}); starting again with OpenGL");
+        let status = std::process::Command::new(std::env::current_exe()?).args(std::env::args_os().skip(1)).env("NURIE_RENDERER", "glow").status()?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    anyhow::bail!(
+        "cannot open the window ({error}). Install or update the graphics driver (on Linux: Mesa's mesa-vulkan-drivers and \
+         libgl1-mesa-dri, or your GPU vendor's driver). The command-line tools (`nurie generate`, `nurie --help`) work without a window."
+    )
 }
+
+fn open_window(home: std::path::PathBuf, renderer: eframe::Renderer) -> Result<(), eframe::Error> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Nurie")
+        .with_app_id("app.nurie.Nurie")
+        .with_inner_size([1400.0, 900.0])
+        .with_min_inner_size([900.0, 600.0])
+        .with_drag_and_drop(true);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(WINDOW_ICON) {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions { viewport, renderer, ..Default::default() };
+    eframe::run_native(
+        "Nurie",
+        options,
+        Box::new(move |cc| {
+            let app = NurieApp::new(&cc.egui_ctx, home);
+            if app.mode == nurie_app::Mode::Welcome {
+                // Said on the terminal too, for scripts that start the app (scripts/test-package.sh).
+                eprintln!("nurie: first start: showing the welcome screen");
+            }
+            Ok(Box::new(app))
+        }),
+    )
+}
+
+/// The app icon (assets/icon/nurie.svg rendered by scripts/make-icons.sh).
+const WINDOW_ICON: &[u8] = include_bytes!("../../assets/icon/nurie-256.png");

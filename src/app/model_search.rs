@@ -69,6 +69,11 @@ impl ModelSearch {
         self.running.is_some()
     }
 
+    /// Every model found, sorted by kind then file name.
+    pub fn found(&self) -> &[FoundModel] {
+        &self.found
+    }
+
     /// Found models of `kind`, sorted by file name.
     pub fn of_kind(&self, kind: ModelKind) -> Vec<&FoundModel> {
         self.found.iter().filter(|m| m.kind == kind).collect()

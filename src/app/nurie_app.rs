@@ -17,7 +17,8 @@ use super::model_search::{ModelSearch, SearchPlaces};
 use super::queue::JobQueue;
 use super::settings::{AppSettings, remember};
 use super::view_state::ZoomPan;
-use super::worker::{Command, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
+use super::worker::{Command, DeviceReport, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
+use crate::runtime::DeviceChoice;
 
 /// How long one frame may spend reading worker events before it draws.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
@@ -48,6 +49,8 @@ pub enum Mode {
     History,
     /// What the chosen checkpoint is and where it comes from.
     Model,
+    /// First start: the models found, what to get for line-art coloring, the device.
+    Welcome,
 }
 
 /// One unit's line art as the panel shows it.
@@ -76,6 +79,8 @@ pub struct NurieApp {
     pub gallery: Gallery,
     pub notices: Vec<Notice>,
     pub model_status: ModelStatus,
+    /// The compute device, once the worker has opened it.
+    pub device: Option<DeviceReport>,
     pub units: Vec<UnitView>,
     pub previewer: LineArtPreviewer,
     pub shown: Option<Shown>,
@@ -147,6 +152,7 @@ impl NurieApp {
             gallery: Gallery::default(),
             notices,
             model_status: ModelStatus::NotLoaded,
+            device: None,
             units: Vec::new(),
             previewer: LineArtPreviewer::new(Arc::new(move || wake_ctx.request_repaint())),
             shown: None,
@@ -172,8 +178,9 @@ impl NurieApp {
         if app.settings.form.units.is_empty() {
             app.settings.form.units.push(UnitForm::default());
         }
-        if app.settings.checkpoint.is_some() {
-            app.preload();
+        app.preload();
+        if app.settings.checkpoint.is_none() && !app.settings.welcome_done {
+            app.mode = Mode::Welcome;
         }
         app
     }
@@ -252,10 +259,15 @@ impl NurieApp {
         }
     }
 
+    /// Loads the chosen networks on the chosen device now; with no checkpoint chosen yet, opens the
+    /// device only, so the window can say what the pictures will run on.
     pub fn preload(&mut self) {
-        if self.settings.checkpoint.is_some() {
-            self.model_status = ModelStatus::Loading(String::new());
-            self.send(Command::Preload(self.model_selection()));
+        match self.settings.checkpoint.is_some() {
+            true => {
+                self.model_status = ModelStatus::Loading(String::new());
+                self.send(Command::Preload(self.model_selection()));
+            }
+            false => self.send(Command::OpenDevice(self.settings.device)),
         }
     }
 
@@ -377,6 +389,7 @@ impl NurieApp {
         match event {
             Event::Loading { part, .. } => self.model_status = ModelStatus::Loading(part),
             Event::ModelsReady { device, .. } => self.model_status = ModelStatus::Ready { device },
+            Event::DeviceOpened(report) => self.on_device_opened(report),
             Event::Step { job, info, preview } => {
                 if let Some(running) = self.queue.running_mut().filter(|r| r.id == job) {
                     running.progress.on_step(info, Instant::now());
@@ -525,6 +538,22 @@ impl NurieApp {
     }
 
     /// Looks for models again (at start, and when the user's model folders change).
+    /// Keeps what the worker opened, and says so in plain words when `auto` found no GPU to use.
+    fn on_device_opened(&mut self, report: DeviceReport) {
+        let already_told = self.device.as_ref().is_some_and(|known| !known.is_gpu && known.choice == report.choice);
+        if report.choice == DeviceChoice::Auto && !report.is_gpu && !already_told {
+            let reason = report.fallback.as_deref().map(|reason| format!(" ({reason})")).unwrap_or_default();
+            self.notify(None, format!("{}{reason}", self.texts().no_gpu_notice));
+        }
+        self.device = Some(report);
+    }
+
+    /// Leaves the welcome screen for good (it stays reachable from the model bar).
+    pub fn finish_welcome(&mut self) {
+        self.settings.welcome_done = true;
+        self.mode = Mode::Workspace;
+    }
+
     pub fn search_models(&mut self) {
         let ctx = self.ctx.clone();
         if let Err(e) = self.models.start(&self.settings.model_folders, move || ctx.request_repaint()) {

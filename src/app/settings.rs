@@ -63,6 +63,8 @@ pub struct AppSettings {
     pub layout: Layout,
     /// SHA-256s of the models whose non-commercial license the user said not to be asked about again.
     pub license_acknowledged: Vec<String>,
+    /// The user left the first-run welcome screen ("Start coloring").
+    pub welcome_done: bool,
 }
 
 /// Settings read at start, and what went wrong reading them (shown once in the window).

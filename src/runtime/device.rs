@@ -78,8 +78,16 @@ fn cpu(fallback_note: Option<String>) -> ComputeDevice {
 /// Takes a hardware GPU when the system has one; software rasterizers (lavapipe, SwiftShader) are
 /// slower than the CPU backend, so `auto` never picks them.
 fn open_auto() -> ComputeDevice {
-    if !list_adapters().iter().any(|info| info.device_type != wgpu::DeviceType::Cpu) {
-        return cpu(None);
+    let adapters = list_adapters();
+    if !adapters.iter().any(|info| info.device_type != wgpu::DeviceType::Cpu) {
+        let note = match adapters.is_empty() {
+            true => "no graphics driver offers Vulkan, Metal or DX12".to_string(),
+            false => {
+                let names: Vec<&str> = adapters.iter().map(|info| info.name.as_str()).collect();
+                format!("only software renderers were found ({})", names.join(", "))
+            }
+        };
+        return cpu(Some(note));
     }
     match open_wgpu() {
         Ok(device) if device.is_gpu => device,

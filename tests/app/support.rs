@@ -32,6 +32,8 @@ pub fn home(name: &str, adjust: impl FnOnce(&mut AppSettings)) -> PathBuf {
     settings.output_folder = Some(home.join("outputs"));
     settings.recent.checkpoints = vec![checkpoint()];
     settings.recent.controlnets = vec![controlnet()];
+    // A returning user's window; the first-run screen has its own test.
+    settings.welcome_done = true;
     let form = &mut settings.form;
     (form.steps, form.width, form.height, form.seed, form.cfg_scale) = (3, 64, 96, 42, 6.0);
     adjust(&mut settings);

@@ -15,6 +15,7 @@ mod prompt_panel;
 mod result_view;
 mod settings_panel;
 mod status_bar;
+mod welcome_view;
 
 use super::nurie_app::{Mode, NurieApp};
 
@@ -34,6 +35,11 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         }
         Mode::Model => {
             model_view::show(app, ui);
+            update_title(app, ui.ctx());
+            return;
+        }
+        Mode::Welcome => {
+            welcome_view::show(app, ui);
             update_title(app, ui.ctx());
             return;
         }

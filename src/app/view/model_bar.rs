@@ -17,6 +17,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         ui.selectable_value(&mut app.mode, Mode::Workspace, texts.workspace);
         ui.selectable_value(&mut app.mode, Mode::History, texts.history);
         ui.selectable_value(&mut app.mode, Mode::Model, texts.model_tab);
+        ui.selectable_value(&mut app.mode, Mode::Welcome, texts.welcome_tab);
         ui.separator();
         let label = ui.label(texts.checkpoint);
         let combo = ModelCombo {

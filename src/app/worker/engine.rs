@@ -10,7 +10,7 @@ use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 use crate::runtime::{ComputeDevice, DeviceChoice, device};
 
-use super::messages::{Command, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
+use super::messages::{Command, DeviceReport, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
 use super::prepare::{HashCache, model_files, prepare};
 use super::reporter::Reporter;
 
@@ -66,6 +66,7 @@ impl Engine {
                     let files = ModelFiles { checkpoint: selection.checkpoint.clone(), vae: selection.vae.clone(), controlnets: vec![] };
                     engine.ensure_loaded(&selection, &files, None).map(|_| ())
                 }),
+                Command::OpenDevice(choice) => self.guarded(None, |engine| engine.device(choice).map(|_| ())),
                 Command::Run(job) => self.guarded(Some(job.id), |engine| engine.run(&job)),
             }
         }
@@ -139,6 +140,12 @@ impl Engine {
     fn device(&mut self, choice: DeviceChoice) -> Result<&ComputeDevice, WorkerError> {
         if self.compute.as_ref().is_none_or(|(c, _)| *c != choice) {
             let compute = device::open(choice).map_err(|e| WorkerError { kind: ErrorKind::Device, message: e.to_string() })?;
+            self.emitter.send(Event::DeviceOpened(DeviceReport {
+                choice,
+                description: compute.description.clone(),
+                is_gpu: compute.is_gpu,
+                fallback: compute.fallback_note.clone(),
+            }));
             self.compute = Some((choice, compute));
         }
         match &self.compute {

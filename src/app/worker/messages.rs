@@ -24,6 +24,17 @@ pub struct ModelSelection {
     pub precision: Precision,
 }
 
+/// The device the networks run on, as the window tells the user about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceReport {
+    pub choice: DeviceChoice,
+    /// "NVIDIA GeForce RTX 4070 (DiscreteGpu, Vulkan, …)" or "CPU (burn Flex, 8 threads)".
+    pub description: String,
+    pub is_gpu: bool,
+    /// Why `auto` is on the CPU: no adapter, only software ones, or a driver that failed to open.
+    pub fallback: Option<String>,
+}
+
 /// One ControlNet unit as the user set it up: a line-art file and how it guides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitSpec {
@@ -77,6 +88,8 @@ pub struct Job {
 pub enum Command {
     /// Load these networks now (the user picked a model), so the first generation starts at once.
     Preload(ModelSelection),
+    /// Open the compute device now (at start), so the window can say early what pictures will run on.
+    OpenDevice(DeviceChoice),
     Run(Box<Job>),
     Shutdown,
 }
@@ -97,6 +110,8 @@ pub enum Event {
     Loading { job: Option<JobId>, part: String },
     /// The models of `selection` are ready on `device` (a description such as "CPU (Flex)").
     ModelsReady { selection: ModelSelection, device: String },
+    /// The compute device was opened for a choice (at start, or when the choice changed).
+    DeviceOpened(DeviceReport),
     Step { job: JobId, info: StepInfo, preview: RgbPreview },
     /// A finished picture, already on disk with its metadata.
     ImageSaved { job: JobId, index: usize, path: PathBuf, image: Arc<image::RgbImage>, record: Box<GenerationRecord> },

@@ -2,6 +2,7 @@
 //! starts as the bias. The weight is read through its strides (the checkpoint stores it [out, in]).
 
 use burn::tensor::Tensor;
+use rayon::prelude::*;
 
 use super::{View, tensor_from};
 
@@ -18,7 +19,8 @@ pub fn linear<const D: usize>(x: Tensor<D>, weight: &Tensor<2>, bias: Option<&Te
     let mut out = vec![0.0f32; rows * outputs];
     if let Some(bias) = bias {
         let bias = View::contiguous(bias.clone());
-        out.chunks_exact_mut(outputs).for_each(|row| row.copy_from_slice(&bias.data()[..outputs]));
+        // In parallel: the first writes to a large fresh buffer are page faults, as costly as the writes.
+        out.par_chunks_exact_mut(outputs).for_each(|row| row.copy_from_slice(&bias.data()[..outputs]));
     }
     let parallelism = match rows * inputs * outputs >= PARALLEL_WORK {
         true => gemm::Parallelism::Rayon(0),
