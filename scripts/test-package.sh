@@ -3,6 +3,7 @@
 # checks what it put on the system, starts the installed `nurie` under a virtual X display with a fresh
 # home (a first start), checks that the window opens on the welcome screen, takes a screenshot, runs
 # the AppImage, and uninstalls. Needs root (apt) and Xvfb; installs what it lacks.
+#   (apt runs as root, or through sudo.)
 #   scripts/test-package.sh [SCREENSHOT.png]     default: target/packages/first-run.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,10 @@ screenshot=${1:-$PWD/target/packages/first-run.png}
 say() { echo "test-package.sh: $*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
 
-[[ $(id -u) == 0 ]] || fail "run as root (it installs the package with apt)"
+# apt needs root: as root directly, else through sudo.
+if [[ $(id -u) == 0 ]]; then as_root() { "$@"; }
+elif command -v sudo >/dev/null; then as_root() { sudo "$@"; }
+else fail "run as root or with sudo available (it installs the package with apt)"; fi
 deb=$(ls -t target/packages/*.deb 2>/dev/null | head -n 1)
 appimage=$(ls -t target/packages/*.AppImage 2>/dev/null | head -n 1)
 [[ -n $deb ]] || fail "no .deb in target/packages; run scripts/package.sh first"
@@ -21,11 +25,11 @@ for tool in Xvfb:xvfb xwd:x11-apps convert:imagemagick xdotool:xdotool desktop-f
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
 done
 if (( ${#missing[@]} )); then
-  apt-get install -y -q "${missing[@]}" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "${missing[@]}" >/dev/null; }
+  as_root apt-get install -y -q "${missing[@]}" >/dev/null || { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q "${missing[@]}" >/dev/null; }
 fi
 
 say "installing $deb"
-apt-get install -y -q "./$deb" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "./$deb" >/dev/null; }
+as_root apt-get install -y -q "./$deb" >/dev/null || { as_root apt-get update -q >/dev/null && as_root apt-get install -y -q "./$deb" >/dev/null; }
 dpkg -s nurie | grep -q '^Status: install ok installed' || fail "dpkg does not list nurie as installed"
 [[ -x /usr/bin/nurie ]] || fail "/usr/bin/nurie missing"
 desktop=/usr/share/applications/nurie.desktop
@@ -76,6 +80,6 @@ if [[ -n $appimage ]]; then
 fi
 
 say "uninstalling"
-apt-get remove -y -q nurie >/dev/null
+as_root apt-get remove -y -q nurie >/dev/null
 [[ ! -e /usr/bin/nurie ]] || fail "/usr/bin/nurie is still there after apt-get remove"
 say "ok"
