@@ -119,7 +119,7 @@ mod tests {
         std::fs::create_dir_all(&added_vae).expect("dirs");
         std::fs::write(added_vae.join("kl-f8.ckpt"), b"x").expect("file");
 
-        let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None };
+        let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![] };
         let mut search = ModelSearch::new(SearchPlaces::Given(bases));
         search.start(&[added.path().to_path_buf()], || {}).expect("thread");
         assert!(search.is_scanning());
@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn nothing_found_means_no_preselection() {
         let empty = tempfile::tempdir().expect("temp");
-        let bases = SearchBases { parents: vec![empty.path().to_path_buf()], invokeai_root: None };
+        let bases = SearchBases { parents: vec![empty.path().to_path_buf()], invokeai_root: None, downloads: vec![] };
         let mut search = ModelSearch::new(SearchPlaces::Given(bases));
         search.start(&[], || {}).expect("thread");
         wait(&mut search);

@@ -150,7 +150,7 @@ fn finds_every_tools_models_once_with_kind_and_source() {
     safetensors(&locked.join("in-locked-folder.safetensors"), SD15);
     let locked_is_readable = !lock(&locked);
 
-    let bases = SearchBases { parents: vec![home.clone(), drive_root.clone()], invokeai_root: None };
+    let bases = SearchBases { parents: vec![home.clone(), drive_root.clone()], invokeai_root: None, downloads: vec![] };
     // The A1111 folder is also added by hand: its files keep their tool's label.
     let outcome = scan(&folders_to_scan(&bases, &[added.clone(), a1111_checkpoints.clone()]));
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();

@@ -15,6 +15,8 @@
 //!   comes from the `main`/`vae`/`controlnet` folder names where there are some, and from the file's
 //!   header otherwise.
 //!
+//! Model files saved straight into the Downloads folder are listed too (kind from each file's header).
+//!
 //! Not covered: custom folders set on a tool's command line (`--ckpt-dir`) or in ComfyUI's
 //! `extra_model_paths.yaml`, and launchers such as Stability Matrix; users add those folders themselves.
 
@@ -32,6 +34,8 @@ pub enum Source {
     Forge,
     ComfyUI,
     InvokeAI,
+    /// Model files downloaded straight into the Downloads folder (no tool's install around them).
+    Downloads,
     AddedFolder,
 }
 
@@ -42,6 +46,7 @@ impl Source {
             Self::Forge => "Forge",
             Self::ComfyUI => "ComfyUI",
             Self::InvokeAI => "InvokeAI",
+            Self::Downloads => "Downloads",
             Self::AddedFolder => "Added folder",
         }
     }
@@ -76,6 +81,8 @@ pub struct SearchBases {
     pub parents: Vec<PathBuf>,
     /// InvokeAI's root from `INVOKEAI_ROOT`, when set.
     pub invokeai_root: Option<PathBuf>,
+    /// Where browsers save downloads: model files there are listed whatever their folder is called.
+    pub downloads: Vec<PathBuf>,
 }
 
 impl SearchBases {
@@ -88,7 +95,8 @@ impl SearchBases {
         parents.extend(drive_roots());
         remove_repeats(&mut parents);
         let invokeai_root = std::env::var_os("INVOKEAI_ROOT").filter(|root| !root.is_empty()).map(PathBuf::from);
-        Self { parents, invokeai_root }
+        let downloads = UserDirs::new().and_then(|dirs| dirs.download_dir().map(Path::to_path_buf)).into_iter().collect();
+        Self { parents, invokeai_root, downloads }
     }
 }
 
@@ -141,6 +149,8 @@ pub fn known_folders(bases: &SearchBases) -> Vec<ModelFolder> {
     if let Some(root) = &bases.invokeai_root {
         folders.push(invokeai_models(root));
     }
+    // Last, so a file inside an install under Downloads keeps its tool's name.
+    folders.extend(bases.downloads.iter().map(|path| ModelFolder { path: path.clone(), source: Source::Downloads, kind: None }));
     folders
 }
 
@@ -200,7 +210,7 @@ mod tests {
     fn lists_each_tool_layout_under_every_parent() {
         let home = PathBuf::from("/home/u");
         let drive = PathBuf::from("/drive");
-        let folders = known_folders(&SearchBases { parents: vec![home.clone(), drive.clone()], invokeai_root: None });
+        let folders = known_folders(&SearchBases { parents: vec![home.clone(), drive.clone()], invokeai_root: None, downloads: vec![] });
 
         let a1111 = find(&folders, &home.join("stable-diffusion-webui").join("models").join("Stable-diffusion")).unwrap();
         assert_eq!((a1111.source, a1111.kind), (Source::A1111, Some(ModelKind::Checkpoint)));
@@ -226,7 +236,7 @@ mod tests {
         std::fs::create_dir(parent.path().join("webui_forge_cu121_torch231")).unwrap();
         std::fs::create_dir(parent.path().join("webui_other")).unwrap();
         std::fs::write(parent.path().join("webui_forge_notes.txt"), "not a package").unwrap();
-        let folders = known_folders(&SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None });
+        let folders = known_folders(&SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![] });
 
         let package_models = parent.path().join("webui_forge_cu121_torch231").join("webui").join("models");
         let checkpoints = find(&folders, &package_models.join("Stable-diffusion")).unwrap();
@@ -239,14 +249,25 @@ mod tests {
     #[test]
     fn invokeai_root_from_the_environment_is_scanned_as_a_whole() {
         let root = PathBuf::from("/srv/invoke");
-        let folders = known_folders(&SearchBases { parents: vec![], invokeai_root: Some(root.clone()) });
+        let folders = known_folders(&SearchBases { parents: vec![], invokeai_root: Some(root.clone()), downloads: vec![] });
         assert_eq!(folders, vec![ModelFolder { path: root.join("models"), source: Source::InvokeAI, kind: None }]);
+    }
+
+    #[test]
+    fn the_downloads_folder_comes_last_with_kinds_from_the_headers() {
+        let downloads = PathBuf::from("/home/u/Downloads");
+        let bases = SearchBases { parents: vec![downloads.clone()], invokeai_root: None, downloads: vec![downloads.clone()] };
+        let folders = known_folders(&bases);
+        let last = folders.last().unwrap();
+        assert_eq!(last, &ModelFolder { path: downloads.clone(), source: Source::Downloads, kind: None });
+        // Installs under Downloads are listed before it, so their files keep their tool's name.
+        assert!(folders[..folders.len() - 1].iter().any(|f| f.path.starts_with(downloads.join("ComfyUI"))));
     }
 
     #[test]
     fn source_labels_are_what_the_model_bar_shows() {
         let labels: Vec<String> =
-            [Source::A1111, Source::Forge, Source::ComfyUI, Source::InvokeAI, Source::AddedFolder].iter().map(Source::to_string).collect();
-        assert_eq!(labels, ["A1111", "Forge", "ComfyUI", "InvokeAI", "Added folder"]);
+            [Source::A1111, Source::Forge, Source::ComfyUI, Source::InvokeAI, Source::Downloads, Source::AddedFolder].iter().map(Source::to_string).collect();
+        assert_eq!(labels, ["A1111", "Forge", "ComfyUI", "InvokeAI", "Downloads", "Added folder"]);
     }
 }

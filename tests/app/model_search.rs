@@ -31,7 +31,7 @@ fn models_in_an_a1111_install_and_an_added_folder_are_offered() {
         s.recent.controlnets.clear();
         s.model_folders = vec![own.path().to_path_buf()];
     });
-    let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None };
+    let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![] };
     let mut harness = harness_searching(home, bases);
     wait_until(&mut harness, Duration::from_secs(20), "the model search", |app| !app.models.is_scanning());
 

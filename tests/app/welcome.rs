@@ -31,7 +31,10 @@ fn the_first_start_shows_the_welcome_screen_with_what_was_found() {
         std::fs::create_dir_all(comfy.join(folder)).expect("install folder");
         std::fs::copy(source, comfy.join(folder).join(name)).expect("model copied");
     }
-    let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None };
+    // A checkpoint saved straight into the Downloads folder by a browser.
+    let downloads = tempfile::tempdir().expect("temp");
+    std::fs::copy(checkpoint(), downloads.path().join("some-model-v2.safetensors")).expect("model copied");
+    let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![downloads.path().to_path_buf()] };
     let home = first_start("welcome", Language::English);
     let mut harness = harness_searching(home.clone(), bases);
     assert_eq!(harness.state().mode, Mode::Welcome);
@@ -39,6 +42,7 @@ fn the_first_start_shows_the_welcome_screen_with_what_was_found() {
     harness.run_steps(2);
     harness.get_by_label("Welcome to Nurie");
     harness.get_by_label("• ComfyUI: 1 checkpoints · 1 ControlNets (1 line art)");
+    harness.get_by_label("• Downloads folder: 1 checkpoints");
     harness.get_by_label_contains("control_v11p_sd15s2_lineart_anime");
     assert_eq!(harness.query_all_by_label_contains("CreativeML OpenRAIL-M").count(), 2, "the checkpoint's and the ControlNets' licenses");
     harness.get_by_label_contains("MIT license");

@@ -45,7 +45,7 @@ fn found_models(app: &mut NurieApp, ui: &mut egui::Ui, texts: &Texts) {
     } else if app.models.found().is_empty() {
         ui.label(texts.welcome_found_none);
     }
-    for source in [Source::A1111, Source::Forge, Source::ComfyUI, Source::InvokeAI, Source::AddedFolder] {
+    for source in [Source::A1111, Source::Forge, Source::ComfyUI, Source::InvokeAI, Source::Downloads, Source::AddedFolder] {
         let models: Vec<&FoundModel> = app.models.found().iter().filter(|m| m.source == source).collect();
         if !models.is_empty() {
             ui.label(format!("• {}: {}", source_label(source, texts), counts(&models, texts)));
@@ -75,6 +75,7 @@ fn found_models(app: &mut NurieApp, ui: &mut egui::Ui, texts: &Texts) {
 fn source_label(source: Source, texts: &Texts) -> &'static str {
     match source {
         Source::AddedFolder => texts.model_folders,
+        Source::Downloads => texts.welcome_downloads,
         other => other.label(),
     }
 }

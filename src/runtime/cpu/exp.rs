@@ -76,33 +76,10 @@ fn softmax_body(scores: &mut [f32], width: usize, sums: &mut [f32]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn softmax_avx512(scores: &mut [f32], width: usize, sums: &mut [f32]) {
-    softmax_body(scores, width, sums)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn softmax_avx2(scores: &mut [f32], width: usize, sums: &mut [f32]) {
-    softmax_body(scores, width, sums)
-}
-
-/// For each row of `scores` (rows of `width`): the row becomes exp(x − max(row)), unnormalized, and
-/// `sums` gets the row's sum, so the caller divides once per output row instead of per score.
-pub fn unnormalized_softmax_rows(scores: &mut [f32], width: usize, sums: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { softmax_avx512(scores, width, sums) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA (checked just above).
-            return unsafe { softmax_avx2(scores, width, sums) };
-        }
-    }
-    softmax_body(scores, width, sums)
+dispatch_simd! {
+    /// For each row of `scores` (rows of `width`): the row becomes exp(x − max(row)), unnormalized, and
+    /// `sums` gets the row's sum, so the caller divides once per output row instead of per score.
+    pub fn unnormalized_softmax_rows(scores: &mut [f32], width: usize, sums: &mut [f32]) => softmax_body
 }
 
 #[cfg(test)]

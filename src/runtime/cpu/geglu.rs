@@ -26,31 +26,8 @@ pub fn geglu<const D: usize>(h: Tensor<D>) -> Tensor<D> {
     tensor_from(out, dims, None)
 }
 
-fn gate_rows(out: &mut [f32], input: &[f32], inner: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { gate_rows_avx512(out, input, inner) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA (checked just above).
-            return unsafe { gate_rows_avx2(out, input, inner) };
-        }
-    }
-    gate_rows_body(out, input, inner)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn gate_rows_avx512(out: &mut [f32], input: &[f32], inner: usize) {
-    gate_rows_body(out, input, inner)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn gate_rows_avx2(out: &mut [f32], input: &[f32], inner: usize) {
-    gate_rows_body(out, input, inner)
+dispatch_simd! {
+    fn gate_rows(out: &mut [f32], input: &[f32], inner: usize) => gate_rows_body
 }
 
 #[inline(always)]

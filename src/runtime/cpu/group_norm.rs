@@ -44,31 +44,8 @@ struct Affine<'a> {
     then_silu: bool,
 }
 
-fn normalize_group(out: &mut [f32], input: &[f32], affine: Affine) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (checked just above).
-            return unsafe { normalize_group_avx512(out, input, affine) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has AVX2 and FMA (checked just above).
-            return unsafe { normalize_group_avx2(out, input, affine) };
-        }
-    }
-    normalize_group_body(out, input, affine)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn normalize_group_avx512(out: &mut [f32], input: &[f32], affine: Affine) {
-    normalize_group_body(out, input, affine)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn normalize_group_avx2(out: &mut [f32], input: &[f32], affine: Affine) {
-    normalize_group_body(out, input, affine)
+dispatch_simd! {
+    fn normalize_group(out: &mut [f32], input: &[f32], affine: Affine<'_>) => normalize_group_body
 }
 
 #[inline(always)]

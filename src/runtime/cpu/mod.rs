@@ -15,6 +15,38 @@
 //! to burn's ops otherwise, so the GPU path and f16 are untouched. `NURIE_CPU_KERNELS=burn` turns these
 //! paths off, to compare with burn's own ops (`nurie bench`).
 
+/// Defines a function that runs `$body` (an `#[inline(always)]` function with the same arguments)
+/// compiled for AVX-512F, or for AVX2 with FMA, when the CPU has them (checked at run time), and as
+/// built for the baseline otherwise: the elementwise loops are written as plain arithmetic over slices,
+/// and this is what lets the compiler turn them into wide vector code.
+macro_rules! dispatch_simd {
+    ($(#[$meta:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) => $body:ident) => {
+        $(#[$meta])*
+        $vis fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                fn avx512($($arg: $ty),*) {
+                    $body($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                fn avx2($($arg: $ty),*) {
+                    $body($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the CPU has AVX-512F (checked just above).
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+                    // SAFETY: the CPU has AVX2 and FMA (checked just above).
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $body($($arg),*)
+        }
+    };
+}
+
 mod attention;
 mod conv;
 mod exp;
