@@ -537,7 +537,6 @@ impl NurieApp {
         }
     }
 
-    /// Looks for models again (at start, and when the user's model folders change).
     /// Keeps what the worker opened, and says so in plain words when `auto` found no GPU to use.
     fn on_device_opened(&mut self, report: DeviceReport) {
         let already_told = self.device.as_ref().is_some_and(|known| !known.is_gpu && known.choice == report.choice);
@@ -554,6 +553,7 @@ impl NurieApp {
         self.mode = Mode::Workspace;
     }
 
+    /// Looks for models again (at start, and when the user's model folders change).
     pub fn search_models(&mut self) {
         let ctx = self.ctx.clone();
         if let Err(e) = self.models.start(&self.settings.model_folders, move || ctx.request_repaint()) {
