@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the .deb from scripts/package.sh the way a user would (apt, which pulls its dependencies),
 # checks what it put on the system, starts the installed `nurie` under a virtual X display with a fresh
-# home (a first start), checks that the window opens on the welcome screen, takes a screenshot, runs
-# the AppImage, and uninstalls. Needs root (apt) and Xvfb; installs what it lacks.
+# home (a first start), checks that the window opens on the welcome screen, takes a screenshot, does the
+# same with the AppImage, and uninstalls. Needs root (apt) and Xvfb; installs what it lacks.
 #   (apt runs as root, or through sudo.)
 #   scripts/test-package.sh [SCREENSHOT.png]     default: target/packages/first-run.png
 set -euo pipefail
@@ -43,39 +43,52 @@ version=$(/usr/bin/nurie --version)
 [[ $version == "nurie $(grep -m1 '^version' Cargo.toml | cut -d'"' -f2)" ]] || fail "nurie --version says '$version'"
 say "installed: $version, $desktop, icons 16–512"
 
-# A first start: empty home and data folders, English, no GPU here (lavapipe or nothing).
-home=$(mktemp -d)
-runtime=$(mktemp -d); chmod 700 "$runtime"
+# A first start of `$@` on an empty home (English, no GPU here: lavapipe or nothing): the window titled
+# Nurie must open on the welcome screen and stay up; a screenshot goes to $screenshot_to when set.
 display=:$((150 + RANDOM % 50))
 Xvfb "$display" -screen 0 1400x900x24 >/dev/null 2>&1 &
 xvfb=$!
-log=$(mktemp)
-cleanup() { kill "${app:-}" "$xvfb" 2>/dev/null || true; rm -rf "$home" "$runtime" "$log"; }
+scratch=$(mktemp -d)
+cleanup() { kill "${app:-}" "$xvfb" 2>/dev/null || true; rm -rf "$scratch"; }
 trap cleanup EXIT
 sleep 1
-env -i PATH=/usr/bin:/bin HOME="$home" DISPLAY="$display" XDG_RUNTIME_DIR="$runtime" LANG=C.UTF-8 \
-  /usr/bin/nurie >"$log" 2>&1 &
-app=$!
-window=""
-for _ in $(seq 60); do
-  window=$(DISPLAY=$display xdotool search --name '^Nurie' 2>/dev/null | head -n 1 || true)
-  [[ -n $window ]] && break
-  kill -0 "$app" 2>/dev/null || { cat "$log" >&2; fail "nurie exited before its window opened"; }
+first_start() {
+  local what=$1; shift
+  local home=$scratch/$what-home runtime=$scratch/$what-runtime log=$scratch/$what.log window=""
+  mkdir -p "$home" "$runtime"; chmod 700 "$runtime"
+  env -i PATH=/usr/bin:/bin HOME="$home" DISPLAY="$display" XDG_RUNTIME_DIR="$runtime" LANG=C.UTF-8 "$@" >"$log" 2>&1 &
+  app=$!
+  for _ in $(seq 90); do
+    window=$(DISPLAY=$display xdotool search --name '^Nurie' 2>/dev/null | head -n 1 || true)
+    [[ -n $window ]] && break
+    kill -0 "$app" 2>/dev/null || { cat "$log" >&2; fail "$what: nurie exited before its window opened"; }
+    sleep 1
+  done
+  [[ -n $window ]] || { cat "$log" >&2; fail "$what: no window titled Nurie after 90 s"; }
+  sleep "${NURIE_SCREENSHOT_WAIT:-6}"
+  kill -0 "$app" 2>/dev/null || { cat "$log" >&2; fail "$what: nurie exited after opening its window"; }
+  grep -q "first start: showing the welcome screen" "$log" || { cat "$log" >&2; fail "$what: the window did not open on the welcome screen"; }
+  if [[ -n ${screenshot_to:-} ]]; then
+    mkdir -p "$(dirname "$screenshot_to")"
+    DISPLAY=$display xwd -root -silent | convert xwd:- "$screenshot_to"
+  fi
+  say "$what: window '$(DISPLAY=$display xdotool getwindowname "$window")' open on the welcome screen"
+  # The app and everything it started (the AppImage runtime runs it as a child).
+  pkill -P "$app" 2>/dev/null || true
+  kill "$app" 2>/dev/null || true
+  wait "$app" 2>/dev/null || true
   sleep 1
-done
-[[ -n $window ]] || { cat "$log" >&2; fail "no window titled Nurie after 60 s"; }
-sleep "${NURIE_SCREENSHOT_WAIT:-6}"
-kill -0 "$app" 2>/dev/null || { cat "$log" >&2; fail "nurie exited after opening its window"; }
-grep -q "first start: showing the welcome screen" "$log" || { cat "$log" >&2; fail "the window did not open on the welcome screen"; }
-mkdir -p "$(dirname "$screenshot")"
-DISPLAY=$display xwd -root -silent | convert xwd:- "$screenshot"
-say "window '$(DISPLAY=$display xdotool getwindowname "$window")' open on the welcome screen; screenshot: $screenshot"
-kill "$app"; wait "$app" 2>/dev/null || true
+}
+
+screenshot_to=$screenshot first_start deb /usr/bin/nurie
+say "screenshot: $screenshot"
 
 if [[ -n $appimage ]]; then
   chmod +x "$appimage"
-  appimage_version=$(APPIMAGE_EXTRACT_AND_RUN=1 "$appimage" --version)
+  appimage_version=$(APPIMAGE_EXTRACT_AND_RUN=1 "$appimage" --version 2>/dev/null)
   [[ $appimage_version == "$version" ]] || fail "the AppImage says '$appimage_version'"
+  # No FUSE in containers: the AppImage unpacks itself to a temporary folder and runs from there.
+  first_start appimage APPIMAGE_EXTRACT_AND_RUN=1 "$PWD/$appimage"
   say "AppImage runs: $appimage_version"
 fi
 
