@@ -52,10 +52,7 @@ impl Linear {
             true => cpu::linear(x, &self.weight, self.bias.as_ref()),
             false => module::linear(x, self.weight.clone(), self.bias.clone()),
         };
-        if let Some(probe) = probe {
-            probe.finish("linear", || (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64));
-        }
-        y
+        profile::record(probe, "linear", y, |_| (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64))
     }
 }
 
@@ -79,10 +76,7 @@ impl LayerNorm {
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         let probe = profile::start(&x);
         let y = module::layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.epsilon);
-        if let Some(probe) = probe {
-            probe.finish("layer norm", || (format!("{:?}", y.dims()), 0.0));
-        }
-        y
+        profile::record(probe, "layer norm", y, |y| (format!("{:?}", y.dims()), 0.0))
     }
 }
 
@@ -152,10 +146,7 @@ impl Conv2d {
                 module::conv2d(x, self.weight.clone(), self.bias.clone(), options)
             }
         };
-        if let Some(probe) = probe {
-            probe.finish("convolution", || self.describe(input, y.dims()));
-        }
-        y
+        profile::record(probe, "convolution", y, |y| self.describe(input, y.dims()))
     }
 
     /// The profile's label and floating-point operations of one call.
@@ -215,11 +206,8 @@ impl GroupNorm32 {
                 if then_silu { activation::silu(y) } else { y }
             }
         };
-        if let Some(probe) = probe {
-            let label = if then_silu { " + SiLU" } else { "" };
-            probe.finish("group norm", || (format!("{:?}{label}", y.dims()), 0.0));
-        }
-        y
+        let label = if then_silu { " + SiLU" } else { "" };
+        profile::record(probe, "group norm", y, |y| (format!("{:?}{label}", y.dims()), 0.0))
     }
 }
 
@@ -233,9 +221,5 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, options: AttentionMod
         true => cpu::attention(q, k, v),
         false => module::attention(q, k, v, None, None, options),
     };
-    if let Some(probe) = probe {
-        let label = format!("{heads}×{d} heads, {n}→{m} tokens, batch {batch}");
-        probe.finish("attention", || (label, 4.0 * (batch * heads * n * m * d) as f64));
-    }
-    y
+    profile::record(probe, "attention", y, |_| (format!("{heads}×{d} heads, {n}→{m} tokens, batch {batch}"), 4.0 * (batch * heads * n * m * d) as f64))
 }

@@ -86,6 +86,16 @@ impl Probe {
     }
 }
 
+/// Records the layer `probe` times (from [`start`]; `None` when profiling is off) under `kind` and
+/// hands `output` back, so a timed layer ends in one call. `describe` gives the shape label and the
+/// layer's floating-point operations, from the output.
+pub fn record<const D: usize>(probe: Option<Probe>, kind: &'static str, output: Tensor<D>, describe: impl FnOnce(&Tensor<D>) -> (String, f64)) -> Tensor<D> {
+    if let Some(probe) = probe {
+        probe.finish(kind, || describe(&output));
+    }
+    output
+}
+
 /// "at 64×64, batch 2" for an NCHW shape.
 pub fn image_shape(dims: [usize; 4]) -> String {
     format!("at {}×{}, batch {}", dims[2], dims[3], dims[0])

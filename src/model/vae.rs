@@ -336,10 +336,7 @@ impl Decoder {
                 let [_, _, height, width] = h.dims();
                 let options = InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([2 * height, 2 * width]);
                 let probe = profile::start(&h);
-                let upsampled = interpolate(h, options);
-                if let Some(probe) = probe {
-                    probe.finish("upsample", || (profile::image_shape(upsampled.dims()), 0.0));
-                }
+                let upsampled = profile::record(probe, "upsample", interpolate(h, options), |y| (profile::image_shape(y.dims()), 0.0));
                 h = up.forward(upsampled);
             }
         }

@@ -193,9 +193,7 @@ impl GegluFeedForward {
                 value * gelu(h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]))
             }
         };
-        if let Some(probe) = probe {
-            probe.finish("GEGLU", || (format!("{} wide, {tokens} tokens, batch {batch}", self.inner), 0.0));
-        }
+        let gated = profile::record(probe, "GEGLU", gated, |_| (format!("{} wide, {tokens} tokens, batch {batch}", self.inner), 0.0));
         self.out.forward(gated)
     }
 }
