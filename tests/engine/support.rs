@@ -89,6 +89,14 @@ pub struct Tolerance {
     pub max_rel_l2: f64,
 }
 
+impl Tolerance {
+    /// The bound between two implementations that each pass this row against the true result: by the
+    /// triangle inequality, twice the row.
+    pub fn between_two_implementations(self) -> Tolerance {
+        Tolerance { atol: 2.0 * self.atol, rtol: 2.0 * self.rtol, max_rel_l2: 2.0 * self.max_rel_l2 }
+    }
+}
+
 /// The tolerance of `group` (e.g. "text_encoder") in row `row` ("fp32" or "fp16").
 pub fn tolerance(group: &str, row: &str) -> Tolerance {
     let text = std::fs::read_to_string(fixture("parity/tolerances.json")).expect("tolerances.json");
@@ -113,6 +121,7 @@ pub fn assert_close(name: &str, actual: &[f32], reference: &F32Tensor, tol: Tole
         ref2 += r * r;
     }
     let rel_l2 = (diff2 / ref2.max(f64::MIN_POSITIVE)).sqrt();
+    println!("{name}: relative L2 error {rel_l2:.3e} (bound {:.1e})", tol.max_rel_l2);
     assert!(
         worst.0 <= 0.0,
         "{name}: element {} is {} vs reference {} (atol {} rtol {})",
