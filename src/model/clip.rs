@@ -215,8 +215,8 @@ impl EncoderLayer {
             layer_norm1: LayerNorm::load(&weights.sub("layer_norm1"), width, LAYER_NORM_EPS)?,
             attention: SelfAttention::load(&weights.sub("self_attn"), width)?,
             layer_norm2: LayerNorm::load(&weights.sub("layer_norm2"), width, LAYER_NORM_EPS)?,
-            fc1: Linear::load(&weights.sub("mlp.fc1"), width, config.mlp_width)?,
-            fc2: Linear::load(&weights.sub("mlp.fc2"), config.mlp_width, width)?,
+            fc1: Linear::load_for_few_rows(&weights.sub("mlp.fc1"), width, config.mlp_width)?,
+            fc2: Linear::load_for_few_rows(&weights.sub("mlp.fc2"), config.mlp_width, width)?,
         })
     }
 
@@ -243,10 +243,10 @@ struct SelfAttention {
 impl SelfAttention {
     fn load(weights: &WeightLoader, width: usize) -> Result<Self> {
         Ok(Self {
-            q: Linear::load(&weights.sub("q_proj"), width, width)?,
-            k: Linear::load(&weights.sub("k_proj"), width, width)?,
-            v: Linear::load(&weights.sub("v_proj"), width, width)?,
-            out: Linear::load(&weights.sub("out_proj"), width, width)?,
+            q: Linear::load_for_few_rows(&weights.sub("q_proj"), width, width)?,
+            k: Linear::load_for_few_rows(&weights.sub("k_proj"), width, width)?,
+            v: Linear::load_for_few_rows(&weights.sub("v_proj"), width, width)?,
+            out: Linear::load_for_few_rows(&weights.sub("out_proj"), width, width)?,
         })
     }
 

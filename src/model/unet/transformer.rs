@@ -105,9 +105,9 @@ impl TransformerBlock {
         let context_width = weights.shape("attn2.to_k.weight")?.get(1).copied().unwrap_or(0);
         Ok(Self {
             norm1: LayerNorm::load(&weights.sub("norm1"), width, LAYER_NORM_EPS)?,
-            self_attention: Attention::load(&weights.sub("attn1"), width, width)?,
+            self_attention: Attention::load(&weights.sub("attn1"), width, width, Linear::load)?,
             norm2: LayerNorm::load(&weights.sub("norm2"), width, LAYER_NORM_EPS)?,
-            cross_attention: Attention::load(&weights.sub("attn2"), width, context_width)?,
+            cross_attention: Attention::load(&weights.sub("attn2"), width, context_width, Linear::load_for_few_rows)?,
             norm3: LayerNorm::load(&weights.sub("norm3"), width, LAYER_NORM_EPS)?,
             feed_forward: GegluFeedForward::load(&weights.sub("ff.net"), width)?,
         })
@@ -121,6 +121,8 @@ impl TransformerBlock {
     }
 }
 
+type LinearLoader = fn(&WeightLoader, usize, usize) -> Result<Linear>;
+
 /// Multi-head attention with bias-free q/k/v projections and a biased output projection.
 #[derive(Debug, Clone)]
 struct Attention {
@@ -132,15 +134,17 @@ struct Attention {
 }
 
 impl Attention {
-    fn load(weights: &WeightLoader, width: usize, context_width: usize) -> Result<Self> {
+    /// `load_key_value` loads the key and value projections: the cross-attention's multiply the prompt's
+    /// 77 tokens, the few rows [`Linear::load_for_few_rows`] is for.
+    fn load(weights: &WeightLoader, width: usize, context_width: usize, load_key_value: LinearLoader) -> Result<Self> {
         if context_width == 0 || width % HEADS != 0 {
             let key = weights.key("to_k.weight");
             return Err(weights.wrong_shape(&key, format!("[{width}, context width] with {width} divisible by 8"), weights.shape("to_k.weight")?));
         }
         Ok(Self {
             q: Linear::load(&weights.sub("to_q"), width, width)?,
-            k: Linear::load(&weights.sub("to_k"), context_width, width)?,
-            v: Linear::load(&weights.sub("to_v"), context_width, width)?,
+            k: load_key_value(&weights.sub("to_k"), context_width, width)?,
+            v: load_key_value(&weights.sub("to_v"), context_width, width)?,
             out: Linear::load(&weights.sub("to_out.0"), width, width)?,
             context_width,
         })

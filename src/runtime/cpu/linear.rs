@@ -1,5 +1,6 @@
 //! Linear layers on the CPU: x [rows, in] · weight [in, out] in one product, into an output that
-//! starts as the bias. The weight is read through its strides (the checkpoint stores it [out, in]).
+//! starts as the bias. The weight is read through its strides: the checkpoint stores it [out, in], and
+//! only the text encoder's layers copy it into [in, out] at load (see `Linear::load_for_few_rows`).
 
 use burn::tensor::Tensor;
 use rayon::prelude::*;
@@ -47,19 +48,24 @@ mod tests {
     use burn::tensor::{Device, Tensor, TensorData, module};
 
     #[test]
-    fn matches_burns_linear_with_a_transposed_weight() {
+    fn matches_burns_linear_with_a_transposed_or_relaid_weight() {
         let device = Device::flex();
         let values = |n: usize, s: usize| (0..n).map(|i| (((i + s) * 2654435761usize) % 997) as f32 / 498.0 - 1.0).collect::<Vec<_>>();
         let x = Tensor::<3>::from_data(TensorData::new(values(2 * 5 * 7, 1), [2, 5, 7]), &device);
         let stored = Tensor::<2>::from_data(TensorData::new(values(3 * 7, 2), [3, 7]), &device);
         let weight = stored.transpose();
         let bias = Tensor::<1>::from_data(TensorData::new(values(3, 5), [3]), &device);
+        let relaid = super::super::laid_out_contiguously(weight.clone());
+        assert_eq!(relaid.dims(), [7, 3]);
+        assert_eq!((super::super::View::of(weight.clone()).strides(), super::super::View::of(relaid.clone()).strides()), (&[1, 7][..], &[3, 1][..]));
         for bias in [Some(bias), None] {
             let expected = module::linear(x.clone(), weight.clone(), bias.clone()).try_into_vec_as::<f32>().unwrap();
-            let ours = super::linear(x.clone(), &weight, bias.as_ref());
-            assert_eq!(ours.dims(), [2, 5, 3]);
-            for (a, e) in ours.try_into_vec_as::<f32>().unwrap().iter().zip(&expected) {
-                assert!((a - e).abs() < 1e-5, "{a} {e}");
+            for weight in [&weight, &relaid] {
+                let ours = super::linear(x.clone(), weight, bias.as_ref());
+                assert_eq!(ours.dims(), [2, 5, 3]);
+                for (a, e) in ours.try_into_vec_as::<f32>().unwrap().iter().zip(&expected) {
+                    assert!((a - e).abs() < 1e-5, "{a} {e}");
+                }
             }
         }
     }

@@ -77,6 +77,15 @@ pub fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var("NURIE_CPU_KERNELS").map_or(true, |value| value != "burn"))
 }
 
+/// `tensor` with its values copied into its own shape's row-major order when it lives on the CPU in f32
+/// and is a strided view (such as a transpose); any other tensor as it is.
+pub fn laid_out_contiguously<const D: usize>(tensor: Tensor<D>) -> Tensor<D> {
+    match applies(&tensor) {
+        true => Tensor::from_primitive::<Flex>(View::contiguous(tensor).tensor),
+        false => tensor,
+    }
+}
+
 /// The Flex tensor behind `tensor` (which must satisfy [`applies`]); no copy.
 fn flex<const D: usize>(tensor: Tensor<D>) -> FlexTensor {
     match tensor.try_into_primitive::<Flex>() {
