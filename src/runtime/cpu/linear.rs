@@ -1,6 +1,7 @@
 //! Linear layers on the CPU: x [rows, in] · weight [in, out] in one product, into an output that
 //! starts as the bias. The weight is read through its strides: the checkpoint stores it [out, in], and
-//! only the text encoder's layers copy it into [in, out] at load (see `Linear::load_for_few_rows`).
+//! the layers that multiply a prompt's 77-token rows (the text encoder's, the cross-attention's keys and
+//! values) copy it into [in, out] at load (see `Linear::load_for_few_rows`).
 
 use burn::tensor::Tensor;
 use rayon::prelude::*;
@@ -47,6 +48,8 @@ pub fn linear<const D: usize>(x: Tensor<D>, weight: &Tensor<2>, bias: Option<&Te
 mod tests {
     use burn::tensor::{Device, Tensor, TensorData, module};
 
+    use super::super::{View, laid_out_contiguously};
+
     #[test]
     fn matches_burns_linear_with_a_transposed_or_relaid_weight() {
         let device = Device::flex();
@@ -55,9 +58,9 @@ mod tests {
         let stored = Tensor::<2>::from_data(TensorData::new(values(3 * 7, 2), [3, 7]), &device);
         let weight = stored.transpose();
         let bias = Tensor::<1>::from_data(TensorData::new(values(3, 5), [3]), &device);
-        let relaid = super::super::laid_out_contiguously(weight.clone());
+        let relaid = laid_out_contiguously(weight.clone());
         assert_eq!(relaid.dims(), [7, 3]);
-        assert_eq!((super::super::View::of(weight.clone()).strides(), super::super::View::of(relaid.clone()).strides()), (&[1, 7][..], &[3, 1][..]));
+        assert_eq!((View::of(weight.clone()).strides(), View::of(relaid.clone()).strides()), (&[1, 7][..], &[3, 1][..]));
         for bias in [Some(bias), None] {
             let expected = module::linear(x.clone(), weight.clone(), bias.clone()).try_into_vec_as::<f32>().unwrap();
             for weight in [&weight, &relaid] {
