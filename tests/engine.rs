@@ -7,17 +7,17 @@ mod engine {
     pub mod support;
 
     mod checkpoint_files;
-    mod torch_ckpt;
-    mod torch_ckpt_files;
     mod cli;
+    mod controlnet_parity;
     mod generation_flow;
     mod history_cli;
     mod inspect_cli;
-    mod controlnet_parity;
     mod pipeline_parity;
     mod prompt_conditioning;
     mod text_encoder_parity;
     mod tokenizer_cases;
+    mod torch_ckpt;
+    mod torch_ckpt_files;
     mod unet_parity;
     mod vae_parity;
 }

@@ -55,21 +55,24 @@ fn reweight(chars: &[char], selection: Range<usize>, number: Range<usize>, weigh
     let weight = (weight * 100.0).round() / 100.0;
     if (weight - 1.0).abs() < 1e-9 {
         // `(words:1.0)` means `words`: unwrap.
-        let text: String = chars[..selection.start - 1]
-            .iter()
-            .chain(&chars[selection.clone()])
-            .chain(&chars[number.end + 1..])
-            .collect();
+        let text: String =
+            chars[..selection.start - 1].iter().chain(&chars[selection.clone()]).chain(&chars[number.end + 1..]).collect();
         return (text, selection.start - 1..selection.end - 1);
     }
-    let text: String = chars[..number.start].iter().copied().chain(format_weight(weight).chars()).chain(chars[number.end..].iter().copied()).collect();
+    let text: String = chars[..number.start]
+        .iter()
+        .copied()
+        .chain(format_weight(weight).chars())
+        .chain(chars[number.end..].iter().copied())
+        .collect();
     (text, selection)
 }
 
 fn wrap(chars: &[char], selection: Range<usize>, weight: f64) -> (String, Range<usize>) {
     let inner: String = chars[selection.clone()].iter().collect();
     let wrapped = format!("({inner}:{})", format_weight((weight * 100.0).round() / 100.0));
-    let text: String = chars[..selection.start].iter().copied().chain(wrapped.chars()).chain(chars[selection.end..].iter().copied()).collect();
+    let text: String =
+        chars[..selection.start].iter().copied().chain(wrapped.chars()).chain(chars[selection.end..].iter().copied()).collect();
     (text, selection.start + 1..selection.end + 1)
 }
 

@@ -80,9 +80,11 @@ impl FilePicker {
 fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFileDialog {
     let dialog = rfd::AsyncFileDialog::new();
     let dialog = match purpose {
-        Purpose::Checkpoint | Purpose::Vae | Purpose::ControlNet(_) | Purpose::CompositionBase | Purpose::CompositionReference => {
-            dialog.add_filter("Models", MODEL_EXTENSIONS)
-        }
+        Purpose::Checkpoint
+        | Purpose::Vae
+        | Purpose::ControlNet(_)
+        | Purpose::CompositionBase
+        | Purpose::CompositionReference => dialog.add_filter("Models", MODEL_EXTENSIONS),
         Purpose::LineArt(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
         Purpose::OutputFolder | Purpose::ModelFolder | Purpose::HistoryFolder => dialog,

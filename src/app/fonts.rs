@@ -22,18 +22,12 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.add_font(FontInsert::new(
         JAPANESE_FONT_NAME,
         FontData::from_static(JAPANESE_FONT),
-        vec![
-            last_fallback_of(FontFamily::Proportional),
-            last_fallback_of(FontFamily::Monospace),
-        ],
+        vec![last_fallback_of(FontFamily::Proportional), last_fallback_of(FontFamily::Monospace)],
     ));
 }
 
 fn last_fallback_of(family: FontFamily) -> InsertFontFamily {
-    InsertFontFamily {
-        family,
-        priority: FontPriority::Lowest,
-    }
+    InsertFontFamily { family, priority: FontPriority::Lowest }
 }
 
 #[cfg(test)]
@@ -68,8 +62,7 @@ mod tests {
 
     /// One pass of `show`, its output dropped (there is no renderer to hand textures to).
     fn run_pass(ctx: &Context, show: impl FnMut(&mut egui::Ui)) {
-        ctx.run_ui(RawInput::default(), show)
-            .drop_without_applying_deltas();
+        ctx.run_ui(RawInput::default(), show).drop_without_applying_deltas();
     }
 
     fn has_glyphs(ctx: &Context, font_id: &FontId, text: &str) -> bool {
@@ -100,10 +93,7 @@ mod tests {
         let ctx = context_with(false);
         for family in [FontId::proportional(14.0), FontId::monospace(14.0)] {
             for c in japanese_chars(SAMPLE).filter(|&c| c != '　') {
-                assert!(
-                    !has_glyphs(&ctx, &family, &c.to_string()),
-                    "{c} in {family:?}"
-                );
+                assert!(!has_glyphs(&ctx, &family, &c.to_string()), "{c} in {family:?}");
             }
         }
         let tofu = tofu_in(&ctx, SAMPLE).unwrap_or_default();
@@ -120,17 +110,9 @@ mod tests {
     fn installed_font_covers_kanji_kana_and_punctuation_in_both_families() {
         let ctx = context_with(true);
         for family in [FontId::proportional(14.0), FontId::monospace(14.0)] {
-            for text in [
-                SAMPLE,
-                LEVEL_2_KANJI,
-                JOYO_OUTSIDE_JIS_X_0208,
-                KANA_AND_PUNCTUATION,
-            ] {
+            for text in [SAMPLE, LEVEL_2_KANJI, JOYO_OUTSIDE_JIS_X_0208, KANA_AND_PUNCTUATION] {
                 for c in text.chars() {
-                    assert!(
-                        has_glyphs(&ctx, &family, &c.to_string()),
-                        "{c} in {family:?}"
-                    );
+                    assert!(has_glyphs(&ctx, &family, &c.to_string()), "{c} in {family:?}");
                 }
             }
         }
@@ -141,10 +123,7 @@ mod tests {
         let ctx = context_with(true);
         // Hangul and a kanji beyond JIS X 0208 and Jōyō (JIS X 0213 plane 2: 𠀋).
         for c in ['한', '𠀋'] {
-            assert!(
-                !has_glyphs(&ctx, &FontId::proportional(14.0), &c.to_string()),
-                "{c}"
-            );
+            assert!(!has_glyphs(&ctx, &FontId::proportional(14.0), &c.to_string()), "{c}");
         }
     }
 
@@ -152,21 +131,10 @@ mod tests {
     fn noto_is_the_last_fallback_so_latin_keeps_eguis_fonts() {
         let ctx = context_with(true);
         let families = ctx.fonts(|fonts| fonts.definitions().families.clone());
-        for (family, primary) in [
-            (FontFamily::Proportional, "Ubuntu-Light"),
-            (FontFamily::Monospace, "Hack"),
-        ] {
+        for (family, primary) in [(FontFamily::Proportional, "Ubuntu-Light"), (FontFamily::Monospace, "Hack")] {
             let chain = &families[&family];
-            assert_eq!(
-                chain.first().map(String::as_str),
-                Some(primary),
-                "{family:?}"
-            );
-            assert_eq!(
-                chain.last().map(String::as_str),
-                Some(JAPANESE_FONT_NAME),
-                "{family:?}"
-            );
+            assert_eq!(chain.first().map(String::as_str), Some(primary), "{family:?}");
+            assert_eq!(chain.last().map(String::as_str), Some(JAPANESE_FONT_NAME), "{family:?}");
         }
     }
 
@@ -176,10 +144,7 @@ mod tests {
         install_fonts(&ctx);
         run_pass(&ctx, |_| {});
         let families = ctx.fonts(|fonts| fonts.definitions().families.clone());
-        let count = families[&FontFamily::Proportional]
-            .iter()
-            .filter(|name| *name == JAPANESE_FONT_NAME)
-            .count();
+        let count = families[&FontFamily::Proportional].iter().filter(|name| *name == JAPANESE_FONT_NAME).count();
         assert_eq!(count, 1);
     }
 
@@ -189,13 +154,7 @@ mod tests {
     fn each_japanese_glyph_is_rasterized_from_its_own_outline() {
         let ctx = context_with(true);
         let text = format!("{SAMPLE}{LEVEL_2_KANJI}{JOYO_OUTSIDE_JIS_X_0208}");
-        let galley = ctx.fonts_mut(|fonts| {
-            fonts.layout_no_wrap(
-                text.clone(),
-                FontId::proportional(20.0),
-                egui::Color32::WHITE,
-            )
-        });
+        let galley = ctx.fonts_mut(|fonts| fonts.layout_no_wrap(text.clone(), FontId::proportional(20.0), egui::Color32::WHITE));
         let mut seen = Vec::new();
         for glyph in galley.rows.iter().flat_map(|row| row.row.glyphs.iter()) {
             if glyph.chr.is_whitespace() || seen.iter().any(|(c, _)| *c == glyph.chr) {

@@ -111,7 +111,8 @@ mod tests {
 
     #[test]
     fn the_lines_mask_multiplies_when_blended() {
-        let art = image::RgbImage::from_fn(2, 1, |x, _| if x == 0 { image::Rgb([255, 255, 255]) } else { image::Rgb([51, 51, 51]) });
+        let art =
+            image::RgbImage::from_fn(2, 1, |x, _| if x == 0 { image::Rgb([255, 255, 255]) } else { image::Rgb([51, 51, 51]) });
         let mask = lines_mask(&art, true);
         // Blending black with alpha a over c gives c·(1 − a) = c · luminance.
         assert_eq!(mask.get_pixel(0, 0).0, [0, 0, 0, 0]);

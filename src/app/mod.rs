@@ -8,8 +8,8 @@ pub mod file_picker;
 pub mod fonts;
 pub mod form;
 pub mod frame_stats;
-pub mod history;
 pub mod gallery;
+pub mod history;
 pub mod i18n;
 pub mod line_art_preview;
 pub mod model_info;
@@ -58,7 +58,10 @@ pub fn run_window() -> anyhow::Result<()> {
     };
     if renderer == eframe::Renderer::Wgpu && std::env::var_os("NURIE_RENDERER").is_none() {
         eprintln!("nurie: the window cannot draw through wgpu ({error}); starting again with OpenGL");
-        let status = std::process::Command::new(std::env::current_exe()?).args(std::env::args_os().skip(1)).env("NURIE_RENDERER", "glow").status()?;
+        let status = std::process::Command::new(std::env::current_exe()?)
+            .args(std::env::args_os().skip(1))
+            .env("NURIE_RENDERER", "glow")
+            .status()?;
         std::process::exit(status.code().unwrap_or(1));
     }
     anyhow::bail!(

@@ -7,9 +7,8 @@ use std::time::{Duration, Instant};
 use super::file_picker::{FilePicker, Purpose};
 use super::form::{FormProblem, GenerationForm, UnitForm};
 use super::frame_stats::FrameStats;
-use super::history::HistoryBrowser;
-use crate::output::KeptInputs;
 use super::gallery::{Gallery, GalleryItem};
+use super::history::HistoryBrowser;
 use super::i18n::Texts;
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
 use super::model_info::{LicenseQuestion, ModelInfo};
@@ -18,6 +17,7 @@ use super::queue::JobQueue;
 use super::settings::{AppSettings, remember};
 use super::view_state::ZoomPan;
 use super::worker::{Command, DeviceReport, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
+use crate::output::KeptInputs;
 use crate::runtime::DeviceChoice;
 
 /// How long one frame may spend reading worker events before it draws.
@@ -138,7 +138,12 @@ impl NurieApp {
         };
         let wake_ctx = ctx.clone();
         let history_ctx = ctx.clone();
-        let outputs = loaded.settings.output_folder.clone().or_else(|| crate::home::default_output_dir().ok()).unwrap_or_else(|| home.join("outputs"));
+        let outputs = loaded
+            .settings
+            .output_folder
+            .clone()
+            .or_else(|| crate::home::default_output_dir().ok())
+            .unwrap_or_else(|| home.join("outputs"));
         let history = HistoryBrowser::start(&home, outputs, Arc::new(move || history_ctx.request_repaint()));
         let history_home = home.clone();
         let info_ctx = ctx.clone();
@@ -481,7 +486,8 @@ impl NurieApp {
                 let unit = preview.request.unit;
                 view.line_art = Some(self.ctx.load_texture(format!("line-art-{unit}"), art, egui::TextureOptions::LINEAR));
                 view.hint = Some(self.ctx.load_texture(format!("hint-{unit}"), hint, egui::TextureOptions::LINEAR));
-                let lines = egui::ColorImage::from_rgba_premultiplied([lines.width() as usize, lines.height() as usize], lines.as_raw());
+                let lines =
+                    egui::ColorImage::from_rgba_premultiplied([lines.width() as usize, lines.height() as usize], lines.as_raw());
                 view.lines = Some(self.ctx.load_texture(format!("lines-{unit}"), lines, egui::TextureOptions::LINEAR));
                 view.full_size = Some(full_size);
                 view.error = None;
@@ -611,7 +617,8 @@ impl NurieApp {
         if index < self.gallery.items.len() {
             self.gallery.selected = Some(index);
         }
-        self.shown = self.gallery.selected().and_then(|item| item.texture.clone()).map(|texture| Shown { texture, is_preview: false });
+        self.shown =
+            self.gallery.selected().and_then(|item| item.texture.clone()).map(|texture| Shown { texture, is_preview: false });
     }
 
     /// Reuses a finished picture's settings (prompt, sampler, seed, size…) in the form.

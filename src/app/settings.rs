@@ -88,7 +88,11 @@ impl AppSettings {
             Err(e) => {
                 let aside = home.join(format!("{FILE_NAME}.broken"));
                 let _ = std::fs::rename(&path, &aside);
-                let warning = format!("the settings in {} were unreadable ({e}); they were moved to {} and defaults are used", path.display(), aside.display());
+                let warning = format!(
+                    "the settings in {} were unreadable ({e}); they were moved to {} and defaults are used",
+                    path.display(),
+                    aside.display()
+                );
                 Loaded { settings: Self::default(), warning: Some(warning) }
             }
         }

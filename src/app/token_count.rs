@@ -28,7 +28,10 @@ impl TokenCounter {
 /// Tokens per chunk: the positions between BOS and the final EOS that are not EOS padding.
 pub fn tokens_per_chunk(text: &str) -> Vec<usize> {
     let Ok(tokenizer) = ClipTokenizer::shared() else { return vec![] };
-    prompt_chunks(tokenizer, text).iter().map(|chunk| chunk.ids[1..=CHUNK_LENGTH].iter().filter(|&&id| id != EOS).count()).collect()
+    prompt_chunks(tokenizer, text)
+        .iter()
+        .map(|chunk| chunk.ids[1..=CHUNK_LENGTH].iter().filter(|&&id| id != EOS).count())
+        .collect()
 }
 
 #[cfg(test)]

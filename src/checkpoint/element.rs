@@ -89,12 +89,8 @@ impl ElementType {
                 Ok(halves) if cfg!(target_endian = "little") => extend_converted(out, halves, |h, t| h.convert_to_f32_slice(t)),
                 _ => out.extend(bytes.chunks_exact(2).map(|c| f16::from_le_bytes([c[0], c[1]]).to_f32())),
             },
-            Self::BF16 => out.extend(
-                bytes.chunks_exact(2).map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f32()),
-            ),
-            Self::F32 => out.extend(
-                bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
-            ),
+            Self::BF16 => out.extend(bytes.chunks_exact(2).map(|c| bf16::from_le_bytes([c[0], c[1]]).to_f32())),
+            Self::F32 => out.extend(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))),
             _ => out.extend(bytes.chunks_exact(size).map(|c| self.decode_f32(c))),
         }
     }

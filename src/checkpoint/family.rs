@@ -33,7 +33,8 @@ impl ModelFamily {
             Self::Sd3
         } else if contains("double_blocks.") {
             Self::Flux
-        } else if any("cond_stage_model.model.") || checkpoint.shape(UNET_CROSS_ATTENTION).is_ok_and(|s| s.get(1) == Some(&1024)) {
+        } else if any("cond_stage_model.model.") || checkpoint.shape(UNET_CROSS_ATTENTION).is_ok_and(|s| s.get(1) == Some(&1024))
+        {
             Self::Sd2
         } else if any("model.diffusion_model.input_blocks.") {
             Self::Sd1

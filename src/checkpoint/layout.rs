@@ -43,9 +43,7 @@ impl TextEncoderLayout {
 
     /// Finds which layout a checkpoint uses, or says clearly that it has no SD1.x text encoder.
     pub fn detect(checkpoint: &Checkpoint) -> Result<Self> {
-        let found = Self::ALL.into_iter().find(|layout| {
-            checkpoint.contains(&format!("{}{TOKEN_EMBEDDING}", layout.prefix()))
-        });
+        let found = Self::ALL.into_iter().find(|layout| checkpoint.contains(&format!("{}{TOKEN_EMBEDDING}", layout.prefix())));
         found.ok_or_else(|| CheckpointError::MissingComponent {
             path: checkpoint.path().to_path_buf(),
             component: "CLIP text encoder",

@@ -131,12 +131,10 @@ impl Checkpoint {
     /// when the tensor holds floats.
     pub fn read_i64(&self, key: &str) -> Result<(Vec<usize>, Vec<i64>)> {
         let entry = self.require(key)?;
-        let values = entry.decode_i64(self.buffers[entry.buffer].bytes()).ok_or_else(|| {
-            CheckpointError::UnsupportedDtype {
-                path: self.path.clone(),
-                key: key.to_string(),
-                dtype: format!("{} (an integer type is needed here)", entry.element),
-            }
+        let values = entry.decode_i64(self.buffers[entry.buffer].bytes()).ok_or_else(|| CheckpointError::UnsupportedDtype {
+            path: self.path.clone(),
+            key: key.to_string(),
+            dtype: format!("{} (an integer type is needed here)", entry.element),
         })?;
         Ok((entry.shape.clone(), values))
     }
@@ -167,10 +165,7 @@ impl Checkpoint {
     }
 
     fn require(&self, key: &str) -> Result<&TensorEntry> {
-        self.tensors.get(key).ok_or_else(|| CheckpointError::MissingKey {
-            path: self.path.clone(),
-            key: key.to_string(),
-        })
+        self.tensors.get(key).ok_or_else(|| CheckpointError::MissingKey { path: self.path.clone(), key: key.to_string() })
     }
 }
 
@@ -182,22 +177,15 @@ fn map_file(path: &Path) -> Result<memmap2::Mmap> {
     // SAFETY: the map is read-only. If another program truncates the file while it is mapped, reads
     // could fault; that is the accepted trade-off of every mmap-based model loader (safetensors' own
     // recommendation) for not holding a 2 GB copy in RAM.
-    unsafe { memmap2::Mmap::map(&file) }
-        .map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
+    unsafe { memmap2::Mmap::map(&file) }.map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
 }
 
 /// Tells the container format from the first bytes, with a useful message for the formats users
 /// commonly mistake for a checkpoint.
 fn sniff_format(path: &Path, bytes: &[u8]) -> Result<FileFormat> {
-    let unsupported = |reason: &str| CheckpointError::UnsupportedFormat {
-        path: path.to_path_buf(),
-        reason: reason.to_string(),
-    };
+    let unsupported = |reason: &str| CheckpointError::UnsupportedFormat { path: path.to_path_buf(), reason: reason.to_string() };
     if bytes.is_empty() {
-        return Err(CheckpointError::Truncated {
-            path: path.to_path_buf(),
-            reason: "the file is empty".into(),
-        });
+        return Err(CheckpointError::Truncated { path: path.to_path_buf(), reason: "the file is empty".into() });
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Ok(FileFormat::TorchZip);
@@ -215,10 +203,7 @@ fn sniff_format(path: &Path, bytes: &[u8]) -> Result<FileFormat> {
         return Err(unsupported("it is a GGUF file; Nurie reads .safetensors and .ckpt/.pt"));
     }
     if bytes.len() < 9 {
-        return Err(CheckpointError::Truncated {
-            path: path.to_path_buf(),
-            reason: format!("only {} bytes", bytes.len()),
-        });
+        return Err(CheckpointError::Truncated { path: path.to_path_buf(), reason: format!("only {} bytes", bytes.len()) });
     }
     Err(unsupported("expected a .safetensors file or a PyTorch .ckpt/.pt zip archive"))
 }

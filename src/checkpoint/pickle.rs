@@ -503,13 +503,8 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        let bytes = self
-            .pos
-            .checked_add(n)
-            .and_then(|end| self.data.get(self.pos..end));
-        let bytes = bytes.ok_or(PickleError::Truncated {
-            offset: self.data.len(),
-        })?;
+        let bytes = self.pos.checked_add(n).and_then(|end| self.data.get(self.pos..end));
+        let bytes = bytes.ok_or(PickleError::Truncated { offset: self.data.len() })?;
         self.pos += n;
         Ok(bytes)
     }
@@ -543,20 +538,13 @@ impl<'a> Reader<'a> {
     /// A length that does not fit in memory cannot be satisfied by the input either.
     fn len_u64(&mut self) -> Result<usize> {
         let n = self.u64()?;
-        usize::try_from(n).map_err(|_| PickleError::Truncated {
-            offset: self.data.len(),
-        })
+        usize::try_from(n).map_err(|_| PickleError::Truncated { offset: self.data.len() })
     }
 
     /// Bytes up to (not including) the next newline, which is consumed.
     fn line(&mut self) -> Result<&'a [u8]> {
         let rest = self.data.get(self.pos..).unwrap_or_default();
-        let len = rest
-            .iter()
-            .position(|&b| b == b'\n')
-            .ok_or(PickleError::Truncated {
-                offset: self.data.len(),
-            })?;
+        let len = rest.iter().position(|&b| b == b'\n').ok_or(PickleError::Truncated { offset: self.data.len() })?;
         let line = self.take(len)?;
         self.take(1)?;
         Ok(line)
@@ -576,19 +564,13 @@ fn decode_long(bytes: &[u8]) -> Value {
 
 /// BINSTRING holds Python 2 `str` bytes; latin-1 maps each byte to one char.
 fn latin1(bytes: &[u8]) -> Rc<str> {
-    bytes
-        .iter()
-        .map(|&b| char::from(b))
-        .collect::<String>()
-        .into()
+    bytes.iter().map(|&b| char::from(b)).collect::<String>().into()
 }
 
 fn valid_storage_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= MAX_STORAGE_KEY_LEN
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 // ---------------------------------------------------------------------------
@@ -650,9 +632,7 @@ impl<'a> Machine<'a> {
             op::BININT | op::BININT1 | op::BININT2 | op::LONG1 | op::LONG4 => self.int(opcode),
             op::BINUNICODE | op::SHORT_BINUNICODE | op::BINUNICODE8 => self.unicode(opcode),
             op::BINSTRING | op::SHORT_BINSTRING => self.binstring(opcode),
-            op::BINBYTES | op::SHORT_BINBYTES | op::BINBYTES8 | op::BYTEARRAY8 => {
-                self.bytes(opcode)
-            }
+            op::BINBYTES | op::SHORT_BINBYTES | op::BINBYTES8 | op::BYTEARRAY8 => self.bytes(opcode),
             op::BINPUT | op::LONG_BINPUT | op::MEMOIZE => self.put(opcode),
             op::BINGET | op::LONG_BINGET => self.get(opcode),
             op::GLOBAL => self.global(),
@@ -682,36 +662,24 @@ impl<'a> Machine<'a> {
             op::EMPTY_SET => self.push(Value::Set),
             op::ADDITEMS => self.additems(),
             op::FROZENSET => self.pop_mark().and_then(|_| self.push(Value::Set)),
-            _ => Err(PickleError::UnknownOpcode {
-                opcode,
-                offset: self.op_offset,
-            }),
+            _ => Err(PickleError::UnknownOpcode { opcode, offset: self.op_offset }),
         }
     }
 
     // ----- errors and metering -----
 
     fn malformed(&self, reason: impl Into<String>) -> PickleError {
-        PickleError::Malformed {
-            offset: self.op_offset,
-            reason: reason.into(),
-        }
+        PickleError::Malformed { offset: self.op_offset, reason: reason.into() }
     }
 
     fn unsupported_tensor(&self, reason: impl Into<String>) -> PickleError {
-        PickleError::UnsupportedTensor {
-            offset: self.op_offset,
-            reason: reason.into(),
-        }
+        PickleError::UnsupportedTensor { offset: self.op_offset, reason: reason.into() }
     }
 
     fn charge(&mut self, units: usize) -> Result<()> {
         self.work = self.work.saturating_add(units);
         if self.work > self.work_limit {
-            return Err(PickleError::LimitExceeded {
-                what: "work on repeated data",
-                limit: self.work_limit,
-            });
+            return Err(PickleError::LimitExceeded { what: "work on repeated data", limit: self.work_limit });
         }
         Ok(())
     }
@@ -725,10 +693,7 @@ impl<'a> Machine<'a> {
 
     fn push(&mut self, value: Value) -> Result<()> {
         if self.stack.len() >= MAX_STACK {
-            return Err(PickleError::LimitExceeded {
-                what: "stack size",
-                limit: MAX_STACK,
-            });
+            return Err(PickleError::LimitExceeded { what: "stack size", limit: MAX_STACK });
         }
         self.stack.push(value);
         Ok(())
@@ -738,26 +703,19 @@ impl<'a> Machine<'a> {
         if self.stack.len() <= self.floor() {
             return Err(self.malformed("stack underflow"));
         }
-        self.stack
-            .pop()
-            .ok_or_else(|| self.malformed("stack underflow"))
+        self.stack.pop().ok_or_else(|| self.malformed("stack underflow"))
     }
 
     fn top(&self) -> Result<&Value> {
         if self.stack.len() <= self.floor() {
             return Err(self.malformed("stack underflow"));
         }
-        self.stack
-            .last()
-            .ok_or_else(|| self.malformed("stack underflow"))
+        self.stack.last().ok_or_else(|| self.malformed("stack underflow"))
     }
 
     fn mark(&mut self) -> Result<()> {
         if self.marks.len() >= MAX_MARKS {
-            return Err(PickleError::LimitExceeded {
-                what: "nesting of MARKs",
-                limit: MAX_MARKS,
-            });
+            return Err(PickleError::LimitExceeded { what: "nesting of MARKs", limit: MAX_MARKS });
         }
         self.marks.push(self.stack.len());
         Ok(())
@@ -765,10 +723,7 @@ impl<'a> Machine<'a> {
 
     /// Everything pushed since the innermost MARK, which is closed.
     fn pop_mark(&mut self) -> Result<Vec<Value>> {
-        let at = self
-            .marks
-            .pop()
-            .ok_or_else(|| self.malformed("no MARK to close"))?;
+        let at = self.marks.pop().ok_or_else(|| self.malformed("no MARK to close"))?;
         if at > self.stack.len() {
             return Err(self.malformed("MARK above the stack"));
         }
@@ -777,11 +732,7 @@ impl<'a> Machine<'a> {
 
     /// POP drops the top value, or the whole frame if the top frame is empty (as in CPython).
     fn pop_any(&mut self) -> Result<()> {
-        if self.stack.len() > self.floor() {
-            self.pop().map(drop)
-        } else {
-            self.pop_mark().map(drop)
-        }
+        if self.stack.len() > self.floor() { self.pop().map(drop) } else { self.pop_mark().map(drop) }
     }
 
     fn dup(&mut self) -> Result<()> {
@@ -804,10 +755,7 @@ impl<'a> Machine<'a> {
     }
 
     fn memo_full(&self) -> PickleError {
-        PickleError::LimitExceeded {
-            what: "memo size",
-            limit: MAX_MEMO,
-        }
+        PickleError::LimitExceeded { what: "memo size", limit: MAX_MEMO }
     }
 
     fn get(&mut self, opcode: u8) -> Result<()> {
@@ -816,8 +764,7 @@ impl<'a> Machine<'a> {
             _ => self.input.u32()?,
         };
         let value = self.memo.get(&index).cloned();
-        let value =
-            value.ok_or_else(|| self.malformed(format!("memo entry {index} is missing")))?;
+        let value = value.ok_or_else(|| self.malformed(format!("memo entry {index} is missing")))?;
         self.push(value)
     }
 
@@ -861,8 +808,7 @@ impl<'a> Machine<'a> {
             _ => self.input.len_u64()?,
         };
         let bytes = self.input.take(len)?;
-        let text =
-            std::str::from_utf8(bytes).map_err(|_| self.malformed("string is not valid UTF-8"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| self.malformed("string is not valid UTF-8"))?;
         self.push(Value::Str(text.into()))
     }
 
@@ -889,10 +835,7 @@ impl<'a> Machine<'a> {
 
     fn alloc(&mut self, object: Object) -> Result<ObjId> {
         if self.heap.len() >= MAX_OBJECTS {
-            return Err(PickleError::LimitExceeded {
-                what: "number of containers",
-                limit: MAX_OBJECTS,
-            });
+            return Err(PickleError::LimitExceeded { what: "number of containers", limit: MAX_OBJECTS });
         }
         self.heap.push(object);
         Ok(self.heap.len() - 1)
@@ -905,10 +848,7 @@ impl<'a> Machine<'a> {
 
     fn check_len(len: usize) -> Result<()> {
         if len > MAX_CONTAINER_LEN {
-            return Err(PickleError::LimitExceeded {
-                what: "container length",
-                limit: MAX_CONTAINER_LEN,
-            });
+            return Err(PickleError::LimitExceeded { what: "container length", limit: MAX_CONTAINER_LEN });
         }
         Ok(())
     }
@@ -1042,9 +982,7 @@ impl<'a> Machine<'a> {
     fn global(&mut self) -> Result<()> {
         let module = self.input.line()?;
         let name = self.input.line()?;
-        let utf8 = |b| {
-            std::str::from_utf8(b).map_err(|_| self.malformed("global name is not valid UTF-8"))
-        };
+        let utf8 = |b| std::str::from_utf8(b).map_err(|_| self.malformed("global name is not valid UTF-8"));
         let global = resolve_global(utf8(module)?, utf8(name)?)?;
         self.push(Value::Global(global))
     }
@@ -1072,19 +1010,14 @@ impl<'a> Machine<'a> {
             }
         };
         if items.len() > max {
-            return Err(self.malformed(format!(
-                "{what} has {} items, at most {max} expected",
-                items.len()
-            )));
+            return Err(self.malformed(format!("{what} has {} items, at most {max} expected", items.len())));
         }
         Ok(items.clone())
     }
 
     fn usize_of(&self, value: &Value, what: &str) -> Result<usize> {
         match value {
-            Value::Int(i) => {
-                usize::try_from(*i).map_err(|_| self.malformed(format!("{what} is negative")))
-            }
+            Value::Int(i) => usize::try_from(*i).map_err(|_| self.malformed(format!("{what} is negative"))),
             other => Err(self.malformed(format!("{what} must be an int, not {}", other.kind()))),
         }
     }
@@ -1119,11 +1052,7 @@ impl<'a> Machine<'a> {
         }
         self.str_of(location, "storage location")?;
         let numel = self.usize_of(numel, "storage size")?;
-        let storage = Storage {
-            kind: *kind,
-            key: key.to_owned(),
-            numel,
-        };
+        let storage = Storage { kind: *kind, key: key.to_owned(), numel };
         self.push(Value::Storage(Rc::new(storage)))
     }
 
@@ -1146,9 +1075,7 @@ impl<'a> Machine<'a> {
         let args = self.pop()?;
         let class = self.pop()?;
         let result = match class {
-            Value::Global(Global::OrderedDict) => {
-                Value::Object(self.alloc(Object::Dict(Dict::default()))?)
-            }
+            Value::Global(Global::OrderedDict) => Value::Object(self.alloc(Object::Dict(Dict::default()))?),
             Value::Global(Global::Size) => {
                 let args = self.items(&args, 1, "torch.Size arguments")?;
                 self.call(Global::Size, &args)?
@@ -1203,11 +1130,7 @@ impl<'a> Machine<'a> {
         };
         self.charge(len)?;
         let flat = match self.heap.get(src) {
-            Some(Object::Dict(dict)) => dict
-                .entries
-                .iter()
-                .flat_map(|(k, v)| [k.clone(), v.clone()])
-                .collect(),
+            Some(Object::Dict(dict)) => dict.entries.iter().flat_map(|(k, v)| [k.clone(), v.clone()]).collect(),
             Some(Object::Tuple(items) | Object::List(items)) => {
                 let mut flat = Vec::with_capacity(items.len().saturating_mul(2));
                 for item in items {
@@ -1250,16 +1173,10 @@ impl<'a> Machine<'a> {
             return Err(self.malformed("_rebuild_from_type_v2 takes (func, type, args, state)"));
         };
         if !matches!(new_type, Global::TensorClass | Global::ParameterClass) {
-            return Err(self.malformed(format!(
-                "_rebuild_from_type_v2 cannot make {}",
-                new_type.describe()
-            )));
+            return Err(self.malformed(format!("_rebuild_from_type_v2 cannot make {}", new_type.describe())));
         }
         if !func.rebuilds_tensor() {
-            return Err(self.malformed(format!(
-                "_rebuild_from_type_v2 cannot call {}",
-                func.describe()
-            )));
+            return Err(self.malformed(format!("_rebuild_from_type_v2 cannot call {}", func.describe())));
         }
         let inner = self.items(inner, 8, "_rebuild_from_type_v2 arguments")?;
         self.rebuild_tensor(*func, &inner)
@@ -1267,34 +1184,18 @@ impl<'a> Machine<'a> {
 
     fn rebuild_tensor(&mut self, func: Global, args: &[Value]) -> Result<Value> {
         match (func, args) {
-            (Global::RebuildParameter, [data, _, _])
-            | (Global::RebuildParameterWithState, [data, _, _, _]) => match data {
+            (Global::RebuildParameter, [data, _, _]) | (Global::RebuildParameterWithState, [data, _, _, _]) => match data {
                 Value::Tensor(_) => Ok(data.clone()),
                 other => Err(self.malformed(format!("parameter data is {}", other.kind()))),
             },
-            (Global::RebuildTensor, [storage, offset, size, stride]) => {
-                self.tensor(storage, offset, size, stride, None)
-            }
-            (
-                Global::RebuildTensorV2,
-                [storage, offset, size, stride, _grad, _hooks, metadata @ ..],
-            ) if metadata.len() <= 1 => {
+            (Global::RebuildTensor, [storage, offset, size, stride]) => self.tensor(storage, offset, size, stride, None),
+            (Global::RebuildTensorV2, [storage, offset, size, stride, _grad, _hooks, metadata @ ..]) if metadata.len() <= 1 => {
                 self.check_metadata(metadata)?;
                 self.tensor(storage, offset, size, stride, None)
             }
-            (
-                Global::RebuildTensorV3,
-                [
-                    storage,
-                    offset,
-                    size,
-                    stride,
-                    _grad,
-                    _hooks,
-                    dtype,
-                    metadata @ ..,
-                ],
-            ) if metadata.len() <= 1 => {
+            (Global::RebuildTensorV3, [storage, offset, size, stride, _grad, _hooks, dtype, metadata @ ..])
+                if metadata.len() <= 1 =>
+            {
                 let Value::Global(Global::Dtype(dtype)) = dtype else {
                     return Err(self.malformed("_rebuild_tensor_v3 needs a dtype"));
                 };
@@ -1312,10 +1213,7 @@ impl<'a> Machine<'a> {
             return Ok(());
         };
         if let Some(Object::Dict(dict)) = self.heap.get(*id)
-            && dict
-                .entries
-                .iter()
-                .any(|(_, v)| !matches!(v, Value::Bool(false) | Value::None))
+            && dict.entries.iter().any(|(_, v)| !matches!(v, Value::Bool(false) | Value::None))
         {
             return Err(self.unsupported_tensor("a tensor with a negation or conjugation flag"));
         }
@@ -1350,14 +1248,7 @@ impl<'a> Machine<'a> {
             return Err(self.malformed("tensor size and stride differ in length"));
         }
         self.check_size(&shape, dtype)?;
-        let tensor = Tensor {
-            storage: storage.clone(),
-            dtype,
-            shape,
-            strides,
-            offset,
-            storage_numel,
-        };
+        let tensor = Tensor { storage: storage.clone(), dtype, shape, strides, offset, storage_numel };
         Ok(Value::Tensor(Rc::new(tensor)))
     }
 
@@ -1417,14 +1308,7 @@ struct Walker<'h> {
 
 impl<'h> Walker<'h> {
     fn new(heap: &'h [Object], end_offset: usize) -> Self {
-        Self {
-            heap,
-            end_offset,
-            frames: Vec::new(),
-            records: Vec::new(),
-            visits: 0,
-            name_bytes: 0,
-        }
+        Self { heap, end_offset, frames: Vec::new(), records: Vec::new(), visits: 0, name_bytes: 0 }
     }
 
     fn run(mut self, root: &Value) -> Result<Vec<TensorRecord>> {
@@ -1449,26 +1333,15 @@ impl<'h> Walker<'h> {
     fn visit(&mut self, value: &Value, name: String, depth: usize) -> Result<()> {
         self.visits += 1;
         if self.visits > MAX_VISITS {
-            return Err(PickleError::LimitExceeded {
-                what: "values visited",
-                limit: MAX_VISITS,
-            });
+            return Err(PickleError::LimitExceeded { what: "values visited", limit: MAX_VISITS });
         }
         match value {
             Value::Tensor(tensor) => self.record(tensor, name),
             Value::Object(id) => {
                 if depth > MAX_DEPTH {
-                    return Err(PickleError::LimitExceeded {
-                        what: "nesting depth",
-                        limit: MAX_DEPTH,
-                    });
+                    return Err(PickleError::LimitExceeded { what: "nesting depth", limit: MAX_DEPTH });
                 }
-                self.frames.push(Frame {
-                    id: *id,
-                    next: 0,
-                    name,
-                    depth,
-                });
+                self.frames.push(Frame { id: *id, next: 0, name, depth });
                 Ok(())
             }
             _ => Ok(()),
@@ -1489,17 +1362,11 @@ impl<'h> Walker<'h> {
 
     fn record(&mut self, tensor: &Tensor, name: String) -> Result<()> {
         if self.records.len() >= MAX_RECORDS {
-            return Err(PickleError::LimitExceeded {
-                what: "number of tensors",
-                limit: MAX_RECORDS,
-            });
+            return Err(PickleError::LimitExceeded { what: "number of tensors", limit: MAX_RECORDS });
         }
         self.name_bytes += name.len();
         if self.name_bytes > MAX_NAME_BYTES {
-            return Err(PickleError::LimitExceeded {
-                what: "total size of tensor names",
-                limit: MAX_NAME_BYTES,
-            });
+            return Err(PickleError::LimitExceeded { what: "total size of tensor names", limit: MAX_NAME_BYTES });
         }
         self.records.push(TensorRecord {
             name,
@@ -1517,14 +1384,8 @@ impl<'h> Walker<'h> {
 /// The `index`-th child of container `id`, or None past the end.
 fn child_at(heap: &[Object], id: ObjId, index: usize) -> Option<Child<'_>> {
     match heap.get(id)? {
-        Object::Tuple(items) | Object::List(items) => items.get(index).map(|value| Child {
-            key: Some(index.to_string()),
-            value,
-        }),
-        Object::Dict(dict) => dict.entries.get(index).map(|(k, value)| Child {
-            key: key_name(k),
-            value,
-        }),
+        Object::Tuple(items) | Object::List(items) => items.get(index).map(|value| Child { key: Some(index.to_string()), value }),
+        Object::Dict(dict) => dict.entries.get(index).map(|(k, value)| Child { key: key_name(k), value }),
     }
 }
 
@@ -1543,10 +1404,7 @@ fn key_name(key: &Value) -> Option<String> {
 fn join_name(parent: &str, key: &str) -> Result<String> {
     let len = parent.len() + usize::from(!parent.is_empty()) + key.len();
     if len > MAX_NAME_LEN {
-        return Err(PickleError::LimitExceeded {
-            what: "length of a tensor name",
-            limit: MAX_NAME_LEN,
-        });
+        return Err(PickleError::LimitExceeded { what: "length of a tensor name", limit: MAX_NAME_LEN });
     }
     let mut name = String::with_capacity(len);
     if !parent.is_empty() {
@@ -1615,33 +1473,9 @@ mod tests {
     fn nested_expected() -> Vec<TensorRecord> {
         let sd = |n: &str| format!("state_dict.{n}");
         vec![
-            rec(
-                &sd("model.diffusion_model.out.0.weight"),
-                F32,
-                &[2, 3],
-                &[3, 1],
-                0,
-                "0",
-                6,
-            ),
-            rec(
-                &sd("model.diffusion_model.out.0.bias"),
-                F16,
-                &[3],
-                &[1],
-                0,
-                "1",
-                3,
-            ),
-            rec(
-                &sd("first_stage_model.scale"),
-                BF16,
-                &[2, 2],
-                &[2, 1],
-                0,
-                "2",
-                4,
-            ),
+            rec(&sd("model.diffusion_model.out.0.weight"), F32, &[2, 3], &[3, 1], 0, "0", 6),
+            rec(&sd("model.diffusion_model.out.0.bias"), F16, &[3], &[1], 0, "1", 3),
+            rec(&sd("first_stage_model.scale"), BF16, &[2, 2], &[2, 1], 0, "2", 4),
             rec(&sd("model.num_updates"), I64, &[1], &[1], 0, "3", 1),
             rec(&sd("cond_stage_model.f64"), F64, &[2], &[1], 0, "4", 2),
             rec(&sd("cond_stage_model.i32"), I32, &[2], &[1], 0, "5", 2),
@@ -1649,15 +1483,7 @@ mod tests {
             rec(&sd("cond_stage_model.i8"), I8, &[2], &[1], 0, "7", 2),
             rec(&sd("cond_stage_model.u8"), U8, &[2], &[1], 0, "8", 2),
             rec(&sd("cond_stage_model.mask"), Bool, &[2], &[1], 0, "9", 2),
-            rec(
-                "optimizer_states.0.state.0.exp_avg",
-                F32,
-                &[2],
-                &[1],
-                0,
-                "10",
-                2,
-            ),
+            rec("optimizer_states.0.state.0.exp_avg", F32, &[2], &[1], 0, "10", 2),
             rec("pair.0", F32, &[1], &[1], 0, "11", 1),
         ]
     }
@@ -1745,10 +1571,9 @@ mod tests {
 
     #[test]
     fn unsupported_dtypes_are_named() {
-        for (bytes, want) in [
-            (fixture!("unsupported_uint16.pkl"), "uint16"),
-            (fixture!("unsupported_complex.pkl"), "ComplexFloatStorage"),
-        ] {
+        for (bytes, want) in
+            [(fixture!("unsupported_uint16.pkl"), "uint16"), (fixture!("unsupported_complex.pkl"), "ComplexFloatStorage")]
+        {
             match read_tensor_records(bytes) {
                 Err(PickleError::UnsupportedGlobal { module, name }) => {
                     assert_eq!((module.as_str(), name.as_str()), ("torch", want));
@@ -1762,9 +1587,7 @@ mod tests {
         match read_tensor_records(bytes) {
             Err(err @ PickleError::ForbiddenGlobal { .. }) => {
                 let message = err.to_string();
-                let PickleError::ForbiddenGlobal { module, name } = err else {
-                    unreachable!()
-                };
+                let PickleError::ForbiddenGlobal { module, name } = err else { unreachable!() };
                 (module, name, message)
             }
             other => panic!("expected ForbiddenGlobal, got {other:?}"),
@@ -1810,12 +1633,7 @@ mod tests {
 
     /// Element `index` (per dimension) of a record's view, as raw little-endian bytes.
     fn element<'s>(storage: &'s [u8], r: &TensorRecord, index: &[usize]) -> &'s [u8] {
-        let at = r.storage_offset
-            + index
-                .iter()
-                .zip(&r.strides)
-                .map(|(i, s)| i * s)
-                .sum::<usize>();
+        let at = r.storage_offset + index.iter().zip(&r.strides).map(|(i, s)| i * s).sum::<usize>();
         let size = r.dtype.size_bytes();
         &storage[at * size..(at + 1) * size]
     }
@@ -1830,55 +1648,23 @@ mod tests {
             rec(&md("input.weight_t"), F32, &[3, 2], &[1, 3], 0, "0", 6),
             rec(&md("input.row1"), F32, &[3], &[1], 3, "0", 6),
             rec(&md("half"), F16, &[4], &[1], 0, "1", 4),
-            rec(
-                "state_dict.first_stage_model.bf16",
-                BF16,
-                &[4],
-                &[1],
-                0,
-                "2",
-                4,
-            ),
-            rec(
-                "state_dict.cond_stage_model.steps",
-                I64,
-                &[3],
-                &[1],
-                0,
-                "3",
-                3,
-            ),
+            rec("state_dict.first_stage_model.bf16", BF16, &[4], &[1], 0, "2", 4),
+            rec("state_dict.cond_stage_model.steps", I64, &[3], &[1], 0, "3", 3),
         ];
         assert_eq!(records, expected);
 
-        let data =
-            |r: &TensorRecord| zip_entry(archive, &format!("archive/data/{}", r.storage_key));
+        let data = |r: &TensorRecord| zip_entry(archive, &format!("archive/data/{}", r.storage_key));
         for r in &records {
-            assert_eq!(
-                data(r).len(),
-                r.storage_numel * r.dtype.size_bytes(),
-                "{}",
-                r.name
-            );
+            assert_eq!(data(r).len(), r.storage_numel * r.dtype.size_bytes(), "{}", r.name);
         }
-        let f32_at = |r: &TensorRecord, ix: &[usize]| {
-            f32::from_le_bytes(element(&data(r), r, ix).try_into().unwrap())
-        };
+        let f32_at = |r: &TensorRecord, ix: &[usize]| f32::from_le_bytes(element(&data(r), r, ix).try_into().unwrap());
         assert_eq!(f32_at(&records[0], &[1, 2]), 5.0);
         assert_eq!(f32_at(&records[1], &[2, 1]), 5.0); // transposed
         assert_eq!(f32_at(&records[2], &[0]), 3.0); // row 1
-        let u16s = |r: &TensorRecord| -> Vec<u16> {
-            data(r)
-                .chunks(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect()
-        };
+        let u16s = |r: &TensorRecord| -> Vec<u16> { data(r).chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect() };
         assert_eq!(u16s(&records[3]), [0x0000, 0x3800, 0x3c00, 0x3e00]); // f16 0, .5, 1, 1.5
         assert_eq!(u16s(&records[4]), [0xc000, 0xbf80, 0x0000, 0x3f80]); // bf16 -2, -1, 0, 1
-        let steps: Vec<i64> = data(&records[5])
-            .chunks(8)
-            .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
-            .collect();
+        let steps: Vec<i64> = data(&records[5]).chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
         assert_eq!(steps, [10, 11, 12]);
         assert_eq!(zip_entry(archive, "archive/byteorder"), b"little");
     }
@@ -1897,9 +1683,7 @@ mod tests {
                     Err(PickleError::Truncated { offset }) => {
                         assert_eq!(offset, cut, "{name} cut at {cut}")
                     }
-                    Err(
-                        PickleError::ForbiddenGlobal { .. } | PickleError::UnsupportedGlobal { .. },
-                    ) if refused => {}
+                    Err(PickleError::ForbiddenGlobal { .. } | PickleError::UnsupportedGlobal { .. }) if refused => {}
                     other => panic!("{name} cut at {cut}: {other:?}"),
                 }
             }
@@ -1972,13 +1756,10 @@ mod tests {
             self.op(op::BINUNICODE).raw(&len).raw(text.as_bytes())
         }
         fn global(self, module: &str, name: &str) -> Self {
-            self.op(op::GLOBAL)
-                .raw(format!("{module}\n{name}\n").as_bytes())
+            self.op(op::GLOBAL).raw(format!("{module}\n{name}\n").as_bytes())
         }
         fn dims(self, dims: &[u8]) -> Self {
-            dims.iter()
-                .fold(self.op(op::MARK), |p, &d| p.int(d))
-                .op(op::TUPLE)
+            dims.iter().fold(self.op(op::MARK), |p, &d| p.int(d)).op(op::TUPLE)
         }
         fn storage(self, key: &str, numel: u8) -> Self {
             self.op(op::MARK)
@@ -1991,9 +1772,7 @@ mod tests {
                 .op(op::BINPERSID)
         }
         fn hooks(self) -> Self {
-            self.global("collections", "OrderedDict")
-                .op(op::EMPTY_TUPLE)
-                .op(op::REDUCE)
+            self.global("collections", "OrderedDict").op(op::EMPTY_TUPLE).op(op::REDUCE)
         }
         /// `_rebuild_tensor_v2` of a 1-d float tensor on storage `key`.
         fn tensor(self, key: &str, numel: u8, len: u8) -> Self {
@@ -2053,10 +1832,7 @@ mod tests {
             .op(op::TUPLE)
             .op(op::REDUCE)
             .op(op::DICT);
-        assert_eq!(
-            read(p).unwrap(),
-            vec![rec("caf\u{e9}", F16, &[300], &[1], 0, "0", 300)]
-        );
+        assert_eq!(read(p).unwrap(), vec![rec("caf\u{e9}", F16, &[300], &[1], 0, "0", 300)]);
     }
 
     #[test]
@@ -2163,29 +1939,14 @@ mod tests {
             .op(op::NONE)
             .tensor("2", 1, 1)
             .op(op::SETITEMS);
-        assert_eq!(
-            read(p).unwrap(),
-            vec![t1("7", "0"), t1("True", "1"), t1("None", "2")]
-        );
+        assert_eq!(read(p).unwrap(), vec![t1("7", "0"), t1("True", "1"), t1("None", "2")]);
     }
 
     #[test]
     fn tuple_keys_hold_leaves_only() {
-        let leaf = P::new()
-            .op(op::EMPTY_DICT)
-            .int(1)
-            .int(2)
-            .op(op::TUPLE2)
-            .int(3)
-            .op(op::SETITEM);
+        let leaf = P::new().op(op::EMPTY_DICT).int(1).int(2).op(op::TUPLE2).int(3).op(op::SETITEM);
         assert_eq!(read(leaf).unwrap(), vec![]);
-        let tensor = P::new()
-            .op(op::EMPTY_DICT)
-            .int(1)
-            .int(2)
-            .op(op::TUPLE2)
-            .tensor("0", 1, 1)
-            .op(op::SETITEM);
+        let tensor = P::new().op(op::EMPTY_DICT).int(1).int(2).op(op::TUPLE2).tensor("0", 1, 1).op(op::SETITEM);
         assert!(matches!(read(tensor), Err(PickleError::Malformed { .. })));
     }
 
@@ -2227,29 +1988,14 @@ mod tests {
                 .op(op::REDUCE)
         };
         let v2 = ("torch._utils", "_rebuild_tensor_v2");
-        assert_eq!(
-            read(wrap(v2, ("torch.nn.parameter", "Parameter"))).unwrap(),
-            vec![t1("", "0")]
-        );
-        assert_eq!(
-            read(wrap(v2, ("torch", "Tensor"))).unwrap(),
-            vec![t1("", "0")]
-        );
+        assert_eq!(read(wrap(v2, ("torch.nn.parameter", "Parameter"))).unwrap(), vec![t1("", "0")]);
+        assert_eq!(read(wrap(v2, ("torch", "Tensor"))).unwrap(), vec![t1("", "0")]);
         let bad_func = read(wrap(("collections", "OrderedDict"), ("torch", "Tensor")));
-        assert!(
-            matches!(bad_func, Err(PickleError::Malformed { .. })),
-            "{bad_func:?}"
-        );
+        assert!(matches!(bad_func, Err(PickleError::Malformed { .. })), "{bad_func:?}");
         let bad_type = read(wrap(v2, ("torch", "Size")));
-        assert!(
-            matches!(bad_type, Err(PickleError::Malformed { .. })),
-            "{bad_type:?}"
-        );
+        assert!(matches!(bad_type, Err(PickleError::Malformed { .. })), "{bad_type:?}");
         let evil_type = read(wrap(v2, ("__main__", "Evil")));
-        assert!(
-            matches!(evil_type, Err(PickleError::ForbiddenGlobal { .. })),
-            "{evil_type:?}"
-        );
+        assert!(matches!(evil_type, Err(PickleError::ForbiddenGlobal { .. })), "{evil_type:?}");
     }
 
     #[test]
@@ -2261,27 +2007,15 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let stack_global = P::new()
-            .s("os")
-            .s("system")
-            .op(op::STACK_GLOBAL)
-            .raw(&[0xff; 4]);
-        assert!(matches!(
-            read(stack_global),
-            Err(PickleError::ForbiddenGlobal { .. })
-        ));
+        let stack_global = P::new().s("os").s("system").op(op::STACK_GLOBAL).raw(&[0xff; 4]);
+        assert!(matches!(read(stack_global), Err(PickleError::ForbiddenGlobal { .. })));
     }
 
     #[test]
     fn unknown_opcode_reports_its_offset() {
         let p = P::new().op(op::EMPTY_DICT).raw(b"I1\n");
         match read(p) {
-            Err(
-                e @ PickleError::UnknownOpcode {
-                    opcode: b'I',
-                    offset: 3,
-                },
-            ) => assert!(e.to_string().contains("0x49")),
+            Err(e @ PickleError::UnknownOpcode { opcode: b'I', offset: 3 }) => assert!(e.to_string().contains("0x49")),
             other => panic!("{other:?}"),
         }
     }
@@ -2289,13 +2023,7 @@ mod tests {
     #[test]
     fn storage_keys_must_be_plain_names() {
         for key in ["../etc/passwd", "", "a/b", "0\n"] {
-            assert!(
-                matches!(
-                    read(P::new().tensor(key, 1, 1)),
-                    Err(PickleError::Malformed { .. })
-                ),
-                "{key:?}"
-            );
+            assert!(matches!(read(P::new().tensor(key, 1, 1)), Err(PickleError::Malformed { .. })), "{key:?}");
         }
     }
 
@@ -2316,10 +2044,7 @@ mod tests {
             .op(op::SETITEM)
             .op(op::TUPLE)
             .op(op::REDUCE);
-        assert!(matches!(
-            read(p),
-            Err(PickleError::UnsupportedTensor { .. })
-        ));
+        assert!(matches!(read(p), Err(PickleError::UnsupportedTensor { .. })));
     }
 
     #[test]
@@ -2328,10 +2053,7 @@ mod tests {
         assert!(matches!(read(p), Err(PickleError::Truncated { .. })));
         let p = P::new().op(op::LONG4).raw(&(-1i32).to_le_bytes());
         assert!(matches!(read(p), Err(PickleError::Malformed { .. })));
-        let p = P::new()
-            .op(op::NONE)
-            .op(op::LONG_BINPUT)
-            .raw(&u32::MAX.to_le_bytes());
+        let p = P::new().op(op::NONE).op(op::LONG_BINPUT).raw(&u32::MAX.to_le_bytes());
         assert_eq!(read(p).unwrap(), vec![]);
     }
 
@@ -2345,63 +2067,33 @@ mod tests {
         for _ in 0..100 {
             p = p.op(op::APPEND);
         }
-        assert!(matches!(
-            read(p),
-            Err(PickleError::LimitExceeded {
-                what: "nesting depth",
-                ..
-            })
-        ));
+        assert!(matches!(read(p), Err(PickleError::LimitExceeded { what: "nesting depth", .. })));
 
         // A million nested tuples: no recursion when building, walking or dropping.
         let mut bytes = vec![op::PROTO, 2, op::EMPTY_TUPLE];
         bytes.extend(std::iter::repeat_n(op::TUPLE1, 1_000_000));
         bytes.push(op::STOP);
-        assert!(matches!(
-            read_tensor_records(&bytes),
-            Err(PickleError::LimitExceeded { .. })
-        ));
+        assert!(matches!(read_tensor_records(&bytes), Err(PickleError::LimitExceeded { .. })));
     }
 
     #[test]
     fn self_containing_list_is_limited() {
-        let p = P::new()
-            .op(op::EMPTY_LIST)
-            .op(op::BINPUT)
-            .op(0)
-            .op(op::BINGET)
-            .op(0)
-            .op(op::APPEND);
+        let p = P::new().op(op::EMPTY_LIST).op(op::BINPUT).op(0).op(op::BINGET).op(0).op(op::APPEND);
         assert!(matches!(read(p), Err(PickleError::LimitExceeded { .. })));
     }
 
     #[test]
     fn shared_sublists_cannot_explode() {
         // L0 = [t]; Li = [L(i-1), L(i-1)] for 50 levels: 2^50 paths.
-        let mut p = P::new()
-            .op(op::EMPTY_LIST)
-            .tensor("0", 1, 1)
-            .op(op::APPEND)
-            .op(op::BINPUT)
-            .op(0)
-            .op(op::POP);
+        let mut p = P::new().op(op::EMPTY_LIST).tensor("0", 1, 1).op(op::APPEND).op(op::BINPUT).op(0).op(op::POP);
         for i in 1..50u8 {
-            p = p
-                .op(op::EMPTY_LIST)
-                .op(op::MARK)
-                .op(op::BINGET)
-                .op(i - 1)
-                .op(op::BINGET)
-                .op(i - 1);
+            p = p.op(op::EMPTY_LIST).op(op::MARK).op(op::BINGET).op(i - 1).op(op::BINGET).op(i - 1);
             p = p.op(op::APPENDS).op(op::BINPUT).op(i).op(op::POP);
         }
         p = p.op(op::BINGET).op(49);
         let result = read(p);
         // Either the visit or the record limit trips first; both are fine.
-        assert!(
-            matches!(result, Err(PickleError::LimitExceeded { .. })),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(PickleError::LimitExceeded { .. })), "{result:?}");
     }
 
     #[test]
@@ -2413,34 +2105,15 @@ mod tests {
         for _ in 0..2_000 {
             p = p.int(1).op(op::NONE).op(op::TUPLE2);
         }
-        p = p
-            .op(op::APPENDS)
-            .op(op::TUPLE1)
-            .op(op::BINPUT)
-            .op(0)
-            .op(op::POP);
+        p = p.op(op::APPENDS).op(op::TUPLE1).op(op::BINPUT).op(0).op(op::POP);
         for _ in 0..1_000 {
-            p = p
-                .global("collections", "OrderedDict")
-                .op(op::BINGET)
-                .op(0)
-                .op(op::REDUCE)
-                .op(op::POP);
+            p = p.global("collections", "OrderedDict").op(op::BINGET).op(0).op(op::REDUCE).op(op::POP);
         }
         let bytes = p.op(op::NONE).stop();
         let mut machine = Machine::new(&bytes);
         machine.work_limit = 1_000_000;
         let result = machine.run();
-        assert!(
-            matches!(
-                result,
-                Err(PickleError::LimitExceeded {
-                    what: "work on repeated data",
-                    ..
-                })
-            ),
-            "{result:?}"
-        );
+        assert!(matches!(result, Err(PickleError::LimitExceeded { what: "work on repeated data", .. })), "{result:?}");
     }
 
     #[test]

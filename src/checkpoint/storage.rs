@@ -60,9 +60,11 @@ impl TensorEntry {
         if self.shape.contains(&0) {
             return Some(0);
         }
-        let last = self.shape.iter().zip(&self.strides).try_fold(0usize, |acc, (&n, &s)| {
-            (n - 1).checked_mul(s).and_then(|x| acc.checked_add(x))
-        })?;
+        let last = self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .try_fold(0usize, |acc, (&n, &s)| (n - 1).checked_mul(s).and_then(|x| acc.checked_add(x)))?;
         last.checked_add(1)?.checked_mul(self.element.size_bytes())
     }
 
@@ -133,13 +135,7 @@ mod tests {
     fn a_transposed_view_is_gathered_in_row_major_order() {
         // storage [0,1,2,3,4,5] as a 2x3 matrix, viewed transposed (3x2, strides [1,3]).
         let bytes: Vec<u8> = (0..6).flat_map(|v| (v as f32).to_le_bytes()).collect();
-        let entry = TensorEntry {
-            element: ElementType::F32,
-            shape: vec![3, 2],
-            strides: vec![1, 3],
-            buffer: 0,
-            byte_offset: 0,
-        };
+        let entry = TensorEntry { element: ElementType::F32, shape: vec![3, 2], strides: vec![1, 3], buffer: 0, byte_offset: 0 };
         assert!(!entry.is_contiguous());
         assert_eq!(entry.byte_extent(), Some(24));
         assert_eq!(entry.decode_f32(&bytes), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
@@ -147,13 +143,7 @@ mod tests {
 
     #[test]
     fn a_scalar_has_one_element() {
-        let entry = TensorEntry {
-            element: ElementType::F16,
-            shape: vec![],
-            strides: vec![],
-            buffer: 0,
-            byte_offset: 2,
-        };
+        let entry = TensorEntry { element: ElementType::F16, shape: vec![], strides: vec![], buffer: 0, byte_offset: 2 };
         let bytes = [0, 0, 0x00, 0x3c]; // f16 1.0 at byte 2
         assert_eq!(entry.byte_extent(), Some(2));
         assert_eq!(entry.decode_f32(&bytes), vec![1.0]);

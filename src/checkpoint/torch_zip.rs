@@ -22,8 +22,8 @@ pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
     let pickle_name = find_pickle(&path, &archive)?;
     let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
     let pickle_bytes = read_entry(&path, &mut archive, &pickle_name)?;
-    let records = pickle::read_tensor_records(&pickle_bytes)
-        .map_err(|source| CheckpointError::Pickle { path: path.clone(), source })?;
+    let records =
+        pickle::read_tensor_records(&pickle_bytes).map_err(|source| CheckpointError::Pickle { path: path.clone(), source })?;
     let records = select_weights(records);
 
     let mut owned = vec![];
@@ -165,7 +165,6 @@ fn place(path: &Path, record: &TensorRecord, storage: &Storage) -> Result<Tensor
     entry.byte_offset = storage.start + start;
     Ok(entry)
 }
-
 
 fn corrupt(path: &Path, error: impl std::fmt::Display) -> CheckpointError {
     CheckpointError::CorruptHeader { path: path.to_path_buf(), reason: format!("broken zip archive: {error}") }

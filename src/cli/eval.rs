@@ -135,9 +135,8 @@ fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Pa
     let sample = inputs.tensor::<4>("unet.sample")?;
     let timesteps = inputs.values("unet.timestep").context("unet.sample needs unet.timestep")?;
     let context = inputs.tensor::<3>("unet.context").context("unet.sample needs unet.context")?;
-    let mut outputs = vec![timed("ran the UNet", || {
-        to_output("unet.eps", unet.forward(sample.clone(), &timesteps, &context, None)?)
-    })?];
+    let mut outputs =
+        vec![timed("ran the UNet", || to_output("unet.eps", unet.forward(sample.clone(), &timesteps, &context, None)?))?];
     if !inputs.has("cn.hint") {
         return Ok(outputs);
     }
@@ -151,8 +150,8 @@ fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Pa
         true => *inputs.values("cn.scale")?.first().context("cn.scale is empty")?,
         false => 1.0,
     };
-    let residuals = timed("ran the ControlNet", || Ok(controlnet.forward(sample.clone(), &timesteps, &context, hint)?))?
-        .scaled(|_| scale);
+    let residuals =
+        timed("ran the ControlNet", || Ok(controlnet.forward(sample.clone(), &timesteps, &context, hint)?))?.scaled(|_| scale);
     for (i, down) in residuals.down.iter().enumerate() {
         outputs.push(to_output(&format!("cn.down.{i}"), down.clone())?);
     }
@@ -197,4 +196,3 @@ fn to_output<const D: usize>(name: &str, tensor: Tensor<D>) -> anyhow::Result<Na
     }
     Ok(NamedTensor { name: name.to_string(), shape, values })
 }
-

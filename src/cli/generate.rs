@@ -12,9 +12,9 @@ use crate::generate::{
     self, ControlMode, ControlUnit, FinishedImage, Flow, InitImage, ModelFiles, Models, NoiseOverride, Observer, Provenance,
     Request, StepProgress, nearest_multiple_of_8, preprocessor_from_id,
 };
+use crate::history::{MadeFrom, Recorder};
 use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json};
 use crate::model::ClipSkip;
-use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 use crate::provenance::hash::{self, file_sha256};
 use crate::provenance::{HashCache, Registry, license_of};
@@ -166,20 +166,42 @@ fn base_record(args: &GenerateArgs) -> anyhow::Result<GenerationRecord> {
 }
 
 fn apply_flags(args: &GenerateArgs, record: &mut GenerationRecord) -> anyhow::Result<()> {
-    if let Some(v) = &args.prompt { record.prompt = v.clone(); }
-    if let Some(v) = &args.negative { record.negative_prompt = v.clone(); }
-    if let Some(v) = args.steps { record.steps = v; }
-    if let Some(v) = args.sampler { record.sampler = v.id().to_string(); }
-    if let Some(v) = args.cfg { record.cfg_scale = v; }
+    if let Some(v) = &args.prompt {
+        record.prompt = v.clone();
+    }
+    if let Some(v) = &args.negative {
+        record.negative_prompt = v.clone();
+    }
+    if let Some(v) = args.steps {
+        record.steps = v;
+    }
+    if let Some(v) = args.sampler {
+        record.sampler = v.id().to_string();
+    }
+    if let Some(v) = args.cfg {
+        record.cfg_scale = v;
+    }
     if let Some(v) = args.rng {
         record.rng = v.into();
     }
-    if let Some(v) = args.ensd { record.ensd = v as i64; }
-    if let Some(v) = args.clip_skip { record.clip_skip = v; }
-    if let Some(v) = args.width { record.width = v; }
-    if let Some(v) = args.height { record.height = v; }
-    if let Some(v) = args.batch { record.batch_size = v; }
-    if let Some(v) = args.strength { record.denoising_strength = Some(v); }
+    if let Some(v) = args.ensd {
+        record.ensd = v as i64;
+    }
+    if let Some(v) = args.clip_skip {
+        record.clip_skip = v;
+    }
+    if let Some(v) = args.width {
+        record.width = v;
+    }
+    if let Some(v) = args.height {
+        record.height = v;
+    }
+    if let Some(v) = args.batch {
+        record.batch_size = v;
+    }
+    if let Some(v) = args.strength {
+        record.denoising_strength = Some(v);
+    }
     record.seed = match args.seed {
         Some(seed) if seed >= 0 => seed as u64,
         Some(_) => random_seed(),
@@ -205,7 +227,9 @@ fn controlnet_files(args: &GenerateArgs) -> anyhow::Result<Vec<PathBuf>> {
         (_, 0) => bail!("--lineart needs a ControlNet model: add --controlnet FILE (e.g. control_v11p_sd15_lineart)"),
         (_, 1) => Ok(vec![args.controlnet[0].clone()]),
         (units, models) if units == models => Ok(args.controlnet.clone()),
-        (units, models) => bail!("{units} --lineart but {models} --controlnet: give one ControlNet for all units, or one per unit"),
+        (units, models) => {
+            bail!("{units} --lineart but {models} --controlnet: give one ControlNet for all units, or one per unit")
+        }
     }
 }
 
@@ -219,7 +243,11 @@ fn unit_text(values: &[String], unit: usize) -> Option<&String> {
     values.get(unit).or(if values.len() == 1 { values.first() } else { None })
 }
 
-fn line_art_settings(args: &GenerateArgs, unit: usize, record: Option<&metadata::ControlNetUnit>) -> anyhow::Result<LineArtSettings> {
+fn line_art_settings(
+    args: &GenerateArgs,
+    unit: usize,
+    record: Option<&metadata::ControlNetUnit>,
+) -> anyhow::Result<LineArtSettings> {
     let mut settings = LineArtSettings::default();
     if let Some(saved) = record {
         settings.preprocessor = preprocessor_from_id(&saved.module).unwrap_or(Preprocessor::None);
@@ -271,8 +299,8 @@ fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFi
         let saved = record.controlnets.get(unit);
         let settings = line_art_settings(args, unit, saved)?;
         let picture = load_rgb8(art).with_context(|| format!("line art {}", art.display()))?;
-        let prepared =
-            prepare_line_art(&picture, settings, record.width, record.height).with_context(|| format!("line art {}", art.display()))?;
+        let prepared = prepare_line_art(&picture, settings, record.width, record.height)
+            .with_context(|| format!("line art {}", art.display()))?;
         if args.save_hint {
             prepared.hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
         }

@@ -135,8 +135,8 @@ fn rebuild_all(library: &Library, outputs: &Option<PathBuf>) -> anyhow::Result<(
 fn rebuild_with_progress(library: &Library, outputs: &Option<PathBuf>) -> anyhow::Result<RebuildReport> {
     let bar = progress_bar();
     let extra: Vec<PathBuf> = outputs.iter().filter(|dir| dir.is_dir()).cloned().collect();
-    let report = rebuild(library, &extra, &mut |p| show_progress(&bar, p), &AtomicBool::new(false))
-        .context("rebuilding the history")?;
+    let report =
+        rebuild(library, &extra, &mut |p| show_progress(&bar, p), &AtomicBool::new(false)).context("rebuilding the history")?;
     bar.finish_and_clear();
     for (root, error) in report.failures() {
         eprintln!("{}: {error}", root.display());

@@ -45,7 +45,8 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             let bar = progress_bar("parameters compared");
             let started = Instant::now();
             let progress = &mut |p: AnalysisProgress| show(&bar, p.done, p.total);
-            let composition = analyze(&args.file, base, &args.reference, progress, &never).context("estimating the composition")?;
+            let composition =
+                analyze(&args.file, base, &args.reference, progress, &never).context("estimating the composition")?;
             bar.finish_and_clear();
             Some((composition, started.elapsed().as_secs_f64()))
         }
@@ -124,7 +125,12 @@ fn print_report(report: &ModelReport) {
         None => println!("  license  unknown"),
     }
     let declared = &summary.declared;
-    for (name, value) in [("title", &declared.title), ("author", &declared.author), ("description", &declared.description), ("training", &declared.training_notes)] {
+    for (name, value) in [
+        ("title", &declared.title),
+        ("author", &declared.author),
+        ("description", &declared.description),
+        ("training", &declared.training_notes),
+    ] {
         if let Some(value) = value {
             println!("  declared {name}: {value}");
         }
@@ -133,7 +139,11 @@ fn print_report(report: &ModelReport) {
 
 fn print_composition(composition: &Composition, seconds: f64) {
     println!();
-    println!("Composition ({} tensors, {} parameters compared in {seconds:.1} s)", composition.tensors, thousands(composition.parameters));
+    println!(
+        "Composition ({} tensors, {} parameters compared in {seconds:.1} s)",
+        composition.tensors,
+        thousands(composition.parameters)
+    );
     println!("  method: each part's difference from the base is fitted as a weighted sum of the references' differences");
     println!("  from the base (least squares); the residual is the share the references do not explain (training,");
     println!("  other models). Evidence about the weights, not a verdict.");
@@ -188,7 +198,13 @@ fn report_json(report: &ModelReport, composition: Option<(&Composition, f64)>, b
 
 fn composition_json(composition: &Composition, seconds: f64, base: Option<&PathBuf>) -> Value {
     let per_reference = |values: &[Option<f64>]| -> Value {
-        composition.references.iter().zip(values).map(|(name, v)| (name.clone(), json!(v))).collect::<serde_json::Map<_, _>>().into()
+        composition
+            .references
+            .iter()
+            .zip(values)
+            .map(|(name, v)| (name.clone(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
     };
     let groups: Vec<Value> = composition
         .groups

@@ -15,7 +15,11 @@ use crate::runtime::{DeviceChoice, Precision};
 
 #[derive(Debug, Parser)]
 /// Without a command, `nurie` opens the window.
-#[command(name = "nurie", version, about = "Color your line art with Stable Diffusion 1.5, on any GPU (no command: open the window)")]
+#[command(
+    name = "nurie",
+    version,
+    about = "Color your line art with Stable Diffusion 1.5, on any GPU (no command: open the window)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

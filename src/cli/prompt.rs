@@ -29,9 +29,7 @@ struct ChunkJson<'a> {
 pub fn run(args: PromptArgs) -> anyhow::Result<()> {
     let tokenizer = ClipTokenizer::shared()?;
     let chunks: Vec<PromptChunk> = prompt_chunks(tokenizer, &args.text);
-    let json = PromptJson {
-        chunks: chunks.iter().map(|c| ChunkJson { ids: &c.ids, weights: &c.weights }).collect(),
-    };
+    let json = PromptJson { chunks: chunks.iter().map(|c| ChunkJson { ids: &c.ids, weights: &c.weights }).collect() };
     println!("{}", serde_json::to_string(&json)?);
     Ok(())
 }

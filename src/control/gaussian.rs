@@ -35,8 +35,7 @@ pub fn blur_reflect101(plane: &PlaneF32, kernel: &[f32]) -> PlaneF32 {
 fn convolve_rows(plane: &PlaneF32, kernel: &[f32]) -> PlaneF32 {
     let (w, ch) = (plane.width, plane.channels);
     let radius = (kernel.len() / 2) as i64;
-    let source_x: Vec<Vec<usize>> =
-        (0..w as i64).map(|x| (-radius..=radius).map(|k| reflect_101(x + k, w)).collect()).collect();
+    let source_x: Vec<Vec<usize>> = (0..w as i64).map(|x| (-radius..=radius).map(|k| reflect_101(x + k, w)).collect()).collect();
     let mut data = Vec::with_capacity(plane.data.len());
     for row in plane.data.chunks_exact(w * ch) {
         for taps in &source_x {

@@ -54,8 +54,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>> {
 
 fn sniff_format(path: &Path, bytes: &[u8]) -> Result<ImageFormat> {
     let unsupported = |reason: String| ControlError::UnsupportedFormat { path: path.to_path_buf(), reason };
-    let format =
-        image::guess_format(bytes).map_err(|_| unsupported("its content is not a known image format".to_string()))?;
+    let format = image::guess_format(bytes).map_err(|_| unsupported("its content is not a known image format".to_string()))?;
     if !SUPPORTED_FORMATS.contains(&format) {
         return Err(unsupported(format!("{format:?} images are not supported")));
     }
@@ -90,9 +89,7 @@ fn decoding_limits() -> Limits {
 /// A header the decoder refused: a declared 0-px side is reported as such, anything else as decoding fails.
 fn header_error(path: &Path, format: ImageFormat, bytes: &[u8], error: image::ImageError) -> ControlError {
     match declared_size(format, bytes) {
-        Some((width, height)) if width == 0 || height == 0 => {
-            ControlError::Empty { path: path.to_path_buf(), width, height }
-        }
+        Some((width, height)) if width == 0 || height == 0 => ControlError::Empty { path: path.to_path_buf(), width, height },
         _ => decode_error(path, error),
     }
 }
@@ -315,10 +312,7 @@ mod tests {
         let path = dir.path().join("anim.gif");
         std::fs::write(&path, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
         let error = load_rgb8(&path).unwrap_err();
-        assert!(
-            matches!(&error, ControlError::UnsupportedFormat { reason, .. } if reason.contains("Gif")),
-            "{error:?}"
-        );
+        assert!(matches!(&error, ControlError::UnsupportedFormat { reason, .. } if reason.contains("Gif")), "{error:?}");
     }
 
     #[test]

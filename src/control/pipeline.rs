@@ -166,16 +166,11 @@ mod tests {
     fn every_resize_mode_gives_the_generation_size() {
         let art = RgbImage::from_fn(90, 50, |x, y| Rgb([if (x + y) % 7 == 0 { 0 } else { 255 }; 3]));
         for mode in [ResizeMode::JustResize, ResizeMode::CropAndResize, ResizeMode::ResizeAndFill] {
-            for preprocessor in
-                [Preprocessor::None, Preprocessor::Invert, Preprocessor::Binarize, Preprocessor::LineartStandard]
+            for preprocessor in [Preprocessor::None, Preprocessor::Invert, Preprocessor::Binarize, Preprocessor::LineartStandard]
             {
                 let settings = LineArtSettings { resize_mode: mode, preprocessor, ..LineArtSettings::default() };
                 let hint = prepare_hint(&art, settings, 48, 40).unwrap();
-                assert_eq!(
-                    (hint.width, hint.height, hint.data.len()),
-                    (48, 40, 3 * 48 * 40),
-                    "{mode:?} {preprocessor:?}"
-                );
+                assert_eq!((hint.width, hint.height, hint.data.len()), (48, 40, 3 * 48 * 40), "{mode:?} {preprocessor:?}");
                 assert!(hint.data.iter().all(|v| (0.0..=1.0).contains(v)));
             }
         }

@@ -25,7 +25,9 @@ pub enum GenerateError {
     /// The device failed to run or return a result (out of memory, lost device).
     #[error("the device failed while {during}: {message}")]
     Device { during: &'static str, message: String },
-    #[error("the latents became NaN or infinite at step {step}: the model or the settings overflow in this precision (try --dtype f32)")]
+    #[error(
+        "the latents became NaN or infinite at step {step}: the model or the settings overflow in this precision (try --dtype f32)"
+    )]
     NonFinite { step: usize },
     /// Saving a finished image failed; the images saved before it are kept.
     #[error("saving image {index}: {message}")]

@@ -23,6 +23,6 @@ pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};
 pub use pipeline::{generate, rgb_from_planes};
 pub use preview::{RgbPreview, latent_preview};
-pub use record::{Provenance, preprocessor_from_id, preprocessor_id, record_for};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
+pub use record::{Provenance, preprocessor_from_id, preprocessor_id, record_for};
 pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError, nearest_multiple_of_8};

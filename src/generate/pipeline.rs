@@ -14,11 +14,16 @@ use super::error::GenerateError;
 use super::models::Models;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
-use super::tiled_decode::{Tiling, decode_tiled};
 use super::request::Request;
+use super::tiled_decode::{Tiling, decode_tiled};
 
 /// Runs `request` on `models`, telling `observer` about every step and every finished image.
-pub fn generate(models: &Models, request: &Request, device: &Device, observer: &mut dyn Observer) -> Result<Outcome, GenerateError> {
+pub fn generate(
+    models: &Models,
+    request: &Request,
+    device: &Device,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, GenerateError> {
     request.validate(models.controlnets.len())?;
     let guided = request.cfg_scale != 1.0;
     let context = encode_prompts(models, &request.prompt, &request.negative_prompt, request.clip_skip, guided)?;
@@ -72,7 +77,8 @@ fn sample_image(
         None => generator.next_noise(),
     };
     let mut after_step = |k: usize, latents: &[f32]| {
-        let progress = StepProgress { image: index, images: request.batch_count, step: k + 1, steps: run, latents, latent_size: [h, w] };
+        let progress =
+            StepProgress { image: index, images: request.batch_count, step: k + 1, steps: run, latents, latent_size: [h, w] };
         observer.step(&progress)
     };
     if run == 0 && after_step(0, &latents) == Flow::Cancel {

@@ -5,12 +5,8 @@
 //! nothing next to a UNet step.
 
 /// Rows: latent channels 0..4; columns: R, G, B.
-const LATENT_TO_RGB: [[f32; 3]; 4] = [
-    [0.298, 0.207, 0.208],
-    [0.187, 0.286, 0.173],
-    [-0.158, 0.189, 0.264],
-    [-0.184, -0.271, -0.473],
-];
+const LATENT_TO_RGB: [[f32; 3]; 4] =
+    [[0.298, 0.207, 0.208], [0.187, 0.286, 0.173], [-0.158, 0.189, 0.264], [-0.184, -0.271, -0.473]];
 
 /// An RGB8 picture, row-major, 3 bytes per pixel.
 #[derive(Debug, Clone, PartialEq, Eq)]

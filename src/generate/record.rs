@@ -39,8 +39,11 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         vae: provenance.vae.clone(),
         denoising_strength: request.init_image.as_ref().map(|i| i.strength as f64),
         init_image_sha256: provenance.init_image_sha256.clone(),
-        controlnets: request.control.iter().zip(&provenance.units).map(|(unit, (model, art, settings, inverted))| {
-            ControlNetUnit {
+        controlnets: request
+            .control
+            .iter()
+            .zip(&provenance.units)
+            .map(|(unit, (model, art, settings, inverted))| ControlNetUnit {
                 model: model.clone(),
                 module: preprocessor_id(settings.preprocessor).to_string(),
                 weight: unit.weight as f64,
@@ -51,8 +54,8 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
                 line_art_sha256: art.clone(),
                 line_art_inverted: *inverted,
                 ..ControlNetUnit::default()
-            }
-        }).collect(),
+            })
+            .collect(),
         nurie_version: Some(metadata::NURIE_VERSION.to_string()),
         model_license: provenance.model_license.clone(),
         ..GenerationRecord::default()

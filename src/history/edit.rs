@@ -12,8 +12,7 @@ use super::library::Library;
 impl Library {
     pub fn set_favorite(&self, id: ImageId, favorite: bool) -> Result<()> {
         self.write(|transaction| {
-            let changed =
-                transaction.execute("UPDATE images SET favorite = ?2 WHERE id = ?1", params![id.0, favorite])?;
+            let changed = transaction.execute("UPDATE images SET favorite = ?2 WHERE id = ?1", params![id.0, favorite])?;
             if changed == 0 { Err(HistoryError::NoSuchImage(id.0)) } else { Ok(()) }
         })
     }

@@ -29,9 +29,7 @@ pub enum HistoryError {
         source: io::Error,
     },
 
-    #[error(
-        "the history database {path} was replaced because it was damaged, and the new one is damaged too: {reason}"
-    )]
+    #[error("the history database {path} was replaced because it was damaged, and the new one is damaged too: {reason}")]
     StillDamaged { path: PathBuf, reason: String },
 
     #[error("history database error: {0}")]

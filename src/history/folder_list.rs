@@ -40,10 +40,9 @@ pub(super) fn forget_remembered_folder(database: &Path, root: &Path) -> Result<(
 
 fn write(database: &Path, folders: &[PathBuf]) -> Result<()> {
     let path = list_path(database);
-    let bytes = serde_json::to_vec_pretty(folders)
-        .map_err(|e| HistoryError::FolderList { path: path.clone(), reason: e.to_string() })?;
-    crate::metadata::write_file_atomically(&path, &bytes)
-        .map_err(|e| HistoryError::FolderList { path, reason: e.to_string() })
+    let bytes =
+        serde_json::to_vec_pretty(folders).map_err(|e| HistoryError::FolderList { path: path.clone(), reason: e.to_string() })?;
+    crate::metadata::write_file_atomically(&path, &bytes).map_err(|e| HistoryError::FolderList { path, reason: e.to_string() })
 }
 
 #[cfg(test)]
@@ -58,10 +57,7 @@ mod tests {
         remember_folder(&database, Path::new("/pictures/a1111")).unwrap();
         remember_folder(&database, Path::new("/pictures/comfy 画像")).unwrap();
         remember_folder(&database, Path::new("/pictures/a1111")).unwrap();
-        assert_eq!(
-            remembered_folders(&database),
-            [PathBuf::from("/pictures/a1111"), PathBuf::from("/pictures/comfy 画像")]
-        );
+        assert_eq!(remembered_folders(&database), [PathBuf::from("/pictures/a1111"), PathBuf::from("/pictures/comfy 画像")]);
         forget_remembered_folder(&database, Path::new("/pictures/a1111")).unwrap();
         assert_eq!(remembered_folders(&database), [PathBuf::from("/pictures/comfy 画像")]);
     }

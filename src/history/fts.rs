@@ -51,9 +51,7 @@ pub fn term_condition(term: &str, column: TextColumn) -> Option<TermCondition> {
         });
     }
     // unicode61 indexes letters and digits; a term without any has no tokens to look for.
-    term.chars()
-        .any(char::is_alphanumeric)
-        .then(|| TermCondition::Words(format!("{} : {}*", column.name(), quoted(term))))
+    term.chars().any(char::is_alphanumeric).then(|| TermCondition::Words(format!("{} : {}*", column.name(), quoted(term))))
 }
 
 /// An FTS5 string: double quotes around, inner double quotes doubled.

@@ -69,10 +69,7 @@ fn every_kind_of_image_is_indexed_with_its_settings() {
     );
     assert_eq!(comfy.model_name.as_deref(), Some("v1-5-pruned-emaonly"));
     let invoke = row(&library, &dir.join("invokeai.png"));
-    assert_eq!(
-        (invoke.source, invoke.seed, invoke.prompt.as_str()),
-        (ImageSource::InvokeAi, Some(356120443), "landscape")
-    );
+    assert_eq!((invoke.source, invoke.seed, invoke.prompt.as_str()), (ImageSource::InvokeAi, Some(356120443), "landscape"));
     let nurie = row(&library, &dir.join("00002-42.png"));
     assert_eq!((nurie.source, nurie.has_controlnet), (ImageSource::Nurie, true));
     assert_eq!(library.record(nurie.id).unwrap(), Some(nurie_record()));
@@ -90,11 +87,9 @@ fn broken_and_hostile_files_are_skipped_or_indexed_without_settings() {
     fs::write(dir.join("text.png"), "hello, I am a text file").unwrap();
     fs::write(dir.join("empty.png"), b"").unwrap();
     fs::write(dir.join("truncated.png"), &good[..good.len() - 20]).unwrap();
-    let many_chunks =
-        (0..1100).fold(png_bytes(2, &[]), |png, i| with_chunk(&png, b"tEXt", format!("k{i}\0v").as_bytes()));
+    let many_chunks = (0..1100).fold(png_bytes(2, &[]), |png, i| with_chunk(&png, b"tEXt", format!("k{i}\0v").as_bytes()));
     fs::write(dir.join("many-chunks.png"), many_chunks).unwrap();
-    let bad_utf8 =
-        itxt_data("parameters", b"caf\xc3 \xff\xfe sky\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 5, Size: 8x6");
+    let bad_utf8 = itxt_data("parameters", b"caf\xc3 \xff\xfe sky\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 5, Size: 8x6");
     fs::write(dir.join("bad-utf8.png"), with_chunk(&png_bytes(3, &[]), b"iTXt", &bad_utf8)).unwrap();
     write_png(&dir.join("bad-json.png"), 4, &[("prompt", "{\"3\": {\"class_type\": \"KSampler\", \"inputs\": {")]);
     let huge = [b"parameters\0".as_slice(), &vec![b'a'; (ReadLimits::default().max_chunk_bytes + 1) as usize]].concat();
@@ -102,8 +97,7 @@ fn broken_and_hostile_files_are_skipped_or_indexed_without_settings() {
 
     let library = new_library(db.path());
     let report = import(&library, dir);
-    let skipped: BTreeSet<_> =
-        report.skipped.iter().map(|(path, _)| path.file_name().unwrap().to_str().unwrap()).collect();
+    let skipped: BTreeSet<_> = report.skipped.iter().map(|(path, _)| path.file_name().unwrap().to_str().unwrap()).collect();
     assert_eq!(skipped, BTreeSet::from(["empty.png", "many-chunks.png", "text.png", "truncated.png"]));
     let reason = |name: &str| report.skipped.iter().find(|(p, _)| p.ends_with(name)).unwrap().1.clone();
     assert!(reason("text.png").contains("not a PNG"), "{}", reason("text.png"));

@@ -58,10 +58,8 @@ pub(super) fn upsert(connection: &Connection, entry: &ImageEntry) -> Result<Adde
     let path = stored_path(&entry.path)?;
     let folder = stored_path(&entry.folder)?;
     register_folder(connection, &folder)?;
-    let existing: Option<i64> = connection
-        .prepare_cached("SELECT id FROM images WHERE path = ?1")?
-        .query_row([&path], |row| row.get(0))
-        .optional()?;
+    let existing: Option<i64> =
+        connection.prepare_cached("SELECT id FROM images WHERE path = ?1")?.query_row([&path], |row| row.get(0)).optional()?;
     let settings = SettingsColumns::of(entry.record());
     let id: i64 = connection.prepare_cached(UPSERT)?.query_row(
         params![

@@ -46,11 +46,11 @@ mod walk;
 
 pub use entry::ImageEntry;
 pub use error::{FileError, HistoryError, Result};
+pub use facets::Facets;
 pub use file_facts::FileFacts;
 pub use folder_list::FOLDER_LIST_FILE_NAME;
 pub use folders::FolderInfo;
 pub use import::{BATCH_SIZE, ImportProgress, ImportReport, import_folder};
-pub use facets::Facets;
 pub use index::{AddedImage, ImageId};
 pub use library::{DATABASE_FILE_NAME, Library, OpenState, OpenedLibrary};
 pub use migrations::current_version as schema_version;

@@ -108,9 +108,8 @@ mod tests {
 
     #[test]
     fn words_phrases_and_filters() {
-        let query = Query::parse(
-            r#"1girl "blue sky"  Model:counterfeit seed:1944526060 sampler:"DPM++ 2M Karras" tag:best neg:lowres"#,
-        );
+        let query =
+            Query::parse(r#"1girl "blue sky"  Model:counterfeit seed:1944526060 sampler:"DPM++ 2M Karras" tag:best neg:lowres"#);
         assert_eq!(query.words, ["1girl", "blue sky"]);
         assert_eq!(query.model.as_deref(), Some("counterfeit"));
         assert_eq!(query.seed, Some(1944526060));

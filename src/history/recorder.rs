@@ -72,7 +72,8 @@ impl Recorder {
             match Library::in_home(&self.home) {
                 Ok(opened) => {
                     if let Some(reason) = opened.rebuilt_because() {
-                        let text = format!("The history database was damaged ({reason}); it was set aside and a new one started.");
+                        let text =
+                            format!("The history database was damaged ({reason}); it was set aside and a new one started.");
                         notice = notice.or(self.report(text));
                     }
                     self.library = Some(opened.library);
@@ -156,7 +157,8 @@ mod tests {
         let mut record = record;
         let hash: String = sha2::Sha256::digest(b"the drawing").iter().map(|b| format!("{b:02x}")).collect();
         record.controlnets.push(crate::metadata::ControlNetUnit { line_art_sha256: Some(hash.clone()), ..Default::default() });
-        let picture = SavedPicture { path: &path, folder: &outputs, record: &record, line_art: Some(drawing.clone()), init_image: None };
+        let picture =
+            SavedPicture { path: &path, folder: &outputs, record: &record, line_art: Some(drawing.clone()), init_image: None };
         assert_eq!(index.add(picture), None);
         std::fs::write(&drawing, b"edited after the generation").expect("edit");
         let library = Library::in_home(home.path()).expect("open").library;

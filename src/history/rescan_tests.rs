@@ -12,12 +12,7 @@ use super::*;
 use crate::metadata::{GenerationRecord, ReadLimits};
 
 fn set_mtime(path: &Path, seconds: u64) {
-    fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(UNIX_EPOCH + Duration::from_secs(seconds))
-        .unwrap();
+    fs::File::options().write(true).open(path).unwrap().set_modified(UNIX_EPOCH + Duration::from_secs(seconds)).unwrap();
 }
 
 #[test]
@@ -26,11 +21,7 @@ fn rescans_read_only_new_and_changed_files_and_drop_deleted_ones() {
     let dir = pictures.path();
     let names = ["a.png", "b.png", "c.png"];
     for (i, name) in names.iter().enumerate() {
-        write_png(
-            &dir.join(name),
-            i as u8,
-            &[("parameters", &format!("prompt {name}\nSteps: 20, Sampler: Euler, Seed: {i}"))],
-        );
+        write_png(&dir.join(name), i as u8, &[("parameters", &format!("prompt {name}\nSteps: 20, Sampler: Euler, Seed: {i}"))]);
         set_mtime(&dir.join(name), 1_700_000_000);
     }
     let library = new_library(db.path());
@@ -91,8 +82,7 @@ fn progress_reaches_the_total_and_cancel_keeps_what_was_done() {
     assert_eq!(library.folders().unwrap()[0].last_scan_at, None);
 
     let mut last = (0, 0);
-    let rest =
-        import_folder(&library, pictures.path(), &mut |p| last = (p.done, p.total), &AtomicBool::new(false)).unwrap();
+    let rest = import_folder(&library, pictures.path(), &mut |p| last = (p.done, p.total), &AtomicBool::new(false)).unwrap();
     assert_eq!((counts(&rest), last), ([6, 0, 0, 4], (10, 10)));
     let folder = &library.folders().unwrap()[0];
     assert!(folder.last_scan_at.is_some());
@@ -175,8 +165,7 @@ fn a_deleted_database_is_rebuilt_with_the_same_rows() {
 
 #[test]
 fn rebuilding_a_healthy_library_rereads_its_roots_and_keeps_marks() {
-    let (db, pictures, gone) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (db, pictures, gone) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write_a1111(&pictures.path().join("a.png"), A1111_OLD);
     write_png(&gone.path().join("b.png"), 0, &[]);
     let library = new_library(db.path());
@@ -203,8 +192,7 @@ fn rebuilding_a_healthy_library_rereads_its_roots_and_keeps_marks() {
 
 #[test]
 fn forgetting_a_folder_drops_its_rows_and_tags() {
-    let (db, first, second) =
-        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (db, first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write_a1111(&first.path().join("a.png"), A1111_OLD);
     write_comfyui(&second.path().join("b.png"));
     let library = new_library(db.path());

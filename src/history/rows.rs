@@ -83,8 +83,7 @@ impl Library {
         let sql = "SELECT record_json FROM images WHERE id = ?1";
         let json: Option<Option<String>> = self.connection().query_row(sql, [id.0], |row| row.get(0)).optional()?;
         let json = json.ok_or(HistoryError::NoSuchImage(id.0))?;
-        json.map(|json| serde_json::from_str(&json).map_err(|source| HistoryError::StoredRecord { id: id.0, source }))
-            .transpose()
+        json.map(|json| serde_json::from_str(&json).map_err(|source| HistoryError::StoredRecord { id: id.0, source })).transpose()
     }
 
     pub fn details(&self, id: ImageId) -> Result<ImageDetails> {

@@ -151,14 +151,8 @@ fn favorites_tags_controlnet_dates_and_folders_filter() {
 fn sorting_and_paging() {
     let f = Fixture::new();
     assert_eq!(f.names(&Query::default()), ["photo", "cafe", "old", "controlnet", "nurie"]);
-    assert_eq!(
-        f.names(&Query { sort: Sort::Oldest, ..Default::default() }),
-        ["nurie", "controlnet", "old", "cafe", "photo"]
-    );
-    assert_eq!(
-        f.names(&Query { sort: Sort::Prompt, ..Default::default() }),
-        ["photo", "cafe", "old", "controlnet", "nurie"]
-    );
+    assert_eq!(f.names(&Query { sort: Sort::Oldest, ..Default::default() }), ["nurie", "controlnet", "old", "cafe", "photo"]);
+    assert_eq!(f.names(&Query { sort: Sort::Prompt, ..Default::default() }), ["photo", "cafe", "old", "controlnet", "nurie"]);
     let page = |offset, limit| -> Vec<ImageId> {
         f.library.search(&Query::default(), offset, limit).unwrap().iter().map(|r| r.id).collect()
     };

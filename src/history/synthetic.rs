@@ -35,8 +35,7 @@ fn synthetic_infotext(i: usize) -> String {
     // A multiplicative hash spreads the word choices (Knuth's 2654435761).
     let pick = |k: usize| (i.wrapping_mul(2_654_435_761).wrapping_add(k * 40_503) >> (k + 3)) % WORDS.len();
     let words: Vec<&str> = (0..6).map(|k| WORDS[pick(k)]).collect();
-    let japanese =
-        if i.is_multiple_of(10) { format!(", {}", JAPANESE[i / 10 % JAPANESE.len()]) } else { String::new() };
+    let japanese = if i.is_multiple_of(10) { format!(", {}", JAPANESE[i / 10 % JAPANESE.len()]) } else { String::new() };
     format!(
         "{}{japanese}\nNegative prompt: lowres, bad anatomy\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: {i}, \
          Size: 512x512, Model hash: {:010x}, Model: {}, Version: v1.10.1",
@@ -48,12 +47,7 @@ fn synthetic_infotext(i: usize) -> String {
 
 /// Writes `count` pictures of `side`×`side` pixels under `folder` (`000/00000-0.png`, …), calling
 /// `progress` with the number written after each one.
-pub fn write_synthetic_pictures(
-    folder: &Path,
-    count: usize,
-    side: u32,
-    progress: &mut dyn FnMut(usize),
-) -> metadata::Result<()> {
+pub fn write_synthetic_pictures(folder: &Path, count: usize, side: u32, progress: &mut dyn FnMut(usize)) -> metadata::Result<()> {
     for i in 0..count {
         let subfolder = folder.join(format!("{:03}", i / PER_FOLDER));
         if i % PER_FOLDER == 0 {

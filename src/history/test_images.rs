@@ -73,10 +73,8 @@ pub fn pixels(shade: u8) -> Vec<u8> {
 
 /// PNG bytes with `texts` as (keyword, text) chunks.
 pub fn png_bytes(shade: u8, texts: &[(&str, &str)]) -> Vec<u8> {
-    let entries: Vec<TextEntry> = texts
-        .iter()
-        .map(|&(keyword, text)| TextEntry { keyword, text, encoding: TextEncoding::LatinWhenPossible })
-        .collect();
+    let entries: Vec<TextEntry> =
+        texts.iter().map(|&(keyword, text)| TextEntry { keyword, text, encoding: TextEncoding::LatinWhenPossible }).collect();
     let pixels = pixels(shade);
     encode_png(Path::new("test.png"), RgbImage { width: WIDTH, height: HEIGHT, pixels: &pixels }, &entries).unwrap()
 }

@@ -59,8 +59,7 @@ fn flushed_temp_beside(path: &Path, bytes: &[u8]) -> io::Result<RemoveOnDrop> {
 
 /// A new, exclusively created file next to `path` (same folder, so the rename cannot cross devices).
 fn create_temp_beside(path: &Path) -> io::Result<(File, PathBuf)> {
-    let name =
-        path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
+    let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),

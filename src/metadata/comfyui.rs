@@ -78,8 +78,7 @@ impl<'a> Graph<'a> {
     }
 
     fn samplers(&self) -> Vec<(&'a String, &'a Value)> {
-        let mut samplers: Vec<_> =
-            self.nodes.iter().filter(|(_, node)| SAMPLER_CLASSES.contains(&Self::class(node))).collect();
+        let mut samplers: Vec<_> = self.nodes.iter().filter(|(_, node)| SAMPLER_CLASSES.contains(&Self::class(node))).collect();
         samplers.sort_by_key(|(id, _)| (id.parse::<u64>().unwrap_or(u64::MAX), id.to_string()));
         samplers
     }
@@ -185,12 +184,7 @@ impl<'a> GraphReader<'a> {
     }
 
     /// Follows a CONDITIONING link back to the node that encodes the text.
-    fn conditioning_text(
-        &mut self,
-        link: Link<'a>,
-        polarity: Polarity,
-        depth: usize,
-    ) -> std::result::Result<String, String> {
+    fn conditioning_text(&mut self, link: Link<'a>, polarity: Polarity, depth: usize) -> std::result::Result<String, String> {
         let node = link.node;
         let class = Graph::class(node);
         if depth > MAX_LINK_DEPTH {
@@ -209,9 +203,7 @@ impl<'a> GraphReader<'a> {
         let next = match (Graph::input(node, "positive").is_some(), link.slot) {
             (true, 0) => self.graph.follow(node, "positive"),
             (true, _) => self.graph.follow(node, "negative"),
-            (false, _) => {
-                self.graph.follow(node, "conditioning").or_else(|| self.graph.follow(node, "conditioning_to"))
-            }
+            (false, _) => self.graph.follow(node, "conditioning").or_else(|| self.graph.follow(node, "conditioning_to")),
         };
         match next {
             Some(next) => self.conditioning_text(next, polarity, depth + 1),
@@ -228,8 +220,7 @@ impl<'a> GraphReader<'a> {
         if let Some(text) = text.as_str() {
             return Ok(text.to_string());
         }
-        let computed =
-            || format!("the {} prompt of the `{class}` node is computed by another node; not read", polarity.name());
+        let computed = || format!("the {} prompt of the `{class}` node is computed by another node; not read", polarity.name());
         let source = text.as_array().and_then(|l| l.first()).and_then(|id| match id {
             Value::String(id) => self.graph.nodes.get(id),
             _ => None,
@@ -279,8 +270,7 @@ impl<'a> GraphReader<'a> {
             self.warnings.push(format!("the image size comes from a `{}` node; not read", Graph::class(latent.node)));
             return;
         }
-        let size =
-            |name: &str| Graph::input(latent.node, name).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok());
+        let size = |name: &str| Graph::input(latent.node, name).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok());
         if let (Some(width), Some(height)) = (size("width"), size("height")) {
             (self.record.width, self.record.height) = (width, height);
         }
@@ -309,14 +299,11 @@ impl<'a> GraphReader<'a> {
     /// A VAE loaded on its own (not the checkpoint's) and used to decode this sampler's output.
     fn read_vae(&mut self, sampler_id: &str) {
         let decodes_sampler = |node: &&Value| {
-            Graph::class(node) == "VAEDecode"
-                && self.graph.follow(node, "samples").is_some_and(|l| l.node_id == sampler_id)
+            Graph::class(node) == "VAEDecode" && self.graph.follow(node, "samples").is_some_and(|l| l.node_id == sampler_id)
         };
         let Some(decoder) = self.graph.nodes.values().find(decodes_sampler) else { return };
-        let vae_name = self
-            .graph
-            .follow(decoder, "vae")
-            .and_then(|l| Graph::input(l.node, "vae_name")?.as_str().map(file_name_of));
+        let vae_name =
+            self.graph.follow(decoder, "vae").and_then(|l| Graph::input(l.node, "vae_name")?.as_str().map(file_name_of));
         if let Some(name) = vae_name {
             self.record.vae = Some(ModelRef { file_name: name, ..Default::default() });
         }
@@ -333,8 +320,7 @@ fn file_name_of(path: &str) -> String {
 fn sampler_from_comfyui(name: &str, scheduler: &str) -> std::result::Result<(SamplerId, Option<String>), String> {
     let even = matches!(scheduler, "normal" | "simple" | "sgm_uniform");
     let approximated = |id: SamplerId| {
-        let warning =
-            (!even).then(|| format!("ComfyUI schedule `{scheduler}` is not available with {name}; using the default"));
+        let warning = (!even).then(|| format!("ComfyUI schedule `{scheduler}` is not available with {name}; using the default"));
         Ok((id, warning))
     };
     match name {
@@ -405,10 +391,7 @@ mod tests {
         assert_eq!(r.model.file_name, "counterfeitV30_v30.safetensors");
         assert_eq!(r.vae.as_ref().unwrap().file_name, "kl-f8-anime2.ckpt");
         assert_eq!(r.controlnets.len(), 1);
-        assert_eq!(
-            (r.controlnets[0].model.file_name.as_str(), r.controlnets[0].weight),
-            ("control_v11p_sd15_lineart.pth", 0.9)
-        );
+        assert_eq!((r.controlnets[0].model.file_name.as_str(), r.controlnets[0].weight), ("control_v11p_sd15_lineart.pth", 0.9));
     }
 
     #[test]

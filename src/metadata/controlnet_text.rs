@@ -106,8 +106,7 @@ fn apply_field(unit: &mut ControlNetUnit, name: &str, value: &str) -> Result<(),
         "Guidance Start" => unit.guidance_start = parse_number(name, value)?,
         "Guidance End" => unit.guidance_end = parse_number(name, value)?,
         "Resize Mode" => {
-            unit.resize_mode =
-                ResizeMode::from_a1111(value).ok_or_else(|| format!("unknown ControlNet resize mode `{value}`"))?
+            unit.resize_mode = ResizeMode::from_a1111(value).ok_or_else(|| format!("unknown ControlNet resize mode `{value}`"))?
         }
         "Control Mode" => {
             unit.control_mode =
@@ -119,11 +118,7 @@ fn apply_field(unit: &mut ControlNetUnit, name: &str, value: &str) -> Result<(),
 }
 
 fn parse_number(name: &str, value: &str) -> Result<f64, String> {
-    value
-        .parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite())
-        .ok_or_else(|| format!("ControlNet {name} `{value}` is not a number"))
+    value.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| format!("ControlNet {name} `{value}` is not a number"))
 }
 
 /// `name [hash]` → name + AutoV1 (8 hex) or AutoV2 (10 hex); `None` → no model.
@@ -179,9 +174,7 @@ mod tests {
         // Written back in the 2024 number style, the other fields in their places.
         assert_eq!(
             controlnet_unit_text(&unit),
-            text.replace("Weight: 1,", "Weight: 1.0,")
-                .replace("Start: 0,", "Start: 0.0,")
-                .replace("End: 1,", "End: 1.0,")
+            text.replace("Weight: 1,", "Weight: 1.0,").replace("Start: 0,", "Start: 0.0,").replace("End: 1,", "End: 1.0,")
         );
     }
 
@@ -225,8 +218,7 @@ mod tests {
 
     #[test]
     fn bad_values_warn_and_are_kept() {
-        let (unit, warnings) =
-            parse_controlnet_unit("Module: canny, Weight: heavy, Control Mode: Loud, stray").unwrap();
+        let (unit, warnings) = parse_controlnet_unit("Module: canny, Weight: heavy, Control Mode: Loud, stray").unwrap();
         assert_eq!(warnings.len(), 3, "{warnings:?}");
         assert_eq!(unit.weight, 1.0);
         assert_eq!(unit.extra.get("Weight"), Some("heavy"));

@@ -18,9 +18,8 @@ use super::extra_params::ExtraParams;
 use super::python_format::python_strip;
 
 /// A1111's `re_param_code`.
-static PAIR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)"#).expect("constant pattern is valid")
-});
+static PAIR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)"#).expect("constant pattern is valid"));
 
 const NEGATIVE_LABEL: &str = "Negative prompt:";
 
@@ -120,8 +119,7 @@ mod tests {
             let fields = parse_infotext(example["text"].as_str().unwrap());
             assert_eq!(fields.prompt, expected["prompt"].as_str().unwrap(), "{name}");
             assert_eq!(fields.negative_prompt, expected["negative_prompt"].as_str().unwrap(), "{name}");
-            let pairs: Vec<(String, String)> =
-                fields.params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let pairs: Vec<(String, String)> = fields.params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             let expected_pairs: Vec<(String, String)> = expected["pairs"]
                 .as_array()
                 .unwrap()
@@ -134,8 +132,7 @@ mod tests {
 
     #[test]
     fn multi_line_prompt_and_negative_prompt() {
-        let text =
-            "line one\n\n  line two  \nNegative prompt: neg one\nneg two\nSteps: 20, Sampler: Euler, CFG scale: 7";
+        let text = "line one\n\n  line two  \nNegative prompt: neg one\nneg two\nSteps: 20, Sampler: Euler, CFG scale: 7";
         let fields = parse_infotext(text);
         assert_eq!(fields.prompt, "line one\n\nline two");
         assert_eq!(fields.negative_prompt, "neg one\nneg two");

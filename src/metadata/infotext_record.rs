@@ -298,10 +298,7 @@ mod tests {
     fn a1111_1_10_text_is_written_back_unchanged_but_for_the_rng_key() {
         let original = example("a1111_v1_10_1_two_controlnets");
         let rewritten = infotext(&settings_from_infotext(&original).record);
-        assert_eq!(
-            rewritten.replace("Model: helloobjects_V15evae, RNG: NV,", "Model: helloobjects_V15evae,"),
-            original
-        );
+        assert_eq!(rewritten.replace("Model: helloobjects_V15evae, RNG: NV,", "Model: helloobjects_V15evae,"), original);
     }
 
     #[test]
@@ -372,7 +369,8 @@ mod tests {
 
     #[test]
     fn unreadable_values_are_kept_with_warnings() {
-        let text = "x\nSteps: many, Sampler: Euler, CFG scale: nan, Seed: -5, Size: big, Model hash: xyz, RNG: TPU, Clip skip: 2.5";
+        let text =
+            "x\nSteps: many, Sampler: Euler, CFG scale: nan, Seed: -5, Size: big, Model hash: xyz, RNG: TPU, Clip skip: 2.5";
         let parsed = settings_from_infotext(text);
         assert_eq!(parsed.warnings.len(), 7, "{:?}", parsed.warnings);
         let defaults = GenerationRecord::default();

@@ -54,11 +54,8 @@ pub const RESERVED_KEYS: [&str; 20] = [
 
 /// The `parameters` text for `record`.
 pub fn infotext(record: &GenerationRecord) -> String {
-    let negative = if record.negative_prompt.is_empty() {
-        String::new()
-    } else {
-        format!("\nNegative prompt: {}", record.negative_prompt)
-    };
+    let negative =
+        if record.negative_prompt.is_empty() { String::new() } else { format!("\nNegative prompt: {}", record.negative_prompt) };
     let params = settings_line(&settings_pairs(record));
     python_strip(&format!("{}{negative}\n{params}", record.prompt)).to_string()
 }
@@ -283,9 +280,7 @@ mod tests {
         record.extra.insert("bad:key", "x");
         record.extra.insert("x", "single-letter keys do not match A1111's pattern");
         let text = infotext(&record);
-        assert!(
-            text.contains("Steps: 20") && !text.contains("99") && !text.contains("bad") && !text.contains("single")
-        );
+        assert!(text.contains("Steps: 20") && !text.contains("99") && !text.contains("bad") && !text.contains("single"));
     }
 
     #[test]

@@ -75,15 +75,10 @@ impl FieldReader<'_> {
 
     fn check_model_family(&mut self) {
         let mode = self.fields.get("generation_mode").and_then(Value::as_str).unwrap_or("");
-        let base = self
-            .fields
-            .get("model")
-            .and_then(|m| m.get("base").or_else(|| m.get("base_model")))
-            .and_then(Value::as_str);
+        let base = self.fields.get("model").and_then(|m| m.get("base").or_else(|| m.get("base_model"))).and_then(Value::as_str);
         let other_family = ["sdxl", "flux", "sd3", "cogview4"].iter().any(|family| mode.starts_with(family));
         if other_family || base.is_some_and(|b| b != "sd-1") {
-            self.warnings
-                .push(format!("the image was made with a {} model; Nurie runs SD1.x models", base.unwrap_or(mode)));
+            self.warnings.push(format!("the image was made with a {} model; Nurie runs SD1.x models", base.unwrap_or(mode)));
         }
     }
 
@@ -205,13 +200,7 @@ fn controlnet_unit(value: &Value) -> std::result::Result<ControlNetUnit, String>
 /// marks Karras sigmas.
 fn sampler_from_invokeai(scheduler: &str) -> std::result::Result<(SamplerId, Option<String>), String> {
     let karras_dropped = |id: SamplerId, name: &str| {
-        Ok((
-            id,
-            Some(format!(
-                "scheduler `{name}` uses Karras sigmas, which Nurie's {} does not; using its default",
-                id.id()
-            )),
-        ))
+        Ok((id, Some(format!("scheduler `{name}` uses Karras sigmas, which Nurie's {} does not; using its default", id.id()))))
     };
     match scheduler {
         "euler" => Ok((SamplerId::Euler, None)),
@@ -272,7 +261,10 @@ mod tests {
 
     #[test]
     fn missing_and_mistyped_fields_warn() {
-        let parsed = settings_from_invokeai_metadata(r#"{"seed": "abc", "steps": -2, "model": {"base": "sdxl", "name": "xl"}, "controlnets": [{}], "rand_device": "mps"}"#).unwrap();
+        let parsed = settings_from_invokeai_metadata(
+            r#"{"seed": "abc", "steps": -2, "model": {"base": "sdxl", "name": "xl"}, "controlnets": [{}], "rand_device": "mps"}"#,
+        )
+        .unwrap();
         let defaults = GenerationRecord::default();
         assert_eq!((parsed.record.seed, parsed.record.steps), (defaults.seed, defaults.steps));
         let all = parsed.warnings.join("\n");
@@ -293,10 +285,7 @@ mod tests {
     #[test]
     fn broken_json_is_a_typed_error() {
         for bad in ["", "nope", "[1]", "\"text\""] {
-            assert!(
-                matches!(settings_from_invokeai_metadata(bad), Err(MetadataError::BadInvokeAiMetadata { .. })),
-                "{bad}"
-            );
+            assert!(matches!(settings_from_invokeai_metadata(bad), Err(MetadataError::BadInvokeAiMetadata { .. })), "{bad}");
         }
     }
 }

@@ -47,7 +47,9 @@ pub use infotext_write::{infotext, settings_pairs};
 pub use invokeai::{INVOKEAI_KEYWORD, settings_from_invokeai_metadata};
 pub use nurie_json::{NURIE_FORMAT_VERSION, NURIE_KEYWORD, settings_from_nurie_json, to_nurie_json};
 pub use png_read::{PngText, ReadLimits, SkippedChunk, TextChunk, TextChunkKind, read_png_text, read_png_text_from};
-pub use png_write::{RgbImage, TextEncoding, TextEntry, encode_png, write_new_png_with_record, write_png_atomic, write_png_with_record};
+pub use png_write::{
+    RgbImage, TextEncoding, TextEntry, encode_png, write_new_png_with_record, write_png_atomic, write_png_with_record,
+};
 pub use record::{ControlMode, ControlNetUnit, GenerationRecord, ModelRef, ResizeMode, RngSource};
 pub use sampler::{A1111Sampler, SamplerId, sampler_from_a1111};
 pub use settings::{A1111_KEYWORD, ParsedSettings, SettingsSource, read_settings_from_png, settings_from_text_chunks};

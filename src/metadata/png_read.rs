@@ -235,8 +235,7 @@ impl<R: Read> Walker<'_, R> {
     }
 
     fn read(&mut self, buffer: &mut [u8]) -> Result<usize> {
-        read_full(&mut self.reader, buffer)
-            .map_err(|source| MetadataError::Read { path: self.path.to_path_buf(), source })
+        read_full(&mut self.reader, buffer).map_err(|source| MetadataError::Read { path: self.path.to_path_buf(), source })
     }
 
     fn corrupt(&self, reason: String) -> MetadataError {
@@ -499,8 +498,7 @@ pub(crate) mod tests {
         png.extend_from_slice(b"tEXt");
         assert!(matches!(read_bytes(&png, &ReadLimits::default()), Err(MetadataError::CorruptPng { .. })));
 
-        let full =
-            png_with(&[(b"tEXt", b"first\0one".to_vec()), (b"IDAT", vec![0; 100]), (b"tEXt", b"second\0two".to_vec())]);
+        let full = png_with(&[(b"tEXt", b"first\0one".to_vec()), (b"IDAT", vec![0; 100]), (b"tEXt", b"second\0two".to_vec())]);
         let cut = &full[..full.len() - 40];
         let text = read_bytes(cut, &ReadLimits::default()).unwrap();
         assert!(!text.complete);

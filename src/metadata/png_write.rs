@@ -128,11 +128,7 @@ mod tests {
             width: 8,
             height: 4,
             model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"0123456789abcdef".repeat(4)),
-            controlnets: vec![ControlNetUnit {
-                module: "invert".into(),
-                line_art_inverted: true,
-                ..Default::default()
-            }],
+            controlnets: vec![ControlNetUnit { module: "invert".into(), line_art_inverted: true, ..Default::default() }],
             nurie_version: Some("0.1.0".into()),
             ..Default::default()
         }
@@ -155,10 +151,7 @@ mod tests {
         let text = read_png_text(&path, &ReadLimits::default()).unwrap();
         let kinds: Vec<_> = text.chunks.iter().map(|c| (c.keyword.as_str(), c.kind)).collect();
         // Japanese in the prompt: not Latin-1, so `parameters` is iTXt, as Pillow would write it.
-        assert_eq!(
-            kinds,
-            vec![("parameters", TextChunkKind::InternationalText), ("nurie", TextChunkKind::InternationalText)]
-        );
+        assert_eq!(kinds, vec![("parameters", TextChunkKind::InternationalText), ("nurie", TextChunkKind::InternationalText)]);
         assert_eq!(text.get("parameters").unwrap(), infotext(&record()));
 
         let settings = read_settings_from_png(&path).unwrap();
@@ -177,9 +170,7 @@ mod tests {
             &[TextEntry { keyword: "parameters", text: &infotext(&record), encoding: TextEncoding::LatinWhenPossible }],
         )
         .unwrap();
-        let text =
-            crate::metadata::png_read::read_png_text_from(&bytes[..], Path::new("x.png"), &ReadLimits::default())
-                .unwrap();
+        let text = crate::metadata::png_read::read_png_text_from(&bytes[..], Path::new("x.png"), &ReadLimits::default()).unwrap();
         assert_eq!(text.chunks[0].kind, TextChunkKind::Text);
         assert!(text.chunks[0].text.starts_with("café au lait\n"));
     }

@@ -58,10 +58,8 @@ pub fn json_quote(text: &str) -> String {
 /// output is A1111's.
 pub fn a1111_quote(value: &str) -> Cow<'_, str> {
     let a1111_would_quote = value.contains([',', ':', '\n']);
-    let a1111_would_misread = value.is_empty()
-        || value.starts_with(is_python_space)
-        || value.ends_with(is_python_space)
-        || value.starts_with('"');
+    let a1111_would_misread =
+        value.is_empty() || value.starts_with(is_python_space) || value.ends_with(is_python_space) || value.starts_with('"');
     if a1111_would_quote || a1111_would_misread { Cow::Owned(json_quote(value)) } else { Cow::Borrowed(value) }
 }
 
@@ -116,12 +114,7 @@ mod tests {
     }
 
     fn pairs(reference: &Value, name: &str) -> Vec<(Value, String)> {
-        reference[name]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|pair| (pair[0].clone(), pair[1].as_str().unwrap().to_string()))
-            .collect()
+        reference[name].as_array().unwrap().iter().map(|pair| (pair[0].clone(), pair[1].as_str().unwrap().to_string())).collect()
     }
 
     #[test]
@@ -166,10 +159,8 @@ mod tests {
         for (value, a1111) in pairs(&reference, "a1111_quote") {
             let text = value.as_str().unwrap();
             let ours = a1111_quote(text);
-            let misread_by_a1111 = text.is_empty()
-                || text.starts_with(is_python_space)
-                || text.ends_with(is_python_space)
-                || text.starts_with('"');
+            let misread_by_a1111 =
+                text.is_empty() || text.starts_with(is_python_space) || text.ends_with(is_python_space) || text.starts_with('"');
             if misread_by_a1111 {
                 assert_eq!(ours, json_quote(text), "{text:?}");
             } else {

@@ -98,11 +98,7 @@ impl GenerationRecord {
 }
 
 fn require(condition: bool, field: &str, reason: &str) -> Result<()> {
-    if condition {
-        Ok(())
-    } else {
-        Err(MetadataError::InvalidRecord { field: field.to_string(), reason: reason.to_string() })
-    }
+    if condition { Ok(()) } else { Err(MetadataError::InvalidRecord { field: field.to_string(), reason: reason.to_string() }) }
 }
 
 /// Where the initial noise comes from. A1111's default "GPU" source is CUDA's Philox generator, which
@@ -273,8 +269,7 @@ impl ResizeMode {
     pub fn from_a1111(text: &str) -> Option<ResizeMode> {
         let text = text.trim();
         let by_index = text.parse::<usize>().ok().and_then(|i| Self::LABELS.get(i)).map(|(mode, _)| *mode);
-        let by_name =
-            || Self::LABELS.iter().chain(Self::ALIASES.iter()).find(|(_, label)| *label == text).map(|(mode, _)| *mode);
+        let by_name = || Self::LABELS.iter().chain(Self::ALIASES.iter()).find(|(_, label)| *label == text).map(|(mode, _)| *mode);
         by_index.or_else(by_name)
     }
 }

@@ -25,11 +25,7 @@ fn model(name: &str, autov2: &str) -> ModelRef {
 
 fn lineart_unit() -> ControlNetUnit {
     ControlNetUnit {
-        model: ModelRef {
-            file_name: "control_v11p_sd15_lineart".into(),
-            autov1: Some("43d4be0d".into()),
-            ..Default::default()
-        },
+        model: ModelRef { file_name: "control_v11p_sd15_lineart".into(), autov1: Some("43d4be0d".into()), ..Default::default() },
         module: "invert".into(),
         weight: 0.85,
         guidance_start: 0.05,
@@ -155,8 +151,8 @@ impl Lcg {
 
     fn text(&mut self, max_len: u64) -> String {
         const POOL: [&str; 24] = [
-            "a", "Z", "7", " ", ",", ":", ", ", ": ", "\"", "\\", "(", ")", "[", "]", ":1.2", "\n", "桜", "、", "：",
-            "🎨", "\u{3000}", "\t", "BREAK", "Negative",
+            "a", "Z", "7", " ", ",", ":", ", ", ": ", "\"", "\\", "(", ")", "[", "]", ":1.2", "\n", "桜", "、", "：", "🎨",
+            "\u{3000}", "\t", "BREAK", "Negative",
         ];
         (0..self.below(max_len + 1)).map(|_| POOL[self.below(POOL.len() as u64) as usize]).collect()
     }

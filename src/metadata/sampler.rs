@@ -32,14 +32,8 @@ pub enum SamplerId {
 }
 
 impl SamplerId {
-    pub const ALL: [SamplerId; 6] = [
-        SamplerId::Euler,
-        SamplerId::EulerA,
-        SamplerId::DpmPp2m,
-        SamplerId::DpmPp2mKarras,
-        SamplerId::Ddim,
-        SamplerId::UniPc,
-    ];
+    pub const ALL: [SamplerId; 6] =
+        [SamplerId::Euler, SamplerId::EulerA, SamplerId::DpmPp2m, SamplerId::DpmPp2mKarras, SamplerId::Ddim, SamplerId::UniPc];
 
     /// The id stored in [`GenerationRecord::sampler`](super::GenerationRecord::sampler).
     pub fn id(self) -> &'static str {
@@ -99,11 +93,7 @@ pub struct A1111Sampler {
 /// (`DPM++ 2M Karras`) wins over the `Schedule type` key. Without a `Schedule type` key the text is from
 /// before 1.9 (unless `Version` says otherwise), when `DPM++ 2M` meant the uniform schedule.
 /// `Err` says why the sampler is not one Nurie has.
-pub fn sampler_from_a1111(
-    sampler: &str,
-    schedule_type: Option<&str>,
-    version: Option<&str>,
-) -> Result<A1111Sampler, String> {
+pub fn sampler_from_a1111(sampler: &str, schedule_type: Option<&str>, version: Option<&str>) -> Result<A1111Sampler, String> {
     let (base, schedule_in_name) = split_schedule_suffix(sampler.trim());
     let schedule = schedule_in_name.or_else(|| schedule_type.map(canonical_schedule));
     let schedule = match schedule {
@@ -127,9 +117,7 @@ fn dpmpp_2m_for(schedule: &str) -> (SamplerId, Option<String>) {
     match schedule {
         "Karras" | "Automatic" => (SamplerId::DpmPp2mKarras, None),
         "Uniform" => (SamplerId::DpmPp2m, None),
-        other => {
-            (SamplerId::DpmPp2mKarras, Some(format!("schedule `{other}` is not available with DPM++ 2M; using Karras")))
-        }
+        other => (SamplerId::DpmPp2mKarras, Some(format!("schedule `{other}` is not available with DPM++ 2M; using Karras"))),
     }
 }
 

@@ -67,9 +67,8 @@ pub fn settings_from_text_chunks(chunks: &[TextChunk]) -> Result<ParsedSettings>
         let Some(chunk) = chunks.iter().find(|chunk| chunk.keyword == keyword) else { continue };
         match read(&chunk.text) {
             Ok(mut parsed) => {
-                let lossy = chunk
-                    .lossy
-                    .then(|| format!("the `{keyword}` chunk is not valid UTF-8; damaged characters were replaced"));
+                let lossy =
+                    chunk.lossy.then(|| format!("the `{keyword}` chunk is not valid UTF-8; damaged characters were replaced"));
                 let mut warnings = earlier_failures;
                 warnings.extend(lossy);
                 warnings.append(&mut parsed.warnings);
@@ -93,13 +92,7 @@ mod tests {
     use crate::metadata::png_read::TextChunkKind;
 
     fn chunk(keyword: &str, text: &str) -> TextChunk {
-        TextChunk {
-            keyword: keyword.into(),
-            text: text.into(),
-            kind: TextChunkKind::Text,
-            compressed: false,
-            lossy: false,
-        }
+        TextChunk { keyword: keyword.into(), text: text.into(), kind: TextChunkKind::Text, compressed: false, lossy: false }
     }
 
     #[test]
@@ -126,10 +119,7 @@ mod tests {
 
     #[test]
     fn no_known_chunk_is_an_error_and_all_broken_gives_the_last_error() {
-        assert!(matches!(
-            settings_from_text_chunks(&[chunk("Software", "x")]),
-            Err(MetadataError::NoGenerationMetadata { .. })
-        ));
+        assert!(matches!(settings_from_text_chunks(&[chunk("Software", "x")]), Err(MetadataError::NoGenerationMetadata { .. })));
         let broken = [chunk("nurie", "]"), chunk("prompt", "nope")];
         assert!(matches!(settings_from_text_chunks(&broken), Err(MetadataError::BadComfyUiPrompt { .. })));
     }

@@ -89,8 +89,7 @@ impl ClipTextEncoder {
             config,
             layout,
             token_embedding: TokenEmbedding::load(&embeddings, &config)?,
-            position_embedding: embeddings
-                .tensor_shaped("position_embedding.weight", [config.max_positions, config.width])?,
+            position_embedding: embeddings.tensor_shaped("position_embedding.weight", [config.max_positions, config.width])?,
             layers,
             final_layer_norm: LayerNorm::load(&weights.sub("final_layer_norm"), config.width, LAYER_NORM_EPS)?,
         })

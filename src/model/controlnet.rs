@@ -39,10 +39,8 @@ pub struct ControlNet {
 
 impl ControlNet {
     pub fn load(checkpoint: &Checkpoint, device: &Device, dtype: DType) -> Result<Self> {
-        let prefix = PREFIXES
-            .into_iter()
-            .find(|p| checkpoint.contains(&format!("{p}input_hint_block.0.weight")))
-            .unwrap_or(PREFIXES[0]);
+        let prefix =
+            PREFIXES.into_iter().find(|p| checkpoint.contains(&format!("{p}input_hint_block.0.weight"))).unwrap_or(PREFIXES[0]);
         let weights = WeightLoader::new(checkpoint, prefix, device, dtype);
         if !weights.contains("input_hint_block.0.weight") {
             return Err(weights.missing("input_hint_block.0.weight"));

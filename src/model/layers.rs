@@ -60,7 +60,9 @@ impl Linear {
             true => cpu::linear(x, &self.weight, self.bias.as_ref()),
             false => module::linear(x, self.weight.clone(), self.bias.clone()),
         };
-        profile::record(probe, "linear", y, |_| (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64))
+        profile::record(probe, "linear", y, |_| {
+            (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64)
+        })
     }
 }
 
@@ -74,11 +76,7 @@ pub struct LayerNorm {
 
 impl LayerNorm {
     pub fn load(weights: &WeightLoader, width: usize, epsilon: f64) -> Result<Self> {
-        Ok(Self {
-            gamma: weights.tensor_shaped("weight", [width])?,
-            beta: weights.tensor_shaped("bias", [width])?,
-            epsilon,
-        })
+        Ok(Self { gamma: weights.tensor_shaped("weight", [width])?, beta: weights.tensor_shaped("bias", [width])?, epsilon })
     }
 
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
@@ -117,7 +115,12 @@ impl Conv2d {
     }
 
     /// Loads a convolution with explicit (before, after) padding per spatial axis.
-    pub fn load_padded(weights: &WeightLoader, expected: [usize; 4], stride: usize, padding: [(usize, usize); 2]) -> Result<Self> {
+    pub fn load_padded(
+        weights: &WeightLoader,
+        expected: [usize; 4],
+        stride: usize,
+        padding: [(usize, usize); 2],
+    ) -> Result<Self> {
         let weight = weights.tensor_shaped("weight", expected)?;
         let bias = match weights.contains("bias") {
             true => Some(weights.tensor_shaped("bias", [expected[0]])?),
@@ -229,5 +232,7 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, options: AttentionMod
         true => cpu::attention(q, k, v),
         false => module::attention(q, k, v, None, None, options),
     };
-    profile::record(probe, "attention", y, |_| (format!("{heads}×{d} heads, {n}→{m} tokens, batch {batch}"), 4.0 * (batch * heads * n * m * d) as f64))
+    profile::record(probe, "attention", y, |_| {
+        (format!("{heads}×{d} heads, {n}→{m} tokens, batch {batch}"), 4.0 * (batch * heads * n * m * d) as f64)
+    })
 }

@@ -48,7 +48,13 @@ pub fn rows() -> Vec<ProfileRow> {
     let mut rows: Vec<ProfileRow> = totals
         .iter()
         .flatten()
-        .map(|((kind, shape), t)| ProfileRow { kind, shape: shape.clone(), calls: t.calls, seconds: t.time.as_secs_f64(), flop: t.flop })
+        .map(|((kind, shape), t)| ProfileRow {
+            kind,
+            shape: shape.clone(),
+            calls: t.calls,
+            seconds: t.time.as_secs_f64(),
+            flop: t.flop,
+        })
         .collect();
     rows.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
     rows
@@ -89,7 +95,12 @@ impl Probe {
 /// Records the layer `probe` times (from [`start`]; `None` when profiling is off) under `kind` and
 /// hands `output` back, so a timed layer ends in one call. `describe` gives the shape label and the
 /// layer's floating-point operations, from the output.
-pub fn record<const D: usize>(probe: Option<Probe>, kind: &'static str, output: Tensor<D>, describe: impl FnOnce(&Tensor<D>) -> (String, f64)) -> Tensor<D> {
+pub fn record<const D: usize>(
+    probe: Option<Probe>,
+    kind: &'static str,
+    output: Tensor<D>,
+    describe: impl FnOnce(&Tensor<D>) -> (String, f64),
+) -> Tensor<D> {
     if let Some(probe) = probe {
         probe.finish(kind, || describe(&output));
     }

@@ -48,10 +48,8 @@ impl Vae {
     /// diffusers' reference pipeline upcasts it too (`force_upcast`). It is a small part of the work.
     pub fn load(checkpoint: &Checkpoint, device: &Device, _requested: DType) -> Result<Self> {
         let dtype = DType::F32;
-        let prefix = PREFIXES
-            .into_iter()
-            .find(|p| checkpoint.contains(&format!("{p}decoder.conv_in.weight")))
-            .unwrap_or(PREFIXES[0]);
+        let prefix =
+            PREFIXES.into_iter().find(|p| checkpoint.contains(&format!("{p}decoder.conv_in.weight"))).unwrap_or(PREFIXES[0]);
         let weights = WeightLoader::new(checkpoint, prefix, device, dtype);
         if !weights.contains("decoder.conv_in.weight") {
             return Err(crate::checkpoint::CheckpointError::MissingComponent {
@@ -336,7 +334,8 @@ impl Decoder {
                 let [_, _, height, width] = h.dims();
                 let options = InterpolateOptions::new(InterpolateMode::Nearest).with_output_size([2 * height, 2 * width]);
                 let probe = profile::start(&h);
-                let upsampled = profile::record(probe, "upsample", interpolate(h, options), |y| (profile::image_shape(y.dims()), 0.0));
+                let upsampled =
+                    profile::record(probe, "upsample", interpolate(h, options), |y| (profile::image_shape(y.dims()), 0.0));
                 h = up.forward(upsampled);
             }
         }

@@ -72,11 +72,6 @@ impl<'a> WeightLoader<'a> {
     }
 
     pub fn wrong_shape(&self, key: &str, expected: String, found: Vec<usize>) -> CheckpointError {
-        CheckpointError::WrongShape {
-            path: self.checkpoint.path().to_path_buf(),
-            key: key.to_string(),
-            expected,
-            found,
-        }
+        CheckpointError::WrongShape { path: self.checkpoint.path().to_path_buf(), key: key.to_string(), expected, found }
     }
 }

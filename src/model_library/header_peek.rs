@@ -68,7 +68,9 @@ pub fn kind_from_tensor_names(names: &[String]) -> Option<ModelKind> {
     let any = |test: &dyn Fn(&str) -> bool| names.iter().any(|name| test(name));
     if any(&|n| n.starts_with("control_model.") || n.contains("input_hint_block") || n.contains("controlnet_cond_embedding")) {
         Some(ModelKind::ControlNet)
-    } else if any(&|n| n.starts_with("lora_unet_") || n.starts_with("lora_te") || n.contains(".lora_down.") || n.contains(".lora_A.")) {
+    } else if any(&|n| {
+        n.starts_with("lora_unet_") || n.starts_with("lora_te") || n.contains(".lora_down.") || n.contains(".lora_A.")
+    }) {
         Some(ModelKind::Lora)
     } else if any(&|n| n.starts_with("model.diffusion_model.")) {
         Some(ModelKind::Checkpoint)
@@ -151,13 +153,25 @@ pub(crate) mod tests {
             "model.diffusion_model.input_blocks.0.0.weight",
         ];
         assert_eq!(kind(&sd15), Some(ModelKind::Checkpoint));
-        assert_eq!(kind(&["control_model.input_hint_block.0.weight", "control_model.zero_convs.0.0.weight"]), Some(ModelKind::ControlNet));
+        assert_eq!(
+            kind(&["control_model.input_hint_block.0.weight", "control_model.zero_convs.0.0.weight"]),
+            Some(ModelKind::ControlNet)
+        );
         assert_eq!(kind(&["input_hint_block.0.weight", "input_blocks.0.0.weight"]), Some(ModelKind::ControlNet));
-        assert_eq!(kind(&["controlnet_cond_embedding.conv_in.weight", "down_blocks.0.resnets.0.conv1.weight"]), Some(ModelKind::ControlNet));
+        assert_eq!(
+            kind(&["controlnet_cond_embedding.conv_in.weight", "down_blocks.0.resnets.0.conv1.weight"]),
+            Some(ModelKind::ControlNet)
+        );
         // lllyasviel's v1.0 ControlNets bundle the whole SD model next to the control branch.
-        assert_eq!(kind(&["control_model.input_hint_block.0.weight", "model.diffusion_model.out.2.weight"]), Some(ModelKind::ControlNet));
+        assert_eq!(
+            kind(&["control_model.input_hint_block.0.weight", "model.diffusion_model.out.2.weight"]),
+            Some(ModelKind::ControlNet)
+        );
         assert_eq!(kind(&["decoder.conv_in.weight", "encoder.conv_in.weight", "quant_conv.weight"]), Some(ModelKind::Vae));
-        assert_eq!(kind(&["first_stage_model.decoder.conv_in.weight", "first_stage_model.encoder.conv_in.weight"]), Some(ModelKind::Vae));
+        assert_eq!(
+            kind(&["first_stage_model.decoder.conv_in.weight", "first_stage_model.encoder.conv_in.weight"]),
+            Some(ModelKind::Vae)
+        );
         assert_eq!(kind(&["lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight"]), Some(ModelKind::Lora));
         assert_eq!(kind(&["text_model.embeddings.token_embedding.weight"]), None);
         assert_eq!(kind(&[]), None);

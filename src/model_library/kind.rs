@@ -90,9 +90,6 @@ mod tests {
     fn kinds_sort_in_model_bar_order() {
         let mut kinds = [ModelKind::Unknown, ModelKind::ControlNet, ModelKind::Checkpoint, ModelKind::Lora, ModelKind::Vae];
         kinds.sort();
-        assert_eq!(
-            kinds,
-            [ModelKind::Checkpoint, ModelKind::Vae, ModelKind::ControlNet, ModelKind::Lora, ModelKind::Unknown]
-        );
+        assert_eq!(kinds, [ModelKind::Checkpoint, ModelKind::Vae, ModelKind::ControlNet, ModelKind::Lora, ModelKind::Unknown]);
     }
 }

@@ -210,7 +210,8 @@ mod tests {
     fn lists_each_tool_layout_under_every_parent() {
         let home = PathBuf::from("/home/u");
         let drive = PathBuf::from("/drive");
-        let folders = known_folders(&SearchBases { parents: vec![home.clone(), drive.clone()], invokeai_root: None, downloads: vec![] });
+        let folders =
+            known_folders(&SearchBases { parents: vec![home.clone(), drive.clone()], invokeai_root: None, downloads: vec![] });
 
         let a1111 = find(&folders, &home.join("stable-diffusion-webui").join("models").join("Stable-diffusion")).unwrap();
         assert_eq!((a1111.source, a1111.kind), (Source::A1111, Some(ModelKind::Checkpoint)));
@@ -236,7 +237,8 @@ mod tests {
         std::fs::create_dir(parent.path().join("webui_forge_cu121_torch231")).unwrap();
         std::fs::create_dir(parent.path().join("webui_other")).unwrap();
         std::fs::write(parent.path().join("webui_forge_notes.txt"), "not a package").unwrap();
-        let folders = known_folders(&SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![] });
+        let folders =
+            known_folders(&SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![] });
 
         let package_models = parent.path().join("webui_forge_cu121_torch231").join("webui").join("models");
         let checkpoints = find(&folders, &package_models.join("Stable-diffusion")).unwrap();
@@ -267,7 +269,10 @@ mod tests {
     #[test]
     fn source_labels_are_what_the_model_bar_shows() {
         let labels: Vec<String> =
-            [Source::A1111, Source::Forge, Source::ComfyUI, Source::InvokeAI, Source::Downloads, Source::AddedFolder].iter().map(Source::to_string).collect();
+            [Source::A1111, Source::Forge, Source::ComfyUI, Source::InvokeAI, Source::Downloads, Source::AddedFolder]
+                .iter()
+                .map(Source::to_string)
+                .collect();
         assert_eq!(labels, ["A1111", "Forge", "ComfyUI", "InvokeAI", "Downloads", "Added folder"]);
     }
 }

@@ -58,7 +58,8 @@ impl ImageSaver {
     /// free number; the file is complete before it has its name.
     pub fn save(&mut self, request: &Request, provenance: &Provenance, image: &FinishedImage) -> Result<SavedImage, OutputError> {
         let record = record_for(request, image.index, provenance);
-        let pixels = metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
+        let pixels =
+            metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
         // Another writer may have numbered pictures since this one looked.
         if let Ok(free) = super::next_free_number(&self.folder) {
             self.next_number = self.next_number.max(free);
@@ -159,7 +160,8 @@ mod tests {
     #[test]
     fn old_leftovers_of_interrupted_writes_are_removed_and_recent_ones_kept() {
         let folder = tempfile::tempdir().unwrap();
-        let (old, recent) = (folder.path().join(".00003-1.png.nurie-1-2-3.tmp"), folder.path().join(".00004-1.png.nurie-4-5-6.tmp"));
+        let (old, recent) =
+            (folder.path().join(".00003-1.png.nurie-1-2-3.tmp"), folder.path().join(".00004-1.png.nurie-4-5-6.tmp"));
         std::fs::write(&old, b"half a picture").unwrap();
         std::fs::write(&recent, b"being written by another window").unwrap();
         let two_hours_ago = SystemTime::now() - Duration::from_secs(2 * 60 * 60);

@@ -63,11 +63,7 @@ pub struct TokenizedPrompt {
 /// A1111's `tokenize_line` with its default comma back-off. `tokenize` turns text into CLIP ids
 /// without BOS/EOS and must return nothing for `""`; `comma_id` is the id of "," (267 for SD1 CLIP,
 /// taken as a parameter).
-pub fn chunk_prompt(
-    parts: &[PromptPart],
-    tokenize: &mut dyn FnMut(&str) -> Vec<u32>,
-    comma_id: u32,
-) -> Vec<PromptChunk> {
+pub fn chunk_prompt(parts: &[PromptPart], tokenize: &mut dyn FnMut(&str) -> Vec<u32>, comma_id: u32) -> Vec<PromptChunk> {
     tokenize_line(parts, tokenize, comma_id, COMMA_PADDING_BACKTRACK).chunks
 }
 

@@ -19,11 +19,7 @@ pub fn prompt_chunks(tokenizer: &ClipTokenizer, text: &str) -> Vec<PromptChunk> 
 /// both fit one [uncond, cond] batch. This is A1111's "Pad prompt/negative prompt" option (each padding
 /// chunk encodes like the empty prompt); with that option off, A1111 instead runs the two halves as
 /// separate UNet calls when their lengths differ.
-pub fn prompt_pair_chunks(
-    tokenizer: &ClipTokenizer,
-    prompt: &str,
-    negative: &str,
-) -> (Vec<PromptChunk>, Vec<PromptChunk>) {
+pub fn prompt_pair_chunks(tokenizer: &ClipTokenizer, prompt: &str, negative: &str) -> (Vec<PromptChunk>, Vec<PromptChunk>) {
     let mut positive = prompt_chunks(tokenizer, prompt);
     let mut negative = prompt_chunks(tokenizer, negative);
     let count = positive.len().max(negative.len());
@@ -33,11 +29,7 @@ pub fn prompt_pair_chunks(
 }
 
 /// Encodes chunks into a context of shape [1, 77·k, width].
-pub fn encode_chunks(
-    encoder: &ClipTextEncoder,
-    chunks: &[PromptChunk],
-    clip_skip: ClipSkip,
-) -> Result<Tensor<3>, EncodeError> {
+pub fn encode_chunks(encoder: &ClipTextEncoder, chunks: &[PromptChunk], clip_skip: ClipSkip) -> Result<Tensor<3>, EncodeError> {
     let rows: Vec<&[u32]> = chunks.iter().map(|chunk| chunk.ids.as_slice()).collect();
     let hidden = apply_emphasis(encoder.encode(&rows, clip_skip)?, chunks);
     let [k, tokens, width] = hidden.dims();
@@ -51,8 +43,9 @@ fn apply_emphasis(hidden: Tensor<3>, chunks: &[PromptChunk]) -> Tensor<3> {
         return hidden;
     }
     let weights: Vec<f32> = chunks.iter().flat_map(|c| c.weights.iter().copied()).collect();
-    let weights = Tensor::<2>::from_data(TensorData::new(weights, [chunks.len(), CONTEXT_LENGTH]), (&hidden.device(), hidden.dtype()))
-        .unsqueeze_dim::<3>(2);
+    let weights =
+        Tensor::<2>::from_data(TensorData::new(weights, [chunks.len(), CONTEXT_LENGTH]), (&hidden.device(), hidden.dtype()))
+            .unsqueeze_dim::<3>(2);
     let original_mean = chunk_means(hidden.clone());
     let weighted = hidden * weights;
     let new_mean = chunk_means(weighted.clone());

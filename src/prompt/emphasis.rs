@@ -86,7 +86,10 @@ enum Token<'a> {
     OpenRound,
     OpenSquare,
     /// `:1.3)`, whitespace allowed around the number (`: 1.3 )`).
-    WeightedClose { whole: &'a str, number: &'a str },
+    WeightedClose {
+        whole: &'a str,
+        number: &'a str,
+    },
     CloseRound,
     CloseSquare,
     /// A run of characters other than `\()[]:`, or a `:` that starts no weighted close.
@@ -175,11 +178,10 @@ fn is_word(c: char) -> bool {
 /// First code point of every run of ten Unicode decimal digits (general category Nd), Unicode 14.0
 /// (Python 3.11's `unicodedata`). Python's `\d` and `float()` both accept all of them.
 const DECIMAL_ZEROS: [u32; 66] = [
-    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
-    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
-    0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
-    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE,
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50,
+    0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620,
+    0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0,
+    0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE,
     0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 ];
 
@@ -445,11 +447,7 @@ fn merge_equal_weights(texts: &[&str], weights: &[f64]) -> Vec<(String, f64)> {
 
 /// A1111's chunker treats an entry as BREAK when `text == 'BREAK' and weight == -1`, after merging.
 fn into_part((text, weight): (String, f64)) -> PromptPart {
-    if text == BREAK_TEXT && weight == BREAK_WEIGHT {
-        PromptPart::Break
-    } else {
-        PromptPart::Text { text, weight }
-    }
+    if text == BREAK_TEXT && weight == BREAK_WEIGHT { PromptPart::Break } else { PromptPart::Text { text, weight } }
 }
 
 #[cfg(test)]
@@ -563,10 +561,7 @@ mod tests {
     fn break_alone_keeps_empty_texts_around_it() {
         // re.split("BREAK") is ['', ''], and A1111 keeps both empty strings.
         assert_parts("BREAK", &[t("", 1.0), PromptPart::Break, t("", 1.0)]);
-        assert_parts(
-            "BREAK BREAK",
-            &[t("", 1.0), PromptPart::Break, t("", 1.0), PromptPart::Break, t("", 1.0)],
-        );
+        assert_parts("BREAK BREAK", &[t("", 1.0), PromptPart::Break, t("", 1.0), PromptPart::Break, t("", 1.0)]);
     }
 
     #[test]
@@ -581,10 +576,7 @@ mod tests {
         // A1111 stores BREAK as ("BREAK", -1) and the closing bracket multiplies it too: -1.1 is no
         // longer -1, so the chunker tokenizes the word "BREAK" with a negative weight.
         assert_parts("(a BREAK b)", &[t("a", 1.1), t("BREAK", -1.1), t("b", 1.1)]);
-        assert_parts(
-            "[a BREAK b]",
-            &[t("a", 0.9090909090909091), t("BREAK", -0.9090909090909091), t("b", 0.9090909090909091)],
-        );
+        assert_parts("[a BREAK b]", &[t("a", 0.9090909090909091), t("BREAK", -0.9090909090909091), t("b", 0.9090909090909091)]);
         assert_parts("(BREAK:-1)", &[t("", -1.0), t("BREAK", 1.0), t("", -1.0)]);
     }
 
@@ -790,10 +782,9 @@ mod tests {
     #[test]
     fn pathological_bracket_prompts_are_fast_and_exact() {
         // Each `(a` opens a bracket and adds a text; A1111 rescans every range on each close.
-        for (prompt, count, nested) in [
-            ("(a".repeat(5_000), 5_000, false),
-            (format!("{}{}", "(a".repeat(3_333), ")".repeat(3_333)), 3_333, true),
-        ] {
+        for (prompt, count, nested) in
+            [("(a".repeat(5_000), 5_000, false), (format!("{}{}", "(a".repeat(3_333), ")".repeat(3_333)), 3_333, true)]
+        {
             let started = Instant::now();
             let parts = parse_prompt_attention(&prompt);
             assert!(started.elapsed() < Duration::from_millis(50), "{:?}", started.elapsed());
@@ -844,8 +835,34 @@ mod tests {
     #[test]
     fn random_garbage_never_panics() {
         const PIECES: [&str; 28] = [
-            "(", ")", "[", "]", ":", "\\", " ", "a", "BREAK", " BREAK ", "1", ".", "-", "+", "0.5", ":1.2)",
-            "猫", "（", "１", "\u{3000}", "\u{1c}", "Ⓐ", ",", "_", "é", "\u{301}", "\u{10FFFF}", "\t",
+            "(",
+            ")",
+            "[",
+            "]",
+            ":",
+            "\\",
+            " ",
+            "a",
+            "BREAK",
+            " BREAK ",
+            "1",
+            ".",
+            "-",
+            "+",
+            "0.5",
+            ":1.2)",
+            "猫",
+            "（",
+            "１",
+            "\u{3000}",
+            "\u{1c}",
+            "Ⓐ",
+            ",",
+            "_",
+            "é",
+            "\u{301}",
+            "\u{10FFFF}",
+            "\t",
         ];
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..5_000 {

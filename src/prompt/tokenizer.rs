@@ -32,9 +32,7 @@ impl ClipTokenizer {
 
     fn load() -> Result<Self, TokenizerError> {
         let inner = Tokenizer::from_bytes(TOKENIZER_JSON).map_err(|e| TokenizerError(e.to_string()))?;
-        let comma_id = inner
-            .token_to_id(",</w>")
-            .ok_or_else(|| TokenizerError("the vocabulary has no `,` token".into()))?;
+        let comma_id = inner.token_to_id(",</w>").ok_or_else(|| TokenizerError("the vocabulary has no `,` token".into()))?;
         Ok(Self { inner, comma_id })
     }
 

@@ -46,11 +46,7 @@ impl FileIdentity {
 
 /// Hashes `path`: the whole file once, in 1 MiB blocks, calling `progress(bytes done, file size)`
 /// after each block and stopping when `cancel` is set.
-pub fn identify(
-    path: &Path,
-    progress: &mut dyn FnMut(u64, u64),
-    cancel: &AtomicBool,
-) -> Result<FileIdentity, HashError> {
+pub fn identify(path: &Path, progress: &mut dyn FnMut(u64, u64), cancel: &AtomicBool) -> Result<FileIdentity, HashError> {
     let io_error = |source| HashError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io_error)?;
     let total = file.metadata().map_err(io_error)?.len();

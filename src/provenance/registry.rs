@@ -97,7 +97,9 @@ impl Registry {
         by(MatchedBy::Sha256, &|e| e.sha256.as_deref() == Some(&identity.sha256))
             .or_else(|| by(MatchedBy::Autov2, &|e| e.sha256.is_none() && e.autov2.as_deref() == Some(identity.autov2())))
             .or_else(|| {
-                by(MatchedBy::Autov1, &|e| e.sha256.is_none() && e.autov2.is_none() && e.autov1.as_deref() == Some(&identity.autov1))
+                by(MatchedBy::Autov1, &|e| {
+                    e.sha256.is_none() && e.autov2.is_none() && e.autov1.as_deref() == Some(&identity.autov1)
+                })
             })
     }
 }
@@ -131,7 +133,11 @@ struct RawEntry {
 pub fn parse(text: &str, origin: &str) -> Result<Vec<KnownModel>, RegistryError> {
     let invalid = |reason: String| RegistryError::Invalid { origin: origin.to_string(), reason };
     let file: RegistryFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-    file.model.into_iter().enumerate().map(|(index, raw)| entry(raw).map_err(|reason| invalid(format!("model {}: {reason}", index + 1)))).collect()
+    file.model
+        .into_iter()
+        .enumerate()
+        .map(|(index, raw)| entry(raw).map_err(|reason| invalid(format!("model {}: {reason}", index + 1))))
+        .collect()
 }
 
 fn entry(raw: RawEntry) -> Result<KnownModel, String> {
@@ -200,7 +206,10 @@ mod tests {
         assert!(registry.entries().len() >= 19);
         let sd15 = identity("6ce0161689b3853acaa03779ec93eafe75a02f4ced659bee03f50797806fa2fa", "00000000");
         let (entry, matched) = registry.lookup(&sd15).unwrap();
-        assert_eq!((entry.name.as_str(), matched, entry.commercial_use), ("v1-5-pruned-emaonly.safetensors", MatchedBy::Sha256, CommercialUse::Allowed));
+        assert_eq!(
+            (entry.name.as_str(), matched, entry.commercial_use),
+            ("v1-5-pruned-emaonly.safetensors", MatchedBy::Sha256, CommercialUse::Allowed)
+        );
         let leak = identity("89d59c3dde4c56c6d5c41da34cc55ce479d93b4007046980934b14db71bdb2a8", "925997e9");
         assert_eq!(registry.lookup(&leak).unwrap().0.commercial_use, CommercialUse::NotAllowed);
         let unknown = identity(&"ab".repeat(32), "12345678");
@@ -234,7 +243,8 @@ mod tests {
         let registry = Registry { entries: parse(text, "test").unwrap() };
         let by_v1 = registry.lookup(&identity(&"0".repeat(64), "925997e9")).unwrap();
         assert_eq!((by_v1.0.name.as_str(), by_v1.1), ("model.ckpt", MatchedBy::Autov1));
-        let by_v2 = registry.lookup(&identity("6ce0161689b3853acaa03779ec93eafe75a02f4ced659bee03f50797806fa2fa", "ffffffff")).unwrap();
+        let by_v2 =
+            registry.lookup(&identity("6ce0161689b3853acaa03779ec93eafe75a02f4ced659bee03f50797806fa2fa", "ffffffff")).unwrap();
         assert_eq!(by_v2.1, MatchedBy::Autov2);
     }
 
@@ -266,7 +276,11 @@ mod tests {
 
     #[test]
     fn entries_without_a_source_or_with_bad_hashes_are_refused() {
-        let entry = |fields: &str| format!("[[model]]\n{fields}\nname = \"x\"\ntitle = \"x\"\nkind = \"vae\"\norigin = \"x\"\nlicense = \"x\"\ncommercial_use = false\n");
+        let entry = |fields: &str| {
+            format!(
+                "[[model]]\n{fields}\nname = \"x\"\ntitle = \"x\"\nkind = \"vae\"\norigin = \"x\"\nlicense = \"x\"\ncommercial_use = false\n"
+            )
+        };
         assert!(parse(&entry("sha256 = \"abc\"\nsource = \"https://x\""), "t").is_err(), "too short");
         assert!(parse(&entry("source = \"https://x\""), "t").is_err(), "no hash");
         assert!(parse(&entry("autov1 = \"12345678\"\nsource = \"\""), "t").is_err(), "no source");

@@ -41,7 +41,11 @@ pub struct License {
 /// not interpret), else `None`.
 pub fn license_from(known: Option<&KnownModel>, declared: Option<&str>) -> Option<License> {
     if let Some(entry) = known {
-        return Some(License { name: entry.license.clone(), commercial_use: entry.commercial_use, from: LicenseSource::Registry });
+        return Some(License {
+            name: entry.license.clone(),
+            commercial_use: entry.commercial_use,
+            from: LicenseSource::Registry,
+        });
     }
     let declared = declared.filter(|text| !text.trim().is_empty())?;
     Some(License { name: declared.to_string(), commercial_use: CommercialUse::Unknown, from: LicenseSource::FileMetadata })

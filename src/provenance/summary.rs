@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::checkpoint::Checkpoint;
 use crate::checkpoint::family::ModelFamily;
 use crate::checkpoint::layout::TextEncoderLayout;
-use crate::checkpoint::Checkpoint;
 
 /// The parts of a model file, by key prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]

@@ -104,13 +104,12 @@ fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
 }
 
 fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
-    let (device, setup) = Device::wgpu_options()
-        .device_kind(DeviceKind::DefaultDevice)
-        .init_with_setup()
-        .map_err(|e| match list_adapters().is_empty() {
+    let (device, setup) = Device::wgpu_options().device_kind(DeviceKind::DefaultDevice).init_with_setup().map_err(|e| {
+        match list_adapters().is_empty() {
             true => DeviceError::NoAdapter,
             false => DeviceError::Init(e.to_string()),
-        })?;
+        }
+    })?;
     let info = setup.adapter.get_info();
     Ok(ComputeDevice {
         device,
@@ -123,8 +122,5 @@ fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
 /// Every adapter wgpu can see, on every graphics API compiled in.
 pub fn list_adapters() -> Vec<wgpu::AdapterInfo> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
-        .iter()
-        .map(|adapter| adapter.get_info())
-        .collect()
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all())).iter().map(|adapter| adapter.get_info()).collect()
 }

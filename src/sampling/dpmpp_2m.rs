@@ -48,11 +48,9 @@ impl Dpmpp2m {
     fn history_for(&self, step: usize) -> Result<Option<&PreviousStep>, SamplerError> {
         match &self.previous {
             None => Ok(None),
-            Some(previous) if previous.step + 1 != step => Err(SamplerError::StepOutOfOrder {
-                sampler: self.kind.a1111_label(),
-                expected: previous.step + 1,
-                got: step,
-            }),
+            Some(previous) if previous.step + 1 != step => {
+                Err(SamplerError::StepOutOfOrder { sampler: self.kind.a1111_label(), expected: previous.step + 1, got: step })
+            }
             Some(_) if step + 1 == self.schedule.steps() => Ok(None),
             Some(previous) => Ok(Some(previous)),
         }
@@ -145,12 +143,8 @@ mod tests {
     #[test]
     fn sigmas_equal_diffusers() {
         let train = TrainSchedule::sd15();
-        check_reference_sigmas(SamplerKind::Dpmpp2m, |steps| {
-            Dpmpp2m::new(&train, steps).schedule.all_sigmas().to_vec()
-        });
-        check_reference_sigmas(SamplerKind::Dpmpp2mKarras, |steps| {
-            Dpmpp2m::karras(&train, steps).schedule.all_sigmas().to_vec()
-        });
+        check_reference_sigmas(SamplerKind::Dpmpp2m, |steps| Dpmpp2m::new(&train, steps).schedule.all_sigmas().to_vec());
+        check_reference_sigmas(SamplerKind::Dpmpp2mKarras, |steps| Dpmpp2m::karras(&train, steps).schedule.all_sigmas().to_vec());
     }
 
     #[test]

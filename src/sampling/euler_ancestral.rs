@@ -105,9 +105,7 @@ mod tests {
     #[test]
     fn sigmas_equal_diffusers() {
         let train = TrainSchedule::sd15();
-        check_reference_sigmas(SamplerKind::EulerA, |steps| {
-            EulerAncestral::new(&train, steps).schedule.all_sigmas().to_vec()
-        });
+        check_reference_sigmas(SamplerKind::EulerA, |steps| EulerAncestral::new(&train, steps).schedule.all_sigmas().to_vec());
     }
 
     #[test]

@@ -5,20 +5,11 @@ use super::error::SamplerError;
 
 /// Fails unless `values` has as many elements as the latents.
 pub(crate) fn check_len(what: &'static str, values: &[f32], expected: usize) -> Result<(), SamplerError> {
-    if values.len() == expected {
-        Ok(())
-    } else {
-        Err(SamplerError::LengthMismatch { what, expected, got: values.len() })
-    }
+    if values.len() == expected { Ok(()) } else { Err(SamplerError::LengthMismatch { what, expected, got: values.len() }) }
 }
 
 /// `f(a[i], b[i])` for every element, after checking that `b` matches `a` in length.
-pub(crate) fn zip_map(
-    a: &[f32],
-    b: &[f32],
-    b_name: &'static str,
-    f: impl Fn(f64, f64) -> f64,
-) -> Result<Vec<f32>, SamplerError> {
+pub(crate) fn zip_map(a: &[f32], b: &[f32], b_name: &'static str, f: impl Fn(f64, f64) -> f64) -> Result<Vec<f32>, SamplerError> {
     check_len(b_name, b, a.len())?;
     Ok(a.iter().zip(b).map(|(&x, &y)| f(x as f64, y as f64) as f32).collect())
 }

@@ -47,13 +47,8 @@ pub trait Sampler {
 
     /// The latents after `step`, from the guided noise prediction at `step`. `noise` is read only when
     /// [`Sampler::needs_noise`] says so; all buffers must have the latents' length.
-    fn step(
-        &mut self,
-        step: usize,
-        guided_eps: &[f32],
-        latents: &[f32],
-        noise: Option<&[f32]>,
-    ) -> Result<Vec<f32>, SamplerError>;
+    fn step(&mut self, step: usize, guided_eps: &[f32], latents: &[f32], noise: Option<&[f32]>)
+    -> Result<Vec<f32>, SamplerError>;
 
     /// img2img starting latents: clean latents `x0` noised to the level of `start_step`
     /// (VE samplers x0 + σ·noise, VP samplers √ᾱ·x0 + √(1−ᾱ)·noise), as diffusers' `add_noise`.

@@ -28,8 +28,7 @@ pub(crate) struct TrainSchedule {
 
 impl TrainSchedule {
     pub(crate) fn sd15() -> Self {
-        let alphas_cumprod =
-            cumulative_product(&scaled_linear_betas().iter().map(|b| round_f32(1.0 - b)).collect::<Vec<_>>());
+        let alphas_cumprod = cumulative_product(&scaled_linear_betas().iter().map(|b| round_f32(1.0 - b)).collect::<Vec<_>>());
         let sigmas = alphas_cumprod.iter().map(|&a| ve_sigma(a)).collect();
         TrainSchedule { alphas_cumprod, sigmas }
     }
@@ -61,13 +60,7 @@ fn torch_linspace_f32(start: f64, end: f64, n: usize) -> Vec<f64> {
     let (start, end) = (start as f32, end as f32);
     let step = (end - start) / (n - 1) as f32;
     (0..n)
-        .map(|i| {
-            if i < n / 2 {
-                step.mul_add(i as f32, start) as f64
-            } else {
-                (-step).mul_add((n - 1 - i) as f32, end) as f64
-            }
-        })
+        .map(|i| if i < n / 2 { step.mul_add(i as f32, start) as f64 } else { (-step).mul_add((n - 1 - i) as f32, end) as f64 })
         .collect()
 }
 

@@ -20,8 +20,7 @@ pub(crate) fn numpy_linspace(start: f64, stop: f64, n: usize) -> Vec<f64> {
 /// Euler's timesteps: `np.linspace(0, 999, n, dtype=float32)[::-1]`. Fractional when 999 is not a
 /// multiple of n − 1 (5 steps: 999, 749.25, 499.5, 249.75, 0); the UNet gets the fractional value.
 pub(crate) fn linspace_float(steps: usize) -> Vec<f64> {
-    let mut timesteps: Vec<f64> =
-        numpy_linspace(0.0, LAST_TRAIN_TIMESTEP, steps).into_iter().map(|t| t as f32 as f64).collect();
+    let mut timesteps: Vec<f64> = numpy_linspace(0.0, LAST_TRAIN_TIMESTEP, steps).into_iter().map(|t| t as f32 as f64).collect();
     timesteps.reverse();
     timesteps
 }

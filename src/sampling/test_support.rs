@@ -97,8 +97,7 @@ impl Tolerance {
         let text = std::fs::read_to_string(fixture_path("parity/tolerances.json")).unwrap();
         let json: serde_json::Value = serde_json::from_str(&text).unwrap();
         let row = &json["fp32"]["pipeline_latents"];
-        let get =
-            |key: &str| row[key].as_f64().unwrap_or_else(|| panic!("tolerances.json: no fp32.pipeline_latents.{key}"));
+        let get = |key: &str| row[key].as_f64().unwrap_or_else(|| panic!("tolerances.json: no fp32.pipeline_latents.{key}"));
         Tolerance { atol: get("atol"), rtol: get("rtol"), max_rel_l2: get("max_rel_l2") }
     }
 }
@@ -159,8 +158,7 @@ pub(crate) fn check_pipeline_fixture_run(run: &str, kind: SamplerKind) {
     let steps = (0..).take_while(|i| refs.has(&format!("{run}.step{i}.timestep"))).count();
     let mut s = sampler(kind, steps).unwrap();
 
-    let reference_timesteps: Vec<f64> =
-        (0..steps).map(|i| refs.values(&format!("{run}.step{i}.timestep"))[0]).collect();
+    let reference_timesteps: Vec<f64> = (0..steps).map(|i| refs.values(&format!("{run}.step{i}.timestep"))[0]).collect();
     assert_timesteps(run, s.timesteps(), &reference_timesteps);
     assert_same_f32("init_noise_sigma", run, s.init_noise_sigma() as f64, manifest_init_noise_sigma(run));
 
@@ -276,12 +274,7 @@ pub(crate) fn check_scheduler_refs(kind: SamplerKind) {
             let noise_name = format!("{run}.ancestral_noise");
             let noise = refs.has(&noise_name).then(|| refs.row(&noise_name, k));
             latents = s.step(i, &eps, &latents, noise.as_deref()).unwrap();
-            worst.assert_close(
-                &format!("{run} step {i} latents"),
-                &latents,
-                &refs.row(&format!("{run}.latents"), k),
-                tolerance,
-            );
+            worst.assert_close(&format!("{run} step {i} latents"), &latents, &refs.row(&format!("{run}.latents"), k), tolerance);
         }
     }
     worst.report(&format!("{} vs diffusers scheduler trajectories", kind.id()));

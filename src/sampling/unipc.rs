@@ -93,13 +93,7 @@ impl UniPc {
 
     /// UniC: re-derives the latents at `step` from the previous step's start, now that the x₀
     /// prediction `denoised` at `step` is known.
-    fn correct(
-        &self,
-        step: usize,
-        previous: &PreviousStep,
-        latents: &[f32],
-        denoised: &[f32],
-    ) -> Result<Vec<f32>, SamplerError> {
+    fn correct(&self, step: usize, previous: &PreviousStep, latents: &[f32], denoised: &[f32]) -> Result<Vec<f32>, SamplerError> {
         check_len("previous latents", &previous.sample, latents.len())?;
         check_len("previous x0", &previous.denoised, latents.len())?;
         let s0 = self.level(previous.step)?;

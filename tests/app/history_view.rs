@@ -49,9 +49,7 @@ fn the_history_finds_shows_and_reuses_pictures() {
     harness.get_by_label("1girl, 桜の木の下で本を読む少女, (水彩:1.2)");
 
     harness.get_by_label("★ Favorite").click();
-    wait_until(&mut harness, TIMEOUT, "the favorite", |app| {
-        app.history.details.as_ref().is_some_and(|d| d.row.favorite)
-    });
+    wait_until(&mut harness, TIMEOUT, "the favorite", |app| app.history.details.as_ref().is_some_and(|d| d.row.favorite));
     harness.get_by_label("Favorites").click();
     wait_until(&mut harness, TIMEOUT, "the favorites filter", |app| app.history.total == 1);
 
@@ -133,7 +131,9 @@ fn two_windows_generating_at_once_keep_every_picture() {
     let mut first = harness(home.clone());
     let mut second = harness(home.clone());
     for window in [&mut first, &mut second] {
-        wait_until(window, TIMEOUT * 2, "the model", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+        wait_until(window, TIMEOUT * 2, "the model", |app| {
+            matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. })
+        });
         window.state_mut().enqueue();
     }
     let start = std::time::Instant::now();

@@ -33,7 +33,9 @@ fn the_model_tab_tells_the_license_and_generating_asks_first() {
     assert_eq!(harness.state().model_info.report(&checkpoint()).map(|r| r.commercial_use()), Some(CommercialUse::NotAllowed));
 
     // Generating asks first; "don't ask again" generates and is remembered for this model.
-    wait_until(&mut harness, TIMEOUT, "the model", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+    wait_until(&mut harness, TIMEOUT, "the model", |app| {
+        matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. })
+    });
     harness.state_mut().enqueue();
     harness.run_steps(2);
     assert!(harness.state().license_question.is_some() && harness.state().queue.is_idle(), "nothing runs before the answer");

@@ -43,7 +43,11 @@ fn models_in_an_a1111_install_and_an_added_folder_are_offered() {
     harness.get_by_label_contains("dev-model.safetensors").click();
     harness.run_steps(2);
     assert_eq!(harness.state().settings.checkpoint.as_deref(), Some(found_checkpoint.as_path()));
-    assert_eq!(harness.state().settings.recent.checkpoints, std::slice::from_ref(&found_checkpoint), "a chosen model becomes recent");
+    assert_eq!(
+        harness.state().settings.recent.checkpoints,
+        std::slice::from_ref(&found_checkpoint),
+        "a chosen model becomes recent"
+    );
     assert!(harness.state().models.of_kind(nurie::model_library::ModelKind::Checkpoint).iter().any(|m| m.path == own_checkpoint));
 
     // New line art gets the found line-art ControlNet without the user looking for it.

@@ -87,7 +87,8 @@ pub fn drop_file(harness: &mut Harness<'_, NurieApp>, path: PathBuf) {
 /// The PNG files in a folder.
 pub fn pngs(folder: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(folder) else { return vec![] };
-    let mut files: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect();
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect();
     files.sort();
     files
 }

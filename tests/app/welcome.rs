@@ -27,24 +27,37 @@ fn first_start(name: &str, language: Language) -> std::path::PathBuf {
 fn the_first_start_shows_the_welcome_screen_with_what_was_found() {
     let parent = tempfile::tempdir().expect("temp");
     let comfy = parent.path().join("ComfyUI/models");
-    for (folder, source, name) in [("checkpoints", checkpoint(), "anime-model.safetensors"), ("controlnet", controlnet(), "control_v11p_sd15_lineart.safetensors")] {
+    for (folder, source, name) in [
+        ("checkpoints", checkpoint(), "anime-model.safetensors"),
+        ("controlnet", controlnet(), "control_v11p_sd15_lineart.safetensors"),
+    ] {
         std::fs::create_dir_all(comfy.join(folder)).expect("install folder");
         std::fs::copy(source, comfy.join(folder).join(name)).expect("model copied");
     }
     // A checkpoint saved straight into the Downloads folder by a browser.
     let downloads = tempfile::tempdir().expect("temp");
     std::fs::copy(checkpoint(), downloads.path().join("some-model-v2.safetensors")).expect("model copied");
-    let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![downloads.path().to_path_buf()] };
+    let bases = SearchBases {
+        parents: vec![parent.path().to_path_buf()],
+        invokeai_root: None,
+        downloads: vec![downloads.path().to_path_buf()],
+    };
     let home = first_start("welcome", Language::English);
     let mut harness = harness_searching(home.clone(), bases);
     assert_eq!(harness.state().mode, Mode::Welcome);
-    wait_until(&mut harness, Duration::from_secs(20), "the model search and the device", |app| !app.models.is_scanning() && app.device.is_some());
+    wait_until(&mut harness, Duration::from_secs(20), "the model search and the device", |app| {
+        !app.models.is_scanning() && app.device.is_some()
+    });
     harness.run_steps(2);
     harness.get_by_label("Welcome to Nurie");
     harness.get_by_label("• ComfyUI: 1 checkpoints · 1 ControlNets (1 line art)");
     harness.get_by_label("• Downloads folder: 1 checkpoints");
     harness.get_by_label_contains("control_v11p_sd15s2_lineart_anime");
-    assert_eq!(harness.query_all_by_label_contains("CreativeML OpenRAIL-M").count(), 2, "the checkpoint's and the ControlNets' licenses");
+    assert_eq!(
+        harness.query_all_by_label_contains("CreativeML OpenRAIL-M").count(),
+        2,
+        "the checkpoint's and the ControlNets' licenses"
+    );
     harness.get_by_label_contains("MIT license");
     harness.get_by_label("Add a model folder…");
     // The device line: a GPU by name, or the CPU explained in plain words (this machine has no GPU).
@@ -55,7 +68,10 @@ fn the_first_start_shows_the_welcome_screen_with_what_was_found() {
         }
         false => {
             harness.get_by_label_contains("No usable GPU was found");
-            assert!(harness.state().notices.iter().any(|n| n.text.starts_with("No usable GPU was found")), "the notice stays in the workspace");
+            assert!(
+                harness.state().notices.iter().any(|n| n.text.starts_with("No usable GPU was found")),
+                "the notice stays in the workspace"
+            );
         }
     }
 

@@ -26,7 +26,9 @@ fn line_art_becomes_a_colored_picture_in_the_gallery() {
     harness.get_by_label("sd15-dev-fp16.safetensors").click();
     harness.run_steps(2);
     assert_eq!(harness.state().settings.checkpoint.as_deref(), Some(checkpoint().as_path()));
-    wait_until(&mut harness, MINUTE, "the model to load", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+    wait_until(&mut harness, MINUTE, "the model to load", |app| {
+        matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. })
+    });
     harness.get_by_label_contains("Ready on").hover();
 
     let prompt = harness.get_all_by_role(Role::MultilineTextInput).next().expect("the prompt editor");
@@ -46,7 +48,8 @@ fn line_art_becomes_a_colored_picture_in_the_gallery() {
     while harness.state().gallery.items.is_empty() {
         harness.step();
         let app = harness.state();
-        saw_preview |= app.shown.as_ref().is_some_and(|s| s.is_preview) && app.queue.running().is_some_and(|r| r.progress.latest.is_some());
+        saw_preview |=
+            app.shown.as_ref().is_some_and(|s| s.is_preview) && app.queue.running().is_some_and(|r| r.progress.latest.is_some());
         assert!(start.elapsed() < 2 * MINUTE, "no picture; notices: {:?}", app.notices);
         std::thread::sleep(Duration::from_millis(10));
     }
@@ -125,7 +128,9 @@ fn a_corrupt_checkpoint_is_explained_and_the_app_keeps_running() {
     checkpoint_picker(&harness).click();
     harness.run_steps(2);
     harness.get_by_label("sd15-dev-fp16.safetensors").click();
-    wait_until(&mut harness, MINUTE, "the good model", |app| matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. }));
+    wait_until(&mut harness, MINUTE, "the good model", |app| {
+        matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. })
+    });
 }
 
 #[test]

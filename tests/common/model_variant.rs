@@ -13,7 +13,12 @@ pub fn write_variant(source: &Path, path: &Path, ratio: f32, seed: u32) {
     let mut tensors: Vec<(String, safetensors::Dtype, Vec<usize>, Vec<u8>)> = Vec::new();
     for key in checkpoint.keys() {
         if let Ok((shape, values)) = checkpoint.read_i64(key) {
-            tensors.push((key.to_string(), safetensors::Dtype::I64, shape, values.iter().flat_map(|v| v.to_le_bytes()).collect()));
+            tensors.push((
+                key.to_string(),
+                safetensors::Dtype::I64,
+                shape,
+                values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ));
             continue;
         }
         let tensor = checkpoint.read_f32(key).expect("tensor");

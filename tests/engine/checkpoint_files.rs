@@ -117,7 +117,13 @@ fn every_float_and_int_type_decodes() {
     let bf16s: Vec<u8> = values.iter().flat_map(|&v| half::bf16::from_f64(v).to_le_bytes()).collect();
     let f64s: Vec<u8> = values.iter().flat_map(|&v| v.to_le_bytes()).collect();
     let i64s: Vec<u8> = [7i64, -3, 0, 49407].iter().flat_map(|v| v.to_le_bytes()).collect();
-    let tensors = [("f32", Dtype::F32, &f32s), ("f16", Dtype::F16, &f16s), ("bf16", Dtype::BF16, &bf16s), ("f64", Dtype::F64, &f64s), ("i64", Dtype::I64, &i64s)];
+    let tensors = [
+        ("f32", Dtype::F32, &f32s),
+        ("f16", Dtype::F16, &f16s),
+        ("bf16", Dtype::BF16, &bf16s),
+        ("f64", Dtype::F64, &f64s),
+        ("i64", Dtype::I64, &i64s),
+    ];
     let views: Vec<_> = tensors.iter().map(|(n, d, b)| (*n, TensorView::new(*d, vec![2, 2], b).unwrap())).collect();
     let path = temp_dir("dtypes").join("types.safetensors");
     safetensors::serialize_to_file(views, None, &path).unwrap();
@@ -270,7 +276,14 @@ fn other_model_families_are_named_when_loaded_as_a_checkpoint() {
     let conv_in = ("model.diffusion_model.input_blocks.0.0.weight", vec![32, 4, 3, 3]);
     let cases: [(&str, Vec<(&str, Vec<usize>)>, &str); 4] = [
         ("sdxl", vec![conv_in.clone(), ("model.diffusion_model.label_emb.0.0.weight", vec![32, 16])], "SDXL"),
-        ("sd2", vec![conv_in.clone(), ("model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", vec![32, 1024])], "SD2"),
+        (
+            "sd2",
+            vec![
+                conv_in.clone(),
+                ("model.diffusion_model.input_blocks.1.1.transformer_blocks.0.attn2.to_k.weight", vec![32, 1024]),
+            ],
+            "SD2",
+        ),
         ("lora", vec![("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight", vec![4, 32])], "LoRA"),
         ("flux", vec![("double_blocks.0.img_attn.qkv.weight", vec![8, 8])], "Flux"),
     ];

@@ -47,12 +47,22 @@ fn eval_writes_text_encoder_outputs_that_match_the_reference() {
     let input = dir.join("in.safetensors");
     let ids = references().read_f32("te.input_ids").unwrap();
     let as_i32: Vec<i32> = ids.values.iter().map(|&v| v as i32).collect();
-    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I32, ids.shape.clone(), bytemuck::cast_slice(&as_i32)).unwrap();
+    let view =
+        safetensors::tensor::TensorView::new(safetensors::Dtype::I32, ids.shape.clone(), bytemuck::cast_slice(&as_i32)).unwrap();
     safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
     let output = dir.join("out.safetensors");
     let run = nurie(&[
-        "eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(),
-        "--out", output.to_str().unwrap(), "--device", "cpu", "--dtype", "f32",
+        "eval",
+        "--checkpoint",
+        sd15_dev().to_str().unwrap(),
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        output.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--dtype",
+        "f32",
     ]);
     assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
     let outputs = Checkpoint::open(&output).unwrap();
@@ -68,7 +78,17 @@ fn eval_writes_text_encoder_outputs_that_match_the_reference() {
 fn eval_reports_a_missing_checkpoint_by_name() {
     let refs = fixture("parity/refs-fp16w.safetensors");
     let out = temp_dir("eval-missing").join("out.safetensors");
-    let run = nurie(&["eval", "--checkpoint", "/nope/model.ckpt", "--in", refs.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    let run = nurie(&[
+        "eval",
+        "--checkpoint",
+        "/nope/model.ckpt",
+        "--in",
+        refs.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("/nope/model.ckpt"), "{stderr}");
@@ -83,7 +103,17 @@ fn eval_refuses_ids_outside_the_vocabulary() {
     let view = safetensors::tensor::TensorView::new(safetensors::Dtype::I64, vec![1, 77], bytemuck::cast_slice(&ids)).unwrap();
     safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
     let out = dir.join("out.safetensors");
-    let run = nurie(&["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    let run = nurie(&[
+        "eval",
+        "--checkpoint",
+        sd15_dev().to_str().unwrap(),
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("60000"));
 }
@@ -105,7 +135,15 @@ fn nurie_device_selects_the_backend_in_any_case() {
     safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
     let out = dir.join("out.safetensors");
     let run = Command::new(env!("CARGO_BIN_EXE_nurie"))
-        .args(["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args([
+            "eval",
+            "--checkpoint",
+            sd15_dev().to_str().unwrap(),
+            "--in",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .env("NURIE_DEVICE", "CPU")
         .output()
         .unwrap();
@@ -157,7 +195,17 @@ fn eval_wants_integer_ids_and_names_the_input_file() {
     let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1, 77], bytemuck::cast_slice(&ids)).unwrap();
     safetensors::serialize_to_file([("te.input_ids", view)], None, &input).unwrap();
     let out = dir.join("out.safetensors");
-    let run = nurie(&["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    let run = nurie(&[
+        "eval",
+        "--checkpoint",
+        sd15_dev().to_str().unwrap(),
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("float-ids.safetensors") && stderr.contains("integer"), "{stderr}");
@@ -183,14 +231,25 @@ fn eval_runs_unet_controlnet_and_vae() {
     ];
     let views: Vec<_> = named
         .iter()
-        .map(|(n, s, v)| (*n, safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), bytemuck::cast_slice(v)).unwrap()))
+        .map(|(n, s, v)| {
+            (*n, safetensors::tensor::TensorView::new(safetensors::Dtype::F32, s.clone(), bytemuck::cast_slice(v)).unwrap())
+        })
         .collect();
     safetensors::serialize_to_file(views, None, &input).unwrap();
     let output = dir.join("out.safetensors");
     let controlnet = fixture("parity/controlnet-lineart-dev-fp16.safetensors");
     let run = nurie(&[
-        "eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(),
-        "--out", output.to_str().unwrap(), "--controlnet", controlnet.to_str().unwrap(), "--device", "cpu",
+        "eval",
+        "--checkpoint",
+        sd15_dev().to_str().unwrap(),
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        output.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--device",
+        "cpu",
     ]);
     assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
     let out = Checkpoint::open(&output).unwrap();
@@ -218,14 +277,38 @@ fn eval_says_which_file_a_controlnet_input_needs() {
     let hint = vec![0f32; 2 * 3 * 96 * 64];
     let t = vec![1.0f32];
     let views = vec![
-        ("unet.sample", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 4, 12, 8], bytemuck::cast_slice(&zeros)).unwrap()),
-        ("unet.timestep", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], bytemuck::cast_slice(&t)).unwrap()),
-        ("unet.context", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 77, 128], bytemuck::cast_slice(&ctx)).unwrap()),
-        ("cn.hint", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 3, 96, 64], bytemuck::cast_slice(&hint)).unwrap()),
+        (
+            "unet.sample",
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 4, 12, 8], bytemuck::cast_slice(&zeros))
+                .unwrap(),
+        ),
+        (
+            "unet.timestep",
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], bytemuck::cast_slice(&t)).unwrap(),
+        ),
+        (
+            "unet.context",
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 77, 128], bytemuck::cast_slice(&ctx)).unwrap(),
+        ),
+        (
+            "cn.hint",
+            safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2, 3, 96, 64], bytemuck::cast_slice(&hint))
+                .unwrap(),
+        ),
     ];
     safetensors::serialize_to_file(views, None, &input).unwrap();
     let out = dir.join("out.safetensors");
-    let run = nurie(&["eval", "--checkpoint", sd15_dev().to_str().unwrap(), "--in", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]);
+    let run = nurie(&[
+        "eval",
+        "--checkpoint",
+        sd15_dev().to_str().unwrap(),
+        "--in",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("--controlnet"));
 }
@@ -247,7 +330,8 @@ fn noise_writes_the_reference_noise_bit_for_bit() {
             .expect("the case exists");
         let out = dir.join(format!("{rng}.safetensors"));
         let shape_arg = shape.map(|s| s.to_string()).join(",");
-        let status = nurie(&["noise", "--seed", &seed.to_string(), "--rng", rng, "--shape", &shape_arg, "--out", out.to_str().unwrap()]);
+        let status =
+            nurie(&["noise", "--seed", &seed.to_string(), "--rng", rng, "--shape", &shape_arg, "--out", out.to_str().unwrap()]);
         assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
         let noise = Checkpoint::open(&out).unwrap().read_f32("noise").unwrap();
         assert_eq!(noise.shape, shape.to_vec());
@@ -275,11 +359,45 @@ fn generate_colors_line_art_and_the_metadata_reproduces_it() {
     let lineart = fixture("control/controlnet_hint_image_u8.png");
     let prompt = "1girl, (flat color:1.1), 日本語";
     let output = nurie(&[
-        "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--controlnet", controlnet.to_str().unwrap(),
-        "--lineart", lineart.to_str().unwrap(), "--prompt", prompt, "--negative", "lowres", "--steps", "3",
-        "--sampler", "Euler a", "--cfg", "6.5", "--seed", "42", "--rng", "nv", "--width", "64", "--height", "96",
-        "--batch", "2", "--control-weight", "0.8", "--control-mode", "prompt", "--resize-mode", "just-resize",
-        "--save-latents", "--save-hint", "--device", "cpu", "--out", out.to_str().unwrap(),
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        lineart.to_str().unwrap(),
+        "--prompt",
+        prompt,
+        "--negative",
+        "lowres",
+        "--steps",
+        "3",
+        "--sampler",
+        "Euler a",
+        "--cfg",
+        "6.5",
+        "--seed",
+        "42",
+        "--rng",
+        "nv",
+        "--width",
+        "64",
+        "--height",
+        "96",
+        "--batch",
+        "2",
+        "--control-weight",
+        "0.8",
+        "--control-mode",
+        "prompt",
+        "--resize-mode",
+        "just-resize",
+        "--save-latents",
+        "--save-hint",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     let written: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect();
@@ -309,8 +427,19 @@ fn generate_colors_line_art_and_the_metadata_reproduces_it() {
     // Reproduce image 2 from its metadata alone (plus the model files).
     let again = dir.join("again");
     let output = nurie(&[
-        "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--controlnet", controlnet.to_str().unwrap(),
-        "--lineart", lineart.to_str().unwrap(), "--from-png", &written[1], "--device", "cpu", "--out", again.to_str().unwrap(),
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        lineart.to_str().unwrap(),
+        "--from-png",
+        &written[1],
+        "--device",
+        "cpu",
+        "--out",
+        again.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
     let reproduced = String::from_utf8_lossy(&output.stdout).lines().next().unwrap().to_string();
@@ -336,15 +465,42 @@ fn generate_on_wgpu_matches_the_cpu() {
     for device in ["cpu", "gpu"] {
         let out = dir.join(device);
         let output = nurie(&[
-            "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--prompt", "flowers", "--steps", "2",
-            "--sampler", "dpmpp_2m", "--seed", "7", "--width", "64", "--height", "64", "--save-latents",
-            "--controlnet", controlnet.to_str().unwrap(), "--lineart", lineart.to_str().unwrap(),
-            "--resize-mode", "crop-and-resize", "--device", device, "--out", out.to_str().unwrap(),
+            "generate",
+            "--checkpoint",
+            checkpoint.to_str().unwrap(),
+            "--prompt",
+            "flowers",
+            "--steps",
+            "2",
+            "--sampler",
+            "dpmpp_2m",
+            "--seed",
+            "7",
+            "--width",
+            "64",
+            "--height",
+            "64",
+            "--save-latents",
+            "--controlnet",
+            controlnet.to_str().unwrap(),
+            "--lineart",
+            lineart.to_str().unwrap(),
+            "--resize-mode",
+            "crop-and-resize",
+            "--device",
+            device,
+            "--out",
+            out.to_str().unwrap(),
         ]);
         assert!(output.status.success(), "{device}: {}", String::from_utf8_lossy(&output.stderr));
         latents.push(Checkpoint::open(out.join("00000-7.safetensors")).unwrap().read_f32("latents").unwrap());
     }
-    assert_close("gpu final latents", &latents[1].values, &latents[0], tolerance("pipeline_latents", "fp32").between_two_implementations());
+    assert_close(
+        "gpu final latents",
+        &latents[1].values,
+        &latents[0],
+        tolerance("pipeline_latents", "fp32").between_two_implementations(),
+    );
 }
 
 #[test]
@@ -376,8 +532,23 @@ fn generate_with_two_controlnet_units() {
     let fp32 = fixture("parity/controlnet-lineart-dev-fp32.safetensors");
     let (art_a, art_b) = (fixture("control/lineart_input.png"), fixture("control/controlnet_hint_image_u8.png"));
     let common = [
-        "generate", "--checkpoint", checkpoint.to_str().unwrap(), "--prompt", "flowers", "--steps", "2",
-        "--sampler", "euler", "--seed", "3", "--width", "64", "--height", "64", "--device", "cpu",
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--prompt",
+        "flowers",
+        "--steps",
+        "2",
+        "--sampler",
+        "euler",
+        "--seed",
+        "3",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
     ];
     let run = |name: &str, units: &[&str]| {
         let out = dir.join(name);
@@ -387,10 +558,26 @@ fn generate_with_two_controlnet_units() {
         (image::open(&path).unwrap().to_rgb8().into_raw(), path)
     };
     let both = [
-        "--controlnet", fp16.to_str().unwrap(), "--lineart", art_a.to_str().unwrap(),
-        "--controlnet", fp32.to_str().unwrap(), "--lineart", art_b.to_str().unwrap(),
-        "--control-weight", "1.0", "--control-weight", "0.6", "--control-start", "0", "--control-start", "0.5",
-        "--control-mode", "balanced", "--control-mode", "controlnet",
+        "--controlnet",
+        fp16.to_str().unwrap(),
+        "--lineart",
+        art_a.to_str().unwrap(),
+        "--controlnet",
+        fp32.to_str().unwrap(),
+        "--lineart",
+        art_b.to_str().unwrap(),
+        "--control-weight",
+        "1.0",
+        "--control-weight",
+        "0.6",
+        "--control-start",
+        "0",
+        "--control-start",
+        "0.5",
+        "--control-mode",
+        "balanced",
+        "--control-mode",
+        "controlnet",
     ];
     let (two, path) = run("both", &both);
     let (first_only, _) = run("first", &["--controlnet", fp16.to_str().unwrap(), "--lineart", art_a.to_str().unwrap()]);

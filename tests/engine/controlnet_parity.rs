@@ -8,7 +8,6 @@ use nurie::runtime::ComputeDevice;
 
 use super::support::{Weights, assert_close, cpu, gpu, tolerance};
 
-
 fn check_controlnet(compute: ComputeDevice, dtype: DType, row: &str, weights: Weights) {
     let refs = weights.references();
     let tol = tolerance("controlnet", row);
@@ -58,7 +57,8 @@ fn wgpu_f16_matches_reference() {
 #[test]
 fn a_hint_of_the_wrong_size_is_refused() {
     let compute = cpu();
-    let controlnet = ControlNet::load(&Checkpoint::open(Weights::Fp16File.controlnet()).unwrap(), &compute.device, DType::F32).unwrap();
+    let controlnet =
+        ControlNet::load(&Checkpoint::open(Weights::Fp16File.controlnet()).unwrap(), &compute.device, DType::F32).unwrap();
     let sample = Tensor::<4>::zeros([1, 4, 12, 8], &compute.device);
     let context = Tensor::<3>::zeros([1, 77, 128], &compute.device);
     let hint = Tensor::<4>::zeros([1, 3, 64, 64], &compute.device);

@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn nurie(home: &Path, args: &[&str]) -> Output {
-    let output =
-        Command::new(env!("CARGO_BIN_EXE_nurie")).env("NURIE_HOME", home).args(args).output().expect("nurie runs");
+    let output = Command::new(env!("CARGO_BIN_EXE_nurie")).env("NURIE_HOME", home).args(args).output().expect("nurie runs");
     assert!(output.status.success(), "nurie {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     output
 }

@@ -36,7 +36,11 @@ fn inspect_hashes_like_sha256sum_and_reads_the_users_registry() {
     assert_eq!(report["autov2"], sha256[..10]);
     assert_eq!(report["autov1"], autov1[..8]);
     assert_eq!(report["family"], "sd1");
-    assert_eq!((report["license"].clone(), report["known"].clone()), (serde_json::Value::Null, serde_json::Value::Null), "an unknown model is unknown");
+    assert_eq!(
+        (report["license"].clone(), report["known"].clone()),
+        (serde_json::Value::Null, serde_json::Value::Null),
+        "an unknown model is unknown"
+    );
     assert_eq!(report["commercial_use"], "unknown");
     assert_eq!(report["summary"]["text_encoder_layout"], "ldm");
     assert!(report["summary"]["components"]["unet"]["parameters"].as_u64().is_some_and(|n| n > 0));

@@ -61,7 +61,10 @@ struct References {
 
 impl References {
     fn open() -> Self {
-        Self { kit: Weights::Fp16File.references(), extra: Checkpoint::open(fixture("parity/refs-extra-fp16w.safetensors")).unwrap() }
+        Self {
+            kit: Weights::Fp16File.references(),
+            extra: Checkpoint::open(fixture("parity/refs-extra-fp16w.safetensors")).unwrap(),
+        }
     }
 
     fn read(&self, name: &str) -> Option<F32Tensor> {
@@ -92,7 +95,14 @@ fn reference_request(refs: &References, run: &str) -> Request {
             // Every ControlNet run uses the kit's one hint, repeated for [uncond, cond].
             let cond = refs.get("pipe_cn.ddim.control_cond");
             let one = cond.values[..cond.values.len() / 2].to_vec();
-            ControlUnit { controlnet: 0, hint: Hint { width: 64, height: 96, data: one }, weight, start: 0.0, end: 1.0, mode: ControlMode::Balanced }
+            ControlUnit {
+                controlnet: 0,
+                hint: Hint { width: 64, height: 96, data: one },
+                weight,
+                start: 0.0,
+                end: 1.0,
+                mode: ControlMode::Balanced,
+            }
         })
         .into_iter()
         .collect();
@@ -203,7 +213,13 @@ fn cpu_f16_every_reference_run() {
 /// lavapipe is slow: one plain, one ancestral and one ControlNet run in each precision.
 #[test]
 fn wgpu_f32_reference_runs() {
-    check_runs(gpu(), DType::F32, "fp32", &["pipe.unipc", "pipe_cn.euler_a", "pipe_cn05.euler", "pipe_i2i_cn.euler"], ImageRule::U8);
+    check_runs(
+        gpu(),
+        DType::F32,
+        "fp32",
+        &["pipe.unipc", "pipe_cn.euler_a", "pipe_cn05.euler", "pipe_i2i_cn.euler"],
+        ImageRule::U8,
+    );
 }
 
 /// f16 on wgpu drifts more than torch's f16 over the steps: the saved image of `pipe.ddim` misses the

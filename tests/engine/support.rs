@@ -50,7 +50,12 @@ impl Weights {
     }
 
     /// A reference input tensor on `compute`'s device, in `dtype`.
-    pub fn tensor<const D: usize>(self, name: &str, compute: &ComputeDevice, dtype: burn::tensor::DType) -> burn::tensor::Tensor<D> {
+    pub fn tensor<const D: usize>(
+        self,
+        name: &str,
+        compute: &ComputeDevice,
+        dtype: burn::tensor::DType,
+    ) -> burn::tensor::Tensor<D> {
         let t = self.references().read_f32(name).expect("reference tensor");
         burn::tensor::Tensor::from_data(burn::tensor::TensorData::new(t.values, t.shape), (&compute.device, dtype))
     }
@@ -77,8 +82,7 @@ pub fn cpu() -> ComputeDevice {
 /// wgpu on whatever adapter exists — Mesa lavapipe in CI. A missing adapter fails the test: the GPU
 /// path must be exercised, not silently skipped.
 pub fn gpu() -> ComputeDevice {
-    device::open(DeviceChoice::Gpu)
-        .expect("a wgpu adapter (install mesa-vulkan-drivers: scripts/install-deps.sh)")
+    device::open(DeviceChoice::Gpu).expect("a wgpu adapter (install mesa-vulkan-drivers: scripts/install-deps.sh)")
 }
 
 /// One row of `tolerances.json`.
@@ -125,7 +129,11 @@ pub fn assert_close(name: &str, actual: &[f32], reference: &F32Tensor, tol: Tole
     assert!(
         worst.0 <= 0.0,
         "{name}: element {} is {} vs reference {} (atol {} rtol {})",
-        worst.1, actual[worst.1], reference.values[worst.1], tol.atol, tol.rtol
+        worst.1,
+        actual[worst.1],
+        reference.values[worst.1],
+        tol.atol,
+        tol.rtol
     );
     assert!(rel_l2 <= tol.max_rel_l2, "{name}: relative L2 error {rel_l2:e} > {:e}", tol.max_rel_l2);
 }

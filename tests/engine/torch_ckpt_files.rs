@@ -40,7 +40,12 @@ fn a_nai_style_fp16_ckpt_encodes_like_the_reference() {
     let ids = reference_ids();
     let rows: Vec<&[u32]> = ids.chunks(77).collect();
     let last = encoder.encode(&rows, nurie::model::ClipSkip(1)).unwrap().try_into_vec_as::<f32>().unwrap();
-    assert_close("te.last_hidden_state", &last, &refs.read_f32("te.last_hidden_state").unwrap(), tolerance("text_encoder", "fp32"));
+    assert_close(
+        "te.last_hidden_state",
+        &last,
+        &refs.read_f32("te.last_hidden_state").unwrap(),
+        tolerance("text_encoder", "fp32"),
+    );
 }
 
 #[test]
@@ -48,7 +53,12 @@ fn bf16_and_f32_storages_decode() {
     let values = [0.5f32, -3.0, 8.0, 0.0];
     let tensors = vec![
         CkptTensor::new("a", &[2, 2], "FloatStorage", values.iter().flat_map(|v| v.to_le_bytes()).collect()),
-        CkptTensor::new("b", &[4], "BFloat16Storage", values.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect()),
+        CkptTensor::new(
+            "b",
+            &[4],
+            "BFloat16Storage",
+            values.iter().flat_map(|&v| half::bf16::from_f32(v).to_le_bytes()).collect(),
+        ),
     ];
     let path = temp_dir("ckpt-types").join("types.ckpt");
     write_ckpt(&path, &tensors, None);
@@ -61,7 +71,9 @@ fn bf16_and_f32_storages_decode() {
 fn a_foreign_global_is_refused_by_name() {
     let path = temp_dir("ckpt-evil").join("evil.ckpt");
     let tensors = vec![CkptTensor::new("w", &[1], "FloatStorage", 1f32.to_le_bytes().to_vec())];
-    for (module, name) in [("os", "system"), ("builtins", "eval"), ("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint")] {
+    for (module, name) in
+        [("os", "system"), ("builtins", "eval"), ("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint")]
+    {
         write_ckpt(&path, &tensors, Some((module, name)));
         let error = Checkpoint::open(&path).err().unwrap_or_else(|| panic!("{module}.{name} must be refused"));
         assert!(matches!(error, CheckpointError::Pickle { .. }), "{error}");

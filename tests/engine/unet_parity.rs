@@ -8,7 +8,6 @@ use nurie::runtime::ComputeDevice;
 
 use super::support::{Weights, assert_close, cpu, gpu, sd15_dev, tolerance};
 
-
 fn check_unet(compute: ComputeDevice, dtype: DType, row: &str, weights: Weights) {
     let refs = weights.references();
     let unet = Unet::load(&Checkpoint::open(weights.checkpoint()).unwrap(), &compute.device, dtype).unwrap();
@@ -125,5 +124,10 @@ fn a_nine_channel_inpainting_unet_loads_and_runs() {
     let extra = Tensor::<4>::ones([2, 5, 12, 8], &compute.device);
     let context = weights.tensor::<3>("unet.context", &compute, dtype);
     let eps = unet.forward(Tensor::cat(vec![sample, extra], 1), &[500.0], &context, None).unwrap();
-    assert_close("inpainting eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.t500.eps").unwrap(), tolerance("unet", "fp32"));
+    assert_close(
+        "inpainting eps",
+        &eps.try_into_vec_as::<f32>().unwrap(),
+        &refs.read_f32("unet.t500.eps").unwrap(),
+        tolerance("unet", "fp32"),
+    );
 }

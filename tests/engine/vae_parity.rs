@@ -8,7 +8,6 @@ use nurie::runtime::ComputeDevice;
 
 use super::support::{Weights, assert_close, cpu, gpu, sd15_dev, tolerance};
 
-
 fn check_vae(compute: ComputeDevice, dtype: DType, row: &str, weights: Weights) {
     let refs = weights.references();
     let tol = tolerance("vae", row);

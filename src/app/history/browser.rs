@@ -204,7 +204,10 @@ impl HistoryBrowser {
             let key = (loaded.path, loaded.side);
             match loaded.image {
                 Ok(image) => {
-                    let color = egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
+                    let color = egui::ColorImage::from_rgba_unmultiplied(
+                        [image.width() as usize, image.height() as usize],
+                        image.as_raw(),
+                    );
                     let name = format!("history:{}:{}", key.0.display(), key.1);
                     self.textures.insert(key, ctx.load_texture(name, color, egui::TextureOptions::LINEAR));
                     self.thumbnails_loaded += 1;

@@ -19,7 +19,12 @@ const EVENT_CAPACITY: usize = 64;
 
 pub enum HistoryCommand {
     /// One page of results; `generation` identifies the query it belongs to.
-    Search { generation: u64, query: Box<Query>, offset: usize, limit: usize },
+    Search {
+        generation: u64,
+        query: Box<Query>,
+        offset: usize,
+        limit: usize,
+    },
     Details(ImageId),
     SetFavorite(ImageId, bool),
     AddTag(ImageId, String),
@@ -32,13 +37,24 @@ pub enum HistoryCommand {
     ForgetFolder(PathBuf),
     /// Index a folder in place (new, changed and removed files), or rebuild every known folder plus
     /// the given ones (`rebuild: true`).
-    Scan { folders: Vec<PathBuf>, rebuild: bool, cancel: Arc<AtomicBool> },
+    Scan {
+        folders: Vec<PathBuf>,
+        rebuild: bool,
+        cancel: Arc<AtomicBool>,
+    },
 }
 
 pub enum HistoryEvent {
     /// The library is open; a message when it had to be replaced (then a rebuild follows).
-    Opened { notice: Option<String> },
-    Page { generation: u64, offset: usize, rows: Vec<ImageRow>, total: usize },
+    Opened {
+        notice: Option<String>,
+    },
+    Page {
+        generation: u64,
+        offset: usize,
+        rows: Vec<ImageRow>,
+        total: usize,
+    },
     Details(Box<ImageDetails>),
     Facets(Box<Facets>),
     /// Something changed the rows (edit, import): queries should run again.
@@ -94,7 +110,9 @@ impl Server {
         let library = match Library::in_home(&self.home) {
             Ok(opened) => {
                 let notice = opened.rebuilt_because().map(|reason| {
-                    format!("The history database was damaged ({reason}); it was set aside and is being rebuilt from the pictures.")
+                    format!(
+                        "The history database was damaged ({reason}); it was set aside and is being rebuilt from the pictures."
+                    )
                 });
                 let needs_indexing = opened.needs_indexing();
                 self.emit(HistoryEvent::Opened { notice });

@@ -14,13 +14,27 @@ const EVENT_CAPACITY: usize = 64;
 
 pub enum InfoEvent {
     /// Hashing `path`: bytes read of its size.
-    Hashing { path: PathBuf, done: u64, total: u64 },
+    Hashing {
+        path: PathBuf,
+        done: u64,
+        total: u64,
+    },
     Report(Box<ModelReport>),
-    Failed { path: PathBuf, message: String },
+    Failed {
+        path: PathBuf,
+        message: String,
+    },
     /// The user's known-models file could not be read.
     RegistryProblem(String),
-    AnalysisProgress { id: u64, progress: AnalysisProgress },
-    AnalysisDone { id: u64, result: Result<Box<Composition>, String>, seconds: f64 },
+    AnalysisProgress {
+        id: u64,
+        progress: AnalysisProgress,
+    },
+    AnalysisDone {
+        id: u64,
+        result: Result<Box<Composition>, String>,
+        seconds: f64,
+    },
 }
 
 pub struct InfoThread {
@@ -59,7 +73,14 @@ impl InfoThread {
     }
 
     /// Starts analysis `id` of `target` against `references` from `base`.
-    pub fn analyze(&self, id: u64, target: PathBuf, base: PathBuf, references: Vec<PathBuf>, cancel: Arc<AtomicBool>) -> std::io::Result<()> {
+    pub fn analyze(
+        &self,
+        id: u64,
+        target: PathBuf,
+        base: PathBuf,
+        references: Vec<PathBuf>,
+        cancel: Arc<AtomicBool>,
+    ) -> std::io::Result<()> {
         let (events, wake) = (self.analysis_events.clone(), self.wake.clone());
         std::thread::Builder::new().name("nurie-composition".into()).spawn(move || {
             let started = Instant::now();
@@ -82,7 +103,13 @@ impl InfoThread {
 }
 
 /// The report of `path`, with hashing progress sent on the way (lossy).
-fn identify(path: &Path, hashes: &mut HashCache, registry: &Registry, events: &SyncSender<InfoEvent>, wake: &dyn Fn()) -> InfoEvent {
+fn identify(
+    path: &Path,
+    hashes: &mut HashCache,
+    registry: &Registry,
+    events: &SyncSender<InfoEvent>,
+    wake: &dyn Fn(),
+) -> InfoEvent {
     let mut last_percent = u64::MAX;
     let mut progress = |done: u64, total: u64| {
         let percent = done * 100 / total.max(1);

@@ -105,10 +105,7 @@ mod tests {
 
     #[test]
     fn folders_are_named_by_their_last_two_parts() {
-        assert_eq!(
-            folder_name(Path::new("/home/aki/stable-diffusion-webui/outputs/txt2img-images")),
-            "outputs/txt2img-images"
-        );
+        assert_eq!(folder_name(Path::new("/home/aki/stable-diffusion-webui/outputs/txt2img-images")), "outputs/txt2img-images");
         assert_eq!(folder_name(Path::new("/pictures")), "pictures");
         assert_eq!(folder_name(Path::new("/")), "/");
     }

@@ -115,15 +115,32 @@ fn cell(app: &mut NurieApp, ui: &mut egui::Ui, index: usize) {
     match app.history.picture(&row.path, THUMBNAIL_SIDE) {
         PictureState::Ready(texture) => {
             let placed = fit(texture.size_vec2(), rect.shrink(4.0));
-            ui.painter().image(texture.id(), placed, egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)), egui::Color32::WHITE);
+            ui.painter().image(
+                texture.id(),
+                placed,
+                egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                egui::Color32::WHITE,
+            );
         }
         PictureState::Loading => {}
         PictureState::Unreadable => {
-            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, "?", egui::FontId::proportional(24.0), ui.visuals().weak_text_color());
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                "?",
+                egui::FontId::proportional(24.0),
+                ui.visuals().weak_text_color(),
+            );
         }
     }
     if row.favorite {
-        ui.painter().text(rect.left_top() + egui::vec2(6.0, 4.0), egui::Align2::LEFT_TOP, "★", egui::FontId::proportional(18.0), egui::Color32::GOLD);
+        ui.painter().text(
+            rect.left_top() + egui::vec2(6.0, 4.0),
+            egui::Align2::LEFT_TOP,
+            "★",
+            egui::FontId::proportional(18.0),
+            egui::Color32::GOLD,
+        );
     }
     let name = cell_name(&row);
     response.widget_info(|| egui::WidgetInfo::labeled(egui::accesskit::Role::Button, true, &name));
@@ -247,7 +264,14 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
         }
         pair(texts.clip_skip, record.clip_skip.to_string());
         for (index, unit) in record.controlnets.iter().enumerate() {
-            let text = format!("{} · {} · {:.2} ({:.2}–{:.2})", unit.model.display_name(), unit.module, unit.weight, unit.guidance_start, unit.guidance_end);
+            let text = format!(
+                "{} · {} · {:.2} ({:.2}–{:.2})",
+                unit.model.display_name(),
+                unit.module,
+                unit.weight,
+                unit.guidance_start,
+                unit.guidance_end
+            );
             pair(&format!("{} {}", texts.controlnet, index + 1), text);
         }
         if let Some(strength) = record.denoising_strength {

@@ -10,7 +10,12 @@ pub fn labelled_row(ui: &mut egui::Ui, label: &str, widget: impl egui::Widget) -
 }
 
 /// A combo box over `options` (value, text) showing the chosen one's text; the caller names it.
-pub fn options_combo<T: PartialEq + Copy>(ui: &mut egui::Ui, id: impl std::hash::Hash + std::fmt::Debug, value: &mut T, options: &[(T, &str)]) -> egui::Response {
+pub fn options_combo<T: PartialEq + Copy>(
+    ui: &mut egui::Ui,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    value: &mut T,
+    options: &[(T, &str)],
+) -> egui::Response {
     let shown = options.iter().find(|(v, _)| v == value).map_or("", |(_, text)| text);
     egui::ComboBox::from_id_salt(id)
         .selected_text(shown)

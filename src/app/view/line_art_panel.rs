@@ -30,7 +30,12 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         });
         if ui.ctx().input(|i| !i.raw.hovered_files.is_empty()) && frame.response.contains_pointer() {
             drop_target = Some(unit);
-            ui.painter().rect_stroke(frame.response.rect, 4.0, egui::Stroke::new(2.0, ui.visuals().selection.bg_fill), egui::StrokeKind::Inside);
+            ui.painter().rect_stroke(
+                frame.response.rect,
+                4.0,
+                egui::Stroke::new(2.0, ui.visuals().selection.bg_fill),
+                egui::StrokeKind::Inside,
+            );
         }
         ui.add_space(6.0);
     }
@@ -85,7 +90,13 @@ fn line_art_view(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
             ui.painter().rect_stroke(rect, 6.0, egui::Stroke::new(1.0, ui.visuals().weak_text_color()), egui::StrokeKind::Inside);
             let loading = app.settings.form.units[unit].line_art.is_some() && view.is_some_and(|v| v.error.is_none());
             let message = if loading { format!("{}…", texts.loading) } else { texts.drop_line_art.to_string() };
-            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, message, egui::FontId::proportional(14.0), ui.visuals().text_color());
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                message,
+                egui::FontId::proportional(14.0),
+                ui.visuals().text_color(),
+            );
         }
     }
     ui.horizontal(|ui| {
@@ -140,7 +151,13 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
 }
 
 /// A labelled combo box over `options` (value, label), as one grid row.
-fn choice<T: PartialEq + Copy>(ui: &mut egui::Ui, label: &str, id: impl std::hash::Hash + std::fmt::Debug, value: &mut T, options: &[(T, &str)]) {
+fn choice<T: PartialEq + Copy>(
+    ui: &mut egui::Ui,
+    label: &str,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    value: &mut T,
+    options: &[(T, &str)],
+) {
     let label = ui.label(label);
     options_combo(ui, id, value, options).labelled_by(label.id);
     ui.end_row();
@@ -180,11 +197,10 @@ fn control_modes(texts: &Texts) -> [(ControlMode, &'static str); 3] {
 /// Files dropped on the window: images become line art of the unit under the pointer (or the first
 /// unit without line art); model files are offered as checkpoint or ControlNet by their name.
 fn take_dropped_files(app: &mut NurieApp, ui: &egui::Ui, target: Option<usize>) {
-    let dropped: Vec<std::path::PathBuf> = ui.ctx().input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+    let dropped: Vec<std::path::PathBuf> =
+        ui.ctx().input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
     for path in dropped {
-        let unit = target
-            .or_else(|| app.settings.form.units.iter().position(|u| u.line_art.is_none()))
-            .unwrap_or(0);
+        let unit = target.or_else(|| app.settings.form.units.iter().position(|u| u.line_art.is_none())).unwrap_or(0);
         app.set_line_art(unit, &path);
     }
 }

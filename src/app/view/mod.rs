@@ -46,7 +46,8 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         Mode::Workspace => {}
     }
     let gallery_height = app.settings.layout.gallery_height;
-    let gallery = egui::Panel::bottom("gallery").resizable(true).default_size(gallery_height).show(ui, |ui| gallery_strip::show(app, ui));
+    let gallery =
+        egui::Panel::bottom("gallery").resizable(true).default_size(gallery_height).show(ui, |ui| gallery_strip::show(app, ui));
     app.settings.layout.gallery_height = gallery.response.rect.height().round();
     let controls_width = app.settings.layout.controls_width;
     let controls = egui::Panel::left("controls").resizable(true).default_size(controls_width).show(ui, |ui| {
@@ -70,7 +71,10 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
 /// Ctrl+Enter generates, Esc cancels, ←/→ browse the gallery (when no text field has the focus).
 fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
     let (generate, cancel) = ui.input_mut(|input| {
-        (input.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter), input.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+        (
+            input.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter),
+            input.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+        )
     });
     if generate {
         app.enqueue();

@@ -136,7 +136,14 @@ fn summary(ui: &mut egui::Ui, texts: &Texts, report: &ModelReport) {
         ui.add(egui::Label::new(egui::RichText::new(texts.nai_layout_note).italics()).wrap());
     }
     let declared = &summary.declared;
-    let fields = [&declared.title, &declared.author, &declared.license, &declared.description, &declared.architecture, &declared.training_notes];
+    let fields = [
+        &declared.title,
+        &declared.author,
+        &declared.license,
+        &declared.description,
+        &declared.architecture,
+        &declared.training_notes,
+    ];
     if fields.iter().any(|field| field.is_some()) {
         ui.label(egui::RichText::new(texts.declared).strong());
         for field in fields.into_iter().flatten() {

@@ -41,7 +41,14 @@ pub fn frame(ui: &mut egui::Ui, size: egui::Vec2, view: &mut ZoomPan, aspect: f3
 }
 
 /// Paints `texture`, placed at `placement` in the frame, as the view sees it, clipped to `clip`.
-pub fn paint(painter: &egui::Painter, rect: egui::Rect, clip: egui::Rect, view: &ZoomPan, texture: egui::TextureId, placement: egui::Rect) {
+pub fn paint(
+    painter: &egui::Painter,
+    rect: egui::Rect,
+    clip: egui::Rect,
+    view: &ZoomPan,
+    texture: egui::TextureId,
+    placement: egui::Rect,
+) {
     let uv = view.uv_rect();
     let to_screen = |p: egui::Pos2| rect.min + ((p - uv.min) / uv.size()) * rect.size();
     let screen = egui::Rect::from_min_max(to_screen(placement.min), to_screen(placement.max));

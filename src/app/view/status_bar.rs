@@ -16,10 +16,9 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         };
         let progress = &running.progress;
         let mut status = match progress.latest {
-            Some(step) => format!(
-                "{} {}/{} · {} {}/{}",
-                texts.image, step.image + 1, step.images, texts.step, step.step, step.steps
-            ),
+            Some(step) => {
+                format!("{} {}/{} · {} {}/{}", texts.image, step.image + 1, step.images, texts.step, step.step, step.steps)
+            }
             None => format!("{}…", texts.preparing),
         };
         if let Some(rate) = progress.iterations_per_second() {

@@ -89,7 +89,13 @@ fn counts(models: &[&FoundModel], texts: &Texts) -> String {
         parts.push(format!("{} {}", of(ModelKind::Checkpoint), texts.welcome_checkpoints));
     }
     if of(ModelKind::ControlNet) > 0 {
-        parts.push(format!("{} {} ({} {})", of(ModelKind::ControlNet), texts.welcome_controlnets, line_art, texts.welcome_line_art));
+        parts.push(format!(
+            "{} {} ({} {})",
+            of(ModelKind::ControlNet),
+            texts.welcome_controlnets,
+            line_art,
+            texts.welcome_line_art
+        ));
     }
     if of(ModelKind::Vae) > 0 {
         parts.push(format!("{} {}", of(ModelKind::Vae), texts.welcome_vaes));
@@ -99,7 +105,9 @@ fn counts(models: &[&FoundModel], texts: &Texts) -> String {
 
 fn what_to_get(ui: &mut egui::Ui, texts: &Texts) {
     ui.strong(texts.welcome_needs_heading);
-    for (number, need) in [texts.welcome_need_checkpoint, texts.welcome_need_controlnet, texts.welcome_need_vae].iter().enumerate() {
+    for (number, need) in
+        [texts.welcome_need_checkpoint, texts.welcome_need_controlnet, texts.welcome_need_vae].iter().enumerate()
+    {
         ui.label(format!("{}. {need}", number + 1));
     }
     ui.label(texts.welcome_need_where);

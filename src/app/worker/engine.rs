@@ -63,7 +63,8 @@ impl Engine {
             match command {
                 Command::Shutdown => break,
                 Command::Preload(selection) => self.guarded(None, |engine| {
-                    let files = ModelFiles { checkpoint: selection.checkpoint.clone(), vae: selection.vae.clone(), controlnets: vec![] };
+                    let files =
+                        ModelFiles { checkpoint: selection.checkpoint.clone(), vae: selection.vae.clone(), controlnets: vec![] };
                     engine.ensure_loaded(&selection, &files, None).map(|_| ())
                 }),
                 Command::OpenDevice(choice) => self.guarded(None, |engine| engine.device(choice).map(|_| ())),
@@ -91,7 +92,8 @@ impl Engine {
     fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
         let files = model_files(&job.spec);
         let (request, provenance) = prepare(&job.spec, &files, &mut self.hashes)?;
-        let saver = ImageSaver::new(&job.spec.output_folder).map_err(|e| WorkerError { kind: ErrorKind::Output, message: e.to_string() })?;
+        let saver = ImageSaver::new(&job.spec.output_folder)
+            .map_err(|e| WorkerError { kind: ErrorKind::Output, message: e.to_string() })?;
         self.ensure_loaded(&job.spec.models, &files, Some(job.id))?;
         let (Some((_, compute)), Some(loaded)) = (&self.compute, &self.loaded) else {
             return Err(WorkerError { kind: ErrorKind::Device, message: "the models are not loaded".into() });

@@ -107,20 +107,45 @@ pub struct StepInfo {
 #[derive(Debug)]
 pub enum Event {
     /// Loading a part of the models ("UNet", …) for a job or a preload.
-    Loading { job: Option<JobId>, part: String },
+    Loading {
+        job: Option<JobId>,
+        part: String,
+    },
     /// The models of `selection` are ready on `device` (a description such as "CPU (Flex)").
-    ModelsReady { selection: ModelSelection, device: String },
+    ModelsReady {
+        selection: ModelSelection,
+        device: String,
+    },
     /// The compute device was opened for a choice (at start, or when the choice changed).
     DeviceOpened(DeviceReport),
-    Step { job: JobId, info: StepInfo, preview: RgbPreview },
+    Step {
+        job: JobId,
+        info: StepInfo,
+        preview: RgbPreview,
+    },
     /// A finished picture, already on disk with its metadata.
-    ImageSaved { job: JobId, index: usize, path: PathBuf, image: Arc<image::RgbImage>, record: Box<GenerationRecord> },
+    ImageSaved {
+        job: JobId,
+        index: usize,
+        path: PathBuf,
+        image: Arc<image::RgbImage>,
+        record: Box<GenerationRecord>,
+    },
     /// The job ended: every image written, or cancelled after `images` of them.
-    Finished { job: JobId, images: usize, cancelled: bool },
+    Finished {
+        job: JobId,
+        images: usize,
+        cancelled: bool,
+    },
     /// Something the user should know that stops nothing (e.g. the history could not record a picture).
-    Notice { message: String },
+    Notice {
+        message: String,
+    },
     /// The job (or the preload, `job: None`) failed; images saved before stay saved.
-    Failed { job: Option<JobId>, error: WorkerError },
+    Failed {
+        job: Option<JobId>,
+        error: WorkerError,
+    },
 }
 
 /// A failure as the window shows it: what happened and what the user can do.

@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 use std::thread::JoinHandle;
 
-pub use messages::{Command, DeviceReport, ErrorKind, Event, InitSpec, Job, JobId, JobSpec, ModelSelection, StepInfo, UnitSpec, WorkerError};
+pub use messages::{
+    Command, DeviceReport, ErrorKind, Event, InitSpec, Job, JobId, JobSpec, ModelSelection, StepInfo, UnitSpec, WorkerError,
+};
 
 /// Commands waiting for the worker; the window only sends a job when the previous one ended.
 const COMMAND_CAPACITY: usize = 8;

@@ -88,8 +88,7 @@ pub fn run(args: HistoryBenchArgs) -> anyhow::Result<()> {
     let searches = QUERIES.iter().map(|query| time_search(&library, query)).collect::<anyhow::Result<Vec<_>>>()?;
     drop(library);
     eprintln!("scrolling the history grid for {} frames…", args.frames);
-    let scroll =
-        measure_grid_scroll(&home, args.frames, args.scroll, Duration::from_secs(120)).map_err(anyhow::Error::msg)?;
+    let scroll = measure_grid_scroll(&home, args.frames, args.scroll, Duration::from_secs(120)).map_err(anyhow::Error::msg)?;
     if args.json {
         println!("{}", json(&args, import, rescan, &searches, &scroll));
     } else {
@@ -126,9 +125,7 @@ fn time_search(library: &Library, text: &'static str) -> anyhow::Result<SearchTi
 }
 
 /// The median time of [`SEARCH_RUNS`] runs of `work`.
-fn timed<E: std::error::Error + Send + Sync + 'static>(
-    mut work: impl FnMut() -> Result<(), E>,
-) -> anyhow::Result<Duration> {
+fn timed<E: std::error::Error + Send + Sync + 'static>(mut work: impl FnMut() -> Result<(), E>) -> anyhow::Result<Duration> {
     let mut times = Vec::with_capacity(SEARCH_RUNS);
     for _ in 0..SEARCH_RUNS {
         let started = Instant::now();
@@ -146,13 +143,7 @@ fn bar(length: u64, what: &str) -> ProgressBar {
     bar
 }
 
-fn print_text(
-    args: &HistoryBenchArgs,
-    import: Duration,
-    rescan: Duration,
-    searches: &[SearchTiming],
-    scroll: &ScrollReport,
-) {
+fn print_text(args: &HistoryBenchArgs, import: Duration, rescan: Duration, searches: &[SearchTiming], scroll: &ScrollReport) {
     let n = args.images;
     println!("history benchmark: {n} synthetic {0}×{0} PNGs with A1111 infotext", args.side);
     println!(

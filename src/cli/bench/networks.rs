@@ -101,7 +101,10 @@ struct Inputs {
 
 pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
     let checkpoint = args.checkpoint.clone().context("--checkpoint is required")?;
-    anyhow::ensure!(args.width % 8 == 0 && args.height % 8 == 0 && args.width > 0 && args.height > 0, "width and height must be positive multiples of 8");
+    anyhow::ensure!(
+        args.width % 8 == 0 && args.height % 8 == 0 && args.width > 0 && args.height > 0,
+        "width and height must be positive multiples of 8"
+    );
     anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
     let compute = device::open(args.device.device)?;
     let dtype = args.device.dtype.dtype();
@@ -158,11 +161,13 @@ impl Inputs {
     fn new(models: &Models, device: &Device, latent: [usize; 2], pixels: [usize; 2]) -> anyhow::Result<Self> {
         let [h, w] = latent;
         let [ph, pw] = pixels;
-        let on_device = |values: Vec<f32>, shape: [usize; 4]| Tensor::<4>::from_data(TensorData::new(values, shape), (device, models.dtype));
+        let on_device =
+            |values: Vec<f32>, shape: [usize; 4]| Tensor::<4>::from_data(TensorData::new(values, shape), (device, models.dtype));
         let latents = on_device(wave(2 * 4 * h * w, 1.0), [2, 4, h, w]);
         let decode_latents = on_device(wave(4 * h * w, 0.18215), [1, 4, h, w]);
         // A grid of white lines on black, like an inverted line drawing.
-        let lines: Vec<f32> = (0..2 * 3 * ph * pw).map(|i| ((i % pw) % 16 == 0 || (i / pw % ph) % 16 == 0) as u8 as f32).collect();
+        let lines: Vec<f32> =
+            (0..2 * 3 * ph * pw).map(|i| ((i % pw) % 16 == 0 || (i / pw % ph) % 16 == 0) as u8 as f32).collect();
         let hint = on_device(lines, [2, 3, ph, pw]);
         let context = encode_prompts(models, PROMPT, NEGATIVE, ClipSkip::default(), true)?;
         Ok(Self { latents, context, hint, decode_latents })
@@ -239,7 +244,9 @@ fn spinner(hidden: bool) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed}] {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
@@ -295,10 +302,22 @@ fn print_profile(name: &str, profile: &LayerProfile) {
     for (kind, seconds, flop) in &kinds {
         println!("  {kind:<12} {seconds:>8.3} s {:>5.1}%  {}", 100.0 * seconds / profile.seconds, rate(*flop, *seconds));
     }
-    println!("  {:<12} {:>8.3} s {:>5.1}%  (activations, additions, reshapes)", "other", profile.seconds - timed, 100.0 * (profile.seconds - timed) / profile.seconds);
+    println!(
+        "  {:<12} {:>8.3} s {:>5.1}%  (activations, additions, reshapes)",
+        "other",
+        profile.seconds - timed,
+        100.0 * (profile.seconds - timed) / profile.seconds
+    );
     println!("  slowest layers:");
     for row in profile.layers.iter().take(15) {
-        println!("    {:>8.3} s  {:>3}×  {:<11} {:<44} {}", row.seconds, row.calls, row.kind, row.shape, rate(row.flop, row.seconds));
+        println!(
+            "    {:>8.3} s  {:>3}×  {:<11} {:<44} {}",
+            row.seconds,
+            row.calls,
+            row.kind,
+            row.shape,
+            rate(row.flop, row.seconds)
+        );
     }
 }
 

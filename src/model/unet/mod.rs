@@ -59,10 +59,7 @@ impl ControlResiduals {
     }
 
     pub fn add(self, other: ControlResiduals) -> ControlResiduals {
-        ControlResiduals {
-            down: self.down.into_iter().zip(other.down).map(|(a, b)| a + b).collect(),
-            mid: self.mid + other.mid,
-        }
+        ControlResiduals { down: self.down.into_iter().zip(other.down).map(|(a, b)| a + b).collect(), mid: self.mid + other.mid }
     }
 }
 
@@ -147,7 +144,12 @@ impl UnetEncoder {
         EncoderOutput { skips, mid, emb }
     }
 
-    pub(crate) fn check_inputs(&self, x: &Tensor<4>, timesteps: &[f32], context: &Tensor<3>) -> std::result::Result<(), UnetInputError> {
+    pub(crate) fn check_inputs(
+        &self,
+        x: &Tensor<4>,
+        timesteps: &[f32],
+        context: &Tensor<3>,
+    ) -> std::result::Result<(), UnetInputError> {
         let [batch, channels, _, _] = x.dims();
         if channels != self.in_channels {
             return Err(UnetInputError::Channels { found: channels, expected: self.in_channels });
@@ -204,7 +206,11 @@ impl Unet {
                 break;
             }
             let Some(skip) = skip_channels.pop() else {
-                return Err(weights.wrong_shape(&block.key("0.in_layers.0.weight"), "no more output blocks than input blocks".into(), vec![i]));
+                return Err(weights.wrong_shape(
+                    &block.key("0.in_layers.0.weight"),
+                    "no more output blocks than input blocks".into(),
+                    vec![i],
+                ));
             };
             let loaded = Block::load(&block, channels + skip, embedding_width)?;
             channels = loaded.out_channels();
@@ -262,7 +268,11 @@ impl Unet {
     }
 }
 
-fn add_residuals(skips: &mut [Tensor<4>], mid: &mut Tensor<4>, control: &ControlResiduals) -> std::result::Result<(), UnetInputError> {
+fn add_residuals(
+    skips: &mut [Tensor<4>],
+    mid: &mut Tensor<4>,
+    control: &ControlResiduals,
+) -> std::result::Result<(), UnetInputError> {
     if control.down.len() != skips.len() {
         return Err(UnetInputError::ResidualCount { found: control.down.len(), expected: skips.len() });
     }

@@ -9,8 +9,7 @@ const MAX_PERIOD: f32 = 10_000.0;
 /// Embeds each timestep of `timesteps` into `width` channels: a [batch, width] tensor.
 pub fn timestep_embedding(timesteps: &[f32], width: usize, device: &Device, dtype: DType) -> Tensor<2> {
     let half = width / 2;
-    let frequencies: Vec<f32> =
-        (0..half).map(|i| (-MAX_PERIOD.ln() * i as f32 / half as f32).exp()).collect();
+    let frequencies: Vec<f32> = (0..half).map(|i| (-MAX_PERIOD.ln() * i as f32 / half as f32).exp()).collect();
     let mut values = Vec::with_capacity(timesteps.len() * width);
     for &t in timesteps {
         values.extend(frequencies.iter().map(|&f| (t * f).cos()));

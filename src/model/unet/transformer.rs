@@ -8,8 +8,8 @@ use burn::tensor::activation::gelu;
 use crate::checkpoint::Result;
 use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear, attention};
 use crate::model::profile;
-use crate::runtime::cpu;
 use crate::model::weights::WeightLoader;
+use crate::runtime::cpu;
 
 /// SD1.x uses 8 heads in every transformer; the count is not stored in checkpoints.
 pub const HEADS: usize = 8;
@@ -139,7 +139,11 @@ impl Attention {
     fn load(weights: &WeightLoader, width: usize, context_width: usize, load_key_value: LinearLoader) -> Result<Self> {
         if context_width == 0 || width % HEADS != 0 {
             let key = weights.key("to_k.weight");
-            return Err(weights.wrong_shape(&key, format!("[{width}, context width] with {width} divisible by 8"), weights.shape("to_k.weight")?));
+            return Err(weights.wrong_shape(
+                &key,
+                format!("[{width}, context width] with {width} divisible by 8"),
+                weights.shape("to_k.weight")?,
+            ));
         }
         Ok(Self {
             q: Linear::load(&weights.sub("to_q"), width, width)?,
@@ -197,7 +201,8 @@ impl GegluFeedForward {
                 value * gelu(h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]))
             }
         };
-        let gated = profile::record(probe, "GEGLU", gated, |_| (format!("{} wide, {tokens} tokens, batch {batch}", self.inner), 0.0));
+        let gated =
+            profile::record(probe, "GEGLU", gated, |_| (format!("{} wide, {tokens} tokens, batch {batch}", self.inner), 0.0));
         self.out.forward(gated)
     }
 }

@@ -16,7 +16,9 @@ pub enum CompositionError {
     MissingTensor { path: PathBuf, key: String, target: PathBuf },
     #[error("{path}: tensor `{key}` is {found:?}, but {expected:?} in the model analysed: another architecture")]
     ShapeMismatch { path: PathBuf, key: String, expected: Vec<usize>, found: Vec<usize> },
-    #[error("the reference {path} has exactly the base's weights, so it cannot tell anything apart; choose another reference or base")]
+    #[error(
+        "the reference {path} has exactly the base's weights, so it cannot tell anything apart; choose another reference or base"
+    )]
     ReferenceEqualsBase { path: PathBuf },
     #[error("{path} was changed, moved or deleted during the analysis; run it again")]
     Changed { path: PathBuf },

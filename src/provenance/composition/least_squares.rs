@@ -78,8 +78,7 @@ impl Accumulator {
     pub fn fit(&self) -> Fit {
         let k = self.references();
         let norms: Vec<f64> = (0..k).map(|i| self.gram[i * k + i]).collect();
-        let reference_cosines =
-            (0..k).map(|i| cosine(self.cross[i], self.target, norms[i])).collect();
+        let reference_cosines = (0..k).map(|i| cosine(self.cross[i], self.target, norms[i])).collect();
         // A reference equal to the base here says nothing: it is left out of the solve.
         let usable: Vec<usize> = (0..k).filter(|&i| norms[i] > 0.0).collect();
         let mut coefficients = vec![None; k];
@@ -138,7 +137,8 @@ pub struct Fit {
 }
 
 fn cosine(dot: f64, norm_a_squared: f64, norm_b_squared: f64) -> Option<f64> {
-    (norm_a_squared > 0.0 && norm_b_squared > 0.0).then(|| (dot / (norm_a_squared.sqrt() * norm_b_squared.sqrt())).clamp(-1.0, 1.0))
+    (norm_a_squared > 0.0 && norm_b_squared > 0.0)
+        .then(|| (dot / (norm_a_squared.sqrt() * norm_b_squared.sqrt())).clamp(-1.0, 1.0))
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f64 {

@@ -69,7 +69,8 @@ impl Composition {
                 None => format!("? {name}"),
             })
             .collect();
-        let residual = group.fit.residual.map_or_else(|| "residual unknown".to_string(), |r| format!("residual {:.0} %", r * 100.0));
+        let residual =
+            group.fit.residual.map_or_else(|| "residual unknown".to_string(), |r| format!("residual {:.0} %", r * 100.0));
         format!("{} ≈ {}, {residual}", group.name, terms.join(" + "))
     }
 }

@@ -170,7 +170,12 @@ fn results(blocks: &BTreeMap<Block, Accumulator>, references: usize) -> Vec<Grou
             any = true;
         }
         if any {
-            results.push(GroupResult { name: group.name().to_string(), level: Level::Group, parameters: sum.parameters, fit: sum.fit() });
+            results.push(GroupResult {
+                name: group.name().to_string(),
+                level: Level::Group,
+                parameters: sum.parameters,
+                fit: sum.fit(),
+            });
         }
     }
     for block in Block::all().into_iter().filter(|block| !matches!(block, Block::TextEncoder | Block::Vae)) {

@@ -41,7 +41,8 @@ impl Weights {
 
     /// A copy with each float tensor changed by `change(key, values)`.
     fn map(&self, mut change: impl FnMut(&str, &[f32]) -> Vec<f32>) -> Weights {
-        let floats = self.floats.iter().map(|(key, (shape, values))| (key.clone(), (shape.clone(), change(key, values)))).collect();
+        let floats =
+            self.floats.iter().map(|(key, (shape, values))| (key.clone(), (shape.clone(), change(key, values)))).collect();
         Weights { floats, integers: self.integers.clone() }
     }
 
@@ -60,7 +61,9 @@ impl Weights {
         }
         let views: Vec<(String, safetensors::tensor::TensorView)> = buffers
             .iter()
-            .map(|(key, dtype, shape, bytes)| (key.clone(), safetensors::tensor::TensorView::new(*dtype, shape.clone(), bytes).unwrap()))
+            .map(|(key, dtype, shape, bytes)| {
+                (key.clone(), safetensors::tensor::TensorView::new(*dtype, shape.clone(), bytes).unwrap())
+            })
             .collect();
         safetensors::serialize_to_file(views, None, path).unwrap();
     }
@@ -150,7 +153,11 @@ fn a_global_merge_of_two_models_is_recovered_in_every_block() {
     let (a, b) = (fine_tune(&scene.base, 11), fine_tune(&scene.base, 22));
     a.write(&scene.path("a.safetensors"), Dtype::F32, str::to_string);
     b.write(&scene.path("b.safetensors"), Dtype::F32, str::to_string);
-    merge(&scene.base, &[&a, &b], |_| vec![0.35, 0.25], 0.0, 1).write(&scene.path("merge.safetensors"), Dtype::F32, str::to_string);
+    merge(&scene.base, &[&a, &b], |_| vec![0.35, 0.25], 0.0, 1).write(
+        &scene.path("merge.safetensors"),
+        Dtype::F32,
+        str::to_string,
+    );
 
     let composition = scene.analyze("merge.safetensors", &["a.safetensors", "b.safetensors"]).unwrap();
     assert_eq!(composition.references, ["a.safetensors", "b.safetensors"]);
@@ -158,8 +165,16 @@ fn a_global_merge_of_two_models_is_recovered_in_every_block() {
         assert_close(&composition, &group.name, &[0.35, 0.25]);
         assert!(group.fit.residual.unwrap() < 0.01, "{}", composition.describe(group));
     }
-    assert_eq!(composition.groups.iter().filter(|g| g.level == Level::Block).count(), 26, "IN00–IN11, M00, OUT00–OUT11, unet_other");
-    assert!(composition.describe(composition.group("output_blocks").unwrap()).starts_with("output_blocks ≈ 0.35 a.safetensors + 0.25 b.safetensors, residual 0 %"));
+    assert_eq!(
+        composition.groups.iter().filter(|g| g.level == Level::Block).count(),
+        26,
+        "IN00–IN11, M00, OUT00–OUT11, unet_other"
+    );
+    assert!(
+        composition
+            .describe(composition.group("output_blocks").unwrap())
+            .starts_with("output_blocks ≈ 0.35 a.safetensors + 0.25 b.safetensors, residual 0 %")
+    );
 }
 
 /// Block-weighted ratios as merge tools use them (a different weight for IN00…OUT11), saved in fp16
@@ -206,7 +221,8 @@ fn bad_references_are_explained() {
     cut.floats.retain(|key, _| !key.contains("output_blocks.3."));
     cut.write(&scene.path("cut.safetensors"), Dtype::F32, str::to_string);
     let mut reshaped = a.map(|_, v| v.to_vec());
-    let (_, (shape, values)) = reshaped.floats.iter_mut().find(|(k, _)| k.ends_with("middle_block.0.in_layers.0.weight")).unwrap();
+    let (_, (shape, values)) =
+        reshaped.floats.iter_mut().find(|(k, _)| k.ends_with("middle_block.0.in_layers.0.weight")).unwrap();
     *shape = vec![shape.iter().product::<usize>() / 2, 2];
     values.truncate(shape.iter().product());
     reshaped.write(&scene.path("reshaped.safetensors"), Dtype::F32, str::to_string);
@@ -223,7 +239,13 @@ fn bad_references_are_explained() {
     assert!(matches!(error(&["garbage.safetensors"]), CompositionError::Checkpoint(_)));
     assert!(matches!(error(&["missing.safetensors"]), CompositionError::Checkpoint(_)));
     assert!(matches!(error(&[]), CompositionError::NoReferences));
-    let cancelled = analyze(&scene.path("a.safetensors"), &scene.path("base.safetensors"), &[scene.path("a.safetensors")], &mut |_| {}, &AtomicBool::new(true));
+    let cancelled = analyze(
+        &scene.path("a.safetensors"),
+        &scene.path("base.safetensors"),
+        &[scene.path("a.safetensors")],
+        &mut |_| {},
+        &AtomicBool::new(true),
+    );
     assert!(matches!(cancelled, Err(CompositionError::Cancelled)));
     let message = error(&["controlnet.safetensors"]).to_string();
     assert!(message.contains("controlnet.safetensors") && message.contains("ControlNet"), "{message}");
@@ -234,6 +256,12 @@ fn bad_references_are_explained() {
         }
     };
     let target = scene.path("base-copy.safetensors");
-    let gone = analyze(&target, &scene.path("base.safetensors"), &[scene.path("a.safetensors")], &mut delete_reference, &AtomicBool::new(false));
+    let gone = analyze(
+        &target,
+        &scene.path("base.safetensors"),
+        &[scene.path("a.safetensors")],
+        &mut delete_reference,
+        &AtomicBool::new(false),
+    );
     assert!(matches!(gone, Err(CompositionError::Changed { .. })), "a reference deleted mid-analysis: {gone:?}");
 }

@@ -44,11 +44,25 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
             // of this image and head belong to this task alone.
             unsafe {
                 gemm::gemm(
-                    rows, m, d,
-                    scores.as_mut_ptr(), 1, m as isize, false,
-                    q.data().as_ptr().offset(q_at), qs[3], qs[2],
-                    k.data().as_ptr().offset(k_at), ks[2], ks[3],
-                    0.0, scale, false, false, false, gemm::Parallelism::None,
+                    rows,
+                    m,
+                    d,
+                    scores.as_mut_ptr(),
+                    1,
+                    m as isize,
+                    false,
+                    q.data().as_ptr().offset(q_at),
+                    qs[3],
+                    qs[2],
+                    k.data().as_ptr().offset(k_at),
+                    ks[2],
+                    ks[3],
+                    0.0,
+                    scale,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
                 );
             }
             unnormalized_softmax_rows(scores, m, sums);
@@ -56,11 +70,25 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
             let out_at = image * n * out_row_stride + first * out_row_stride + head * d;
             unsafe {
                 gemm::gemm(
-                    rows, d, m,
-                    out_ptr.at(out_at), 1, out_row_stride as isize, false,
-                    scores.as_ptr(), 1, m as isize,
-                    v.data().as_ptr().offset(v_at), vs[3], vs[2],
-                    0.0, 1.0, false, false, false, gemm::Parallelism::None,
+                    rows,
+                    d,
+                    m,
+                    out_ptr.at(out_at),
+                    1,
+                    out_row_stride as isize,
+                    false,
+                    scores.as_ptr(),
+                    1,
+                    m as isize,
+                    v.data().as_ptr().offset(v_at),
+                    vs[3],
+                    vs[2],
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
                 );
                 for (row, sum) in sums.iter().enumerate() {
                     let start = out_ptr.at(out_at + row * out_row_stride);
@@ -88,7 +116,9 @@ mod tests {
         // Tokens × width split into heads by a view, as the UNet does: [b, n, heads, d] → [b, heads, n, d].
         let [batch, n, m, heads, d] = [2, 70, 9, 3, 5];
         let split = |t: Tensor<3>, tokens| t.reshape([batch, tokens, heads, d]).swap_dims(1, 2);
-        let tokens = |count, seed| Tensor::<3>::from_data(TensorData::new(values(batch * count * heads * d, seed), [batch, count, heads * d]), &device);
+        let tokens = |count, seed| {
+            Tensor::<3>::from_data(TensorData::new(values(batch * count * heads * d, seed), [batch, count, heads * d]), &device)
+        };
         let (q, k, v) = (split(tokens(n, 1), n), split(tokens(m, 2), m), split(tokens(m, 3), m));
         let expected = module::attention(q.clone(), k.clone(), v.clone(), None, None, Default::default());
         let ours = super::attention(q, k, v);

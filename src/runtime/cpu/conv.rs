@@ -88,7 +88,14 @@ fn convolve_in_bands(out: &mut [f32], input: &[f32], weight: &[f32], sizes: Size
 
 /// Patch row `row` (input channel, kernel row, kernel column) over output rows `out_rows`: the input
 /// pixel each output pixel sees through that kernel position, zero in the padding.
-fn fill_patch_row(patch: &mut [f32], input: &[f32], row: usize, out_rows: std::ops::Range<usize>, sizes: Sizes, geometry: Conv2dGeometry) {
+fn fill_patch_row(
+    patch: &mut [f32],
+    input: &[f32],
+    row: usize,
+    out_rows: std::ops::Range<usize>,
+    sizes: Sizes,
+    geometry: Conv2dGeometry,
+) {
     let k = sizes.kernel;
     let (channel, ky, kx) = (row / (k * k), row / k % k, row % k);
     let plane = &input[channel * sizes.height * sizes.width..][..sizes.height * sizes.width];
@@ -123,17 +130,40 @@ fn fill_patch_row(patch: &mut [f32], input: &[f32], row: usize, out_rows: std::o
 /// out[:, offset..offset + n] (+)= weight [outputs, depth] · right [depth, n], where `out` has rows of
 /// `out_row` values. Adds to what `out` holds when it holds the bias.
 #[allow(clippy::too_many_arguments)]
-fn multiply(out: &mut [f32], offset: usize, out_row: usize, weight: &[f32], right: &[f32], depth: usize, n: usize, accumulate: bool) {
+fn multiply(
+    out: &mut [f32],
+    offset: usize,
+    out_row: usize,
+    weight: &[f32],
+    right: &[f32],
+    depth: usize,
+    n: usize,
+    accumulate: bool,
+) {
     let outputs = weight.len() / depth;
     debug_assert!(right.len() >= depth * n && out.len() >= (outputs - 1) * out_row + offset + n);
     // SAFETY: the shapes above bound every index the product touches.
     unsafe {
         gemm::gemm(
-            outputs, n, depth,
-            out.as_mut_ptr().add(offset), 1, out_row as isize, accumulate,
-            weight.as_ptr(), 1, depth as isize,
-            right.as_ptr(), 1, n as isize,
-            1.0, 1.0, false, false, false, gemm::Parallelism::Rayon(0),
+            outputs,
+            n,
+            depth,
+            out.as_mut_ptr().add(offset),
+            1,
+            out_row as isize,
+            accumulate,
+            weight.as_ptr(),
+            1,
+            depth as isize,
+            right.as_ptr(),
+            1,
+            n as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::Rayon(0),
         );
     }
 }
@@ -153,7 +183,10 @@ mod tests {
         let device = Device::flex();
         let [b, c, h, w] = shape;
         let x = Tensor::<4>::from_data(TensorData::new(values(b * c * h * w, 1), shape), &device);
-        let weight = Tensor::<4>::from_data(TensorData::new(values(outputs * c * kernel * kernel, 7), [outputs, c, kernel, kernel]), &device);
+        let weight = Tensor::<4>::from_data(
+            TensorData::new(values(outputs * c * kernel * kernel, 7), [outputs, c, kernel, kernel]),
+            &device,
+        );
         let bias = with_bias.then(|| Tensor::<1>::from_data(TensorData::new(values(outputs, 3), [outputs]), &device));
         let options = ConvOptions::new_with_padding([geometry.stride; 2], geometry.padding, [1, 1], 1);
         let expected = module::conv2d(x.clone(), weight.clone(), bias.clone(), options).try_into_vec_as::<f32>().unwrap();

@@ -101,7 +101,8 @@ mod tests {
     fn matches_value_times_burns_gelu_of_the_gate() {
         let device = Device::flex();
         let [batch, tokens, inner] = [2, 37, 24];
-        let values: Vec<f32> = (0..batch * tokens * 2 * inner).map(|i| ((i * 2654435761usize) % 1000) as f32 / 100.0 - 5.0).collect();
+        let values: Vec<f32> =
+            (0..batch * tokens * 2 * inner).map(|i| ((i * 2654435761usize) % 1000) as f32 / 100.0 - 5.0).collect();
         let h = Tensor::<3>::from_data(TensorData::new(values, [batch, tokens, 2 * inner]), &device);
         let value = h.clone().slice([0..batch, 0..tokens, 0..inner]);
         let gate = h.clone().slice([0..batch, 0..tokens, inner..2 * inner]);

@@ -17,7 +17,14 @@ const LANES: usize = 16;
 
 /// Normalizes `x` [b, c, …] over groups of `c / groups` channels (all positions), with the per-channel
 /// `gamma` and `beta`, and applies SiLU after it when `then_silu`.
-pub fn group_norm<const D: usize>(x: Tensor<D>, gamma: &Tensor<1>, beta: &Tensor<1>, groups: usize, epsilon: f64, then_silu: bool) -> Tensor<D> {
+pub fn group_norm<const D: usize>(
+    x: Tensor<D>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    groups: usize,
+    epsilon: f64,
+    then_silu: bool,
+) -> Tensor<D> {
     let dims = x.dims();
     let x = View::contiguous(x);
     let (gamma, beta) = (View::contiguous(gamma.clone()), View::contiguous(beta.clone()));
@@ -25,12 +32,15 @@ pub fn group_norm<const D: usize>(x: Tensor<D>, gamma: &Tensor<1>, beta: &Tensor
     let plane: usize = dims[2..].iter().product();
     let group_len = channels_per_group * plane;
     let mut out = vec![0.0f32; dims.iter().product()];
-    out.par_chunks_exact_mut(group_len).zip(x.data().par_chunks_exact(group_len)).enumerate().for_each(|(index, (out, input))| {
-        let first_channel = (index % groups) * channels_per_group;
-        let channels = first_channel..first_channel + channels_per_group;
-        let affine = Affine { gamma: &gamma.data()[channels.clone()], beta: &beta.data()[channels], plane, epsilon, then_silu };
-        normalize_group(out, input, affine);
-    });
+    out.par_chunks_exact_mut(group_len).zip(x.data().par_chunks_exact(group_len)).enumerate().for_each(
+        |(index, (out, input))| {
+            let first_channel = (index % groups) * channels_per_group;
+            let channels = first_channel..first_channel + channels_per_group;
+            let affine =
+                Affine { gamma: &gamma.data()[channels.clone()], beta: &beta.data()[channels], plane, epsilon, then_silu };
+            normalize_group(out, input, affine);
+        },
+    );
     tensor_from(out, dims, None)
 }
 

@@ -33,11 +33,25 @@ pub fn linear<const D: usize>(x: Tensor<D>, weight: &Tensor<2>, bias: Option<&Te
     // [rows, outputs]: every index the product touches is inside them.
     unsafe {
         gemm::gemm(
-            rows, outputs, inputs,
-            out.as_mut_ptr(), 1, outputs as isize, bias.is_some(),
-            x.data().as_ptr(), 1, inputs as isize,
-            weight.data().as_ptr(), strides[1], strides[0],
-            1.0, 1.0, false, false, false, parallelism,
+            rows,
+            outputs,
+            inputs,
+            out.as_mut_ptr(),
+            1,
+            outputs as isize,
+            bias.is_some(),
+            x.data().as_ptr(),
+            1,
+            inputs as isize,
+            weight.data().as_ptr(),
+            strides[1],
+            strides[0],
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
         );
     }
     shape[D - 1] = outputs;
@@ -53,7 +67,8 @@ mod tests {
     #[test]
     fn matches_burns_linear_with_a_transposed_or_relaid_weight() {
         let device = Device::flex();
-        let values = |n: usize, s: usize| (0..n).map(|i| (((i + s) * 2654435761usize) % 997) as f32 / 498.0 - 1.0).collect::<Vec<_>>();
+        let values =
+            |n: usize, s: usize| (0..n).map(|i| (((i + s) * 2654435761usize) % 997) as f32 / 498.0 - 1.0).collect::<Vec<_>>();
         let x = Tensor::<3>::from_data(TensorData::new(values(2 * 5 * 7, 1), [2, 5, 7]), &device);
         let stored = Tensor::<2>::from_data(TensorData::new(values(3 * 7, 2), [3, 7]), &device);
         let weight = stored.transpose();

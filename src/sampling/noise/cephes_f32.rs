@@ -97,8 +97,7 @@ pub fn sin_cos(x: f32) -> (f32, f32) {
     let cos_poly = cos_polynomial(z);
     let sin_poly = sin_polynomial(z, r);
     // The vector code blends the two polynomials with masks and adds a +0 lane, which turns -0 into +0.
-    let (sin, cos) =
-        if use_sin_polynomial_for_sin { (sin_poly + 0.0, cos_poly + 0.0) } else { (cos_poly + 0.0, sin_poly + 0.0) };
+    let (sin, cos) = if use_sin_polynomial_for_sin { (sin_poly + 0.0, cos_poly + 0.0) } else { (cos_poly + 0.0, sin_poly + 0.0) };
     (f32::from_bits(sin.to_bits() ^ sin_sign), f32::from_bits(cos.to_bits() ^ cos_sign))
 }
 

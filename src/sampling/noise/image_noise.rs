@@ -24,13 +24,7 @@ pub struct ImageNoise {
 impl ImageNoise {
     /// One image per seed, latents of `LATENT_CHANNELS` x `latent_height` x `latent_width`
     /// (image size / 8). `eta_noise_seed_delta` is A1111's ENSD setting; 0 turns it off.
-    pub fn new(
-        source: RngSource,
-        seeds: Vec<u64>,
-        latent_height: usize,
-        latent_width: usize,
-        eta_noise_seed_delta: u64,
-    ) -> Self {
+    pub fn new(source: RngSource, seeds: Vec<u64>, latent_height: usize, latent_width: usize, eta_noise_seed_delta: u64) -> Self {
         let generators = seeds.iter().map(|&seed| generator(source, seed)).collect();
         Self { source, seeds, latent_height, latent_width, eta_noise_seed_delta, generators, first_drawn: false }
     }
@@ -51,11 +45,8 @@ impl ImageNoise {
         let noise = self.draw();
         self.first_drawn = true;
         if self.eta_noise_seed_delta != 0 {
-            self.generators = self
-                .seeds
-                .iter()
-                .map(|&seed| generator(self.source, seed.wrapping_add(self.eta_noise_seed_delta)))
-                .collect();
+            self.generators =
+                self.seeds.iter().map(|&seed| generator(self.source, seed.wrapping_add(self.eta_noise_seed_delta))).collect();
         }
         noise
     }

@@ -109,10 +109,7 @@ mod tests {
     /// and the pi-digit case), which A1111's round function reproduces.
     #[test]
     fn philox_matches_the_random123_known_answers() {
-        assert_eq!(
-            philox4x32_10([0xffff_ffff; 4], [0xffff_ffff; 2]),
-            [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd]
-        );
+        assert_eq!(philox4x32_10([0xffff_ffff; 4], [0xffff_ffff; 2]), [0x408f_276d, 0x41c8_3b0e, 0xa20b_c7c6, 0x6d54_51fd]);
         assert_eq!(
             philox4x32_10([0x243f_6a88, 0x85a3_08d3, 0x1319_8a2e, 0x0370_7344], [0xa409_3822, 0x299f_31d0]),
             [0xd16c_fe09, 0x94fd_cceb, 0x5001_e420, 0x2412_6ea1]

@@ -89,8 +89,7 @@ pub fn sequence(seed: u64) -> Sequence {
 }
 
 fn reference(value: &Value) -> Reference {
-    let bits =
-        |key: &str| -> Vec<u32> { value[key].as_array().unwrap().iter().map(|b| b.as_u64().unwrap() as u32).collect() };
+    let bits = |key: &str| -> Vec<u32> { value[key].as_array().unwrap().iter().map(|b| b.as_u64().unwrap() as u32).collect() };
     Reference {
         n: value["n"].as_u64().unwrap() as usize,
         first16_bits: bits("first16_bits"),
