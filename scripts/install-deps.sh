@@ -7,7 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
   libvulkan1 mesa-vulkan-drivers vulkan-tools
-  xvfb xauth x11-utils x11-apps xdotool imagemagick
+  xvfb xauth x11-utils x11-apps xdotool xclip imagemagick
   libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0
   libgl1 libegl1 libgl1-mesa-dri libwayland-client0 libwayland-egl1
   libfontconfig1 fonts-dejavu-core

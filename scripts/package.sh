@@ -19,17 +19,19 @@ export PATH="$HOME/.cargo/bin:$PATH"
 profile=${NURIE_PACKAGE_PROFILE:-release}
 formats=${NURIE_PACKAGE_FORMATS:-deb,appimage}
 packager_version=0.11.8
-tools=$PWD/target/packaging-tools
+# Tools are installed once per machine, outside the clone (a fresh clone reuses them), by version.
+tools=${NURIE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nurie-tools}/cargo-packager-$packager_version
 
 say() { echo "package.sh: $*" >&2; }
 
-# cargo-packager itself, pinned, installed under target/ unless the right version is on PATH.
+# cargo-packager itself, pinned, installed into the tools cache unless the right version is on PATH.
+# An unoptimized build: it only copies files and runs linuxdeploy, and compiles in a third of the time.
 packager=cargo-packager
 if ! cargo-packager --version 2>/dev/null | grep -q " $packager_version"; then
   packager=$tools/bin/cargo-packager
   if ! "$packager" --version 2>/dev/null | grep -q " $packager_version"; then
-    say "installing cargo-packager $packager_version into $tools (once)"
-    cargo install --quiet --locked --root "$tools" cargo-packager --version "$packager_version"
+    say "installing cargo-packager $packager_version into $tools (once per machine)"
+    cargo install --quiet --locked --debug --root "$tools" cargo-packager --version "$packager_version"
   fi
 fi
 

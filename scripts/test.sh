@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests, parity tests on the CPU backend and on wgpu (Mesa lavapipe when no
-# GPU is present), CLI tests. Installs missing system packages first.
+# The whole test suite: the house style (rustfmt) and lints (clippy), unit tests, parity tests on the CPU
+# backend and on wgpu (Mesa lavapipe when no GPU is present), CLI tests. Installs missing system packages
+# first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -24,6 +25,9 @@ echo "test.sh: Vulkan adapters: $(vulkaninfo --summary 2>/dev/null | grep -E 'de
 if [[ $# -gt 0 ]]; then
   exec cargo test --locked "$@"
 fi
+# The house style and lints first: they take a minute and fail fast.
+cargo fmt --check
+cargo clippy --locked --all-targets -- -D warnings
 # Tests that use the wgpu device run one at a time, after the others: the app drives the device from one
 # worker thread, and wgpu tests running next to each other on the shared device have twice given f16
 # results outside the parity tolerances (never when run alone).

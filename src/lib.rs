@@ -1,16 +1,18 @@
 //! Nurie: Stable Diffusion 1.5-family models on any GPU, for illustrators coloring their line art.
 //!
-//! The library is organised by domain: [`checkpoint`] reads users' model files, [`prompt`] turns
+//! The library is organised by domain: [`vocabulary`] names a generation's choices once (samplers,
+//! noise sources, control and resize modes…), [`checkpoint`] reads users' model files, [`prompt`] turns
 //! prompt text into conditioning, [`model`] holds the networks in burn,
 //! [`control`] turns line art into ControlNet hints, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
 //! the settings stored in PNG files, [`output`] writes finished pictures, [`history`] indexes every
 //! picture, [`provenance`] identifies model files,
-//! [`model_library`] finds models in existing installs, [`home`] is Nurie's data directory, [`app`] is the
-//! desktop window and [`cli`] the command line.
+//! [`model_library`] finds models in existing installs, [`home`] is Nurie's data directory,
+//! [`atomic_write`] writes every file whole, [`app`] is the desktop window and [`cli`] the command line.
 
 pub mod app;
+pub mod atomic_write;
 pub mod checkpoint;
 pub mod cli;
 pub mod control;
@@ -25,3 +27,4 @@ pub mod prompt;
 pub mod provenance;
 pub mod runtime;
 pub mod sampling;
+pub mod vocabulary;

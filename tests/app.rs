@@ -1,6 +1,9 @@
 //! Nurie's window, driven through egui_kittest with the tiny fixture models: the real UI, the real
 //! worker thread, the real files.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "common/model_variant.rs"]
 mod model_variant;
 

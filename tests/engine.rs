@@ -1,5 +1,8 @@
 //! Nurie's engine tests, in one binary to keep link time down on small machines.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "common/model_variant.rs"]
 mod model_variant;
 

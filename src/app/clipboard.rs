@@ -1,31 +1,53 @@
-//! Images through the system clipboard (egui's own clipboard carries text only).
+//! Pictures through the system clipboard: pasted ones become line art files (egui's Ctrl+V event
+//! carries a picture too, see [`save_by_content`]); copied ones go out through egui.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::i18n::Texts;
+
+/// Why a picture could not be pasted, put into words by the window in its language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PasteError {
+    Unavailable(String),
+    NoImage,
+    Unreadable,
+    Save(String),
+}
+
+impl PasteError {
+    pub fn text(&self, texts: &Texts) -> String {
+        match self {
+            PasteError::Unavailable(e) => (texts.clipboard_unavailable)(e),
+            PasteError::NoImage => texts.clipboard_has_no_image.to_string(),
+            PasteError::Unreadable => texts.clipboard_image_unreadable.to_string(),
+            PasteError::Save(e) => (texts.cannot_save_pasted)(e),
+        }
+    }
+}
+
 /// Saves the clipboard's image as a PNG in `folder`, named by the SHA-256 of its pixels.
-pub fn paste_image(folder: &Path) -> Result<PathBuf, String> {
-    let mut clipboard = arboard::Clipboard::new().map_err(|e| format!("the clipboard is not available: {e}"))?;
-    let data = clipboard.get_image().map_err(|e| format!("the clipboard holds no image: {e}"))?;
+pub fn paste_image(folder: &Path) -> Result<PathBuf, PasteError> {
+    let mut clipboard = arboard::Clipboard::new().map_err(|e| PasteError::Unavailable(e.to_string()))?;
+    let data = clipboard.get_image().map_err(|_| PasteError::NoImage)?;
     let rgba = image::RgbaImage::from_raw(data.width as u32, data.height as u32, data.bytes.into_owned())
-        .ok_or_else(|| "the clipboard image has an unexpected size".to_string())?;
+        .ok_or(PasteError::Unreadable)?;
     save_by_content(folder, &rgba)
 }
 
-/// Writes `image` as `<sha256>.png` in `folder` unless that file already exists.
-pub fn save_by_content(folder: &Path, image: &image::RgbaImage) -> Result<PathBuf, String> {
+/// Writes `image` as `<sha256>-WxH.png` in `folder` unless that file already exists.
+pub fn save_by_content(folder: &Path, image: &image::RgbaImage) -> Result<PathBuf, PasteError> {
     let digest: String = Sha256::digest(image.as_raw()).iter().take(16).map(|b| format!("{b:02x}")).collect();
     let path = folder.join(format!("{digest}-{}x{}.png", image.width(), image.height()));
     if path.exists() {
         return Ok(path);
     }
-    std::fs::create_dir_all(folder).map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
-    let temporary = path.with_extension("png.tmp");
-    image
-        .save_with_format(&temporary, image::ImageFormat::Png)
-        .and_then(|()| std::fs::rename(&temporary, &path).map_err(image::ImageError::IoError))
-        .map_err(|e| format!("cannot save the pasted image to {}: {e}", path.display()))?;
+    let save_error = |e: &dyn std::fmt::Display| PasteError::Save(format!("{}: {e}", path.display()));
+    std::fs::create_dir_all(folder).map_err(|e| save_error(&e))?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).map_err(|e| save_error(&e))?;
+    crate::atomic_write::write_file_atomically(&path, bytes.get_ref()).map_err(|e| save_error(&e))?;
     Ok(path)
 }
 

@@ -1,8 +1,10 @@
-//! Native file dialogs (rfd) that never block a frame: each dialog runs on its own thread and the
-//! chosen path comes back through a channel.
+//! Native file dialogs (rfd) that never block a frame: each dialog runs on its own thread
+//! (`nurie-file-dialog`) and the chosen path comes back through a channel.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::Receiver;
+
+use crate::app::service::{Waker, spawn_task};
 
 /// What a picked file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,17 +29,10 @@ pub enum Purpose {
 const MODEL_EXTENSIONS: &[&str] = &["safetensors", "ckpt", "pt", "pth"];
 const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp", "bmp"];
 
+/// The open dialog, if any: what it is for, and where its answer arrives.
+#[derive(Default)]
 pub struct FilePicker {
-    sender: Sender<(Purpose, Option<PathBuf>)>,
-    receiver: Receiver<(Purpose, Option<PathBuf>)>,
-    open: Option<Purpose>,
-}
-
-impl Default for FilePicker {
-    fn default() -> Self {
-        let (sender, receiver) = channel();
-        Self { sender, receiver, open: None }
-    }
+    open: Option<(Purpose, Receiver<Option<PathBuf>>)>,
 }
 
 impl FilePicker {
@@ -46,13 +41,11 @@ impl FilePicker {
     }
 
     /// Opens the dialog for `purpose` unless one is already open; `suggested_name` is for "save as".
-    pub fn open(&mut self, purpose: Purpose, suggested_name: Option<String>, wake: impl Fn() + Send + 'static) {
+    pub fn open(&mut self, purpose: Purpose, suggested_name: Option<String>, waker: Waker) {
         if self.open.is_some() {
             return;
         }
-        self.open = Some(purpose);
-        let sender = self.sender.clone();
-        let spawned = std::thread::Builder::new().name("nurie-file-dialog".into()).spawn(move || {
+        let answer = spawn_task("file-dialog", waker, move || {
             let dialog = dialog_for(purpose, suggested_name);
             let picked = pollster::block_on(async {
                 match purpose {
@@ -61,19 +54,19 @@ impl FilePicker {
                     _ => dialog.pick_file().await,
                 }
             });
-            let _ = sender.send((purpose, picked.map(|handle| handle.path().to_path_buf())));
-            wake();
+            picked.map(|handle| handle.path().to_path_buf())
         });
-        if spawned.is_err() {
-            self.open = None;
-        }
+        // Without a thread there is no dialog; the button simply does nothing.
+        self.open = answer.ok().map(|answer| (purpose, answer));
     }
 
     /// The dialog's answer, once the user closed it.
     pub fn poll(&mut self) -> Option<(Purpose, Option<PathBuf>)> {
-        let answer = self.receiver.try_recv().ok()?;
+        let (purpose, answer) = self.open.as_ref()?;
+        let picked = answer.try_recv().ok()?;
+        let purpose = *purpose;
         self.open = None;
-        Some(answer)
+        Some((purpose, picked))
     }
 }
 

@@ -1,18 +1,15 @@
-//! The generation settings as the user edits them, and how they become a queued job.
+//! The generation settings as the user edits them, how they become a plan, and how a picture's record
+//! fills them in again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::control::LineArtSettings;
-use crate::generate::{ControlMode, nearest_multiple_of_8};
-use crate::sampling::SamplerKind;
-use crate::sampling::noise::{RngSource, random_seed};
-
-use super::worker::{InitSpec, JobSpec, ModelSelection, UnitSpec};
-
-/// The seed value that asks for a fresh random seed, as in A1111.
-pub const RANDOM_SEED: i64 = -1;
+use crate::generate::{Plan, UnitPlan, nearest_multiple_of_8};
+use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationRecord, GenerationSettings};
+use crate::sampling::noise::random_seed;
+use crate::vocabulary::{Choice, Preprocessor, RngSource};
 
 /// One line-art unit in the panel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,40 +18,20 @@ pub struct UnitForm {
     pub enabled: bool,
     pub line_art: Option<PathBuf>,
     pub controlnet: Option<PathBuf>,
-    pub settings: LineArtSettings,
-    pub weight: f32,
-    pub start: f32,
-    pub end: f32,
-    pub mode: ControlMode,
+    pub line_art_settings: LineArtSettings,
+    #[serde(flatten)]
+    pub guidance: ControlGuidance,
 }
 
 impl Default for UnitForm {
-    /// sd-webui-controlnet's defaults: weight 1, the whole schedule, Balanced.
     fn default() -> Self {
         Self {
             enabled: true,
             line_art: None,
             controlnet: None,
-            settings: LineArtSettings::default(),
-            weight: 1.0,
-            start: 0.0,
-            end: 1.0,
-            mode: ControlMode::Balanced,
+            line_art_settings: LineArtSettings::default(),
+            guidance: ControlGuidance::default(),
         }
-    }
-}
-
-/// img2img in the panel: a picture and how much to change it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct InitForm {
-    pub image: Option<PathBuf>,
-    pub strength: f32,
-}
-
-impl Default for InitForm {
-    fn default() -> Self {
-        Self { image: None, strength: 0.75 }
     }
 }
 
@@ -62,41 +39,25 @@ impl Default for InitForm {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GenerationForm {
-    pub prompt: String,
-    pub negative_prompt: String,
-    pub sampler: SamplerKind,
-    pub steps: u32,
-    pub cfg_scale: f32,
-    /// [`RANDOM_SEED`] or a seed in [0, 2³²−1].
-    pub seed: i64,
-    pub rng: RngSource,
-    pub ensd: u64,
-    pub clip_skip: u32,
-    pub width: u32,
-    pub height: u32,
-    pub batch_count: u32,
+    /// The settings (`settings.seed` is the seed used when `random_seed` is off).
+    #[serde(flatten)]
+    pub settings: GenerationSettings,
+    /// Each job draws a fresh seed (A1111's seed −1).
+    pub random_seed: bool,
     pub units: Vec<UnitForm>,
-    pub init: InitForm,
+    /// img2img: the picture to start from (the settings' denoising strength says how much changes).
+    pub init_image: Option<PathBuf>,
 }
 
 impl Default for GenerationForm {
     fn default() -> Self {
-        Self {
-            prompt: String::new(),
+        let settings = GenerationSettings {
             negative_prompt: "lowres, bad anatomy, worst quality".into(),
-            sampler: SamplerKind::Dpmpp2mKarras,
-            steps: 20,
-            cfg_scale: 7.0,
-            seed: RANDOM_SEED,
             rng: RngSource::Nv,
-            ensd: 0,
-            clip_skip: 1,
-            width: 512,
-            height: 512,
-            batch_count: 1,
-            units: vec![UnitForm::default()],
-            init: InitForm::default(),
-        }
+            denoising_strength: Some(DEFAULT_DENOISING_STRENGTH),
+            ..GenerationSettings::default()
+        };
+        Self { settings, random_seed: true, units: vec![UnitForm::default()], init_image: None }
     }
 }
 
@@ -104,7 +65,7 @@ impl Default for GenerationForm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormProblem {
     NoCheckpoint,
-    /// Unit `n` (0-based) is enabled but lacks its line art or its ControlNet.
+    /// Unit `n` (0-based) is enabled but lacks its ControlNet.
     UnitIncomplete(usize),
 }
 
@@ -112,90 +73,104 @@ pub enum FormProblem {
 pub const SIZE_PRESETS: [(u32, u32); 6] = [(512, 512), (512, 768), (768, 512), (640, 896), (896, 640), (768, 768)];
 
 impl GenerationForm {
-    /// The job for these settings; `seed` is the resolved seed (a random one for [`RANDOM_SEED`]).
-    pub fn to_spec(&self, models: ModelSelection, output_folder: PathBuf, seed: u64) -> Result<JobSpec, FormProblem> {
-        if models.checkpoint.as_os_str().is_empty() {
-            return Err(FormProblem::NoCheckpoint);
-        }
+    /// The plan for these settings on `checkpoint` (and `vae`), with `seed` as the first picture's seed
+    /// (see [`GenerationForm::resolve_seed`]). Sizes are snapped to multiples of 8.
+    pub fn to_plan(&self, checkpoint: Option<&Path>, vae: Option<&Path>, seed: u64) -> Result<Plan, FormProblem> {
+        let checkpoint = checkpoint.filter(|path| !path.as_os_str().is_empty()).ok_or(FormProblem::NoCheckpoint)?;
         let mut units = Vec::new();
-        for (index, unit) in self.units.iter().enumerate().filter(|(_, u)| u.enabled) {
-            let (Some(line_art), Some(controlnet)) = (&unit.line_art, &unit.controlnet) else {
-                // An empty unit (nothing dropped yet) is simply not used.
-                if unit.line_art.is_none() {
-                    continue;
-                }
-                return Err(FormProblem::UnitIncomplete(index));
-            };
-            units.push(UnitSpec {
-                controlnet: controlnet.clone(),
+        for (index, unit) in self.units.iter().enumerate().filter(|(_, unit)| unit.enabled) {
+            // An empty unit (nothing dropped yet) is simply not used.
+            let Some(line_art) = &unit.line_art else { continue };
+            let controlnet = unit.controlnet.clone().ok_or(FormProblem::UnitIncomplete(index))?;
+            units.push(UnitPlan {
+                controlnet,
                 line_art: line_art.clone(),
-                settings: unit.settings,
-                weight: unit.weight,
-                start: unit.start,
-                end: unit.end,
-                mode: unit.mode,
+                line_art_settings: unit.line_art_settings,
+                guidance: unit.guidance,
             });
         }
-        let init_image = self.init.image.clone().map(|image| InitSpec { image, strength: self.init.strength });
-        Ok(JobSpec {
-            models,
-            prompt: self.prompt.clone(),
-            negative_prompt: self.negative_prompt.clone(),
-            sampler: self.sampler,
-            steps: self.steps.max(1) as usize,
-            cfg_scale: self.cfg_scale,
+        let settings = GenerationSettings {
             seed,
-            rng: self.rng,
-            eta_noise_seed_delta: self.ensd,
-            clip_skip: self.clip_skip.max(1) as usize,
-            width: nearest_multiple_of_8(self.width) as usize,
-            height: nearest_multiple_of_8(self.height) as usize,
-            batch_count: self.batch_count.max(1) as usize,
+            steps: self.settings.steps.max(1),
+            width: nearest_multiple_of_8(self.settings.width),
+            height: nearest_multiple_of_8(self.settings.height),
+            batch_size: self.settings.batch_size.max(1),
+            clip_skip: self.settings.clip_skip.max(1),
+            ..self.settings.clone()
+        };
+        Ok(Plan {
+            settings,
+            checkpoint: checkpoint.to_path_buf(),
+            vae: vae.map(Path::to_path_buf),
             units,
-            init_image,
-            output_folder,
+            init_image: self.init_image.clone(),
         })
     }
 
     /// The seed a job uses: the form's, or a fresh random one in A1111's range.
     pub fn resolve_seed(&self) -> u64 {
-        if self.seed >= 0 { self.seed as u64 } else { random_seed() }
+        if self.random_seed { random_seed() } else { self.settings.seed }
+    }
+
+    /// This form with the settings of `record` (a gallery or history picture, or a pasted infotext):
+    /// every setting the record has, its own seed, and each unit's guidance, preprocessor and resize
+    /// mode. The line art, the models, the batch count and the img2img picture stay as they are.
+    pub fn from_record(record: &GenerationRecord, current: &GenerationForm) -> GenerationForm {
+        let mut form = current.clone();
+        form.settings = GenerationSettings {
+            batch_size: current.settings.batch_size,
+            denoising_strength: record.settings.denoising_strength.or(current.settings.denoising_strength),
+            ..record.settings.clone()
+        };
+        form.random_seed = false;
+        for (unit, saved) in form.units.iter_mut().zip(&record.controlnets) {
+            unit.guidance = saved.guidance;
+            unit.line_art_settings.resize_mode = saved.resize_mode;
+            if let Some(preprocessor) = Preprocessor::find(&saved.module) {
+                unit.line_art_settings.preprocessor = preprocessor;
+            }
+        }
+        form
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::{DeviceChoice, Precision};
+    use crate::metadata::ControlNetUnit;
+    use crate::vocabulary::{ControlMode, RecordedSampler, ResizeMode, SamplerKind};
 
-    fn models(checkpoint: &str) -> ModelSelection {
-        ModelSelection { checkpoint: checkpoint.into(), vae: None, device: DeviceChoice::Cpu, precision: Precision::F32 }
+    fn checkpoint() -> Option<&'static Path> {
+        Some(Path::new("m.safetensors"))
     }
 
     #[test]
-    fn a_form_becomes_a_job_with_only_the_units_that_have_line_art() {
-        let mut form = GenerationForm { width: 510, height: 770, ..GenerationForm::default() };
+    fn a_form_becomes_a_plan_with_only_the_units_that_have_line_art() {
+        let mut form = GenerationForm::default();
+        (form.settings.width, form.settings.height) = (510, 770);
         form.units[0].line_art = Some("art.png".into());
         form.units[0].controlnet = Some("cn.safetensors".into());
         form.units.push(UnitForm::default());
-        let spec = form.to_spec(models("m.safetensors"), "out".into(), 42).unwrap();
-        assert_eq!((spec.width, spec.height, spec.seed), (512, 768, 42));
-        assert_eq!(spec.units.len(), 1);
-        assert_eq!(spec.units[0].line_art, PathBuf::from("art.png"));
+        let plan = form.to_plan(checkpoint(), None, 42).unwrap();
+        assert_eq!((plan.settings.width, plan.settings.height, plan.settings.seed), (512, 768, 42));
+        assert_eq!(plan.units.len(), 1);
+        assert_eq!(plan.units[0].line_art, PathBuf::from("art.png"));
     }
 
     #[test]
     fn missing_pieces_are_named() {
         let form = GenerationForm::default();
-        assert_eq!(form.to_spec(models(""), "out".into(), 1), Err(FormProblem::NoCheckpoint));
+        assert_eq!(form.to_plan(None, None, 1), Err(FormProblem::NoCheckpoint));
+        assert_eq!(form.to_plan(Some(Path::new("")), None, 1), Err(FormProblem::NoCheckpoint));
         let mut form = GenerationForm::default();
         form.units[0].line_art = Some("art.png".into());
-        assert_eq!(form.to_spec(models("m"), "out".into(), 1), Err(FormProblem::UnitIncomplete(0)));
+        assert_eq!(form.to_plan(checkpoint(), None, 1), Err(FormProblem::UnitIncomplete(0)));
     }
 
     #[test]
     fn seeds_resolve_to_the_given_one_or_a_random_one_in_range() {
-        let fixed = GenerationForm { seed: 1234, ..GenerationForm::default() };
+        let mut fixed = GenerationForm { random_seed: false, ..GenerationForm::default() };
+        fixed.settings.seed = 1234;
         assert_eq!(fixed.resolve_seed(), 1234);
         let random = GenerationForm::default();
         assert!((0..100).map(|_| random.resolve_seed()).all(|s| s < 4_294_967_295));
@@ -203,10 +178,44 @@ mod tests {
 
     #[test]
     fn the_form_survives_json_and_old_files_missing_fields() {
-        let form = GenerationForm { prompt: "線画, 1girl".into(), ..GenerationForm::default() };
+        let mut form = GenerationForm::default();
+        form.settings.prompt = "線画, 1girl".into();
         let json = serde_json::to_string(&form).unwrap();
         assert_eq!(serde_json::from_str::<GenerationForm>(&json).unwrap(), form);
         let partial: GenerationForm = serde_json::from_str(r#"{"steps": 30}"#).unwrap();
-        assert_eq!((partial.steps, partial.cfg_scale), (30, 7.0));
+        assert_eq!((partial.settings.steps, partial.settings.cfg_scale), (30, 7.0));
+    }
+
+    #[test]
+    fn a_record_fills_the_form_but_keeps_files_and_batch() {
+        let mut current = GenerationForm::default();
+        current.settings.batch_size = 4;
+        current.units[0].line_art = Some("mine.png".into());
+        let settings = GenerationSettings {
+            prompt: "桜".into(),
+            sampler: SamplerKind::EulerA.into(),
+            seed: 77,
+            ensd: 31337,
+            batch_size: 2,
+            ..GenerationSettings::default()
+        };
+        let unit = ControlNetUnit {
+            module: "threshold".into(),
+            guidance: ControlGuidance { weight: 0.6, control_mode: ControlMode::PromptMoreImportant, ..Default::default() },
+            resize_mode: ResizeMode::JustResize,
+            ..Default::default()
+        };
+        let record = GenerationRecord { settings, controlnets: vec![unit], ..GenerationRecord::default() };
+        let form = GenerationForm::from_record(&record, &current);
+        assert_eq!((form.settings.prompt.as_str(), form.settings.seed, form.settings.ensd), ("桜", 77, 31337));
+        assert_eq!(form.settings.sampler, RecordedSampler::Known(SamplerKind::EulerA));
+        assert!(!form.random_seed);
+        assert_eq!(form.settings.batch_size, 4, "the batch count is the user's");
+        assert_eq!(form.settings.denoising_strength, current.settings.denoising_strength);
+        let unit = &form.units[0];
+        assert_eq!(unit.line_art.as_deref(), Some(Path::new("mine.png")));
+        assert_eq!((unit.guidance.weight, unit.guidance.control_mode), (0.6, ControlMode::PromptMoreImportant));
+        assert_eq!(unit.line_art_settings.preprocessor, Preprocessor::Binarize);
+        assert_eq!(unit.line_art_settings.resize_mode, ResizeMode::JustResize);
     }
 }

@@ -2,8 +2,9 @@
 //! request carries a ticket; a result for an outdated ticket is dropped.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::Receiver;
 
+use crate::app::service::{Emitter, Waker, event_channel, spawn};
 use crate::control::{LineArtSettings, load_rgb8, prepare_line_art};
 
 /// The largest side of the line art the panel shows (the full-size files stay on disk).
@@ -36,32 +37,33 @@ pub struct Prepared {
     pub lines: image::RgbaImage,
 }
 
+/// Previews being made wait here for the window; a preparing thread waits while the window catches up.
+const RESULT_CAPACITY: usize = 8;
+
 pub struct LineArtPreviewer {
-    sender: Sender<LineArtPreview>,
+    emitter: Emitter<LineArtPreview>,
     receiver: Receiver<LineArtPreview>,
     next_ticket: u64,
-    wake: std::sync::Arc<dyn Fn() + Send + Sync>,
 }
 
 impl LineArtPreviewer {
-    pub fn new(wake: std::sync::Arc<dyn Fn() + Send + Sync>) -> Self {
-        let (sender, receiver) = channel();
-        Self { sender, receiver, next_ticket: 0, wake }
+    pub fn new(waker: Waker) -> Self {
+        let (emitter, receiver) = event_channel(RESULT_CAPACITY, waker);
+        Self { emitter, receiver, next_ticket: 0 }
     }
 
-    /// Starts preparing `request` on a short-lived thread; returns its ticket.
+    /// Starts preparing `request` on a short-lived thread (`nurie-line-art`); returns its ticket.
     pub fn request(&mut self, request: PreviewRequest) -> u64 {
         self.next_ticket += 1;
         let ticket = self.next_ticket;
-        let (sender, wake) = (self.sender.clone(), self.wake.clone());
+        let emitter = self.emitter.clone();
         let kept = request.clone();
-        let spawned = std::thread::Builder::new().name("nurie-line-art".into()).spawn(move || {
+        let spawned = spawn("line-art", move || {
             let result = prepare(&request);
-            let _ = sender.send(LineArtPreview { request, ticket, result });
-            wake();
+            emitter.send(LineArtPreview { request, ticket, result });
         });
         if let Err(error) = spawned {
-            let _ = self.sender.send(LineArtPreview { request: kept, ticket, result: Err(error.to_string()) });
+            self.emitter.offer(LineArtPreview { request: kept, ticket, result: Err(error.to_string()) });
         }
         ticket
     }

@@ -3,6 +3,7 @@
 //! that owns the compute device and the models.
 
 mod clipboard;
+pub mod dropped;
 pub mod emphasis;
 pub mod file_picker;
 pub mod fonts;
@@ -17,6 +18,7 @@ pub mod model_search;
 pub mod nurie_app;
 pub mod progress;
 pub mod queue;
+pub mod service;
 pub mod settings;
 pub mod token_count;
 pub mod view;
@@ -70,13 +72,20 @@ pub fn run_window() -> anyhow::Result<()> {
     )
 }
 
+/// The window's smallest size, in logical points.
+const MIN_WINDOW_SIZE: [f32; 2] = [900.0, 600.0];
+
 fn open_window(home: std::path::PathBuf, renderer: eframe::Renderer) -> Result<(), eframe::Error> {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Nurie")
         .with_app_id("app.nurie.Nurie")
         .with_inner_size([1400.0, 900.0])
-        .with_min_inner_size([900.0, 600.0])
+        .with_min_inner_size(MIN_WINDOW_SIZE)
         .with_drag_and_drop(true);
+    // Where the window was last time (the settings are read again, whole, by the app).
+    if let Some(placement) = settings::AppSettings::load(&home).settings.window {
+        viewport = placement.apply(viewport, MIN_WINDOW_SIZE);
+    }
     if let Ok(icon) = eframe::icon_data::from_png_bytes(WINDOW_ICON) {
         viewport = viewport.with_icon(icon);
     }

@@ -3,8 +3,9 @@
 //! safetensors headers, so it runs on its own thread and its answer arrives in a later frame.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, TryRecvError, sync_channel};
+use std::sync::mpsc::{Receiver, TryRecvError};
 
+use crate::app::service::{Waker, spawn_task};
 use crate::model_library::{FoundModel, LineArtFlavour, ModelKind, SearchBases, folders_to_scan, scan};
 
 /// Where installs are looked for: this user's folders, or (tests) given ones.
@@ -29,19 +30,18 @@ impl ModelSearch {
         Self { places, found: Vec::new(), unreadable: Vec::new(), running: None }
     }
 
-    /// Starts a fresh scan of the known installs and `added` folders; a scan still running is
-    /// superseded (its answer is dropped). `wake` is called when the answer is ready.
-    pub fn start(&mut self, added: &[PathBuf], wake: impl Fn() + Send + 'static) -> std::io::Result<()> {
-        let (sender, receiver) = sync_channel(1);
+    /// Starts a fresh scan of the known installs and `added` folders on the thread
+    /// `nurie-model-search`; a scan still running is superseded (its answer is dropped). `waker` is
+    /// called when the answer is ready.
+    pub fn start(&mut self, added: &[PathBuf], waker: Waker) -> std::io::Result<()> {
         let places = self.places.clone();
         let added = added.to_vec();
-        std::thread::Builder::new().name("nurie-model-search".into()).spawn(move || {
+        let receiver = spawn_task("model-search", waker, move || {
             let bases = match places {
                 SearchPlaces::ThisSystem => SearchBases::of_this_system(),
                 SearchPlaces::Given(bases) => bases,
             };
-            let _ = sender.send(scan(&folders_to_scan(&bases, &added)));
-            wake();
+            scan(&folders_to_scan(&bases, &added))
         })?;
         self.running = Some(receiver);
         Ok(())
@@ -121,7 +121,7 @@ mod tests {
 
         let bases = SearchBases { parents: vec![parent.path().to_path_buf()], invokeai_root: None, downloads: vec![] };
         let mut search = ModelSearch::new(SearchPlaces::Given(bases));
-        search.start(&[added.path().to_path_buf()], || {}).expect("thread");
+        search.start(&[added.path().to_path_buf()], Waker::none()).expect("thread");
         assert!(search.is_scanning());
         wait(&mut search);
 
@@ -139,7 +139,7 @@ mod tests {
         let empty = tempfile::tempdir().expect("temp");
         let bases = SearchBases { parents: vec![empty.path().to_path_buf()], invokeai_root: None, downloads: vec![] };
         let mut search = ModelSearch::new(SearchPlaces::Given(bases));
-        search.start(&[], || {}).expect("thread");
+        search.start(&[], Waker::none()).expect("thread");
         wait(&mut search);
         assert!(search.of_kind(ModelKind::Checkpoint).is_empty());
         assert_eq!(search.line_art_controlnet(), None);

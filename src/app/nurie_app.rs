@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::clipboard::PasteError;
+use super::dropped::{DropInspector, DroppedFile};
 use super::file_picker::{FilePicker, Purpose};
 use super::form::{FormProblem, GenerationForm, UnitForm};
 use super::frame_stats::FrameStats;
@@ -14,11 +16,14 @@ use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, Previe
 use super::model_info::{LicenseQuestion, ModelInfo};
 use super::model_search::{ModelSearch, SearchPlaces};
 use super::queue::JobQueue;
-use super::settings::{AppSettings, remember};
+use super::service::Waker;
+use super::settings::{AppSettings, WindowPlacement, remember};
 use super::view_state::ZoomPan;
 use super::worker::{Command, DeviceReport, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
+use crate::model_library::ModelKind;
 use crate::output::KeptInputs;
-use crate::runtime::DeviceChoice;
+use crate::provenance::hash::file_name;
+use crate::runtime::{DeviceChoice, DeviceSummary};
 
 /// How long one frame may spend reading worker events before it draws.
 const EVENT_BUDGET: Duration = Duration::from_millis(4);
@@ -37,7 +42,7 @@ pub struct Notice {
 pub enum ModelStatus {
     NotLoaded,
     Loading(String),
-    Ready { device: String },
+    Ready { device: DeviceSummary },
     Failed,
 }
 
@@ -63,6 +68,15 @@ pub struct UnitView {
     pub lines: Option<egui::TextureHandle>,
     pub full_size: Option<(u32, u32)>,
     pub error: Option<String>,
+}
+
+/// A dropped picture that carries generation settings, waiting for the user to say what it is for.
+#[derive(Debug)]
+pub struct DroppedPicture {
+    pub path: PathBuf,
+    /// The line-art unit it was dropped on, if any.
+    pub unit: Option<usize>,
+    pub settings: Box<crate::metadata::ParsedSettings>,
 }
 
 /// The picture in the result view: the running job's preview or a finished image.
@@ -108,6 +122,12 @@ pub struct NurieApp {
     pub license_question: Option<LicenseQuestion>,
     /// Jobs waiting for their model to be identified, or for the answer to the license question.
     held_jobs: Vec<JobSpec>,
+    /// Files dropped on the window, being looked at.
+    pub drops: DropInspector,
+    /// A dropped picture with settings, asking whether to use them or the picture as line art.
+    pub dropped_picture: Option<DroppedPicture>,
+    /// The line-art unit under the pointer while files are dragged over the window.
+    pub drop_target: Option<usize>,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -124,29 +144,27 @@ impl NurieApp {
     pub fn with_model_search(ctx: &egui::Context, home: PathBuf, places: SearchPlaces) -> Self {
         super::fonts::install_fonts(ctx);
         let loaded = AppSettings::load(&home);
+        let texts = loaded.settings.language().texts();
         let mut notices = Vec::new();
-        if let Some(warning) = loaded.warning {
-            notices.push(Notice { kind: None, text: warning });
+        if let Some(problem) = &loaded.warning {
+            notices.push(Notice { kind: None, text: problem.text(texts) });
         }
-        let repaint = ctx.clone();
-        let worker = match WorkerHandle::spawn(home.clone(), move || repaint.request_repaint()) {
+        let waker = Waker::of(ctx);
+        let worker = match WorkerHandle::spawn(home.clone(), waker.clone()) {
             Ok(worker) => Some(worker),
             Err(e) => {
-                notices.push(Notice { kind: Some(ErrorKind::Device), text: format!("cannot start the worker thread: {e}") });
+                notices.push(Notice { kind: Some(ErrorKind::Device), text: (texts.cannot_start_worker)(&e.to_string()) });
                 None
             }
         };
-        let wake_ctx = ctx.clone();
-        let history_ctx = ctx.clone();
         let outputs = loaded
             .settings
             .output_folder
             .clone()
             .or_else(|| crate::home::default_output_dir().ok())
             .unwrap_or_else(|| home.join("outputs"));
-        let history = HistoryBrowser::start(&home, outputs, Arc::new(move || history_ctx.request_repaint()));
+        let history = HistoryBrowser::start(&home, outputs, waker.clone());
         let history_home = home.clone();
-        let info_ctx = ctx.clone();
         let mut app = Self {
             home,
             saved: loaded.settings.clone(),
@@ -159,7 +177,7 @@ impl NurieApp {
             model_status: ModelStatus::NotLoaded,
             device: None,
             units: Vec::new(),
-            previewer: LineArtPreviewer::new(Arc::new(move || wake_ctx.request_repaint())),
+            previewer: LineArtPreviewer::new(waker.clone()),
             shown: None,
             view: ZoomPan::default(),
             compare: false,
@@ -174,9 +192,12 @@ impl NurieApp {
             history,
             history_tag_draft: String::new(),
             kept_inputs: KeptInputs::in_home(&history_home),
-            model_info: ModelInfo::start(&history_home, Arc::new(move || info_ctx.request_repaint())),
+            model_info: ModelInfo::start(&history_home, waker.clone()),
             license_question: None,
             held_jobs: Vec::new(),
+            drops: DropInspector::default(),
+            dropped_picture: None,
+            drop_target: None,
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -218,7 +239,7 @@ impl NurieApp {
     fn send(&mut self, command: Command) {
         let sent = self.worker.as_ref().map(|w| w.send(command));
         if !matches!(sent, Some(Ok(()))) {
-            self.notify(Some(ErrorKind::Device), super::worker::WorkerGone.to_string());
+            self.notify(Some(ErrorKind::Device), self.texts().worker_gone.to_string());
         }
     }
 
@@ -267,12 +288,11 @@ impl NurieApp {
     /// Loads the chosen networks on the chosen device now; with no checkpoint chosen yet, opens the
     /// device only, so the window can say what the pictures will run on.
     pub fn preload(&mut self) {
-        match self.settings.checkpoint.is_some() {
-            true => {
-                self.model_status = ModelStatus::Loading(String::new());
-                self.send(Command::Preload(self.model_selection()));
-            }
-            false => self.send(Command::OpenDevice(self.settings.device)),
+        if self.settings.checkpoint.is_some() {
+            self.model_status = ModelStatus::Loading(String::new());
+            self.send(Command::Preload(self.model_selection()));
+        } else {
+            self.send(Command::OpenDevice(self.settings.device));
         }
     }
 
@@ -281,8 +301,15 @@ impl NurieApp {
     /// asking for this model, until the user answers.
     pub fn enqueue(&mut self) {
         let seed = self.settings.form.resolve_seed();
-        match self.settings.form.to_spec(self.model_selection(), self.output_folder(), seed) {
-            Ok(spec) => {
+        let (checkpoint, vae) = (self.settings.checkpoint.as_deref(), self.settings.vae.as_deref());
+        match self.settings.form.to_plan(checkpoint, vae, seed) {
+            Ok(plan) => {
+                let spec = JobSpec {
+                    plan,
+                    device: self.settings.device,
+                    precision: self.settings.precision,
+                    output_folder: self.output_folder(),
+                };
                 self.last_seed = Some(seed);
                 self.held_jobs.push(spec);
                 self.release_held_jobs();
@@ -291,7 +318,7 @@ impl NurieApp {
                 let texts = self.texts();
                 let text = match problem {
                     FormProblem::NoCheckpoint => texts.error_no_checkpoint.to_string(),
-                    FormProblem::UnitIncomplete(unit) => format!("{} {}: {}", texts.unit, unit + 1, texts.error_unit_incomplete),
+                    FormProblem::UnitIncomplete(unit) => (texts.unit_incomplete)(unit + 1),
                 };
                 self.notify(Some(ErrorKind::Settings), text);
             }
@@ -300,7 +327,7 @@ impl NurieApp {
 
     /// Queues the held jobs once their checkpoint's license is known and allows it (or was accepted).
     fn release_held_jobs(&mut self) {
-        let Some(model) = self.held_jobs.first().map(|spec| spec.models.checkpoint.clone()) else { return };
+        let Some(model) = self.held_jobs.first().map(|spec| spec.plan.checkpoint.clone()) else { return };
         if self.license_question.is_some() {
             return;
         }
@@ -352,9 +379,9 @@ impl NurieApp {
         while started.elapsed() < EVENT_BUDGET {
             let event = match self.worker.as_ref().map(WorkerHandle::try_event) {
                 Some(Ok(Some(event))) => event,
-                Some(Err(gone)) => {
+                Some(Err(_)) => {
                     self.worker = None;
-                    self.notify(Some(ErrorKind::Device), gone.to_string());
+                    self.notify(Some(ErrorKind::Device), self.texts().worker_gone.to_string());
                     break;
                 }
                 _ => break,
@@ -372,16 +399,22 @@ impl NurieApp {
         }
         self.history.pump(&self.ctx);
         for message in std::mem::take(&mut self.history.messages) {
-            self.notify(None, message);
+            if let Some(text) = message.text(self.texts()) {
+                self.notify(None, text);
+            }
         }
         self.model_info.pump();
         for message in std::mem::take(&mut self.model_info.messages) {
-            self.notify(None, message);
+            let text = message.text(self.texts());
+            self.notify(None, text);
         }
         if let Some(checkpoint) = &self.settings.checkpoint {
             self.model_info.want(checkpoint);
         }
         self.release_held_jobs();
+        for (unit, file) in self.drops.finished() {
+            self.on_dropped(unit, file);
+        }
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
         }
@@ -409,16 +442,28 @@ impl NurieApp {
             }
             Event::Finished { job, images, cancelled } => {
                 if cancelled {
-                    let text = format!("{} ({} {})", self.texts().cancelled, images, self.texts().image);
+                    let text = (self.texts().cancelled_after)(images);
                     self.notify(None, text);
                     if self.shown.as_ref().is_some_and(|s| s.is_preview) {
                         self.shown = None;
                     }
+                } else {
+                    self.ask_for_attention_if_away();
                 }
                 self.job_ended(job);
             }
             Event::Notice { message } => self.notify(None, message),
             Event::Failed { job, error } => self.on_failure(job, error),
+        }
+    }
+
+    /// A batch finished while the user looks elsewhere: the taskbar entry asks for attention (and
+    /// stops once the window is in front again).
+    fn ask_for_attention_if_away(&self) {
+        let in_front = self.ctx.input(|input| input.viewport().focused.unwrap_or(true));
+        if !in_front {
+            let attention = egui::UserAttentionType::Informational;
+            self.ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(attention));
         }
     }
 
@@ -460,14 +505,14 @@ impl NurieApp {
 
     /// Asks for a fresh hint preview of every unit whose file or settings changed.
     pub fn refresh_line_art(&mut self) {
-        let (width, height) = (self.settings.form.width, self.settings.form.height);
+        let (width, height) = (self.settings.form.settings.width, self.settings.form.settings.height);
         self.units.resize_with(self.settings.form.units.len(), UnitView::default);
         for (unit, form) in self.settings.form.units.iter().enumerate() {
             let Some(path) = &form.line_art else {
                 self.units[unit] = UnitView::default();
                 continue;
             };
-            let request = PreviewRequest { unit, path: path.clone(), settings: form.settings, width, height };
+            let request = PreviewRequest { unit, path: path.clone(), settings: form.line_art_settings, width, height };
             if self.units[unit].shown_for.as_ref() != Some(&request) {
                 self.units[unit].shown_for = Some(request.clone());
                 self.units[unit].ticket = self.previewer.request(request);
@@ -511,7 +556,7 @@ impl NurieApp {
             Ok(()) => self.saved = self.settings.clone(),
             Err(e) => {
                 self.saved = self.settings.clone();
-                let text = format!("cannot save the settings in {}: {e}", self.home.display());
+                let text = (self.texts().cannot_save_settings)(&self.home.display().to_string(), &e.to_string());
                 self.notify(None, text);
             }
         }
@@ -519,8 +564,7 @@ impl NurieApp {
 
     /// Opens a file dialog for `purpose` (its answer arrives in a later frame).
     pub fn pick(&mut self, purpose: Purpose, suggested_name: Option<String>) {
-        let ctx = self.ctx.clone();
-        self.picker.open(purpose, suggested_name, move || ctx.request_repaint());
+        self.picker.open(purpose, suggested_name, Waker::of(&self.ctx));
     }
 
     fn on_picked(&mut self, purpose: Purpose, path: &Path) {
@@ -529,7 +573,7 @@ impl NurieApp {
             Purpose::Vae => self.choose_vae(Some(path)),
             Purpose::ControlNet(unit) => self.choose_controlnet(unit, path),
             Purpose::LineArt(unit) => self.set_line_art(unit, path),
-            Purpose::InitImage => self.settings.form.init.image = Some(path.to_path_buf()),
+            Purpose::InitImage => self.settings.form.init_image = Some(path.to_path_buf()),
             Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
             Purpose::ModelFolder => self.add_model_folder(path),
             Purpose::HistoryFolder => self.history.scan(vec![path.to_path_buf()], false),
@@ -547,8 +591,10 @@ impl NurieApp {
     fn on_device_opened(&mut self, report: DeviceReport) {
         let already_told = self.device.as_ref().is_some_and(|known| !known.is_gpu && known.choice == report.choice);
         if report.choice == DeviceChoice::Auto && !report.is_gpu && !already_told {
-            let reason = report.fallback.as_deref().map(|reason| format!(" ({reason})")).unwrap_or_default();
-            self.notify(None, format!("{}{reason}", self.texts().no_gpu_notice));
+            let texts = self.texts();
+            let reason =
+                report.fallback.as_ref().map(|reason| format!(" {}", (texts.no_gpu_because)(reason))).unwrap_or_default();
+            self.notify(None, format!("{}{reason}", texts.no_gpu_notice));
         }
         self.device = Some(report);
     }
@@ -561,9 +607,9 @@ impl NurieApp {
 
     /// Looks for models again (at start, and when the user's model folders change).
     pub fn search_models(&mut self) {
-        let ctx = self.ctx.clone();
-        if let Err(e) = self.models.start(&self.settings.model_folders, move || ctx.request_repaint()) {
-            self.notify(None, format!("cannot look for models: {e}"));
+        if let Err(e) = self.models.start(&self.settings.model_folders, Waker::of(&self.ctx)) {
+            let text = (self.texts().cannot_look_for_models)(&e.to_string());
+            self.notify(None, text);
         }
     }
 
@@ -584,7 +630,7 @@ impl NurieApp {
     fn report_unreadable_model_folders(&mut self) {
         let folders: Vec<String> = self.models.unreadable().iter().map(|p| p.display().to_string()).collect();
         if !folders.is_empty() {
-            let text = format!("{}: {}", self.texts().unreadable_model_folders, folders.join(", "));
+            let text = (self.texts().unreadable_model_folders_are)(&folders.join(", "));
             self.notify(None, text);
         }
     }
@@ -593,8 +639,100 @@ impl NurieApp {
     fn save_copy(&mut self, index: usize, target: &Path) {
         let Some(item) = self.gallery.items.get(index) else { return };
         if let Err(e) = std::fs::copy(&item.path, target) {
-            let text = format!("cannot save {}: {e}", target.display());
+            let text = (self.texts().cannot_save_copy)(&target.display().to_string(), &e.to_string());
             self.notify(Some(ErrorKind::Output), text);
+        }
+    }
+
+    /// A file dropped on the window, once looked at: a picture becomes line art (of the unit it was
+    /// dropped on, or the first without any), unless it carries settings, which the window offers; a
+    /// model goes to its picker.
+    fn on_dropped(&mut self, unit: Option<usize>, file: DroppedFile) {
+        let texts = self.texts();
+        match file {
+            DroppedFile::Picture { path, settings: None } => self.set_line_art(self.line_art_target(unit), &path),
+            DroppedFile::Picture { path, settings: Some(settings) } => {
+                self.dropped_picture = Some(DroppedPicture { path, unit, settings });
+            }
+            DroppedFile::Model { path, kind } => match kind {
+                ModelKind::Checkpoint => self.choose_checkpoint(&path),
+                ModelKind::Vae => self.choose_vae(Some(&path)),
+                ModelKind::ControlNet => self.choose_controlnet(unit.unwrap_or(0), &path),
+                ModelKind::Lora | ModelKind::Unknown => {
+                    self.notify(Some(ErrorKind::Model), (texts.dropped_model_not_used)(&file_name(&path)));
+                }
+            },
+            DroppedFile::Other { path } => self.notify(None, (texts.dropped_file_not_used)(&file_name(&path))),
+        }
+    }
+
+    /// The unit a picture goes to: the one it was dropped on, or the first without line art.
+    fn line_art_target(&self, unit: Option<usize>) -> usize {
+        unit.or_else(|| self.settings.form.units.iter().position(|u| u.line_art.is_none())).unwrap_or(0)
+    }
+
+    /// The answer about a dropped picture with settings: use its settings, or use it as line art.
+    pub fn answer_dropped_picture(&mut self, use_settings: bool, as_line_art: bool) {
+        let Some(dropped) = self.dropped_picture.take() else { return };
+        if use_settings {
+            self.apply_record(&dropped.settings.record);
+            for warning in &dropped.settings.warnings {
+                self.notify(None, warning.clone());
+            }
+        }
+        if as_line_art {
+            self.set_line_art(self.line_art_target(dropped.unit), &dropped.path);
+        }
+    }
+
+    /// A1111's ↙: reads the settings of an infotext pasted into the prompt box (prompt, negative
+    /// prompt, sampler, seed, size…) into the form.
+    pub fn read_settings_from_prompt(&mut self) {
+        let text = &self.settings.form.settings.prompt;
+        if !looks_like_infotext(text) {
+            let message = self.texts().no_settings_in_prompt.to_string();
+            self.notify(None, message);
+            return;
+        }
+        let parsed = crate::metadata::settings_from_infotext(text);
+        self.apply_record(&parsed.record);
+        for warning in parsed.warnings {
+            self.notify(None, warning);
+        }
+    }
+
+    /// Pastes a picture from egui's clipboard event (Ctrl+V) as line art.
+    pub fn paste_line_art_image(&mut self, image: &egui::ColorImage) {
+        let [width, height] = image.size;
+        let rgba: Vec<u8> = image.pixels.iter().flat_map(|pixel| pixel.to_srgba_unmultiplied()).collect();
+        let saved = image::RgbaImage::from_raw(width as u32, height as u32, rgba)
+            .ok_or(PasteError::Unreadable)
+            .and_then(|picture| super::clipboard::save_by_content(&self.home.join("inputs"), &picture));
+        match saved {
+            Ok(path) => self.set_line_art(self.line_art_target(None), &path),
+            Err(e) => {
+                let text = e.text(self.texts());
+                self.notify(Some(ErrorKind::Image), text);
+            }
+        }
+    }
+
+    /// Shows `path` selected in the system's file manager (or, where it cannot select, its folder).
+    pub fn reveal(&mut self, path: &Path) {
+        let shown = opener::reveal(path).or_else(|_| path.parent().map_or(Ok(()), opener::open));
+        if let Err(e) = shown {
+            let text = (self.texts().cannot_show_in_folder)(&path.display().to_string(), &e.to_string());
+            self.notify(None, text);
+        }
+    }
+
+    /// Keeps the window's size and position for the next start (saved with the other settings).
+    pub fn remember_window(&mut self, ctx: &egui::Context) {
+        let placement = ctx.input(|input| WindowPlacement::of(input.viewport()));
+        if let Some(placement) = placement
+            && self.settings.window.as_ref() != Some(&placement)
+        {
+            self.settings.window = Some(placement);
         }
     }
 
@@ -603,7 +741,10 @@ impl NurieApp {
     pub fn paste_line_art(&mut self, unit: usize) {
         match super::clipboard::paste_image(&self.home.join("inputs")) {
             Ok(path) => self.set_line_art(unit, &path),
-            Err(e) => self.notify(Some(ErrorKind::Image), e),
+            Err(e) => {
+                let text = e.text(self.texts());
+                self.notify(Some(ErrorKind::Image), text);
+            }
         }
     }
 
@@ -630,36 +771,18 @@ impl NurieApp {
 
     /// Puts the settings of `record` (a gallery or history picture) into the form.
     pub fn apply_record(&mut self, record: &crate::metadata::GenerationRecord) {
-        let form = &mut self.settings.form;
-        form.prompt = record.prompt.clone();
-        form.negative_prompt = record.negative_prompt.clone();
-        form.steps = record.steps;
-        if let Ok(sampler) = record.sampler.parse() {
-            form.sampler = sampler;
-        }
-        form.cfg_scale = record.cfg_scale as f32;
-        form.seed = record.seed as i64;
-        form.rng = record.rng.into();
-        form.clip_skip = record.clip_skip;
-        form.width = record.width;
-        form.height = record.height;
-        for (unit, saved) in form.units.iter_mut().zip(&record.controlnets) {
-            unit.weight = saved.weight as f32;
-            unit.start = saved.guidance_start as f32;
-            unit.end = saved.guidance_end as f32;
-            unit.mode = saved.control_mode.into();
-        }
+        self.settings.form = GenerationForm::from_record(record, &self.settings.form);
     }
 
     pub fn reuse_seed(&mut self, index: usize) {
         if let Some(item) = self.gallery.items.get(index) {
-            self.settings.form.seed = item.record.seed as i64;
+            (self.settings.form.random_seed, self.settings.form.settings.seed) = (false, item.record.settings.seed);
         }
     }
 
     pub fn use_as_init_image(&mut self, index: usize) {
         if let Some(item) = self.gallery.items.get(index) {
-            self.settings.form.init.image = Some(item.path.clone());
+            self.settings.form.init_image = Some(item.path.clone());
         }
     }
 
@@ -674,4 +797,9 @@ impl NurieApp {
             worker.shut_down();
         }
     }
+}
+
+/// Whether `text` is an A1111 infotext (a prompt followed by a line of settings), not just a prompt.
+pub fn looks_like_infotext(text: &str) -> bool {
+    crate::metadata::parse_infotext(text).params.contains_key("Steps")
 }

@@ -50,9 +50,10 @@ impl ProgressTracker {
 }
 
 /// `1:05` or `12 s`.
-pub fn format_duration(duration: Duration) -> String {
+/// `m:ss` from a minute on; seconds below, in the window's language (`seconds`).
+pub fn format_duration(duration: Duration, seconds_text: fn(u64) -> String) -> String {
     let seconds = duration.as_secs();
-    if seconds >= 60 { format!("{}:{:02}", seconds / 60, seconds % 60) } else { format!("{seconds} s") }
+    if seconds >= 60 { format!("{}:{:02}", seconds / 60, seconds % 60) } else { seconds_text(seconds) }
 }
 
 #[cfg(test)]
@@ -81,7 +82,9 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        assert_eq!(format_duration(Duration::from_secs(12)), "12 s");
-        assert_eq!(format_duration(Duration::from_secs(65)), "1:05");
+        let english = crate::app::i18n::EN.seconds;
+        assert_eq!(format_duration(Duration::from_secs(12), english), "12 s");
+        assert_eq!(format_duration(Duration::from_secs(65), english), "1:05");
+        assert_eq!(format_duration(Duration::from_secs(12), crate::app::i18n::JA.seconds), "12 秒");
     }
 }

@@ -104,17 +104,17 @@ impl JobQueue {
 mod tests {
     use super::*;
     use crate::app::form::GenerationForm;
-    use crate::app::worker::ModelSelection;
     use crate::runtime::{DeviceChoice, Precision};
 
     fn spec(prompt: &str) -> JobSpec {
-        let form = GenerationForm { prompt: prompt.into(), ..GenerationForm::default() };
-        let models = ModelSelection { checkpoint: "m".into(), vae: None, device: DeviceChoice::Cpu, precision: Precision::F32 };
-        form.to_spec(models, "out".into(), 1).unwrap()
+        let mut form = GenerationForm::default();
+        form.settings.prompt = prompt.into();
+        let plan = form.to_plan(Some(std::path::Path::new("m")), None, 1).unwrap();
+        JobSpec { plan, device: DeviceChoice::Cpu, precision: Precision::F32, output_folder: "out".into() }
     }
 
     fn prompts(queue: &JobQueue) -> Vec<String> {
-        queue.pending().map(|j| j.spec.prompt.clone()).collect()
+        queue.pending().map(|j| j.spec.plan.settings.prompt.clone()).collect()
     }
 
     #[test]
@@ -125,7 +125,7 @@ mod tests {
         assert_eq!(queue.start_next().unwrap().id, a);
         assert!(queue.start_next().is_none(), "a is still running");
         queue.finished(a);
-        assert_eq!(queue.start_next().unwrap().spec.prompt, "b");
+        assert_eq!(queue.start_next().unwrap().spec.plan.settings.prompt, "b");
     }
 
     #[test]

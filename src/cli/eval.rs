@@ -146,10 +146,7 @@ fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Pa
         ControlNet::load(&file, &inputs.device, inputs.dtype).context("loading the ControlNet")
     })?;
     let hint = inputs.tensor::<4>("cn.hint")?;
-    let scale = match inputs.has("cn.scale") {
-        true => *inputs.values("cn.scale")?.first().context("cn.scale is empty")?,
-        false => 1.0,
-    };
+    let scale = if inputs.has("cn.scale") { *inputs.values("cn.scale")?.first().context("cn.scale is empty")? } else { 1.0 };
     let residuals =
         timed("ran the ControlNet", || Ok(controlnet.forward(sample.clone(), &timesteps, &context, hint)?))?.scaled(|_| scale);
     for (i, down) in residuals.down.iter().enumerate() {

@@ -1,26 +1,25 @@
 //! `nurie generate`: color line art (or generate from a prompt) from the command line, writing PNGs with
 //! A1111 and Nurie metadata.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 
 use super::DeviceArgs;
 use super::tensor_file::{NamedTensor, read_f32_tensor, write_f32_tensors};
-use crate::control::{LineArtSettings, Polarity, Preprocessor, ResizeMode, load_rgb8, prepare_line_art};
+use crate::control::LineArtSettings;
 use crate::generate::{
-    self, ControlMode, ControlUnit, FinishedImage, Flow, InitImage, ModelFiles, Models, NoiseOverride, Observer, Provenance,
-    Request, StepProgress, nearest_multiple_of_8, preprocessor_from_id,
+    self, FinishedImage, Flow, Models, NoiseOverride, Observer, Plan, Provenance, Request, Resolved, Resolver, StepProgress,
+    UnitPlan, nearest_multiple_of_8,
 };
 use crate::history::{MadeFrom, Recorder};
-use crate::metadata::{self, GenerationRecord, ModelRef, read_settings_from_png, settings_from_nurie_json};
-use crate::model::ClipSkip;
+use crate::metadata::{
+    self, ControlGuidance, GenerationRecord, GenerationSettings, read_settings_from_png, settings_from_nurie_json,
+};
 use crate::output::ImageSaver;
-use crate::provenance::hash::{self, file_sha256};
-use crate::provenance::{HashCache, Registry, license_of};
 use crate::runtime::device;
-use crate::sampling::SamplerKind;
-use crate::sampling::noise::{RngSource, random_seed};
+use crate::sampling::noise::random_seed;
+use crate::vocabulary::{Choice, ControlMode, Polarity, Preprocessor, RecordedSampler, ResizeMode, RngSource, SamplerKind};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -67,25 +66,25 @@ pub struct GenerateArgs {
     pub controlnet: Vec<PathBuf>,
     /// Per unit (or one for all): ControlNet weight.
     #[arg(long)]
-    pub control_weight: Vec<f32>,
+    pub control_weight: Vec<f64>,
     /// Per unit: fraction of the steps where the ControlNet starts acting.
     #[arg(long)]
-    pub control_start: Vec<f32>,
+    pub control_start: Vec<f64>,
     /// Per unit: fraction of the steps where it stops.
     #[arg(long)]
-    pub control_end: Vec<f32>,
+    pub control_end: Vec<f64>,
     /// Per unit: balanced, prompt ("My prompt is more important") or controlnet ("ControlNet is more important").
     #[arg(long)]
     pub control_mode: Vec<ControlMode>,
     /// Per unit: none, invert, binarize (threshold) or lineart_standard.
     #[arg(long)]
-    pub preprocessor: Vec<String>,
+    pub preprocessor: Vec<Preprocessor>,
     /// Per unit: auto (detect a white background), black-on-white or white-on-black.
     #[arg(long)]
-    pub polarity: Vec<String>,
+    pub polarity: Vec<Polarity>,
     /// Per unit: just-resize, crop-and-resize or resize-and-fill.
     #[arg(long)]
-    pub resize_mode: Vec<String>,
+    pub resize_mode: Vec<ResizeMode>,
     /// Per unit: threshold of the binarize preprocessor (0–255).
     #[arg(long)]
     pub threshold: Vec<u8>,
@@ -125,23 +124,49 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let mut record = base_record(&args)?;
-    apply_flags(&args, &mut record)?;
-    round_size(&mut record);
+    let plan = plan(&args)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating the output folder {}", args.out.display()))?;
+    let home = crate::home::data_dir()?;
+    let Resolved { mut request, provenance, files } = Resolver::in_home(&home).resolve(&plan)?;
+    request.noise = noise_override(&args, &request)?;
+    if args.save_hint {
+        for (unit, control) in request.control.iter().enumerate() {
+            control.hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
+        }
+    }
     let compute = device::open(args.device.device)?;
     eprintln!("device: {}", compute.description);
-    let files = ModelFiles { checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), controlnets: controlnet_files(&args)? };
     let models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| eprintln!("loading the {part}…"))?;
-    let (request, provenance) = build_request(&args, &record, &files)?;
-    let mut writer = ImageWriter::new(&args, request.clone(), provenance)?;
+    let made_from = MadeFrom { line_art: args.lineart.first().cloned(), init_image: args.init_image.clone() };
+    let mut writer = ImageWriter::new(&args, request.clone(), provenance, made_from)?;
     let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
     writer.finish();
-    let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count))?;
+    let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count()))?;
     if outcome.cancelled {
         eprintln!("cancelled after {} images", outcome.images);
     }
     Ok(())
+}
+
+/// The generation the flags describe, on top of a settings file or an image's metadata.
+fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
+    let record = base_record(args)?;
+    let mut settings = record.settings.clone();
+    apply_flags(args, &mut settings);
+    round_size(&mut settings);
+    if let RecordedSampler::Other(name) = &settings.sampler {
+        let fallback = SamplerKind::Dpmpp2mKarras;
+        eprintln!("warning: the sampler `{name}` is not one Nurie has; using {fallback} (choose one with --sampler)");
+        settings.sampler = fallback.into();
+    }
+    let controlnets = controlnet_files(args)?;
+    let units = args
+        .lineart
+        .iter()
+        .enumerate()
+        .map(|(unit, line_art)| unit_plan(args, unit, line_art, &controlnets, record.controlnets.get(unit)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() })
 }
 
 /// The settings to start from: A1111's defaults, a settings file, or an image's metadata.
@@ -158,65 +183,43 @@ fn base_record(args: &GenerateArgs) -> anyhow::Result<GenerationRecord> {
         eprintln!("settings from {} ({:?} metadata)", path.display(), parsed.source);
         let mut record = parsed.record;
         // The record names the image's own seed; generating one image reproduces exactly that one.
-        record.batch_size = 1;
+        record.settings.batch_size = 1;
         record.batch_index = 0;
         return Ok(record);
     }
-    Ok(GenerationRecord { rng: metadata::RngSource::Nv, ..GenerationRecord::default() })
+    let settings = GenerationSettings { rng: RngSource::Nv, ..GenerationSettings::default() };
+    Ok(GenerationRecord { settings, ..GenerationRecord::default() })
 }
 
-fn apply_flags(args: &GenerateArgs, record: &mut GenerationRecord) -> anyhow::Result<()> {
-    if let Some(v) = &args.prompt {
-        record.prompt = v.clone();
+fn apply_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
+    settings.prompt = args.prompt.clone().unwrap_or(std::mem::take(&mut settings.prompt));
+    settings.negative_prompt = args.negative.clone().unwrap_or(std::mem::take(&mut settings.negative_prompt));
+    settings.steps = args.steps.unwrap_or(settings.steps);
+    if let Some(sampler) = args.sampler {
+        settings.sampler = sampler.into();
     }
-    if let Some(v) = &args.negative {
-        record.negative_prompt = v.clone();
-    }
-    if let Some(v) = args.steps {
-        record.steps = v;
-    }
-    if let Some(v) = args.sampler {
-        record.sampler = v.id().to_string();
-    }
-    if let Some(v) = args.cfg {
-        record.cfg_scale = v;
-    }
-    if let Some(v) = args.rng {
-        record.rng = v.into();
-    }
-    if let Some(v) = args.ensd {
-        record.ensd = v as i64;
-    }
-    if let Some(v) = args.clip_skip {
-        record.clip_skip = v;
-    }
-    if let Some(v) = args.width {
-        record.width = v;
-    }
-    if let Some(v) = args.height {
-        record.height = v;
-    }
-    if let Some(v) = args.batch {
-        record.batch_size = v;
-    }
-    if let Some(v) = args.strength {
-        record.denoising_strength = Some(v);
-    }
-    record.seed = match args.seed {
+    settings.cfg_scale = args.cfg.unwrap_or(settings.cfg_scale);
+    settings.rng = args.rng.unwrap_or(settings.rng);
+    settings.ensd = args.ensd.map_or(settings.ensd, |ensd| i64::try_from(ensd).unwrap_or(i64::MAX));
+    settings.clip_skip = args.clip_skip.unwrap_or(settings.clip_skip);
+    settings.width = args.width.unwrap_or(settings.width);
+    settings.height = args.height.unwrap_or(settings.height);
+    settings.batch_size = args.batch.unwrap_or(settings.batch_size);
+    settings.denoising_strength = args.strength.or(settings.denoising_strength);
+    settings.seed = match args.seed {
         Some(seed) if seed >= 0 => seed as u64,
         Some(_) => random_seed(),
-        None if args.settings.is_some() || args.from_png.is_some() => record.seed,
+        None if args.settings.is_some() || args.from_png.is_some() => settings.seed,
         None => random_seed(),
     };
-    Ok(())
 }
 
 /// Sizes that are not multiples of 8 are rounded to the nearest one, with a warning.
-fn round_size(record: &mut GenerationRecord) {
-    let (width, height) = (nearest_multiple_of_8(record.width), nearest_multiple_of_8(record.height));
-    if (width, height) != (record.width, record.height) {
-        eprintln!("warning: {}×{} is not a multiple of 8; using {width}×{height}", record.width, record.height);
-        (record.width, record.height) = (width, height);
+fn round_size(settings: &mut GenerationSettings) {
+    let (width, height) = (nearest_multiple_of_8(settings.width), nearest_multiple_of_8(settings.height));
+    if (width, height) != (settings.width, settings.height) {
+        eprintln!("warning: {}×{} is not a multiple of 8; using {width}×{height}", settings.width, settings.height);
+        (settings.width, settings.height) = (width, height);
     }
 }
 
@@ -233,127 +236,52 @@ fn controlnet_files(args: &GenerateArgs) -> anyhow::Result<Vec<PathBuf>> {
     }
 }
 
-/// The value for unit `unit` of a per-unit flag: its own, the single one given, or `default`.
-fn per_unit<T: Clone>(values: &[T], unit: usize, default: T) -> T {
-    values.get(unit).or(if values.len() == 1 { values.first() } else { None }).cloned().unwrap_or(default)
+/// The value for unit `unit` of a per-unit flag: its own, the single one given, or none.
+fn per_unit<T: Copy>(values: &[T], unit: usize) -> Option<T> {
+    values.get(unit).or(if values.len() == 1 { values.first() } else { None }).copied()
 }
 
-/// The text of a per-unit flag for unit `unit`, if one applies.
-fn unit_text(values: &[String], unit: usize) -> Option<&String> {
-    values.get(unit).or(if values.len() == 1 { values.first() } else { None })
-}
-
-fn line_art_settings(
+/// Unit `unit`: its flags, on top of what the base record's unit of the same place says.
+fn unit_plan(
     args: &GenerateArgs,
     unit: usize,
-    record: Option<&metadata::ControlNetUnit>,
-) -> anyhow::Result<LineArtSettings> {
-    let mut settings = LineArtSettings::default();
-    if let Some(saved) = record {
-        settings.preprocessor = preprocessor_from_id(&saved.module).unwrap_or(Preprocessor::None);
-        settings.resize_mode = saved.resize_mode.into();
+    line_art: &std::path::Path,
+    controlnets: &[PathBuf],
+    saved: Option<&metadata::ControlNetUnit>,
+) -> anyhow::Result<UnitPlan> {
+    let mut art = LineArtSettings::default();
+    let mut guidance = ControlGuidance::default();
+    if let Some(saved) = saved {
+        art.preprocessor = Preprocessor::find(&saved.module).unwrap_or(Preprocessor::None);
+        art.resize_mode = saved.resize_mode;
+        guidance = saved.guidance;
     }
-    if let Some(name) = unit_text(&args.preprocessor, unit) {
-        settings.preprocessor = preprocessor_from_id(name)
-            .with_context(|| format!("unknown preprocessor `{name}`: use none, invert, binarize or lineart_standard"))?;
-    }
-    if let Some(name) = unit_text(&args.polarity, unit) {
-        settings.polarity = match name.to_lowercase().as_str() {
-            "auto" => Polarity::Auto,
-            "black-on-white" | "black_on_white" => Polarity::BlackOnWhite,
-            "white-on-black" | "white_on_black" => Polarity::WhiteOnBlack,
-            other => bail!("unknown polarity `{other}`: use auto, black-on-white or white-on-black"),
-        };
-    }
-    if let Some(name) = unit_text(&args.resize_mode, unit) {
-        settings.resize_mode = match name.to_lowercase().replace([' ', '_'], "-").as_str() {
-            "just-resize" => ResizeMode::JustResize,
-            "crop-and-resize" => ResizeMode::CropAndResize,
-            "resize-and-fill" => ResizeMode::ResizeAndFill,
-            other => bail!("unknown resize mode `{other}`: use just-resize, crop-and-resize or resize-and-fill"),
-        };
-    }
-    settings.threshold = per_unit(&args.threshold, unit, settings.threshold);
-    Ok(settings)
+    art.preprocessor = per_unit(&args.preprocessor, unit).unwrap_or(art.preprocessor);
+    art.polarity = per_unit(&args.polarity, unit).unwrap_or(art.polarity);
+    art.resize_mode = per_unit(&args.resize_mode, unit).unwrap_or(art.resize_mode);
+    art.threshold = per_unit(&args.threshold, unit).unwrap_or(art.threshold);
+    guidance.weight = per_unit(&args.control_weight, unit).unwrap_or(guidance.weight);
+    guidance.guidance_start = per_unit(&args.control_start, unit).unwrap_or(guidance.guidance_start);
+    guidance.guidance_end = per_unit(&args.control_end, unit).unwrap_or(guidance.guidance_end);
+    guidance.control_mode = per_unit(&args.control_mode, unit).unwrap_or(guidance.control_mode);
+    let controlnet = controlnets.get(unit).or(controlnets.first()).context("a ControlNet for every unit")?;
+    Ok(UnitPlan { controlnet: controlnet.clone(), line_art: line_art.to_path_buf(), line_art_settings: art, guidance })
 }
 
-fn build_request(args: &GenerateArgs, record: &GenerationRecord, files: &ModelFiles) -> anyhow::Result<(Request, Provenance)> {
-    let sampler: SamplerKind = record.sampler.parse().with_context(|| format!("the sampler `{}`", record.sampler))?;
-    let (width, height) = (record.width as usize, record.height as usize);
-    let home = crate::home::data_dir()?;
-    let mut hashes = HashCache::in_home(&home);
-    let checkpoint = &files.checkpoint;
-    let identity = hashes.identity_now(checkpoint).with_context(|| format!("hashing {}", checkpoint.display()))?;
-    let model_license = license_of(checkpoint, &identity, &Registry::load(&home).0).map(|license| license.name);
-    let mut model_ref = |path: &Path| -> anyhow::Result<ModelRef> {
-        let identity = hashes.identity_now(path).with_context(|| format!("hashing {}", path.display()))?;
-        Ok(identity.model_ref(hash::file_name(path)))
-    };
-    let model = identity.model_ref(hash::file_name(checkpoint));
-    let mut provenance = Provenance { model, model_license, ..Provenance::default() };
-    if let Some(vae) = &files.vae {
-        provenance.vae = Some(model_ref(vae)?);
-    }
-    let mut control = Vec::new();
-    for (unit, art) in args.lineart.iter().enumerate() {
-        let saved = record.controlnets.get(unit);
-        let settings = line_art_settings(args, unit, saved)?;
-        let picture = load_rgb8(art).with_context(|| format!("line art {}", art.display()))?;
-        let prepared = prepare_line_art(&picture, settings, record.width, record.height)
-            .with_context(|| format!("line art {}", art.display()))?;
-        if args.save_hint {
-            prepared.hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
-        }
-        let model = files.controlnets.get(unit).or(files.controlnets.first()).context("a ControlNet for every unit")?;
-        provenance.units.push((model_ref(model)?, file_sha256(art).ok(), settings, prepared.black_on_white));
-        control.push(ControlUnit {
-            controlnet: files.controlnets.iter().position(|p| p == model).unwrap_or(0),
-            hint: prepared.hint,
-            weight: per_unit(&args.control_weight, unit, saved.map_or(1.0, |s| s.weight as f32)),
-            start: per_unit(&args.control_start, unit, saved.map_or(0.0, |s| s.guidance_start as f32)),
-            end: per_unit(&args.control_end, unit, saved.map_or(1.0, |s| s.guidance_end as f32)),
-            mode: per_unit(&args.control_mode, unit, saved.map_or(ControlMode::Balanced, |s| s.control_mode.into())),
-        });
-    }
-    let init_image = match &args.init_image {
-        Some(path) => {
-            let picture = load_rgb8(path).with_context(|| format!("the init image {}", path.display()))?;
-            let rgb = image::imageops::resize(&picture, record.width, record.height, image::imageops::FilterType::Lanczos3);
-            provenance.init_image_sha256 = file_sha256(path).ok();
-            Some(InitImage { rgb, strength: record.denoising_strength.unwrap_or(0.75) as f32 })
-        }
-        None => None,
-    };
-    let latent = [record.batch_size as usize, 4, height / 8, width / 8];
-    let noise = NoiseOverride {
-        initial: args.init_noise.as_deref().map(|p| read_f32_tensor(p, "noise", Some(&latent)).map(|t| t.values)).transpose()?,
-        ancestral: args
-            .ancestral_noise
-            .as_deref()
-            .map(|p| {
-                let shape = [&[record.steps as usize][..], &latent[..]].concat();
-                read_f32_tensor(p, "noise", Some(&shape)).map(|t| t.values)
-            })
-            .transpose()?,
-    };
-    let request = Request {
-        prompt: record.prompt.clone(),
-        negative_prompt: record.negative_prompt.clone(),
-        sampler,
-        steps: record.steps as usize,
-        cfg_scale: record.cfg_scale as f32,
-        seed: record.seed,
-        rng: record.rng.into(),
-        eta_noise_seed_delta: record.ensd.max(0) as u64,
-        clip_skip: ClipSkip(record.clip_skip.max(1) as usize),
-        width,
-        height,
-        batch_count: record.batch_size.max(1) as usize,
-        control,
-        init_image,
-        noise,
-    };
-    Ok((request, provenance))
+/// `--init-noise` / `--ancestral-noise`: exact noise for the request's size, batch and steps.
+fn noise_override(args: &GenerateArgs, request: &Request) -> anyhow::Result<NoiseOverride> {
+    let [h, w] = request.latent_size();
+    let latent = [request.batch_count(), 4, h, w];
+    let initial = args.init_noise.as_deref().map(|p| read_f32_tensor(p, "noise", Some(&latent)).map(|t| t.values)).transpose()?;
+    let ancestral = args
+        .ancestral_noise
+        .as_deref()
+        .map(|p| {
+            let shape = [&[request.steps()][..], &latent[..]].concat();
+            read_f32_tensor(p, "noise", Some(&shape)).map(|t| t.values)
+        })
+        .transpose()?;
+    Ok(NoiseOverride { initial, ancestral })
 }
 
 /// Writes each finished image as soon as it arrives, and shows progress on a terminal.
@@ -373,8 +301,8 @@ struct ImageWriter {
 }
 
 impl ImageWriter {
-    fn new(args: &GenerateArgs, request: Request, provenance: Provenance) -> anyhow::Result<Self> {
-        let total = (request.batch_count * request.steps) as u64;
+    fn new(args: &GenerateArgs, request: Request, provenance: Provenance, made_from: MadeFrom) -> anyhow::Result<Self> {
+        let total = (request.batch_count() * request.steps()) as u64;
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}")
@@ -386,7 +314,7 @@ impl ImageWriter {
             provenance,
             save_latents: args.save_latents,
             history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
-            made_from: MadeFrom { line_art: args.lineart.first().cloned(), init_image: args.init_image.clone() },
+            made_from,
             written: 0,
             bar,
             last_step: None,
@@ -409,8 +337,8 @@ impl ImageWriter {
 
 impl Observer for ImageWriter {
     fn step(&mut self, progress: &StepProgress) -> Flow {
-        let skipped = self.request.steps - progress.steps;
-        let done = progress.image * self.request.steps + skipped + progress.step;
+        let skipped = self.request.steps() - progress.steps;
+        let done = progress.image * self.request.steps() + skipped + progress.step;
         self.bar.set_position(done as u64);
         self.bar.set_message(format!("image {}/{}", progress.image + 1, progress.images));
         let now = std::time::Instant::now();

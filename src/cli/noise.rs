@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use super::tensor_file::{NamedTensor, write_f32_tensors};
-use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS, RngSource};
+use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
+use crate::vocabulary::RngSource;
 
 #[derive(Debug, clap::Args)]
 pub struct NoiseArgs {

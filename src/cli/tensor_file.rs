@@ -41,10 +41,10 @@ pub fn write_f32_tensors(path: &Path, tensors: &[NamedTensor]) -> anyhow::Result
 pub fn read_f32_tensor(path: &Path, name: &str, expected: Option<&[usize]>) -> anyhow::Result<NamedTensor> {
     let file = Checkpoint::open(path).with_context(|| format!("opening {}", path.display()))?;
     let tensor = file.read_f32(name).with_context(|| format!("{} must hold a tensor `{name}`", path.display()))?;
-    if let Some(expected) = expected {
-        if tensor.shape != expected {
-            bail!("`{name}` in {} is {:?}; {:?} is needed here", path.display(), tensor.shape, expected);
-        }
+    if let Some(expected) = expected
+        && tensor.shape != expected
+    {
+        bail!("`{name}` in {} is {:?}; {:?} is needed here", path.display(), tensor.shape, expected);
     }
     Ok(NamedTensor { name: name.to_string(), shape: tensor.shape, values: tensor.values })
 }

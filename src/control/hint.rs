@@ -1,15 +1,14 @@
 //! The ControlNet conditioning image ("hint"): RGB, white lines on black, values in [0, 1] = u8 / 255,
 //! laid out `[3, H, W]` row-major, at the generation size. Not normalised to [−1, 1]: ControlNets take it as is.
 
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::RgbImage;
 use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 
 use super::error::{ControlError, Result};
+use crate::atomic_write::write_file_atomically;
 
 /// A ControlNet hint, channel-planar: `data[c * height * width + y * width + x]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,37 +41,20 @@ impl Hint {
         })
     }
 
-    /// Writes the hint as a PNG for inspection. Atomic: written to a temporary file in the same folder, then
-    /// renamed over `path`, so a crash never leaves a half-written picture.
+    /// Writes the hint as a PNG for inspection, atomically (see [`crate::atomic_write`]).
     pub fn save_png(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
-        let temporary = temporary_sibling(path);
-        let written = write_png(&self.to_rgb8(), path, &temporary)
-            .and_then(|()| std::fs::rename(&temporary, path).map_err(|source| write_error(path, source)));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written
+        let image = self.to_rgb8();
+        let mut bytes = Vec::new();
+        PngEncoder::new(&mut bytes)
+            .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgb8)
+            .map_err(|e| ControlError::Encode { path: path.to_path_buf(), reason: e.to_string() })?;
+        write_file_atomically(path, &bytes).map_err(|source| write_error(path, source))
     }
 }
 
 fn unit_to_u8(value: f32) -> u8 {
     (value * 255.0).round().clamp(0.0, 255.0) as u8
-}
-
-fn temporary_sibling(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-fn write_png(image: &RgbImage, path: &Path, temporary: &Path) -> Result<()> {
-    let file = File::create(temporary).map_err(|source| write_error(path, source))?;
-    let mut writer = BufWriter::new(file);
-    PngEncoder::new(&mut writer)
-        .write_image(image.as_raw(), image.width(), image.height(), ExtendedColorType::Rgb8)
-        .map_err(|e| ControlError::Encode { path: path.to_path_buf(), reason: e.to_string() })?;
-    let file = writer.into_inner().map_err(|e| write_error(path, e.into_error()))?;
-    file.sync_all().map_err(|source| write_error(path, source))
 }
 
 fn write_error(path: &Path, source: std::io::Error) -> ControlError {

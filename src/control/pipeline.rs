@@ -9,9 +9,9 @@ use image::RgbImage;
 use super::error::{ControlError, Result};
 use super::hint::Hint;
 use super::image_input::{MAX_IMAGE_SIDE, check_image_dimensions, load_rgb8};
-use super::polarity::Polarity;
-use super::preprocess::{PreprocessInput, Preprocessor, preprocess};
-use super::resize::{ResizeMode, fit_to_size, pixel_perfect_short_side};
+use super::preprocess::{PreprocessInput, preprocess};
+use super::resize::{fit_to_size, pixel_perfect_short_side};
+use crate::vocabulary::{Polarity, Preprocessor, ResizeMode};
 
 /// Latent downscale of SD1.x VAEs: generation sizes are multiples of this.
 const SIZE_MULTIPLE: u32 = 8;

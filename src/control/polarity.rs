@@ -11,18 +11,7 @@
 
 use image::RgbImage;
 
-/// How the user's line art is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Polarity {
-    /// Decide from the picture's border (see the module docs).
-    #[default]
-    Auto,
-    /// Dark lines on a light background: inverted before it becomes a hint.
-    BlackOnWhite,
-    /// Light lines on a dark background: already what the ControlNet wants.
-    WhiteOnBlack,
-}
+use crate::vocabulary::Polarity;
 
 /// Border luminance at or above this is a light background.
 const LIGHT_BACKGROUND_MIN_LUMA: u8 = 128;

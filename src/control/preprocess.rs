@@ -19,21 +19,7 @@ use image::{Rgb, RgbImage};
 
 use super::lineart_standard::lineart_standard;
 use super::resize::scale_short_side_to;
-
-/// Which model-free preprocessor makes the control map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Preprocessor {
-    /// Use the line art as drawn (inverted to white on black when needed).
-    #[default]
-    None,
-    /// Always `255 − x` (sd-webui-controlnet's "invert (from white bg & black line)").
-    Invert,
-    /// Two levels: sd-webui-controlnet's `threshold` with the settings' threshold.
-    Binarize,
-    /// sd-webui-controlnet's model-free "lineart_standard (from white bg & black line)".
-    LineartStandard,
-}
+use crate::vocabulary::Preprocessor;
 
 /// What a preprocessor needs to know besides the picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,19 +17,7 @@
 use image::{Rgb, RgbImage};
 
 use super::resample::resize_rgb8;
-
-/// How a control map is fitted to a generation size of another aspect ratio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResizeMode {
-    /// Stretch to the target size.
-    JustResize,
-    /// Scale to cover the target, centre, crop the overflow (sd-webui-controlnet's default).
-    #[default]
-    CropAndResize,
-    /// Scale to fit inside the target, centre, pad with the map's border colour.
-    ResizeAndFill,
-}
+use crate::vocabulary::ResizeMode;
 
 /// Fits `map` to exactly `width` x `height` with `mode` (a map without pixels gives black).
 pub fn fit_to_size(map: &RgbImage, mode: ResizeMode, width: u32, height: u32) -> RgbImage {

@@ -35,17 +35,18 @@ pub fn control_residuals(
     (step, steps): (usize, usize),
 ) -> Result<Option<ControlResiduals>, GenerateError> {
     let mut total: Option<ControlResiduals> = None;
-    for prepared in units.iter().filter(|p| p.unit.active_at(step, steps)) {
+    for prepared in units.iter().filter(|p| p.unit.guidance.active_at(step, steps)) {
         let unit = prepared.unit;
         let controlnet = &models.controlnets[unit.controlnet];
         let residuals = controlnet.forward(sample.clone(), &[timestep], context, prepared.hint.clone())?;
         let count = residuals.down.len() + 1;
-        let mut scaled = residuals.scaled(|i| unit.mode.residual_scale(unit.weight, i, count));
-        if unit.mode.conditional_only() {
+        let (mode, weight) = (unit.guidance.control_mode, unit.guidance.weight as f32);
+        let mut scaled = residuals.scaled(|i| mode.residual_scale(weight, i, count));
+        if mode.conditional_only() {
             scaled = conditional_half_only(scaled);
         }
         total = Some(match total {
-            Some(sum) => sum.add(scaled),
+            Some(sum) => sum + scaled,
             None => scaled,
         });
     }

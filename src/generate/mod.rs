@@ -1,5 +1,6 @@
-//! Generation: a [`Request`] (prompts, sampler, seeds, line art, init image) turned into pictures by
-//! the loaded [`Models`], with per-step progress, live previews and cancellation.
+//! Generation: a [`Plan`] (settings and file paths) resolved once into a [`Request`] (settings, hints,
+//! init image) and its [`Provenance`], then turned into pictures by the loaded [`Models`], with
+//! per-step progress, live previews and cancellation.
 //!
 //! One image at a time: each is handed to the [`Observer`] as soon as it is decoded, so it can be
 //! written before the next one starts.
@@ -11,6 +12,7 @@ mod denoise;
 mod error;
 mod models;
 mod pipeline;
+mod plan;
 mod preview;
 mod progress;
 mod record;
@@ -18,11 +20,11 @@ mod request;
 pub mod tiled_decode;
 
 pub use conditioning::encode_prompts;
-pub use control_mode::{ControlMode, UnknownControlMode};
 pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};
 pub use pipeline::{generate, rgb_from_planes};
+pub use plan::{Plan, ResolveError, Resolved, Resolver, UnitPlan};
 pub use preview::{RgbPreview, latent_preview};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
-pub use record::{Provenance, preprocessor_from_id, preprocessor_id, record_for};
+pub use record::{Provenance, UnitProvenance, record_for};
 pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError, nearest_multiple_of_8};

@@ -28,12 +28,12 @@ pub struct Models {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("loading the {part} from {path}: {source}")]
-    Model { part: &'static str, path: PathBuf, source: CheckpointError },
+    Model { part: &'static str, path: PathBuf, source: Box<CheckpointError> },
 }
 
 /// Wraps a checkpoint error with the part being loaded and its file.
 fn at<'p>(part: &'static str, path: &'p Path) -> impl FnOnce(CheckpointError) -> LoadError + 'p {
-    move |source| LoadError::Model { part, path: path.to_path_buf(), source }
+    move |source| LoadError::Model { part, path: path.to_path_buf(), source: Box::new(source) }
 }
 
 impl Models {

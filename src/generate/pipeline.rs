@@ -25,29 +25,30 @@ pub fn generate(
     observer: &mut dyn Observer,
 ) -> Result<Outcome, GenerateError> {
     request.validate(models.controlnets.len())?;
-    let guided = request.cfg_scale != 1.0;
-    let context = encode_prompts(models, &request.prompt, &request.negative_prompt, request.clip_skip, guided)?;
+    let guided = request.cfg_scale() != 1.0;
+    let settings = &request.settings;
+    let context = encode_prompts(models, &settings.prompt, &settings.negative_prompt, request.clip_skip(), guided)?;
     let batch = context.dims()[0];
     let units: Vec<PreparedUnit> = request.control.iter().map(|u| PreparedUnit::new(u, batch, models, device)).collect();
     let denoiser = Denoiser {
         models,
         device,
         context: &context,
-        cfg_scale: request.cfg_scale,
+        cfg_scale: request.cfg_scale(),
         units: &units,
         latent_size: request.latent_size(),
     };
     let init_latents = request.init_image.as_ref().map(|init| encode_init_image(models, &init.rgb, device)).transpose()?;
-    for index in 0..request.batch_count {
+    for index in 0..request.batch_count() {
         let Some(latents) = sample_image(&denoiser, request, index, init_latents.as_deref(), observer)? else {
             return Ok(Outcome { images: index, cancelled: true });
         };
         let image = decode(models, &latents, request, device)?;
-        let seed = request.seed.wrapping_add(index as u64);
+        let seed = settings.seed.wrapping_add(index as u64);
         let finished = FinishedImage { index, seed, image, latents };
         observer.image(finished).map_err(|message| GenerateError::Output { index, message })?;
     }
-    Ok(Outcome { images: request.batch_count, cancelled: false })
+    Ok(Outcome { images: request.batch_count(), cancelled: false })
 }
 
 /// Samples image `index` of the request; `None` when the observer cancelled.
@@ -58,27 +59,27 @@ fn sample_image(
     init_latents: Option<&[f32]>,
     observer: &mut dyn Observer,
 ) -> Result<Option<Vec<f32>>, GenerateError> {
-    let mut sampler = sampling::sampler(request.sampler, request.steps)?;
+    let mut sampler = sampling::sampler(request.sampler()?, request.steps())?;
     let [h, w] = request.latent_size();
-    let seed = request.seed.wrapping_add(index as u64);
-    let mut generator = ImageNoise::new(request.rng, vec![seed], h, w, request.eta_noise_seed_delta);
+    let seed = request.settings.seed.wrapping_add(index as u64);
+    let mut generator = ImageNoise::new(request.settings.rng, vec![seed], h, w, request.eta_noise_seed_delta());
     let per_image = LATENT_CHANNELS * h * w;
     let initial = match &request.noise.initial {
         Some(all) => all[index * per_image..(index + 1) * per_image].to_vec(),
         None => generator.first(),
     };
     let (start, latents) = starting_latents(sampler.as_ref(), request, initial, init_latents)?;
-    let run = request.steps - start;
+    let run = request.steps() - start;
     let mut noise = |k: usize| match &request.noise.ancestral {
         Some(all) => {
-            let offset = (k * request.batch_count + index) * per_image;
+            let offset = (k * request.batch_count() + index) * per_image;
             all[offset..offset + per_image].to_vec()
         }
         None => generator.next_noise(),
     };
     let mut after_step = |k: usize, latents: &[f32]| {
         let progress =
-            StepProgress { image: index, images: request.batch_count, step: k + 1, steps: run, latents, latent_size: [h, w] };
+            StepProgress { image: index, images: request.batch_count(), step: k + 1, steps: run, latents, latent_size: [h, w] };
         observer.step(&progress)
     };
     if run == 0 && after_step(0, &latents) == Flow::Cancel {
@@ -96,10 +97,10 @@ fn starting_latents(
     init: Option<&[f32]>,
 ) -> Result<(usize, Vec<f32>), GenerateError> {
     match (init, &request.init_image) {
-        (Some(x0), Some(image)) => {
-            let start = sampling::start_step(request.steps, image.strength as f64)?;
-            if start >= request.steps {
-                return Ok((request.steps, x0.to_vec()));
+        (Some(x0), Some(_)) => {
+            let start = sampling::start_step(request.steps(), request.strength())?;
+            if start >= request.steps() {
+                return Ok((request.steps(), x0.to_vec()));
             }
             Ok((start, sampler.add_noise(start, x0, &noise)?))
         }
@@ -134,7 +135,7 @@ fn decode(models: &Models, latents: &[f32], request: &Request, device: &Device) 
             decode_on_device(models, tile, tile_size, device)
         })?,
     };
-    Ok(rgb_from_planes(&pixels, request.width, request.height))
+    Ok(rgb_from_planes(&pixels, request.width(), request.height()))
 }
 
 /// Latents [4, h, w] → the decoder's raw [3, 8h, 8w] output, on the host.

@@ -21,10 +21,12 @@ pub fn latent_preview(latents: &[f32], height: usize, width: usize) -> RgbPrevie
     let plane = height * width;
     let mut pixels = Vec::with_capacity(plane * 3);
     for p in 0..plane {
-        for rgb in 0..3 {
-            let value: f32 = (0..4).map(|c| latents.get(c * plane + p).copied().unwrap_or(0.0) * LATENT_TO_RGB[c][rgb]).sum();
-            pixels.push(unit_to_byte((value + 1.0) / 2.0));
+        let mut rgb = [0.0f32; 3];
+        for (c, weights) in LATENT_TO_RGB.iter().enumerate() {
+            let latent = latents.get(c * plane + p).copied().unwrap_or(0.0);
+            rgb.iter_mut().zip(weights).for_each(|(value, weight)| *value += latent * weight);
         }
+        pixels.extend(rgb.map(|value| unit_to_byte((value + 1.0) / 2.0)));
     }
     RgbPreview { width, height, pixels }
 }

@@ -1,11 +1,9 @@
 //! Everything one generation needs, checked before any network runs.
 
 use crate::control::Hint;
+use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings};
 use crate::model::ClipSkip;
-use crate::sampling::SamplerKind;
-use crate::sampling::noise::RngSource;
-
-use super::control_mode::ControlMode;
+use crate::vocabulary::SamplerKind;
 
 /// The largest image side Nurie generates, in pixels.
 pub const MAX_SIDE: usize = 8192;
@@ -15,26 +13,13 @@ pub fn nearest_multiple_of_8(side: u32) -> u32 {
     (side.saturating_add(4) / 8 * 8).max(8)
 }
 
-/// One generation: a prompt pair, sampler settings, size, seeds, and optional line art and init image.
+/// One generation as the engine takes it: the user's settings, the line-art units with their hints
+/// made, and the img2img picture at the generation size. Made from a plan by
+/// [`super::Resolver::resolve`], or directly by tests.
 #[derive(Debug, Clone)]
 pub struct Request {
-    pub prompt: String,
-    pub negative_prompt: String,
-    pub sampler: SamplerKind,
-    pub steps: usize,
-    /// Classifier-free guidance scale; 1.0 runs the conditional half only.
-    pub cfg_scale: f32,
-    /// The first image's seed; image i of a batch uses `seed + i`, as A1111 does.
-    pub seed: u64,
-    pub rng: RngSource,
-    /// A1111's "Eta noise seed delta": ancestral noise comes from generators seeded `seed + delta`.
-    pub eta_noise_seed_delta: u64,
-    pub clip_skip: ClipSkip,
-    /// Image size in pixels, multiples of 8.
-    pub width: usize,
-    pub height: usize,
-    /// How many images, one after another (each written as soon as it is done).
-    pub batch_count: usize,
+    /// The first picture's seed is `settings.seed`; picture i uses `seed + i`, as A1111 does.
+    pub settings: GenerationSettings,
     pub control: Vec<ControlUnit>,
     pub init_image: Option<InitImage>,
     /// Exact noise instead of the seeded generators (tests and reproduction).
@@ -47,27 +32,14 @@ pub struct ControlUnit {
     /// Index into [`super::Models::controlnets`].
     pub controlnet: usize,
     pub hint: Hint,
-    pub weight: f32,
-    /// Fraction of the steps where guidance starts and ends, in [0, 1].
-    pub start: f32,
-    pub end: f32,
-    pub mode: ControlMode,
+    pub guidance: ControlGuidance,
 }
 
-impl ControlUnit {
-    /// sd-webui-controlnet's rule: a unit acts at step i of n unless i/n is before `start` or after `end`.
-    pub fn active_at(&self, step: usize, steps: usize) -> bool {
-        let progress = step as f32 / steps.max(1) as f32;
-        !(progress < self.start || progress > self.end)
-    }
-}
-
-/// img2img: the picture to start from (already at the generation size, RGB8) and how much to change it.
+/// img2img: the picture to start from, already at the generation size (RGB8). How much of it changes
+/// is the settings' denoising strength.
 #[derive(Debug, Clone)]
 pub struct InitImage {
     pub rgb: image::RgbImage,
-    /// Denoising strength in [0, 1]: 0 keeps the image, 1 replaces it entirely.
-    pub strength: f32,
 }
 
 /// Noise given from outside, row-major f32: `initial` [b, 4, h, w] (unit normal) and `ancestral`
@@ -86,23 +58,65 @@ pub enum RequestError {
     #[error("batch count must be at least 1")]
     NoImages,
     #[error("the size {width}×{height} is not possible: each side must be a multiple of 8 between 8 and {MAX_SIDE} pixels")]
-    Size { width: usize, height: usize },
+    Size { width: u32, height: u32 },
     #[error("denoising strength {0} is outside [0, 1]")]
-    Strength(f32),
+    Strength(f64),
     #[error("CFG scale {0} is not a finite number")]
-    CfgScale(f32),
+    CfgScale(f64),
+    #[error("the sampler `{0}` is not one Nurie has: choose one of Euler, Euler a, DPM++ 2M, DPM++ 2M Karras, DDIM, UniPC")]
+    UnknownSampler(String),
     #[error("ControlNet unit {unit}: {problem}")]
     ControlUnit { unit: usize, problem: String },
     #[error("the {what} noise has {found} values; {expected} were expected for this size, batch and step count")]
     NoiseLength { what: &'static str, found: usize, expected: usize },
     #[error("the init image is {found:?} pixels; the generation size is {expected:?}")]
-    InitImageSize { found: [u32; 2], expected: [usize; 2] },
+    InitImageSize { found: [u32; 2], expected: [u32; 2] },
 }
 
 impl Request {
+    pub fn width(&self) -> usize {
+        self.settings.width as usize
+    }
+
+    pub fn height(&self) -> usize {
+        self.settings.height as usize
+    }
+
+    pub fn steps(&self) -> usize {
+        self.settings.steps as usize
+    }
+
+    /// How many pictures, one after another (each written as soon as it is done).
+    pub fn batch_count(&self) -> usize {
+        self.settings.batch_size as usize
+    }
+
+    pub fn cfg_scale(&self) -> f32 {
+        self.settings.cfg_scale as f32
+    }
+
+    pub fn clip_skip(&self) -> ClipSkip {
+        ClipSkip(self.settings.clip_skip.max(1) as usize)
+    }
+
+    /// A1111's eta noise seed delta as the noise generators take it (negative values count as 0).
+    pub fn eta_noise_seed_delta(&self) -> u64 {
+        self.settings.ensd.max(0) as u64
+    }
+
+    /// The sampler to run; another tool's sampler cannot run ([`Request::validate`] says so first).
+    pub fn sampler(&self) -> Result<SamplerKind, RequestError> {
+        self.settings.sampler.known().ok_or_else(|| RequestError::UnknownSampler(self.settings.sampler.label().to_string()))
+    }
+
+    /// img2img's denoising strength (A1111's 0.75 when the settings do not say).
+    pub fn strength(&self) -> f64 {
+        self.settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH)
+    }
+
     /// Latent size [h, w] (1/8 of the image).
     pub fn latent_size(&self) -> [usize; 2] {
-        [self.height / 8, self.width / 8]
+        [self.height() / 8, self.width() / 8]
     }
 
     /// Values in one image's latents.
@@ -113,19 +127,21 @@ impl Request {
 
     /// Checks everything that does not need the models.
     pub fn validate(&self, controlnets: usize) -> Result<(), RequestError> {
-        if self.steps == 0 {
+        let settings = &self.settings;
+        if settings.steps == 0 {
             return Err(RequestError::NoSteps);
         }
-        if self.batch_count == 0 {
+        if settings.batch_size == 0 {
             return Err(RequestError::NoImages);
         }
-        let side_ok = |s: usize| s >= 8 && s <= MAX_SIDE && s % 8 == 0;
-        if !side_ok(self.width) || !side_ok(self.height) {
-            return Err(RequestError::Size { width: self.width, height: self.height });
+        let side_ok = |s: u32| (8..=MAX_SIDE as u32).contains(&s) && s.is_multiple_of(8);
+        if !side_ok(settings.width) || !side_ok(settings.height) {
+            return Err(RequestError::Size { width: settings.width, height: settings.height });
         }
-        if !self.cfg_scale.is_finite() {
-            return Err(RequestError::CfgScale(self.cfg_scale));
+        if !settings.cfg_scale.is_finite() {
+            return Err(RequestError::CfgScale(settings.cfg_scale));
         }
+        self.sampler()?;
         if let Some(init) = &self.init_image {
             self.validate_init(init)?;
         }
@@ -136,25 +152,30 @@ impl Request {
     }
 
     fn validate_init(&self, init: &InitImage) -> Result<(), RequestError> {
-        if !(0.0..=1.0).contains(&init.strength) {
-            return Err(RequestError::Strength(init.strength));
+        let strength = self.strength();
+        if !(0.0..=1.0).contains(&strength) {
+            return Err(RequestError::Strength(strength));
         }
         let found = [init.rgb.width(), init.rgb.height()];
-        if [found[0] as usize, found[1] as usize] != [self.width, self.height] {
-            return Err(RequestError::InitImageSize { found, expected: [self.width, self.height] });
+        let expected = [self.settings.width, self.settings.height];
+        if found != expected {
+            return Err(RequestError::InitImageSize { found, expected });
         }
         Ok(())
     }
 
     fn validate_unit(&self, unit: usize, control: &ControlUnit, controlnets: usize) -> Result<(), RequestError> {
+        let guidance = &control.guidance;
+        let (start, end) = (guidance.guidance_start, guidance.guidance_end);
         let problem = if control.controlnet >= controlnets {
             Some(format!("there is no ControlNet model number {}", control.controlnet + 1))
-        } else if [control.hint.width as usize, control.hint.height as usize] != [self.width, self.height] {
-            Some(format!("the hint is {}×{}, the image {}×{}", control.hint.width, control.hint.height, self.width, self.height))
-        } else if !(0.0..=1.0).contains(&control.start) || !(0.0..=1.0).contains(&control.end) || control.start > control.end {
-            Some(format!("guidance start {} and end {} must satisfy 0 ≤ start ≤ end ≤ 1", control.start, control.end))
-        } else if !control.weight.is_finite() {
-            Some(format!("weight {} is not a finite number", control.weight))
+        } else if [control.hint.width, control.hint.height] != [self.settings.width, self.settings.height] {
+            let (width, height) = (self.settings.width, self.settings.height);
+            Some(format!("the hint is {}×{}, the image {width}×{height}", control.hint.width, control.hint.height))
+        } else if !(0.0..=1.0).contains(&start) || !(0.0..=1.0).contains(&end) || start > end {
+            Some(format!("guidance start {start} and end {end} must satisfy 0 ≤ start ≤ end ≤ 1"))
+        } else if !guidance.weight.is_finite() {
+            Some(format!("weight {} is not a finite number", guidance.weight))
         } else {
             None
         };
@@ -165,14 +186,14 @@ impl Request {
     }
 
     fn validate_noise(&self) -> Result<(), RequestError> {
-        let per_image = self.latent_len() * self.batch_count;
-        if let Some(initial) = &self.noise.initial {
-            if initial.len() != per_image {
-                return Err(RequestError::NoiseLength { what: "initial", found: initial.len(), expected: per_image });
-            }
+        let per_image = self.latent_len() * self.batch_count();
+        if let Some(initial) = &self.noise.initial
+            && initial.len() != per_image
+        {
+            return Err(RequestError::NoiseLength { what: "initial", found: initial.len(), expected: per_image });
         }
         if let Some(ancestral) = &self.noise.ancestral {
-            let expected = per_image * self.steps;
+            let expected = per_image * self.steps();
             if ancestral.len() != expected {
                 return Err(RequestError::NoiseLength { what: "ancestral", found: ancestral.len(), expected });
             }

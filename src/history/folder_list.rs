@@ -42,7 +42,8 @@ fn write(database: &Path, folders: &[PathBuf]) -> Result<()> {
     let path = list_path(database);
     let bytes =
         serde_json::to_vec_pretty(folders).map_err(|e| HistoryError::FolderList { path: path.clone(), reason: e.to_string() })?;
-    crate::metadata::write_file_atomically(&path, &bytes).map_err(|e| HistoryError::FolderList { path, reason: e.to_string() })
+    crate::atomic_write::write_file_atomically(&path, &bytes)
+        .map_err(|e| HistoryError::FolderList { path, reason: e.to_string() })
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@ use std::sync::atomic::AtomicBool;
 
 use super::test_images::*;
 use super::*;
-use crate::metadata::{ControlNetUnit, GenerationRecord, ModelRef, ReadLimits, settings_from_infotext};
+use crate::metadata::{ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef, ReadLimits, settings_from_infotext};
+use crate::vocabulary::RecordedSampler;
 
 pub fn import(library: &Library, dir: &Path) -> ImportReport {
     import_folder(library, dir, &mut |_| {}, &AtomicBool::new(false)).unwrap()
@@ -23,10 +24,13 @@ pub fn row(library: &Library, path: &Path) -> ImageRow {
 
 pub fn nurie_record() -> GenerationRecord {
     GenerationRecord {
-        prompt: "線画に色を塗る、青い空と白い雲, watercolor".into(),
-        negative_prompt: "lowres".into(),
-        sampler: "euler_a".into(),
-        seed: 42,
+        settings: GenerationSettings {
+            prompt: "線画に色を塗る、青い空と白い雲, watercolor".into(),
+            negative_prompt: "lowres".into(),
+            sampler: RecordedSampler::from_stored_name("euler_a"),
+            seed: 42,
+            ..Default::default()
+        },
         model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"0123456789abcdef".repeat(4)),
         controlnets: vec![ControlNetUnit::default()],
         ..Default::default()

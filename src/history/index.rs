@@ -144,12 +144,12 @@ impl SettingsColumns {
         let Some(record) = record else { return SettingsColumns::default() };
         let model = &record.model;
         SettingsColumns {
-            prompt: record.prompt.clone(),
-            negative_prompt: record.negative_prompt.clone(),
-            seed: Some(seed_to_sql(record.seed)),
+            prompt: record.settings.prompt.clone(),
+            negative_prompt: record.settings.negative_prompt.clone(),
+            seed: Some(seed_to_sql(record.settings.seed)),
             sampler: Some(sampler_label(record)),
-            steps: Some(record.steps),
-            cfg_scale: Some(record.cfg_scale),
+            steps: Some(record.settings.steps),
+            cfg_scale: Some(record.settings.cfg_scale),
             model_name: (!model.display_name().is_empty()).then(|| model.display_name().to_string()),
             model_hash: model.a1111_hash().map(|hash| hash.to_ascii_lowercase()),
             model_sha256: model.sha256.as_ref().map(|hash| hash.to_ascii_lowercase()),
@@ -161,10 +161,10 @@ impl SettingsColumns {
     }
 }
 
-/// The sampler as the user knows it: Nurie's id, or, for an A1111 sampler Nurie does not have (whose
-/// record keeps the default sampler), the name A1111 wrote, which the record keeps among its extras.
+/// The sampler as the user knows it: Nurie's id, or another tool's sampler by the name it wrote.
+/// (Records read by Nurie 0.1 kept another tool's sampler name among their extras.)
 fn sampler_label(record: &GenerationRecord) -> String {
-    record.extra.get("Sampler").unwrap_or(&record.sampler).to_string()
+    record.extra.get("Sampler").unwrap_or(record.settings.sampler.stored_name()).to_string()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::metadata::settings_from_infotext;
 
 pub fn entry(dir: &Path, name: &str, prompt: &str) -> ImageEntry {
     let mut settings = settings_from_infotext(A1111_OLD);
-    settings.record.prompt = prompt.to_string();
+    settings.record.settings.prompt = prompt.to_string();
     ImageEntry {
         path: dir.join(name),
         folder: dir.to_path_buf(),

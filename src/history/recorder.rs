@@ -137,7 +137,8 @@ mod tests {
     use sha2::Digest;
 
     fn saved_picture(folder: &Path) -> (PathBuf, GenerationRecord) {
-        let record = GenerationRecord { prompt: "線画, blue sky".into(), seed: 7, ..GenerationRecord::default() };
+        let mut record = GenerationRecord::default();
+        (record.settings.prompt, record.settings.seed) = ("線画, blue sky".into(), 7);
         let path = folder.join("00001-7.png");
         let pixels = vec![200; 8 * 8 * 3];
         let image = crate::metadata::RgbImage { width: 8, height: 8, pixels: &pixels };

@@ -1,7 +1,8 @@
 //! Which stored sampler names a `sampler:` search means. The history stores Nurie's sampler id
 //! (`euler_a`, `dpmpp_2m_karras`), or A1111's own name for a sampler Nurie does not have.
 
-use crate::metadata::{SamplerId, sampler_from_a1111};
+use crate::metadata::sampler_from_a1111;
+use crate::vocabulary::{Choice, SamplerKind};
 
 /// The lowercase sampler names that `text` matches: the text itself; the Nurie id it names; the ids
 /// A1111's sampler name stands for (`DPM++ 2M` is both `dpmpp_2m` and `dpmpp_2m_karras`, the menu
@@ -10,12 +11,12 @@ use crate::metadata::{SamplerId, sampler_from_a1111};
 pub fn sampler_candidates(text: &str) -> Vec<String> {
     let text = text.trim();
     let mut names = vec![text.to_lowercase()];
-    let family = SamplerId::ALL.into_iter().filter(|id| id.a1111_names().0.eq_ignore_ascii_case(text));
-    names.extend(family.map(|id| id.id().to_string()));
+    let family = SamplerKind::ALL.iter().filter(|kind| kind.a1111_infotext().0.eq_ignore_ascii_case(text));
+    names.extend(family.map(|kind| kind.id().to_string()));
     if let Ok(exact) = sampler_from_a1111(text, None, None)
         && exact.warning.is_none()
     {
-        names.push(exact.id.id().to_string());
+        names.push(exact.kind.id().to_string());
     }
     let mut unique = Vec::new();
     for name in names {

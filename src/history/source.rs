@@ -26,6 +26,18 @@ impl ImageSource {
         }
     }
 
+    /// The tool that made the picture, by its own name; `None` for a picture without settings.
+    pub fn tool_name(self) -> Option<&'static str> {
+        let settings = match self {
+            ImageSource::Nurie => SettingsSource::Nurie,
+            ImageSource::A1111 => SettingsSource::A1111,
+            ImageSource::ComfyUi => SettingsSource::ComfyUi,
+            ImageSource::InvokeAi => SettingsSource::InvokeAi,
+            ImageSource::None => return None,
+        };
+        Some(settings.tool_name())
+    }
+
     pub fn from_stored(text: &str) -> Option<ImageSource> {
         ImageSource::ALL.into_iter().find(|source| source.as_str() == text)
     }

@@ -13,9 +13,10 @@
 use serde_json::{Map, Value};
 
 use super::error::{MetadataError, Result};
-use super::record::{ControlNetUnit, GenerationRecord, ModelRef, RngSource};
-use super::sampler::SamplerId;
-use super::settings::{ParsedSettings, SettingsSource};
+use super::generation_settings::ControlGuidance;
+use super::parsed_settings::{ParsedSettings, SettingsSource};
+use super::record::{ControlNetUnit, GenerationRecord, ModelRef};
+use crate::vocabulary::{RecordedSampler, RngSource, SamplerKind};
 
 /// The PNG text keyword ComfyUI's SaveImage node writes the graph under.
 pub const COMFYUI_KEYWORD: &str = "prompt";
@@ -32,7 +33,7 @@ pub fn settings_from_comfyui_prompt(json: &str) -> Result<ParsedSettings> {
     };
     let graph = Graph { nodes: &nodes };
     let mut reader = GraphReader { graph, record: GenerationRecord::default(), warnings: Vec::new() };
-    reader.record.rng = RngSource::Cpu;
+    reader.record.settings.rng = RngSource::Cpu;
     let sampler_id = reader.pick_sampler()?;
     reader.read_sampler(&sampler_id);
     Ok(ParsedSettings { source: SettingsSource::ComfyUi, record: reader.record, warnings: reader.warnings })
@@ -127,8 +128,8 @@ impl<'a> GraphReader<'a> {
         let advanced = Graph::class(node) == "KSamplerAdvanced";
         self.read_numbers(node, advanced);
         self.read_sampler_name(node);
-        self.record.prompt = self.prompt_text(node, Polarity::Positive);
-        self.record.negative_prompt = self.prompt_text(node, Polarity::Negative);
+        self.record.settings.prompt = self.prompt_text(node, Polarity::Positive);
+        self.record.settings.negative_prompt = self.prompt_text(node, Polarity::Negative);
         self.read_latent(node);
         self.read_checkpoint(node);
         self.read_vae(id);
@@ -137,19 +138,19 @@ impl<'a> GraphReader<'a> {
     fn read_numbers(&mut self, node: &Value, advanced: bool) {
         let seed_input = if advanced { "noise_seed" } else { "seed" };
         match Graph::input(node, seed_input).and_then(Value::as_u64) {
-            Some(seed) => self.record.seed = seed,
+            Some(seed) => self.record.settings.seed = seed,
             None => self.warnings.push("the seed is not a number in the graph (set by another node?)".to_string()),
         }
         match Graph::input(node, "steps").and_then(Value::as_u64).and_then(|s| u32::try_from(s).ok()) {
-            Some(steps) => self.record.steps = steps,
+            Some(steps) => self.record.settings.steps = steps,
             None => self.warnings.push("the step count is missing; using the default".to_string()),
         }
         match Graph::input(node, "cfg").and_then(Value::as_f64) {
-            Some(cfg) => self.record.cfg_scale = cfg,
+            Some(cfg) => self.record.settings.cfg_scale = cfg,
             None => self.warnings.push("the CFG scale is missing; using the default".to_string()),
         }
         if let Some(denoise) = Graph::input(node, "denoise").and_then(Value::as_f64).filter(|d| *d < 1.0) {
-            self.record.denoising_strength = Some(denoise);
+            self.record.settings.denoising_strength = Some(denoise);
         }
         let start = Graph::input(node, "start_at_step").and_then(Value::as_u64).unwrap_or(0);
         if advanced && start > 0 {
@@ -161,11 +162,16 @@ impl<'a> GraphReader<'a> {
         let name = Graph::input(node, "sampler_name").and_then(Value::as_str).unwrap_or("");
         let scheduler = Graph::input(node, "scheduler").and_then(Value::as_str).unwrap_or("");
         match sampler_from_comfyui(name, scheduler) {
-            Ok((id, warning)) => {
-                self.record.sampler = id.id().to_string();
+            Ok((kind, warning)) => {
+                self.record.settings.sampler = RecordedSampler::Known(kind);
                 self.warnings.extend(warning);
             }
-            Err(why) => self.warnings.push(why),
+            Err(why) => {
+                if !name.is_empty() {
+                    self.record.settings.sampler = RecordedSampler::Other(name.to_string());
+                }
+                self.warnings.push(why);
+            }
         }
     }
 
@@ -241,9 +247,12 @@ impl<'a> GraphReader<'a> {
             .and_then(|loader| Graph::input(loader.node, "control_net_name").and_then(Value::as_str).map(file_name_of));
         let unit = ControlNetUnit {
             model: ModelRef { file_name: model_name.unwrap_or_default(), ..Default::default() },
-            weight: number("strength", 1.0),
-            guidance_start: number("start_percent", 0.0),
-            guidance_end: number("end_percent", 1.0),
+            guidance: ControlGuidance {
+                weight: number("strength", 1.0),
+                guidance_start: number("start_percent", 0.0),
+                guidance_end: number("end_percent", 1.0),
+                ..Default::default()
+            },
             ..Default::default()
         };
         // Walking back from the sampler meets the last-applied unit first.
@@ -257,7 +266,7 @@ impl<'a> GraphReader<'a> {
             let Some(link) = current else { return };
             if Graph::class(link.node) == "CLIPSetLastLayer" {
                 let layer = Graph::input(link.node, "stop_at_clip_layer").and_then(Value::as_i64).unwrap_or(-1);
-                self.record.clip_skip = u32::try_from(-layer).unwrap_or(1).max(1);
+                self.record.settings.clip_skip = u32::try_from(-layer).unwrap_or(1).max(1);
                 return;
             }
             current = self.graph.follow(link.node, "clip");
@@ -272,10 +281,10 @@ impl<'a> GraphReader<'a> {
         }
         let size = |name: &str| Graph::input(latent.node, name).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok());
         if let (Some(width), Some(height)) = (size("width"), size("height")) {
-            (self.record.width, self.record.height) = (width, height);
+            (self.record.settings.width, self.record.settings.height) = (width, height);
         }
         if let Some(batch) = size("batch_size").filter(|b| *b > 0) {
-            self.record.batch_size = batch;
+            self.record.settings.batch_size = batch;
         }
     }
 
@@ -317,23 +326,23 @@ fn file_name_of(path: &str) -> String {
 
 /// ComfyUI's (`sampler_name`, `scheduler`) → a Nurie sampler. ComfyUI's `normal` and `simple` schedules
 /// space timesteps evenly like A1111's default, so they count as the plain samplers.
-fn sampler_from_comfyui(name: &str, scheduler: &str) -> std::result::Result<(SamplerId, Option<String>), String> {
+fn sampler_from_comfyui(name: &str, scheduler: &str) -> std::result::Result<(SamplerKind, Option<String>), String> {
     let even = matches!(scheduler, "normal" | "simple" | "sgm_uniform");
-    let approximated = |id: SamplerId| {
+    let approximated = |id: SamplerKind| {
         let warning = (!even).then(|| format!("ComfyUI schedule `{scheduler}` is not available with {name}; using the default"));
         Ok((id, warning))
     };
     match name {
-        "euler" => approximated(SamplerId::Euler),
-        "euler_ancestral" => approximated(SamplerId::EulerA),
-        "dpmpp_2m" if scheduler == "karras" => Ok((SamplerId::DpmPp2mKarras, None)),
-        "dpmpp_2m" if even => Ok((SamplerId::DpmPp2m, None)),
+        "euler" => approximated(SamplerKind::Euler),
+        "euler_ancestral" => approximated(SamplerKind::EulerA),
+        "dpmpp_2m" if scheduler == "karras" => Ok((SamplerKind::Dpmpp2mKarras, None)),
+        "dpmpp_2m" if even => Ok((SamplerKind::Dpmpp2m, None)),
         "dpmpp_2m" => Ok((
-            SamplerId::DpmPp2mKarras,
+            SamplerKind::Dpmpp2mKarras,
             Some(format!("ComfyUI schedule `{scheduler}` is not available with dpmpp_2m; using Karras")),
         )),
-        "ddim" => Ok((SamplerId::Ddim, None)),
-        "uni_pc" | "uni_pc_bh2" => Ok((SamplerId::UniPc, None)),
+        "ddim" => Ok((SamplerKind::Ddim, None)),
+        "uni_pc" | "uni_pc_bh2" => Ok((SamplerKind::UniPc, None)),
         other => Err(format!("ComfyUI sampler `{other}` is not one Nurie has; using the default sampler")),
     }
 }
@@ -354,24 +363,33 @@ mod tests {
         let parsed = settings_from_comfyui_prompt(&fixture("comfyui_default_workflow")).unwrap();
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let r = &parsed.record;
-        assert_eq!((r.prompt.as_str(), r.negative_prompt.as_str()), ("masterpiece best quality girl", "bad hands"));
-        assert_eq!((r.seed, r.steps, r.cfg_scale, r.sampler.as_str()), (8566257, 20, 8.0, "euler"));
-        assert_eq!((r.width, r.height, r.batch_size, r.clip_skip), (512, 512, 1, 1));
+        assert_eq!(
+            (r.settings.prompt.as_str(), r.settings.negative_prompt.as_str()),
+            ("masterpiece best quality girl", "bad hands")
+        );
+        assert_eq!(
+            (r.settings.seed, r.settings.steps, r.settings.cfg_scale, r.settings.sampler.stored_name()),
+            (8566257, 20, 8.0, "euler")
+        );
+        assert_eq!((r.settings.width, r.settings.height, r.settings.batch_size, r.settings.clip_skip), (512, 512, 1, 1));
         assert_eq!(r.model.file_name, "v1-5-pruned-emaonly.safetensors");
-        assert_eq!((r.rng, r.vae.clone(), r.denoising_strength), (RngSource::Cpu, None, None));
+        assert_eq!((r.settings.rng, r.vae.clone(), r.settings.denoising_strength), (RngSource::Cpu, None, None));
     }
 
     #[test]
     fn img2img_with_computed_prompt_and_advanced_controlnet() {
         let parsed = settings_from_comfyui_prompt(&fixture("comfyui_img2img_styler_controlnet")).unwrap();
         let r = &parsed.record;
-        assert_eq!((r.seed, r.steps, r.cfg_scale, r.sampler.as_str()), (750425633602940, 11, 6.0, "euler_a"));
-        assert_eq!(r.denoising_strength, Some(0.8));
+        assert_eq!(
+            (r.settings.seed, r.settings.steps, r.settings.cfg_scale, r.settings.sampler.stored_name()),
+            (750425633602940, 11, 6.0, "euler_a")
+        );
+        assert_eq!(r.settings.denoising_strength, Some(0.8));
         assert_eq!(r.model.file_name, "dreamshaperXL_turboDpmppSDE.safetensors");
-        assert_eq!(r.prompt, "");
+        assert_eq!(r.settings.prompt, "");
         assert_eq!(r.controlnets.len(), 1);
         assert_eq!(r.controlnets[0].model.file_name, "CN-anytest_v4-marged.safetensors");
-        assert_eq!((r.controlnets[0].weight, r.controlnets[0].guidance_end), (1.0, 1.0));
+        assert_eq!((r.controlnets[0].guidance.weight, r.controlnets[0].guidance.guidance_end), (1.0, 1.0));
         assert_eq!(parsed.warnings.len(), 3, "{:?}", parsed.warnings);
         assert!(parsed.warnings.iter().any(|w| w.contains("positive prompt") && w.contains("computed")));
         assert!(parsed.warnings.iter().any(|w| w.contains("image size") && w.contains("VAEEncode")));
@@ -382,23 +400,29 @@ mod tests {
         let parsed = settings_from_comfyui_prompt(&fixture("comfyui_lora_clipskip_controlnet")).unwrap();
         let r = &parsed.record;
         assert_eq!(parsed.warnings, vec!["the graph applies a LoRA, which Nurie does not".to_string()]);
-        assert_eq!((r.seed, r.steps, r.cfg_scale, r.sampler.as_str()), (1234567890123, 28, 6.5, "dpmpp_2m_karras"));
         assert_eq!(
-            (r.prompt.as_str(), r.negative_prompt.as_str()),
+            (r.settings.seed, r.settings.steps, r.settings.cfg_scale, r.settings.sampler.stored_name()),
+            (1234567890123, 28, 6.5, "dpmpp_2m_karras")
+        );
+        assert_eq!(
+            (r.settings.prompt.as_str(), r.settings.negative_prompt.as_str()),
             ("1girl, 桜, (masterpiece:1.2), colorful", "lowres, bad anatomy")
         );
-        assert_eq!((r.width, r.height, r.batch_size, r.clip_skip), (512, 768, 2, 2));
+        assert_eq!((r.settings.width, r.settings.height, r.settings.batch_size, r.settings.clip_skip), (512, 768, 2, 2));
         assert_eq!(r.model.file_name, "counterfeitV30_v30.safetensors");
         assert_eq!(r.vae.as_ref().unwrap().file_name, "kl-f8-anime2.ckpt");
         assert_eq!(r.controlnets.len(), 1);
-        assert_eq!((r.controlnets[0].model.file_name.as_str(), r.controlnets[0].weight), ("control_v11p_sd15_lineart.pth", 0.9));
+        assert_eq!(
+            (r.controlnets[0].model.file_name.as_str(), r.controlnets[0].guidance.weight),
+            ("control_v11p_sd15_lineart.pth", 0.9)
+        );
     }
 
     #[test]
     fn sampler_mapping() {
-        assert_eq!(sampler_from_comfyui("dpmpp_2m", "normal").unwrap(), (SamplerId::DpmPp2m, None));
-        assert_eq!(sampler_from_comfyui("uni_pc_bh2", "karras").unwrap(), (SamplerId::UniPc, None));
-        assert_eq!(sampler_from_comfyui("ddim", "ddim_uniform").unwrap(), (SamplerId::Ddim, None));
+        assert_eq!(sampler_from_comfyui("dpmpp_2m", "normal").unwrap(), (SamplerKind::Dpmpp2m, None));
+        assert_eq!(sampler_from_comfyui("uni_pc_bh2", "karras").unwrap(), (SamplerKind::UniPc, None));
+        assert_eq!(sampler_from_comfyui("ddim", "ddim_uniform").unwrap(), (SamplerKind::Ddim, None));
         assert!(sampler_from_comfyui("euler", "karras").unwrap().1.is_some());
         assert!(sampler_from_comfyui("dpmpp_sde", "karras").is_err());
     }

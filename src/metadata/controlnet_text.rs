@@ -12,7 +12,8 @@
 
 use super::extra_params::ExtraParams;
 use super::python_format::python_float_repr;
-use super::record::{ControlMode, ControlNetUnit, ModelRef, ResizeMode};
+use super::record::{ControlNetUnit, ModelRef};
+use crate::vocabulary::{Choice, ControlMode, ResizeMode};
 
 /// Field names in the order sd-webui-controlnet writes them; fields Nurie keeps in `extra` go to their
 /// usual place so that an infotext read from A1111 is written back the same way.
@@ -56,11 +57,11 @@ fn known_field_value(unit: &ControlNetUnit, name: &str) -> Option<String> {
     match name {
         "Module" => Some(unit.module.clone()),
         "Model" => Some(model_text(&unit.model)),
-        "Weight" => Some(python_float_repr(unit.weight)),
-        "Resize Mode" => Some(unit.resize_mode.a1111_label().to_string()),
-        "Guidance Start" => Some(python_float_repr(unit.guidance_start)),
-        "Guidance End" => Some(python_float_repr(unit.guidance_end)),
-        "Control Mode" => Some(unit.control_mode.a1111_label().to_string()),
+        "Weight" => Some(python_float_repr(unit.guidance.weight)),
+        "Resize Mode" => Some(unit.resize_mode.label().to_string()),
+        "Guidance Start" => Some(python_float_repr(unit.guidance.guidance_start)),
+        "Guidance End" => Some(python_float_repr(unit.guidance.guidance_end)),
+        "Control Mode" => Some(unit.guidance.control_mode.label().to_string()),
         _ => None,
     }
 }
@@ -102,15 +103,16 @@ fn apply_field(unit: &mut ControlNetUnit, name: &str, value: &str) -> Result<(),
     match name {
         "Module" => unit.module = value.to_string(),
         "Model" => unit.model = parse_model(value),
-        "Weight" => unit.weight = parse_number(name, value)?,
-        "Guidance Start" => unit.guidance_start = parse_number(name, value)?,
-        "Guidance End" => unit.guidance_end = parse_number(name, value)?,
+        "Weight" => unit.guidance.weight = parse_number(name, value)?,
+        "Guidance Start" => unit.guidance.guidance_start = parse_number(name, value)?,
+        "Guidance End" => unit.guidance.guidance_end = parse_number(name, value)?,
         "Resize Mode" => {
-            unit.resize_mode = ResizeMode::from_a1111(value).ok_or_else(|| format!("unknown ControlNet resize mode `{value}`"))?
+            unit.resize_mode =
+                ResizeMode::find_name_or_index(value).ok_or_else(|| format!("unknown ControlNet resize mode `{value}`"))?
         }
         "Control Mode" => {
-            unit.control_mode =
-                ControlMode::from_a1111(value).ok_or_else(|| format!("unknown ControlNet control mode `{value}`"))?
+            unit.guidance.control_mode =
+                ControlMode::find_name_or_index(value).ok_or_else(|| format!("unknown ControlNet control mode `{value}`"))?
         }
         _ => unit.extra.insert(name, value),
     }
@@ -143,6 +145,7 @@ fn parse_model(value: &str) -> ModelRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metadata::ControlGuidance;
 
     const V1_10_UNIT: &str = "Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 1.0, Resize Mode: Crop and Resize, Processor Res: 512, Threshold A: 192.0, Threshold B: 255.0, Guidance Start: 0.0, Guidance End: 1.0, Pixel Perfect: False, Control Mode: ControlNet is more important";
 
@@ -153,8 +156,8 @@ mod tests {
         assert_eq!(unit.module, "canny");
         assert_eq!(unit.model.file_name, "control_v11p_sd15_canny");
         assert_eq!(unit.model.autov1.as_deref(), Some("d14c016b"));
-        assert_eq!((unit.weight, unit.guidance_start, unit.guidance_end), (1.0, 0.0, 1.0));
-        assert_eq!(unit.control_mode, ControlMode::ControlNetMoreImportant);
+        assert_eq!((unit.guidance.weight, unit.guidance.guidance_start, unit.guidance.guidance_end), (1.0, 0.0, 1.0));
+        assert_eq!(unit.guidance.control_mode, ControlMode::ControlNetMoreImportant);
         assert_eq!(unit.resize_mode, ResizeMode::CropAndResize);
         assert_eq!(unit.extra.get("Threshold A"), Some("192.0"));
         assert_eq!(controlnet_unit_text(&unit), V1_10_UNIT);
@@ -187,9 +190,12 @@ mod tests {
                 ..Default::default()
             },
             module: "invert".into(),
-            weight: 0.8,
-            guidance_end: 0.9,
-            control_mode: ControlMode::PromptMoreImportant,
+            guidance: ControlGuidance {
+                weight: 0.8,
+                guidance_end: 0.9,
+                control_mode: ControlMode::PromptMoreImportant,
+                ..Default::default()
+            },
             resize_mode: ResizeMode::JustResize,
             ..Default::default()
         };
@@ -212,7 +218,7 @@ mod tests {
         assert!(warnings.is_empty());
         assert!(unit.model.is_unknown());
         assert_eq!(unit.resize_mode, ResizeMode::CropAndResize);
-        assert_eq!(unit.control_mode, ControlMode::ControlNetMoreImportant);
+        assert_eq!(unit.guidance.control_mode, ControlMode::ControlNetMoreImportant);
         assert!(controlnet_unit_text(&unit).contains("Model: None"));
     }
 
@@ -220,7 +226,7 @@ mod tests {
     fn bad_values_warn_and_are_kept() {
         let (unit, warnings) = parse_controlnet_unit("Module: canny, Weight: heavy, Control Mode: Loud, stray").unwrap();
         assert_eq!(warnings.len(), 3, "{warnings:?}");
-        assert_eq!(unit.weight, 1.0);
+        assert_eq!(unit.guidance.weight, 1.0);
         assert_eq!(unit.extra.get("Weight"), Some("heavy"));
         assert_eq!(unit.extra.get("Control Mode"), Some("Loud"));
     }

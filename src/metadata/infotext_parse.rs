@@ -18,6 +18,7 @@ use super::extra_params::ExtraParams;
 use super::python_format::python_strip;
 
 /// A1111's `re_param_code`.
+#[expect(clippy::expect_used, reason = "a constant pattern, compiled by every test that parses infotext")]
 static PAIR: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"\s*(\w[\w \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)"#).expect("constant pattern is valid"));
 

@@ -8,22 +8,20 @@
 use std::collections::BTreeMap;
 
 use super::controlnet_text::parse_controlnet_unit;
-use super::extra_params::ExtraParams;
+use super::infotext_keys::{Reading, key_named, parse_sha256};
 use super::infotext_parse::parse_infotext;
-use super::record::{ControlNetUnit, GenerationRecord, ModelRef, RngSource};
-use super::sampler::sampler_from_a1111;
-use super::settings::{ParsedSettings, SettingsSource};
+use super::parsed_settings::{ParsedSettings, SettingsSource};
+use super::record::ControlNetUnit;
 
 /// Reads an A1111 (or Nurie-written) `parameters` text.
 pub fn settings_from_infotext(text: &str) -> ParsedSettings {
     let fields = parse_infotext(text);
-    let mut reader = PairReader::new(&fields.params);
-    reader.record.prompt = fields.prompt;
-    reader.record.negative_prompt = fields.negative_prompt;
+    let mut reader = PairReader { reading: Reading::new(&fields.params), units: BTreeMap::new(), line_art: BTreeMap::new() };
+    reader.reading.record.settings.prompt = fields.prompt;
+    reader.reading.record.settings.negative_prompt = fields.negative_prompt;
     if fields.params.is_empty() {
-        reader.warn("the text has no settings line; only the prompt was read".to_string());
+        reader.reading.warnings.push("the text has no settings line; only the prompt was read".to_string());
     }
-    reader.read_sampler(&fields.params);
     for (key, value) in fields.params.iter() {
         reader.read_pair(key, value);
     }
@@ -33,93 +31,24 @@ pub fn settings_from_infotext(text: &str) -> ParsedSettings {
 /// Keys that start a ControlNet extension format from before 2023-05, which Nurie does not read.
 const LEGACY_CONTROLNET_PREFIXES: [&str; 2] = ["ControlNet-", "ControlNet Enabled"];
 
-struct PairReader {
-    record: GenerationRecord,
-    warnings: Vec<String>,
+struct PairReader<'a> {
+    reading: Reading<'a>,
     units: BTreeMap<u32, ControlNetUnit>,
     line_art: BTreeMap<u32, (Option<String>, bool)>,
-    sampler_read: bool,
-    uses_hires_fix: bool,
 }
 
-impl PairReader {
-    fn new(params: &ExtraParams) -> Self {
-        let record = GenerationRecord {
-            rng: RngSource::Nv, // A1111 omits `RNG` for its GPU default, which NV reproduces
-            ..Default::default()
-        };
-        PairReader {
-            record,
-            warnings: Vec::new(),
-            units: BTreeMap::new(),
-            line_art: BTreeMap::new(),
-            sampler_read: false,
-            uses_hires_fix: params.iter().any(|(key, _)| key.starts_with("Hires ")),
-        }
-    }
-
-    fn warn(&mut self, warning: String) {
-        self.warnings.push(warning);
-    }
-
+impl PairReader<'_> {
     /// Keeps a pair Nurie could not read, with the reason.
     fn keep(&mut self, key: &str, value: &str, why: Option<String>) {
-        if let Some(why) = why {
-            self.warn(why);
-        }
-        self.record.extra.insert(key, value);
-    }
-
-    fn read_sampler(&mut self, params: &ExtraParams) {
-        let Some(sampler) = params.get("Sampler") else {
-            self.warn("no sampler given; using the default".to_string());
-            return;
-        };
-        match sampler_from_a1111(sampler, params.get("Schedule type"), params.get("Version")) {
-            Ok(found) => {
-                self.record.sampler = found.id.id().to_string();
-                if let Some(warning) = found.warning {
-                    self.warn(warning);
-                }
-                self.sampler_read = true;
-            }
-            Err(why) => self.warn(format!("{why}; using the default sampler")),
-        }
+        self.reading.warnings.extend(why);
+        self.reading.record.extra.insert(key, value);
     }
 
     fn read_pair(&mut self, key: &str, value: &str) {
-        let outcome = match key {
-            "Sampler" | "Schedule type" if self.sampler_read => Ok(()),
-            "Steps" => parse_into(value, key, &mut self.record.steps),
-            "CFG scale" => parse_finite(value, key).map(|x| self.record.cfg_scale = x),
-            "Seed" => parse_into(value, key, &mut self.record.seed),
-            "Size" => parse_size(value).map(|(w, h)| (self.record.width, self.record.height) = (w, h)),
-            "Model hash" => set_hash(&mut self.record.model, value),
-            "Model" => {
-                self.record.model.file_name = value.to_string();
-                Ok(())
-            }
-            "VAE hash" => set_hash(self.record.vae.get_or_insert_with(ModelRef::default), value),
-            "VAE" => {
-                self.record.vae.get_or_insert_with(ModelRef::default).file_name = value.to_string();
-                Ok(())
-            }
-            "Denoising strength" if self.uses_hires_fix => {
-                Err("the denoising strength belongs to A1111's hires fix, which Nurie does not do".to_string())
-            }
-            "Denoising strength" => parse_finite(value, key).map(|x| self.record.denoising_strength = Some(x)),
-            "Clip skip" => parse_into(value, key, &mut self.record.clip_skip),
-            "ENSD" => parse_into(value, key, &mut self.record.ensd),
-            "Init image hash" => parse_sha256(value).map(|sha| self.record.init_image_sha256 = Some(sha)),
-            "RNG" => parse_rng(value).map(|rng| self.record.rng = rng),
-            "Batch size" => parse_into(value, key, &mut self.record.batch_size),
-            "Batch pos" => parse_into(value, key, &mut self.record.batch_index),
-            "Model license" => {
-                self.record.model_license = Some(value.to_string());
-                Ok(())
-            }
-            "Version" => self.read_version(value),
-            _ => self.read_indexed(key, value),
+        let outcome = match key_named(key) {
+            Some(entry) => (entry.read)(&mut self.reading, key, value),
+            None if key == "Version" => self.read_version(value),
+            None => self.read_indexed(key, value),
         };
         match outcome {
             Ok(()) => {}
@@ -131,7 +60,7 @@ impl PairReader {
     /// `Version: nurie-X` marks Nurie's own images; any other version is kept as written.
     fn read_version(&mut self, value: &str) -> Result<(), String> {
         let version = value.strip_prefix("nurie-").ok_or_else(String::new)?;
-        self.record.nurie_version = Some(version.to_string());
+        self.reading.record.nurie_version = Some(version.to_string());
         Ok(())
     }
 
@@ -139,7 +68,7 @@ impl PairReader {
     fn read_indexed(&mut self, key: &str, value: &str) -> Result<(), String> {
         if let Some(index) = indexed(key, "ControlNet ", "") {
             let (unit, warnings) = parse_controlnet_unit(value)?;
-            self.warnings.extend(warnings.into_iter().map(|w| format!("{key}: {w}")));
+            self.reading.warnings.extend(warnings.into_iter().map(|w| format!("{key}: {w}")));
             self.units.insert(index, unit);
             return Ok(());
         }
@@ -166,8 +95,9 @@ impl PairReader {
                 None => self.orphan_line_art(index, sha, inverted),
             }
         }
-        self.record.controlnets = std::mem::take(&mut self.units).into_values().collect();
-        ParsedSettings { source: SettingsSource::A1111, record: self.record, warnings: self.warnings }
+        let Reading { mut record, warnings, .. } = self.reading;
+        record.controlnets = self.units.into_values().collect();
+        ParsedSettings { source: SettingsSource::A1111, record, warnings }
     }
 
     fn orphan_line_art(&mut self, index: u32, sha: Option<String>, inverted: bool) {
@@ -187,63 +117,6 @@ fn indexed(key: &str, prefix: &str, suffix: &str) -> Option<u32> {
     (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| digits.parse().ok())?
 }
 
-fn parse_into<T: std::str::FromStr>(value: &str, key: &str, target: &mut T) -> Result<(), String> {
-    *target = value.trim().parse().map_err(|_| format!("{key} `{value}` is not a valid number"))?;
-    Ok(())
-}
-
-fn parse_finite(value: &str, key: &str) -> Result<f64, String> {
-    let x: f64 = value.trim().parse().map_err(|_| format!("{key} `{value}` is not a number"))?;
-    if x.is_finite() { Ok(x) } else { Err(format!("{key} `{value}` is not a finite number")) }
-}
-
-/// A1111's `^(\d+)x(\d+)$`.
-fn parse_size(value: &str) -> Result<(u32, u32), String> {
-    let why = || format!("Size `{value}` is not WIDTHxHEIGHT");
-    let (w, h) = value.split_once('x').ok_or_else(why)?;
-    let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    if !digits(w) || !digits(h) {
-        return Err(why());
-    }
-    Ok((w.parse().map_err(|_| why())?, h.parse().map_err(|_| why())?))
-}
-
-/// `Model hash` / `VAE hash`: 10 hex digits are AutoV2, 8 the legacy AutoV1.
-fn set_hash(model: &mut ModelRef, value: &str) -> Result<(), String> {
-    let hash = value.trim().to_ascii_lowercase();
-    if !hash.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(format!("model hash `{value}` is not hexadecimal"));
-    }
-    let slot = match hash.len() {
-        10 => &mut model.autov2,
-        8 => &mut model.autov1,
-        _ => {
-            return Err(format!("model hash `{value}` is neither an AutoV2 (10 digits) nor an AutoV1 (8 digits) hash"));
-        }
-    };
-    *slot = Some(hash);
-    Ok(())
-}
-
-fn parse_sha256(value: &str) -> Result<String, String> {
-    let hash = value.trim().to_ascii_lowercase();
-    if hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()) {
-        Ok(hash)
-    } else {
-        // A1111's own `Init image hash` is an MD5 of the pixels: kept, but it is not Nurie's file hash.
-        Err(String::new())
-    }
-}
-
-/// `RNG: CPU`, `RNG: NV`; A1111's `GPU` (CUDA's generator) is what NV reproduces.
-fn parse_rng(value: &str) -> Result<RngSource, String> {
-    match value.trim() {
-        "CPU" => Ok(RngSource::Cpu),
-        "NV" | "GPU" => Ok(RngSource::Nv),
-        other => Err(format!("unknown RNG source `{other}`; using NV (A1111's GPU default)")),
-    }
-}
-
 fn parse_python_bool(value: &str) -> Result<bool, String> {
     match value.trim() {
         "True" => Ok(true),
@@ -255,9 +128,9 @@ fn parse_python_bool(value: &str) -> Result<bool, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metadata::GenerationRecord;
     use crate::metadata::infotext_write::infotext;
-    use crate::metadata::record::{ControlMode, ResizeMode};
-    use crate::metadata::sampler::SamplerId;
+    use crate::vocabulary::{ControlMode, RecordedSampler, ResizeMode, RngSource, SamplerKind};
     use serde_json::Value;
 
     fn example(name: &str) -> String {
@@ -271,7 +144,7 @@ mod tests {
     fn a1111_1_10_with_two_controlnets() {
         let parsed = settings_from_infotext(&example("a1111_v1_10_1_two_controlnets"));
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-        let r = &parsed.record;
+        let r = &parsed.record.settings;
         assert_eq!(
             r.prompt,
             "object,(pine wood pallet with cargo cardboard boxes),(masterpiece),realistic photography,solo focus,professional photograph,simple white background"
@@ -280,13 +153,14 @@ mod tests {
             r.negative_prompt.starts_with("(two tails:1.2),FastNegativeV2,")
                 && r.negative_prompt.ends_with("(more than two legs:1.2),")
         );
-        assert_eq!((r.steps, r.sampler.as_str(), r.cfg_scale, r.seed), (20, "dpmpp_2m_karras", 7.0, 1944526060));
+        assert_eq!((r.steps, r.sampler.stored_name(), r.cfg_scale, r.seed), (20, "dpmpp_2m_karras", 7.0, 1944526060));
         assert_eq!((r.width, r.height, r.clip_skip, r.rng), (512, 512, 1, RngSource::Nv));
+        let r = &parsed.record;
         assert_eq!(r.model.file_name, "helloobjects_V15evae");
         assert_eq!(r.model.autov2.as_deref(), Some("6d82a674e1"));
         assert_eq!(r.controlnets.len(), 2);
         assert_eq!(r.controlnets[0].module, "canny");
-        assert_eq!(r.controlnets[0].control_mode, ControlMode::ControlNetMoreImportant);
+        assert_eq!(r.controlnets[0].guidance.control_mode, ControlMode::ControlNetMoreImportant);
         assert_eq!(r.controlnets[1].model.autov1.as_deref(), Some("a8575a2a"));
         assert_eq!(r.nurie_version, None);
         assert_eq!(r.extra.iter().collect::<Vec<_>>(), vec![("Version", "v1.10.1")]);
@@ -306,14 +180,14 @@ mod tests {
         let parsed = settings_from_infotext(&example("a1111_v1_8_0_lineart_controlnet"));
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let r = &parsed.record;
-        assert_eq!(r.prompt, "sharp_two_hand_sword");
-        assert_eq!(r.sampler_id(), Some(SamplerId::DpmPp2mKarras));
+        assert_eq!(r.settings.prompt, "sharp_two_hand_sword");
+        assert_eq!(r.settings.sampler, RecordedSampler::Known(SamplerKind::Dpmpp2mKarras));
         let vae = r.vae.as_ref().unwrap();
         assert_eq!((vae.file_name.as_str(), vae.autov2.as_deref()), ("kl-f8-anime2.ckpt", Some("df3c506e51")));
         let unit = &r.controlnets[0];
         assert_eq!(unit.module, "lineart_standard (from white bg & black line)");
         assert_eq!(unit.resize_mode, ResizeMode::ResizeAndFill);
-        assert_eq!((unit.weight, unit.guidance_start, unit.guidance_end), (1.0, 0.0, 1.0));
+        assert_eq!((unit.guidance.weight, unit.guidance.guidance_start, unit.guidance.guidance_end), (1.0, 0.0, 1.0));
     }
 
     #[test]
@@ -321,10 +195,10 @@ mod tests {
         let parsed = settings_from_infotext(&example("a1111_docstring_old_format"));
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let r = &parsed.record;
-        assert_eq!(r.sampler_id(), Some(SamplerId::EulerA));
+        assert_eq!(r.settings.sampler, RecordedSampler::Known(SamplerKind::EulerA));
         assert_eq!(r.model.autov1.as_deref(), Some("45dee52b"));
-        assert_eq!((r.seed, r.clip_skip), (965400086, 1));
-        assert!(r.negative_prompt.ends_with("messy drawing"));
+        assert_eq!((r.settings.seed, r.settings.clip_skip), (965400086, 1));
+        assert!(r.settings.negative_prompt.ends_with("messy drawing"));
     }
 
     #[test]
@@ -333,13 +207,14 @@ mod tests {
         assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
         assert!(parsed.warnings[0].contains("DPM adaptive"));
         let r = &parsed.record;
-        assert_eq!(r.sampler, GenerationRecord::default().sampler);
-        assert_eq!(r.extra.get("Sampler"), Some("DPM adaptive"));
+        // Kept by its name: generating needs another sampler, and the text is written back as read.
+        assert_eq!(r.settings.sampler, RecordedSampler::Other("DPM adaptive".into()));
         assert_eq!(r.extra.get("Schedule type"), Some("Automatic"));
-        assert_eq!((r.clip_skip, r.width, r.height), (2, 704, 832));
+        assert!(infotext(r).contains("Sampler: DPM adaptive, Schedule type: Automatic, CFG scale"), "{}", infotext(r));
+        assert_eq!((r.settings.clip_skip, r.settings.width, r.settings.height), (2, 704, 832));
         assert_eq!(r.model.file_name, "darkSushiMixMix_225D");
         assert_eq!(
-            r.prompt,
+            r.settings.prompt,
             "Anna Yamada, dancing with her hands above her head, happy, full shot, full body <lora:AnnaYamada:1>."
         );
     }
@@ -349,8 +224,8 @@ mod tests {
         let parsed = settings_from_infotext(&example("a1111_v1_8_0_img2img_inpaint_adetailer"));
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let r = &parsed.record;
-        assert_eq!(r.denoising_strength, Some(0.4));
-        assert_eq!(r.negative_prompt, "");
+        assert_eq!(r.settings.denoising_strength, Some(0.4));
+        assert_eq!(r.settings.negative_prompt, "");
         let keys: Vec<_> = r.extra.iter().map(|(k, _)| k).collect();
         assert_eq!(keys.first(), Some(&"ADetailer model"));
         assert_eq!(keys.last(), Some(&"Version"));
@@ -362,7 +237,7 @@ mod tests {
     fn hires_fix_denoising_is_not_img2img() {
         let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires upscale: 2, Hires upscaler: Latent";
         let parsed = settings_from_infotext(text);
-        assert_eq!(parsed.record.denoising_strength, None);
+        assert_eq!(parsed.record.settings.denoising_strength, None);
         assert_eq!(parsed.record.extra.get("Denoising strength"), Some("0.7"));
         assert!(parsed.warnings.iter().any(|w| w.contains("hires")));
     }
@@ -373,11 +248,8 @@ mod tests {
             "x\nSteps: many, Sampler: Euler, CFG scale: nan, Seed: -5, Size: big, Model hash: xyz, RNG: TPU, Clip skip: 2.5";
         let parsed = settings_from_infotext(text);
         assert_eq!(parsed.warnings.len(), 7, "{:?}", parsed.warnings);
-        let defaults = GenerationRecord::default();
-        assert_eq!(
-            (parsed.record.steps, parsed.record.seed, parsed.record.width),
-            (defaults.steps, defaults.seed, defaults.width)
-        );
+        let (defaults, read) = (GenerationRecord::default().settings, &parsed.record.settings);
+        assert_eq!((read.steps, read.seed, read.width), (defaults.steps, defaults.seed, defaults.width));
         for key in ["Steps", "CFG scale", "Seed", "Size", "Model hash", "RNG", "Clip skip"] {
             assert!(parsed.record.extra.contains_key(key), "{key}");
         }
@@ -395,7 +267,7 @@ mod tests {
     #[test]
     fn text_without_settings_is_just_a_prompt() {
         let parsed = settings_from_infotext("a lonely prompt");
-        assert_eq!(parsed.record.prompt, "a lonely prompt");
+        assert_eq!(parsed.record.settings.prompt, "a lonely prompt");
         assert!(!parsed.warnings.is_empty());
     }
 }

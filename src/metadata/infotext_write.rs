@@ -25,49 +25,29 @@
 
 use super::controlnet_text::controlnet_unit_text;
 use super::extra_params::ExtraParams;
-use super::python_format::{a1111_quote, python_strip, ui_number};
-use super::record::{GenerationRecord, ModelRef};
-
-/// Keys the writer produces itself; `extra` entries with these names are not written again.
-pub const RESERVED_KEYS: [&str; 20] = [
-    "Steps",
-    "Sampler",
-    "Schedule type",
-    "CFG scale",
-    "Seed",
-    "Size",
-    "Model hash",
-    "Model",
-    "VAE hash",
-    "VAE",
-    "Denoising strength",
-    "Clip skip",
-    "ENSD",
-    "Init image hash",
-    "RNG",
-    "Batch size",
-    "Batch pos",
-    "Model license",
-    "Version",
-    "Negative prompt",
-];
+use super::infotext_keys::{LEADING_KEYS, TRAILING_KEYS, key_named};
+use super::python_format::{a1111_quote, python_strip};
+use super::record::GenerationRecord;
 
 /// The `parameters` text for `record`.
 pub fn infotext(record: &GenerationRecord) -> String {
-    let negative =
-        if record.negative_prompt.is_empty() { String::new() } else { format!("\nNegative prompt: {}", record.negative_prompt) };
+    let settings = &record.settings;
+    let negative = if settings.negative_prompt.is_empty() {
+        String::new()
+    } else {
+        format!("\nNegative prompt: {}", settings.negative_prompt)
+    };
     let params = settings_line(&settings_pairs(record));
-    python_strip(&format!("{}{negative}\n{params}", record.prompt)).to_string()
+    python_strip(&format!("{}{negative}\n{params}", settings.prompt)).to_string()
 }
 
 /// The settings as ordered (key, unquoted value) pairs.
 pub fn settings_pairs(record: &GenerationRecord) -> ExtraParams {
     let mut pairs = ExtraParams::new();
-    push_sampling(&mut pairs, record);
-    push_models(&mut pairs, record);
-    push_conditioning(&mut pairs, record);
+    LEADING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     push_controlnets(&mut pairs, record);
-    push_nurie_keys(&mut pairs, record);
+    push_line_art(&mut pairs, record);
+    TRAILING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     push_extra(&mut pairs, &record.extra);
     push_version(&mut pairs, record);
     pairs
@@ -75,54 +55,6 @@ pub fn settings_pairs(record: &GenerationRecord) -> ExtraParams {
 
 fn settings_line(pairs: &ExtraParams) -> String {
     pairs.iter().map(|(key, value)| format!("{key}: {}", a1111_quote(value))).collect::<Vec<_>>().join(", ")
-}
-
-fn push_sampling(pairs: &mut ExtraParams, record: &GenerationRecord) {
-    pairs.insert("Steps", record.steps.to_string());
-    match record.sampler_id() {
-        Some(id) => {
-            let (sampler, schedule) = id.a1111_names();
-            pairs.insert("Sampler", sampler);
-            pairs.insert("Schedule type", schedule);
-        }
-        None => pairs.insert("Sampler", record.sampler.clone()),
-    }
-    pairs.insert("CFG scale", ui_number(record.cfg_scale));
-    pairs.insert("Seed", record.seed.to_string());
-    pairs.insert("Size", format!("{}x{}", record.width, record.height));
-}
-
-fn push_models(pairs: &mut ExtraParams, record: &GenerationRecord) {
-    push_model(pairs, "Model", &record.model, record.model.display_name());
-    if let Some(vae) = &record.vae {
-        // A1111 shows the VAE by its file name, extension included (`kl-f8-anime2.ckpt`).
-        push_model(pairs, "VAE", vae, &vae.file_name);
-    }
-}
-
-fn push_model(pairs: &mut ExtraParams, key: &str, model: &ModelRef, name: &str) {
-    if let Some(hash) = model.a1111_hash() {
-        pairs.insert(format!("{key} hash"), hash);
-    }
-    if !name.is_empty() {
-        pairs.insert(key, name);
-    }
-}
-
-fn push_conditioning(pairs: &mut ExtraParams, record: &GenerationRecord) {
-    if let Some(strength) = record.denoising_strength {
-        pairs.insert("Denoising strength", ui_number(strength));
-    }
-    if record.clip_skip > 1 {
-        pairs.insert("Clip skip", record.clip_skip.to_string());
-    }
-    if record.ensd != 0 {
-        pairs.insert("ENSD", record.ensd.to_string());
-    }
-    if let Some(hash) = &record.init_image_sha256 {
-        pairs.insert("Init image hash", hash.clone());
-    }
-    pairs.insert("RNG", record.rng.a1111_label());
 }
 
 fn push_controlnets(pairs: &mut ExtraParams, record: &GenerationRecord) {
@@ -134,7 +66,8 @@ fn push_controlnets(pairs: &mut ExtraParams, record: &GenerationRecord) {
     }
 }
 
-fn push_nurie_keys(pairs: &mut ExtraParams, record: &GenerationRecord) {
+/// Nurie's `Line art N hash` / `Line art N inverted`, after the units they belong to.
+fn push_line_art(pairs: &mut ExtraParams, record: &GenerationRecord) {
     for (index, unit) in record.controlnets.iter().enumerate() {
         if let Some(hash) = &unit.line_art_sha256 {
             pairs.insert(format!("Line art {index} hash"), hash.clone());
@@ -143,19 +76,12 @@ fn push_nurie_keys(pairs: &mut ExtraParams, record: &GenerationRecord) {
             pairs.insert(format!("Line art {index} inverted"), "True");
         }
     }
-    if record.batch_size > 1 {
-        pairs.insert("Batch size", record.batch_size.to_string());
-        pairs.insert("Batch pos", record.batch_index.to_string());
-    }
-    if let Some(license) = &record.model_license {
-        pairs.insert("Model license", license.clone());
-    }
 }
 
 /// `extra` pairs, except keys the writer owns and keys A1111's pattern could not read back.
 fn push_extra(pairs: &mut ExtraParams, extra: &ExtraParams) {
     for (key, value) in extra.iter() {
-        if is_writable_key(key) && !RESERVED_KEYS.contains(&key) && !pairs.contains_key(key) {
+        if is_writable_key(key) && !is_reserved(key) && !pairs.contains_key(key) {
             pairs.insert(key, value);
         }
     }
@@ -167,6 +93,11 @@ fn push_version(pairs: &mut ExtraParams, record: &GenerationRecord) {
         (None, Some(version)) => pairs.insert("Version", version),
         (None, None) => {}
     }
+}
+
+/// Keys the writer produces itself; `extra` entries with these names are not written again.
+fn is_reserved(key: &str) -> bool {
+    key_named(key).is_some() || ["Version", "Negative prompt"].contains(&key)
 }
 
 /// A1111's key pattern `\w[\w \-/]+`, without trailing blanks (the writer's `: ` follows the key).
@@ -184,20 +115,25 @@ fn is_word_char(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metadata::record::{ControlMode, ControlNetUnit, ResizeMode, RngSource};
+    use crate::metadata::generation_settings::GenerationSettings;
+    use crate::metadata::record::{ControlNetUnit, ModelRef};
+    use crate::vocabulary::{ControlMode, ResizeMode, RngSource, SamplerKind};
 
     fn lineart_record() -> GenerationRecord {
         GenerationRecord {
-            prompt: "1girl, (masterpiece:1.2), 桜".into(),
-            negative_prompt: "lowres, bad anatomy".into(),
-            steps: 28,
-            sampler: "dpmpp_2m_karras".into(),
-            cfg_scale: 7.0,
-            seed: 1234,
-            rng: RngSource::Nv,
-            width: 512,
-            height: 768,
-            clip_skip: 2,
+            settings: GenerationSettings {
+                prompt: "1girl, (masterpiece:1.2), 桜".into(),
+                negative_prompt: "lowres, bad anatomy".into(),
+                steps: 28,
+                sampler: SamplerKind::Dpmpp2mKarras.into(),
+                cfg_scale: 7.0,
+                seed: 1234,
+                rng: RngSource::Nv,
+                width: 512,
+                height: 768,
+                clip_skip: 2,
+                ..Default::default()
+            },
             model: ModelRef::from_sha256(
                 "counterfeitV30_v30.safetensors",
                 "cbfba64e662e2a4e0d2f8a4cbb3e4c10e79a0f7f70b4a5c6d7e8f9a0b1c2d3e4",
@@ -214,8 +150,7 @@ mod tests {
                     ..Default::default()
                 },
                 module: "invert".into(),
-                weight: 1.0,
-                control_mode: ControlMode::Balanced,
+                guidance: crate::metadata::ControlGuidance { control_mode: ControlMode::Balanced, ..Default::default() },
                 resize_mode: ResizeMode::CropAndResize,
                 line_art_sha256: Some("ab".repeat(32)),
                 line_art_inverted: true,
@@ -242,15 +177,16 @@ mod tests {
 
     #[test]
     fn optional_keys_appear_only_when_set() {
-        let mut record =
-            GenerationRecord { prompt: "cat".into(), sampler: "euler_a".into(), cfg_scale: 7.5, ..Default::default() };
+        let mut record = GenerationRecord::default();
+        (record.settings.prompt, record.settings.sampler, record.settings.cfg_scale) =
+            ("cat".into(), SamplerKind::EulerA.into(), 7.5);
         assert_eq!(
             infotext(&record),
             "cat\nSteps: 20, Sampler: Euler a, Schedule type: Automatic, CFG scale: 7.5, Seed: 0, Size: 512x512, RNG: CPU"
         );
-        record.denoising_strength = Some(0.75);
-        record.ensd = 31337;
-        record.batch_size = 4;
+        record.settings.denoising_strength = Some(0.75);
+        record.settings.ensd = 31337;
+        record.settings.batch_size = 4;
         record.batch_index = 2;
         record.model_license = Some("creativeml-openrail-m".into());
         assert_eq!(
@@ -294,7 +230,8 @@ mod tests {
 
     #[test]
     fn empty_prompts_give_just_the_settings_line() {
-        let record = GenerationRecord { negative_prompt: "neg".into(), ..Default::default() };
+        let mut record = GenerationRecord::default();
+        record.settings.negative_prompt = "neg".into();
         assert!(infotext(&record).starts_with("Negative prompt: neg\nSteps: 20,"));
         assert!(infotext(&GenerationRecord::default()).starts_with("Steps: 20,"));
     }

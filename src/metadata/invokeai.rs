@@ -10,9 +10,10 @@
 use serde_json::{Map, Value};
 
 use super::error::{MetadataError, Result};
-use super::record::{ControlMode, ControlNetUnit, GenerationRecord, ModelRef, ResizeMode, RngSource};
-use super::sampler::SamplerId;
-use super::settings::{ParsedSettings, SettingsSource};
+use super::generation_settings::ControlGuidance;
+use super::parsed_settings::{ParsedSettings, SettingsSource};
+use super::record::{ControlNetUnit, GenerationRecord, ModelRef};
+use crate::vocabulary::{Choice, ControlMode, RecordedSampler, ResizeMode, RngSource, SamplerKind};
 
 /// The PNG text keyword InvokeAI writes its metadata under.
 pub const INVOKEAI_KEYWORD: &str = "invokeai_metadata";
@@ -40,26 +41,26 @@ struct FieldReader<'a> {
 impl FieldReader<'_> {
     fn read_all(&mut self) {
         self.check_model_family();
-        self.record.prompt = self.text("positive_prompt");
-        self.record.negative_prompt = self.text("negative_prompt");
+        self.record.settings.prompt = self.text("positive_prompt");
+        self.record.settings.negative_prompt = self.text("negative_prompt");
         self.number("seed", |r, v| {
-            r.seed = v.as_u64()?;
+            r.settings.seed = v.as_u64()?;
             Some(())
         });
         self.number("steps", |r, v| {
-            r.steps = u32::try_from(v.as_u64()?).ok()?;
+            r.settings.steps = u32::try_from(v.as_u64()?).ok()?;
             Some(())
         });
         self.number("cfg_scale", |r, v| {
-            r.cfg_scale = v.as_f64().filter(|x| x.is_finite())?;
+            r.settings.cfg_scale = v.as_f64().filter(|x| x.is_finite())?;
             Some(())
         });
         self.number("width", |r, v| {
-            r.width = u32::try_from(v.as_u64()?).ok()?;
+            r.settings.width = u32::try_from(v.as_u64()?).ok()?;
             Some(())
         });
         self.number("height", |r, v| {
-            r.height = u32::try_from(v.as_u64()?).ok()?;
+            r.settings.height = u32::try_from(v.as_u64()?).ok()?;
             Some(())
         });
         self.read_scheduler();
@@ -105,27 +106,32 @@ impl FieldReader<'_> {
     fn read_scheduler(&mut self) {
         let scheduler = self.fields.get("scheduler").and_then(Value::as_str).unwrap_or("");
         match sampler_from_invokeai(scheduler) {
-            Ok((id, warning)) => {
-                self.record.sampler = id.id().to_string();
+            Ok((kind, warning)) => {
+                self.record.settings.sampler = RecordedSampler::Known(kind);
                 self.warnings.extend(warning);
             }
-            Err(why) => self.warnings.push(why),
+            Err(why) => {
+                if !scheduler.is_empty() {
+                    self.record.settings.sampler = RecordedSampler::Other(scheduler.to_string());
+                }
+                self.warnings.push(why);
+            }
         }
     }
 
     fn read_optional(&mut self) {
         if let Some(skip) = self.fields.get("clip_skip").and_then(Value::as_u64).and_then(|s| u32::try_from(s).ok()) {
-            self.record.clip_skip = skip.saturating_add(1);
+            self.record.settings.clip_skip = skip.saturating_add(1);
         }
         match self.fields.get("rand_device").and_then(Value::as_str) {
-            Some("cpu") | None => self.record.rng = RngSource::Cpu,
-            Some("cuda") => self.record.rng = RngSource::Nv,
+            Some("cpu") | None => self.record.settings.rng = RngSource::Cpu,
+            Some("cuda") => self.record.settings.rng = RngSource::Nv,
             Some(other) => self.warnings.push(format!("noise device `{other}` cannot be reproduced; using the CPU")),
         }
         let img2img = self.fields.get("generation_mode").and_then(Value::as_str).is_some_and(|m| m.contains("img2img"));
         let strength = self.fields.get("strength").and_then(Value::as_f64).filter(|s| s.is_finite());
         if let (true, Some(strength)) = (img2img, strength) {
-            self.record.denoising_strength = Some(strength);
+            self.record.settings.denoising_strength = Some(strength);
         }
     }
 
@@ -187,10 +193,12 @@ fn controlnet_unit(value: &Value) -> std::result::Result<ControlNetUnit, String>
     };
     Ok(ControlNetUnit {
         model,
-        weight: weight.ok_or("its weight is not a number")?,
-        guidance_start: number("begin_step_percent", 0.0).ok_or("its start is not a number")?,
-        guidance_end: number("end_step_percent", 1.0).ok_or("its end is not a number")?,
-        control_mode,
+        guidance: ControlGuidance {
+            weight: weight.ok_or("its weight is not a number")?,
+            guidance_start: number("begin_step_percent", 0.0).ok_or("its start is not a number")?,
+            guidance_end: number("end_step_percent", 1.0).ok_or("its end is not a number")?,
+            control_mode,
+        },
         resize_mode,
         ..Default::default()
     })
@@ -198,19 +206,19 @@ fn controlnet_unit(value: &Value) -> std::result::Result<ControlNetUnit, String>
 
 /// InvokeAI scheduler names (`invokeai/backend/stable_diffusion/schedulers`) → Nurie samplers; `_k`
 /// marks Karras sigmas.
-fn sampler_from_invokeai(scheduler: &str) -> std::result::Result<(SamplerId, Option<String>), String> {
-    let karras_dropped = |id: SamplerId, name: &str| {
+fn sampler_from_invokeai(scheduler: &str) -> std::result::Result<(SamplerKind, Option<String>), String> {
+    let karras_dropped = |id: SamplerKind, name: &str| {
         Ok((id, Some(format!("scheduler `{name}` uses Karras sigmas, which Nurie's {} does not; using its default", id.id()))))
     };
     match scheduler {
-        "euler" => Ok((SamplerId::Euler, None)),
-        "euler_a" => Ok((SamplerId::EulerA, None)),
-        "dpmpp_2m" => Ok((SamplerId::DpmPp2m, None)),
-        "dpmpp_2m_k" => Ok((SamplerId::DpmPp2mKarras, None)),
-        "ddim" => Ok((SamplerId::Ddim, None)),
-        "unipc" => Ok((SamplerId::UniPc, None)),
-        "euler_k" => karras_dropped(SamplerId::Euler, scheduler),
-        "unipc_k" => karras_dropped(SamplerId::UniPc, scheduler),
+        "euler" => Ok((SamplerKind::Euler, None)),
+        "euler_a" => Ok((SamplerKind::EulerA, None)),
+        "dpmpp_2m" => Ok((SamplerKind::Dpmpp2m, None)),
+        "dpmpp_2m_k" => Ok((SamplerKind::Dpmpp2mKarras, None)),
+        "ddim" => Ok((SamplerKind::Ddim, None)),
+        "unipc" => Ok((SamplerKind::UniPc, None)),
+        "euler_k" => karras_dropped(SamplerKind::Euler, scheduler),
+        "unipc_k" => karras_dropped(SamplerKind::UniPc, scheduler),
         "" => Err("no `scheduler` given; using the default sampler".to_string()),
         other => Err(format!("InvokeAI scheduler `{other}` is not one Nurie has; using the default sampler")),
     }
@@ -231,12 +239,15 @@ mod tests {
     fn invokeai_3_txt2img_with_an_unsupported_scheduler() {
         let parsed = settings_from_invokeai_metadata(&fixture("invokeai_3_3_txt2img")).unwrap();
         let r = &parsed.record;
-        assert_eq!((r.prompt.as_str(), r.negative_prompt.as_str()), ("landscape", "low quality"));
-        assert_eq!((r.seed, r.steps, r.cfg_scale, r.width, r.height), (356120443, 50, 7.5, 768, 432));
-        assert_eq!((r.clip_skip, r.rng), (1, RngSource::Cpu));
+        assert_eq!((r.settings.prompt.as_str(), r.settings.negative_prompt.as_str()), ("landscape", "low quality"));
+        assert_eq!(
+            (r.settings.seed, r.settings.steps, r.settings.cfg_scale, r.settings.width, r.settings.height),
+            (356120443, 50, 7.5, 768, 432)
+        );
+        assert_eq!((r.settings.clip_skip, r.settings.rng), (1, RngSource::Cpu));
         assert_eq!(r.model.file_name, "amixx_3Prunedfp16");
         assert_eq!(r.vae.as_ref().unwrap().file_name, "sd-vae-ft-mse");
-        assert_eq!(r.sampler, GenerationRecord::default().sampler);
+        assert_eq!(r.settings.sampler, RecordedSampler::Other("dpmpp_2m_sde_k".into()));
         assert_eq!(parsed.warnings.len(), 1, "{:?}", parsed.warnings);
         assert!(parsed.warnings[0].contains("dpmpp_2m_sde_k"));
     }
@@ -245,17 +256,21 @@ mod tests {
     fn invokeai_5_img2img_with_controlnet() {
         let parsed = settings_from_invokeai_metadata(&fixture("invokeai_5_img2img_controlnet")).unwrap();
         let r = &parsed.record;
-        assert_eq!(r.prompt, "a girl reading under a cherry tree, 桜, watercolor");
-        assert_eq!((r.sampler.as_str(), r.seed, r.steps, r.cfg_scale), ("dpmpp_2m_karras", 2873460971, 30, 6.0));
-        assert_eq!((r.clip_skip, r.rng, r.denoising_strength), (2, RngSource::Nv, Some(0.65)));
-        assert_eq!((r.width, r.height), (512, 768));
+        assert_eq!(r.settings.prompt, "a girl reading under a cherry tree, 桜, watercolor");
+        assert_eq!(
+            (r.settings.sampler.stored_name(), r.settings.seed, r.settings.steps, r.settings.cfg_scale),
+            ("dpmpp_2m_karras", 2873460971, 30, 6.0)
+        );
+        assert_eq!((r.settings.clip_skip, r.settings.rng, r.settings.denoising_strength), (2, RngSource::Nv, Some(0.65)));
+        assert_eq!((r.settings.width, r.settings.height), (512, 768));
         assert_eq!(r.model.file_name, "counterfeitV30_v30");
         assert_eq!(r.model.sha256, None);
         let unit = &r.controlnets[0];
         assert_eq!(unit.model.file_name, "control_v11p_sd15_lineart");
         assert_eq!(unit.model.autov2.as_deref(), Some("7f2a4c1b9d"));
-        assert_eq!((unit.weight, unit.guidance_start, unit.guidance_end), (0.85, 0.0, 0.9));
-        assert_eq!((unit.control_mode, unit.resize_mode), (ControlMode::PromptMoreImportant, ResizeMode::JustResize));
+        let guidance = &unit.guidance;
+        assert_eq!((guidance.weight, guidance.guidance_start, guidance.guidance_end), (0.85, 0.0, 0.9));
+        assert_eq!((guidance.control_mode, unit.resize_mode), (ControlMode::PromptMoreImportant, ResizeMode::JustResize));
         assert_eq!(parsed.warnings, vec!["the image used 1 LoRAs, which Nurie does not apply".to_string()]);
     }
 
@@ -266,7 +281,10 @@ mod tests {
         )
         .unwrap();
         let defaults = GenerationRecord::default();
-        assert_eq!((parsed.record.seed, parsed.record.steps), (defaults.seed, defaults.steps));
+        assert_eq!(
+            (parsed.record.settings.seed, parsed.record.settings.steps),
+            (defaults.settings.seed, defaults.settings.steps)
+        );
         let all = parsed.warnings.join("\n");
         for expected in [
             "sdxl",

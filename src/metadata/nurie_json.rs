@@ -11,8 +11,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::{MetadataError, Result};
+use super::parsed_settings::{ParsedSettings, SettingsSource};
 use super::record::GenerationRecord;
-use super::settings::{ParsedSettings, SettingsSource};
 
 /// The PNG text keyword.
 pub const NURIE_KEYWORD: &str = "nurie";
@@ -79,22 +79,27 @@ fn bad(reason: String) -> MetadataError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metadata::record::{ControlNetUnit, ModelRef, RngSource};
+    use crate::metadata::GenerationSettings;
+    use crate::metadata::record::{ControlNetUnit, ModelRef};
+    use crate::vocabulary::RngSource;
 
     fn full_record() -> GenerationRecord {
         let mut record = GenerationRecord {
-            prompt: "  leading space, 桜\n(emphasis:1.3)  ".into(),
-            negative_prompt: "bad".into(),
-            seed: u64::MAX,
-            rng: RngSource::Nv,
-            ensd: -3,
+            settings: GenerationSettings {
+                prompt: "  leading space, 桜\n(emphasis:1.3)  ".into(),
+                negative_prompt: "bad".into(),
+                seed: u64::MAX,
+                rng: RngSource::Nv,
+                ensd: -3,
+                denoising_strength: Some(0.55),
+                ..Default::default()
+            },
             model: ModelRef::from_sha256("m.safetensors", &"ab".repeat(32)),
             controlnets: vec![ControlNetUnit {
                 line_art_sha256: Some("cd".repeat(32)),
                 line_art_inverted: true,
                 ..Default::default()
             }],
-            denoising_strength: Some(0.55),
             nurie_version: Some("0.1.0".into()),
             model_license: Some("creativeml-openrail-m".into()),
             ..Default::default()
@@ -116,14 +121,15 @@ mod tests {
 
     #[test]
     fn invalid_records_are_not_written() {
-        let record = GenerationRecord { cfg_scale: f64::NAN, ..Default::default() };
+        let mut record = GenerationRecord::default();
+        record.settings.cfg_scale = f64::NAN;
         assert!(matches!(to_nurie_json(&record), Err(MetadataError::InvalidRecord { .. })));
     }
 
     #[test]
     fn newer_format_and_missing_fields_warn() {
         let parsed = settings_from_nurie_json(r#"{"format": 7, "prompt": "p", "future_field": [1, 2]}"#).unwrap();
-        assert_eq!(parsed.record.prompt, "p");
+        assert_eq!(parsed.record.settings.prompt, "p");
         assert!(parsed.warnings[0].contains("newer Nurie"));
         assert_eq!(parsed.warnings.len(), 1 + ESSENTIAL_FIELDS.len() - 1, "{:?}", parsed.warnings);
     }

@@ -8,12 +8,12 @@ use std::path::Path;
 
 use png::{BitDepth, ColorType, Encoder};
 
-use super::atomic_write::{write_file_atomically, write_new_file_atomically};
 use super::error::{MetadataError, Result};
 use super::infotext_write::infotext;
 use super::nurie_json::{NURIE_KEYWORD, to_nurie_json};
+use super::read_settings::A1111_KEYWORD;
 use super::record::GenerationRecord;
-use super::settings::A1111_KEYWORD;
+use crate::atomic_write::{write_file_atomically, write_new_file_atomically};
 
 /// 8-bit RGB pixels, row by row, no padding.
 #[derive(Debug, Clone, Copy)]
@@ -40,13 +40,15 @@ pub struct TextEntry<'a> {
 
 /// Saves `image` with the `parameters` (A1111 infotext) and `nurie` (JSON) chunks for `record`.
 pub fn write_png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<()> {
-    write_file_atomically(path, &png_with_record(path, image, record)?)
+    let bytes = png_with_record(path, image, record)?;
+    write_file_atomically(path, &bytes).map_err(|source| write_error(path, source))
 }
 
 /// As [`write_png_with_record`], but never replacing a file already at `path` (see
 /// [`write_new_file_atomically`]).
 pub fn write_new_png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<()> {
-    write_new_file_atomically(path, &png_with_record(path, image, record)?)
+    let bytes = png_with_record(path, image, record)?;
+    write_new_file_atomically(path, &bytes).map_err(|source| write_error(path, source))
 }
 
 /// The PNG file's bytes with the `parameters` and `nurie` chunks; `path` only names the file in errors.
@@ -63,7 +65,11 @@ fn png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> R
 /// Saves `image` with `texts`, replacing `path` atomically.
 pub fn write_png_atomic(path: &Path, image: RgbImage, texts: &[TextEntry]) -> Result<()> {
     let bytes = encode_png(path, image, texts)?;
-    write_file_atomically(path, &bytes)
+    write_file_atomically(path, &bytes).map_err(|source| write_error(path, source))
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> MetadataError {
+    MetadataError::Write { path: path.to_path_buf(), source }
 }
 
 /// The PNG file's bytes; `path` only names the file in errors.
@@ -109,10 +115,17 @@ fn is_latin1(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metadata::atomic_write::tests::scratch_folder;
+    /// A fresh empty folder under the system temp folder.
+    fn scratch_folder(name: &str) -> std::path::PathBuf {
+        let folder = std::env::temp_dir().join(format!("nurie-metadata-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        folder
+    }
     use crate::metadata::png_read::{ReadLimits, TextChunkKind, read_png_text};
-    use crate::metadata::record::{ControlNetUnit, ModelRef, RngSource};
-    use crate::metadata::settings::{SettingsSource, read_settings_from_png};
+    use crate::metadata::record::{ControlNetUnit, ModelRef};
+    use crate::metadata::{GenerationSettings, SettingsSource, read_settings_from_png};
+    use crate::vocabulary::{RecordedSampler, RngSource};
 
     fn gradient(width: u32, height: u32) -> Vec<u8> {
         (0..width * height).flat_map(|i| [(i % 256) as u8, (i / 7 % 256) as u8, 200]).collect()
@@ -120,13 +133,16 @@ mod tests {
 
     fn record() -> GenerationRecord {
         GenerationRecord {
-            prompt: "1girl, 桜の木, (watercolor:1.2)".into(),
-            negative_prompt: "lowres".into(),
-            sampler: "euler_a".into(),
-            seed: 42,
-            rng: RngSource::Nv,
-            width: 8,
-            height: 4,
+            settings: GenerationSettings {
+                prompt: "1girl, 桜の木, (watercolor:1.2)".into(),
+                negative_prompt: "lowres".into(),
+                sampler: RecordedSampler::from_stored_name("euler_a"),
+                seed: 42,
+                rng: RngSource::Nv,
+                width: 8,
+                height: 4,
+                ..Default::default()
+            },
             model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"0123456789abcdef".repeat(4)),
             controlnets: vec![ControlNetUnit { module: "invert".into(), line_art_inverted: true, ..Default::default() }],
             nurie_version: Some("0.1.0".into()),
@@ -163,7 +179,8 @@ mod tests {
 
     #[test]
     fn latin1_parameters_go_to_a_text_chunk() {
-        let record = GenerationRecord { prompt: "café au lait".into(), ..record() };
+        let mut record = record();
+        record.settings.prompt = "café au lait".into();
         let bytes = encode_png(
             Path::new("x.png"),
             RgbImage { width: 8, height: 4, pixels: &gradient(8, 4) },
@@ -184,7 +201,8 @@ mod tests {
         assert!(matches!(write_png_with_record(&path, short, &record()), Err(MetadataError::InvalidImage { .. })));
         let empty = RgbImage { width: 0, height: 4, pixels: &[] };
         assert!(matches!(write_png_with_record(&path, empty, &record()), Err(MetadataError::InvalidImage { .. })));
-        let nan = GenerationRecord { cfg_scale: f64::NAN, ..record() };
+        let mut nan = record();
+        nan.settings.cfg_scale = f64::NAN;
         let image = RgbImage { width: 8, height: 4, pixels: &pixels };
         assert!(matches!(write_png_with_record(&path, image, &nan), Err(MetadataError::InvalidRecord { .. })));
         let long_keyword = "k".repeat(80);

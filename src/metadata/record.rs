@@ -4,36 +4,23 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{MetadataError, Result};
 use super::extra_params::ExtraParams;
-use super::sampler::SamplerId;
+use super::generation_settings::{ControlGuidance, GenerationSettings};
+use crate::vocabulary::ResizeMode;
 
-/// The settings that made one image. Serialized as-is into Nurie's `nurie` PNG chunk; written as A1111
-/// infotext into the `parameters` chunk.
+/// Everything needed to reproduce one image: the settings the user chose, and which files they were
+/// applied to. Serialized as-is into Nurie's `nurie` PNG chunk (the settings flat, beside the other
+/// fields); written as A1111 infotext into the `parameters` chunk.
 ///
-/// Settings read from other tools leave what they do not say at the [`Default`] values below.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Settings read from other tools leave what they do not say at the [`Default`] values.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct GenerationRecord {
-    pub prompt: String,
-    pub negative_prompt: String,
-    pub steps: u32,
-    /// A [`SamplerId`] id (`euler`, `euler_a`, `dpmpp_2m`, `dpmpp_2m_karras`, `ddim`, `unipc`).
-    pub sampler: String,
-    pub cfg_scale: f64,
-    /// The seed of this image's own noise (A1111 writes base seed + index in batch).
-    pub seed: u64,
-    pub rng: RngSource,
-    /// A1111's "Eta noise seed delta": added to the seed of ancestral samplers' extra noise.
-    pub ensd: i64,
-    pub width: u32,
-    pub height: u32,
-    pub batch_size: u32,
+    #[serde(flatten)]
+    pub settings: GenerationSettings,
+    /// The picture's place in its batch (its seed is the batch's first seed + this).
     pub batch_index: u32,
-    /// A1111 CLIP skip: 1 = last layer (the default), 2 = penultimate.
-    pub clip_skip: u32,
     pub model: ModelRef,
     pub vae: Option<ModelRef>,
-    /// img2img only.
-    pub denoising_strength: Option<f64>,
     /// img2img only: SHA-256 (hex) of the init image file.
     pub init_image_sha256: Option<String>,
     pub controlnets: Vec<ControlNetUnit>,
@@ -45,52 +32,21 @@ pub struct GenerationRecord {
     pub extra: ExtraParams,
 }
 
-impl Default for GenerationRecord {
-    /// A1111 1.10's txt2img defaults: 20 steps, DPM++ 2M (Automatic = Karras), CFG 7, 512x512.
-    fn default() -> Self {
-        GenerationRecord {
-            prompt: String::new(),
-            negative_prompt: String::new(),
-            steps: 20,
-            sampler: SamplerId::DpmPp2mKarras.id().to_string(),
-            cfg_scale: 7.0,
-            seed: 0,
-            rng: RngSource::Cpu,
-            ensd: 0,
-            width: 512,
-            height: 512,
-            batch_size: 1,
-            batch_index: 0,
-            clip_skip: 1,
-            model: ModelRef::default(),
-            vae: None,
-            denoising_strength: None,
-            init_image_sha256: None,
-            controlnets: Vec::new(),
-            nurie_version: None,
-            model_license: None,
-            extra: ExtraParams::new(),
-        }
-    }
-}
-
 impl GenerationRecord {
-    pub fn sampler_id(&self) -> Option<SamplerId> {
-        SamplerId::from_id(&self.sampler)
-    }
-
     /// Checks what would not survive JSON (non-finite numbers) or makes no image (zero sizes).
     pub fn validate(&self) -> Result<()> {
-        require(self.steps > 0, "steps", "must be at least 1")?;
-        require(self.width > 0 && self.height > 0, "width/height", "must be at least 1")?;
-        require(self.batch_size > 0, "batch_size", "must be at least 1")?;
-        require(self.batch_index < self.batch_size, "batch_index", "must be below batch_size")?;
-        require(self.clip_skip > 0, "clip_skip", "must be at least 1")?;
-        require(self.cfg_scale.is_finite(), "cfg_scale", "must be a finite number")?;
-        let denoising_ok = self.denoising_strength.is_none_or(|d| d.is_finite());
+        let settings = &self.settings;
+        require(settings.steps > 0, "steps", "must be at least 1")?;
+        require(settings.width > 0 && settings.height > 0, "width/height", "must be at least 1")?;
+        require(settings.batch_size > 0, "batch_size", "must be at least 1")?;
+        require(self.batch_index < settings.batch_size, "batch_index", "must be below batch_size")?;
+        require(settings.clip_skip > 0, "clip_skip", "must be at least 1")?;
+        require(settings.cfg_scale.is_finite(), "cfg_scale", "must be a finite number")?;
+        let denoising_ok = settings.denoising_strength.is_none_or(|d| d.is_finite());
         require(denoising_ok, "denoising_strength", "must be a finite number")?;
         for (index, unit) in self.controlnets.iter().enumerate() {
-            let finite = [unit.weight, unit.guidance_start, unit.guidance_end].iter().all(|x| x.is_finite());
+            let guidance = &unit.guidance;
+            let finite = [guidance.weight, guidance.guidance_start, guidance.guidance_end].iter().all(|x| x.is_finite());
             require(finite, &format!("controlnets[{index}]"), "weight and guidance must be finite numbers")?;
         }
         Ok(())
@@ -99,27 +55,6 @@ impl GenerationRecord {
 
 fn require(condition: bool, field: &str, reason: &str) -> Result<()> {
     if condition { Ok(()) } else { Err(MetadataError::InvalidRecord { field: field.to_string(), reason: reason.to_string() }) }
-}
-
-/// Where the initial noise comes from. A1111's default "GPU" source is CUDA's Philox generator, which
-/// its "NV" source reproduces on any device, so an A1111 image without an `RNG` key reads as `Nv`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RngSource {
-    /// `torch.randn` on the CPU (A1111 `RNG: CPU`, ComfyUI, InvokeAI's default).
-    #[default]
-    Cpu,
-    /// A1111's `RNG: NV`, equal to `torch.randn` on an NVIDIA GPU.
-    Nv,
-}
-
-impl RngSource {
-    pub fn a1111_label(self) -> &'static str {
-        match self {
-            RngSource::Cpu => "CPU",
-            RngSource::Nv => "NV",
-        }
-    }
 }
 
 /// A model file and the hashes A1111 and Civitai identify it by.
@@ -174,12 +109,11 @@ fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> 
 #[serde(default)]
 pub struct ControlNetUnit {
     pub model: ModelRef,
-    /// The preprocessor ("module"): `none`, `invert`, `lineart_standard`, ...
+    /// The preprocessor ("module") as sd-webui-controlnet names it: `none`, `invert`, `threshold`,
+    /// `lineart_standard`, or another tool's.
     pub module: String,
-    pub weight: f64,
-    pub guidance_start: f64,
-    pub guidance_end: f64,
-    pub control_mode: ControlMode,
+    #[serde(flatten)]
+    pub guidance: ControlGuidance,
     pub resize_mode: ResizeMode,
     /// SHA-256 (hex) of the line-art file the user gave.
     pub line_art_sha256: Option<String>,
@@ -195,82 +129,12 @@ impl Default for ControlNetUnit {
         ControlNetUnit {
             model: ModelRef::default(),
             module: "none".to_string(),
-            weight: 1.0,
-            guidance_start: 0.0,
-            guidance_end: 1.0,
-            control_mode: ControlMode::Balanced,
+            guidance: ControlGuidance::default(),
             resize_mode: ResizeMode::CropAndResize,
             line_art_sha256: None,
             line_art_inverted: false,
             extra: ExtraParams::new(),
         }
-    }
-}
-
-/// sd-webui-controlnet's control mode (`scripts/enums.py`, `ControlMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ControlMode {
-    #[default]
-    Balanced,
-    PromptMoreImportant,
-    ControlNetMoreImportant,
-}
-
-impl ControlMode {
-    const LABELS: [(ControlMode, &'static str); 3] = [
-        (ControlMode::Balanced, "Balanced"),
-        (ControlMode::PromptMoreImportant, "My prompt is more important"),
-        (ControlMode::ControlNetMoreImportant, "ControlNet is more important"),
-    ];
-
-    pub fn a1111_label(self) -> &'static str {
-        Self::LABELS.iter().find(|(mode, _)| *mode == self).map_or("Balanced", |(_, label)| label)
-    }
-
-    /// Reads the label, or the index 0/1/2 that API-made infotexts contain.
-    pub fn from_a1111(text: &str) -> Option<ControlMode> {
-        let text = text.trim();
-        let by_index = text.parse::<usize>().ok().and_then(|i| Self::LABELS.get(i)).map(|(mode, _)| *mode);
-        by_index.or_else(|| Self::LABELS.iter().find(|(_, label)| *label == text).map(|(mode, _)| *mode))
-    }
-}
-
-/// sd-webui-controlnet's resize mode (`scripts/enums.py`, `ResizeMode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResizeMode {
-    JustResize,
-    #[default]
-    CropAndResize,
-    ResizeAndFill,
-}
-
-impl ResizeMode {
-    const LABELS: [(ResizeMode, &'static str); 3] = [
-        (ResizeMode::JustResize, "Just Resize"),
-        (ResizeMode::CropAndResize, "Crop and Resize"),
-        (ResizeMode::ResizeAndFill, "Resize and Fill"),
-    ];
-
-    /// Older names sd-webui-controlnet still accepts (`internal_controlnet/args.py`).
-    const ALIASES: [(ResizeMode, &'static str); 4] = [
-        (ResizeMode::CropAndResize, "Inner Fit (Scale to Fit)"),
-        (ResizeMode::ResizeAndFill, "Outer Fit (Shrink to Fit)"),
-        (ResizeMode::CropAndResize, "Scale to Fit (Inner Fit)"),
-        (ResizeMode::ResizeAndFill, "Envelope (Outer Fit)"),
-    ];
-
-    pub fn a1111_label(self) -> &'static str {
-        Self::LABELS.iter().find(|(mode, _)| *mode == self).map_or("Crop and Resize", |(_, label)| label)
-    }
-
-    /// Reads the label, an old alias, or the index 0/1/2 that API-made infotexts contain.
-    pub fn from_a1111(text: &str) -> Option<ResizeMode> {
-        let text = text.trim();
-        let by_index = text.parse::<usize>().ok().and_then(|i| Self::LABELS.get(i)).map(|(mode, _)| *mode);
-        let by_name = || Self::LABELS.iter().chain(Self::ALIASES.iter()).find(|(_, label)| *label == text).map(|(mode, _)| *mode);
-        by_index.or_else(by_name)
     }
 }
 
@@ -305,28 +169,21 @@ mod tests {
     }
 
     #[test]
-    fn control_and_resize_modes_read_labels_aliases_and_indices() {
-        assert_eq!(ControlMode::from_a1111("My prompt is more important"), Some(ControlMode::PromptMoreImportant));
-        assert_eq!(ControlMode::from_a1111("2"), Some(ControlMode::ControlNetMoreImportant));
-        assert_eq!(ControlMode::from_a1111("Balanced?"), None);
-        assert_eq!(ResizeMode::from_a1111("Envelope (Outer Fit)"), Some(ResizeMode::ResizeAndFill));
-        assert_eq!(ResizeMode::from_a1111("0"), Some(ResizeMode::JustResize));
-        for mode in [ResizeMode::JustResize, ResizeMode::CropAndResize, ResizeMode::ResizeAndFill] {
-            assert_eq!(ResizeMode::from_a1111(mode.a1111_label()), Some(mode));
-        }
-    }
-
-    #[test]
     fn validate_refuses_what_json_or_the_engine_cannot_take() {
         assert!(GenerationRecord::default().validate().is_ok());
-        let nan_cfg = GenerationRecord { cfg_scale: f64::NAN, ..Default::default() };
+        let mut nan_cfg = GenerationRecord::default();
+        nan_cfg.settings.cfg_scale = f64::NAN;
         assert!(matches!(nan_cfg.validate(), Err(MetadataError::InvalidRecord { field, .. }) if field == "cfg_scale"));
         let bad_unit = GenerationRecord {
-            controlnets: vec![ControlNetUnit { weight: f64::INFINITY, ..Default::default() }],
+            controlnets: vec![ControlNetUnit {
+                guidance: ControlGuidance { weight: f64::INFINITY, ..Default::default() },
+                ..Default::default()
+            }],
             ..Default::default()
         };
         assert!(bad_unit.validate().is_err());
-        let bad_index = GenerationRecord { batch_size: 2, batch_index: 2, ..Default::default() };
+        let mut bad_index = GenerationRecord { batch_index: 2, ..Default::default() };
+        bad_index.settings.batch_size = 2;
         assert!(bad_index.validate().is_err());
     }
 }

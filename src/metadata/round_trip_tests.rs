@@ -6,11 +6,12 @@
 //! names without it). Records built within those limits must come back unchanged; the `nurie` chunk
 //! carries the rest.
 
+use super::generation_settings::{ControlGuidance, GenerationSettings};
 use super::infotext_record::settings_from_infotext;
 use super::infotext_write::infotext;
 use super::python_format::python_strip;
-use super::record::{ControlMode, ControlNetUnit, GenerationRecord, ModelRef, ResizeMode, RngSource};
-use super::sampler::SamplerId;
+use super::record::{ControlNetUnit, GenerationRecord, ModelRef};
+use crate::vocabulary::{Choice, ControlMode, ResizeMode, RngSource, SamplerKind};
 
 fn assert_round_trip(record: &GenerationRecord) {
     let text = infotext(record);
@@ -27,10 +28,12 @@ fn lineart_unit() -> ControlNetUnit {
     ControlNetUnit {
         model: ModelRef { file_name: "control_v11p_sd15_lineart".into(), autov1: Some("43d4be0d".into()), ..Default::default() },
         module: "invert".into(),
-        weight: 0.85,
-        guidance_start: 0.05,
-        guidance_end: 0.9,
-        control_mode: ControlMode::ControlNetMoreImportant,
+        guidance: ControlGuidance {
+            weight: 0.85,
+            guidance_start: 0.05,
+            guidance_end: 0.9,
+            control_mode: ControlMode::ControlNetMoreImportant,
+        },
         resize_mode: ResizeMode::ResizeAndFill,
         line_art_sha256: Some("0f".repeat(32)),
         line_art_inverted: true,
@@ -41,14 +44,17 @@ fn lineart_unit() -> ControlNetUnit {
 #[test]
 fn japanese_prompts_and_a_lineart_controlnet() {
     let record = GenerationRecord {
-        prompt: "1girl, 桜の木の下で本を読む少女、水彩画風：やわらかい光, <lora:flat_color:0.8>".into(),
-        negative_prompt: "低品質, ぼやけ, (worst quality:1.4)".into(),
-        sampler: SamplerId::EulerA.id().into(),
-        seed: 2870305590,
-        rng: RngSource::Nv,
-        width: 512,
-        height: 768,
-        clip_skip: 2,
+        settings: GenerationSettings {
+            prompt: "1girl, 桜の木の下で本を読む少女、水彩画風：やわらかい光, <lora:flat_color:0.8>".into(),
+            negative_prompt: "低品質, ぼやけ, (worst quality:1.4)".into(),
+            sampler: SamplerKind::EulerA.into(),
+            seed: 2870305590,
+            rng: RngSource::Nv,
+            width: 512,
+            height: 768,
+            clip_skip: 2,
+            ..Default::default()
+        },
         model: model("二次元_mixProV45Colorbox_v45", "19dbfda152"),
         controlnets: vec![lineart_unit()],
         nurie_version: Some("0.1.0".into()),
@@ -60,10 +66,13 @@ fn japanese_prompts_and_a_lineart_controlnet() {
 #[test]
 fn prompts_with_commas_colons_quotes_newlines_and_emphasis() {
     let record = GenerationRecord {
-        prompt: "masterpiece, (best quality:1.2), [[background]], \\(parenthesized\\), {curly}\n\nsecond: \"quoted\", back\\slash\nBREAK, a AND b, (a:1.1) [b:c:0.5]".into(),
-        negative_prompt: "bad hands: 2, \"ugly\"\nsecond line, (worst quality, low quality:1.4)".into(),
-        sampler: SamplerId::DpmPp2m.id().into(),
-        cfg_scale: 4.5,
+        settings: GenerationSettings {
+            prompt: "masterpiece, (best quality:1.2), [[background]], \\(parenthesized\\), {curly}\n\nsecond: \"quoted\", back\\slash\nBREAK, a AND b, (a:1.1) [b:c:0.5]".into(),
+            negative_prompt: "bad hands: 2, \"ugly\"\nsecond line, (worst quality, low quality:1.4)".into(),
+            sampler: SamplerKind::Dpmpp2m.into(),
+            cfg_scale: 4.5,
+            ..Default::default()
+        },
         ..Default::default()
     };
     assert_round_trip(&record);
@@ -71,23 +80,26 @@ fn prompts_with_commas_colons_quotes_newlines_and_emphasis() {
 
 #[test]
 fn every_sampler_and_every_optional_field() {
-    for id in SamplerId::ALL {
+    for &id in SamplerKind::ALL {
         let mut record = GenerationRecord {
-            prompt: "cat".into(),
-            steps: 150,
-            sampler: id.id().into(),
-            cfg_scale: 12.25,
-            seed: u64::MAX,
-            rng: RngSource::Cpu,
-            ensd: -31337,
-            width: 1024,
-            height: 64,
-            batch_size: 8,
+            settings: GenerationSettings {
+                prompt: "cat".into(),
+                steps: 150,
+                sampler: id.into(),
+                cfg_scale: 12.25,
+                seed: u64::MAX,
+                rng: RngSource::Cpu,
+                ensd: -31337,
+                width: 1024,
+                height: 64,
+                batch_size: 8,
+                clip_skip: 12,
+                denoising_strength: Some(0.35),
+                ..Default::default()
+            },
             batch_index: 7,
-            clip_skip: 12,
             model: ModelRef { file_name: "old model".into(), autov1: Some("45dee52b".into()), ..Default::default() },
             vae: Some(model("kl-f8-anime2.ckpt", "df3c506e51")),
-            denoising_strength: Some(0.35),
             init_image_sha256: Some("ab".repeat(32)),
             controlnets: vec![lineart_unit(), ControlNetUnit::default()],
             nurie_version: Some("0.1.0-beta.2".into()),
@@ -106,7 +118,9 @@ fn every_sampler_and_every_optional_field() {
 #[test]
 fn empty_prompts_round_trip() {
     assert_round_trip(&GenerationRecord::default());
-    assert_round_trip(&GenerationRecord { negative_prompt: "only negative".into(), ..Default::default() });
+    let mut record = GenerationRecord::default();
+    record.settings.negative_prompt = "only negative".into();
+    assert_round_trip(&record);
 }
 
 /// What A1111 text drops, checked explicitly: the file extension of the checkpoint, its full SHA-256,
@@ -114,7 +128,7 @@ fn empty_prompts_round_trip() {
 #[test]
 fn what_a1111_text_cannot_carry() {
     let record = GenerationRecord {
-        prompt: "  cat  \n  dog".into(),
+        settings: GenerationSettings { prompt: "  cat  \n  dog".into(), ..Default::default() },
         model: ModelRef::from_sha256(
             "counterfeitV30_v30.safetensors",
             &"cbfba64e66".repeat(6).chars().chain("0123".chars()).collect::<String>(),
@@ -122,7 +136,7 @@ fn what_a1111_text_cannot_carry() {
         ..Default::default()
     };
     let parsed = settings_from_infotext(&infotext(&record)).record;
-    assert_eq!(parsed.prompt, "cat\ndog");
+    assert_eq!(parsed.settings.prompt, "cat\ndog");
     assert_eq!(parsed.model, model("counterfeitV30_v30", "cbfba64e66"));
 }
 
@@ -169,26 +183,29 @@ fn a1111_prompt(text: &str) -> String {
 }
 
 fn random_record(random: &mut Lcg) -> GenerationRecord {
-    let sampler = SamplerId::ALL[random.below(6) as usize];
+    let sampler = SamplerKind::ALL[random.below(6) as usize];
     let mut record = GenerationRecord {
-        prompt: a1111_prompt(&random.text(40)),
-        negative_prompt: a1111_prompt(&random.text(20)),
-        steps: 1 + random.below(150) as u32,
-        sampler: sampler.id().into(),
-        cfg_scale: random.below(61) as f64 / 2.0,
-        seed: random.next() << random.below(12),
-        rng: if random.below(2) == 0 { RngSource::Cpu } else { RngSource::Nv },
-        ensd: random.below(40000) as i64 - 20000,
-        width: 64 * (1 + random.below(32) as u32),
-        height: 8 * (1 + random.below(256) as u32),
-        clip_skip: 1 + random.below(3) as u32,
-        denoising_strength: (random.below(2) == 0).then(|| random.unit_float()),
+        settings: GenerationSettings {
+            prompt: a1111_prompt(&random.text(40)),
+            negative_prompt: a1111_prompt(&random.text(20)),
+            steps: 1 + random.below(150) as u32,
+            sampler: sampler.into(),
+            cfg_scale: random.below(61) as f64 / 2.0,
+            seed: random.next() << random.below(12),
+            rng: if random.below(2) == 0 { RngSource::Cpu } else { RngSource::Nv },
+            ensd: random.below(40000) as i64 - 20000,
+            width: 64 * (1 + random.below(32) as u32),
+            height: 8 * (1 + random.below(256) as u32),
+            clip_skip: 1 + random.below(3) as u32,
+            denoising_strength: (random.below(2) == 0).then(|| random.unit_float()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     if random.below(2) == 0 {
         let mut unit = lineart_unit();
-        unit.weight = random.unit_float() * 2.0;
-        unit.guidance_start = random.unit_float() / 2.0;
+        unit.guidance.weight = random.unit_float() * 2.0;
+        unit.guidance.guidance_start = random.unit_float() / 2.0;
         unit.line_art_inverted = random.below(2) == 0;
         record.controlnets.push(unit);
     }

@@ -1,68 +1,9 @@
-//! Nurie's sampler ids and how A1111 names them.
+//! Reading A1111's sampler names: which of Nurie's samplers an infotext's `Sampler` and `Schedule type`
+//! mean. The names Nurie writes are in the vocabulary ([`SamplerKind::a1111_infotext`]).
 //!
-//! A1111 1.9 split the sampler menu in two: `Sampler: DPM++ 2M, Schedule type: Karras` replaced the
-//! older single name `Sampler: DPM++ 2M Karras`. Its 1.10 defaults (`modules/sd_samplers_kdiffusion.py`,
-//! `modules/sd_schedulers.py`):
-//!
-//! | Nurie id          | A1111 1.10 writes                               | notes |
-//! |-------------------|-------------------------------------------------|-------|
-//! | `euler`           | `Sampler: Euler, Schedule type: Automatic`      | Automatic = the model's own (uniform) sigmas |
-//! | `euler_a`         | `Sampler: Euler a, Schedule type: Automatic`    | |
-//! | `dpmpp_2m`        | `Sampler: DPM++ 2M, Schedule type: Uniform`     | since 1.9 DPM++ 2M's Automatic is Karras, so plain needs Uniform |
-//! | `dpmpp_2m_karras` | `Sampler: DPM++ 2M, Schedule type: Karras`      | also what 1.10 writes for DPM++ 2M + Automatic |
-//! | `ddim`            | `Sampler: DDIM, Schedule type: Automatic`       | timestep sampler: A1111 ignores the schedule |
-//! | `unipc`           | `Sampler: UniPC, Schedule type: Automatic`      | timestep sampler: A1111 ignores the schedule |
-//!
-//! Before 1.9 there was no `Schedule type` key and `DPM++ 2M` meant the uniform schedule.
+//! Before A1111 1.9 there was no `Schedule type` key and `DPM++ 2M` meant the uniform schedule.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SamplerId {
-    Euler,
-    EulerA,
-    #[serde(rename = "dpmpp_2m")]
-    DpmPp2m,
-    #[serde(rename = "dpmpp_2m_karras")]
-    DpmPp2mKarras,
-    Ddim,
-    #[serde(rename = "unipc")]
-    UniPc,
-}
-
-impl SamplerId {
-    pub const ALL: [SamplerId; 6] =
-        [SamplerId::Euler, SamplerId::EulerA, SamplerId::DpmPp2m, SamplerId::DpmPp2mKarras, SamplerId::Ddim, SamplerId::UniPc];
-
-    /// The id stored in [`GenerationRecord::sampler`](super::GenerationRecord::sampler).
-    pub fn id(self) -> &'static str {
-        match self {
-            SamplerId::Euler => "euler",
-            SamplerId::EulerA => "euler_a",
-            SamplerId::DpmPp2m => "dpmpp_2m",
-            SamplerId::DpmPp2mKarras => "dpmpp_2m_karras",
-            SamplerId::Ddim => "ddim",
-            SamplerId::UniPc => "unipc",
-        }
-    }
-
-    pub fn from_id(id: &str) -> Option<SamplerId> {
-        SamplerId::ALL.into_iter().find(|s| s.id() == id)
-    }
-
-    /// The (`Sampler`, `Schedule type`) pair A1111 1.10 writes for this sampler.
-    pub fn a1111_names(self) -> (&'static str, &'static str) {
-        match self {
-            SamplerId::Euler => ("Euler", "Automatic"),
-            SamplerId::EulerA => ("Euler a", "Automatic"),
-            SamplerId::DpmPp2m => ("DPM++ 2M", "Uniform"),
-            SamplerId::DpmPp2mKarras => ("DPM++ 2M", "Karras"),
-            SamplerId::Ddim => ("DDIM", "Automatic"),
-            SamplerId::UniPc => ("UniPC", "Automatic"),
-        }
-    }
-}
+use crate::vocabulary::SamplerKind;
 
 /// A1111 1.10's schedule types: (label, internal name, aliases), in its menu order.
 const A1111_SCHEDULES: [(&str, &str, &[&str]); 12] = [
@@ -83,7 +24,7 @@ const A1111_SCHEDULES: [(&str, &str, &[&str]); 12] = [
 /// A sampler read from an A1111 infotext.
 #[derive(Debug, Clone, PartialEq)]
 pub struct A1111Sampler {
-    pub id: SamplerId,
+    pub kind: SamplerKind,
     /// Set when the schedule had to be approximated.
     pub warning: Option<String>,
 }
@@ -102,22 +43,22 @@ pub fn sampler_from_a1111(sampler: &str, schedule_type: Option<&str>, version: O
         None => "Uniform".to_string(), // pre-1.9: each sampler name carried its schedule
     };
     let base_lower = base.to_lowercase();
-    let (id, warning) = match base_lower.as_str() {
-        "euler" => (SamplerId::Euler, uniform_only("Euler", &schedule)),
-        "euler a" => (SamplerId::EulerA, uniform_only("Euler a", &schedule)),
+    let (kind, warning) = match base_lower.as_str() {
+        "euler" => (SamplerKind::Euler, uniform_only("Euler", &schedule)),
+        "euler a" => (SamplerKind::EulerA, uniform_only("Euler a", &schedule)),
         "dpm++ 2m" => dpmpp_2m_for(&schedule),
-        "ddim" => (SamplerId::Ddim, None),
-        "unipc" => (SamplerId::UniPc, None),
+        "ddim" => (SamplerKind::Ddim, None),
+        "unipc" => (SamplerKind::UniPc, None),
         _ => return Err(format!("sampler `{sampler}` is not one Nurie has")),
     };
-    Ok(A1111Sampler { id, warning })
+    Ok(A1111Sampler { kind, warning })
 }
 
-fn dpmpp_2m_for(schedule: &str) -> (SamplerId, Option<String>) {
+fn dpmpp_2m_for(schedule: &str) -> (SamplerKind, Option<String>) {
     match schedule {
-        "Karras" | "Automatic" => (SamplerId::DpmPp2mKarras, None),
-        "Uniform" => (SamplerId::DpmPp2m, None),
-        other => (SamplerId::DpmPp2mKarras, Some(format!("schedule `{other}` is not available with DPM++ 2M; using Karras"))),
+        "Karras" | "Automatic" => (SamplerKind::Dpmpp2mKarras, None),
+        "Uniform" => (SamplerKind::Dpmpp2m, None),
+        other => (SamplerKind::Dpmpp2mKarras, Some(format!("schedule `{other}` is not available with DPM++ 2M; using Karras"))),
     }
 }
 
@@ -166,63 +107,62 @@ fn is_at_least_1_9(version: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vocabulary::Choice;
 
-    fn read(sampler: &str, schedule: Option<&str>, version: Option<&str>) -> SamplerId {
-        sampler_from_a1111(sampler, schedule, version).unwrap().id
+    fn read(sampler: &str, schedule: Option<&str>, version: Option<&str>) -> SamplerKind {
+        sampler_from_a1111(sampler, schedule, version).unwrap().kind
     }
 
     #[test]
     fn every_id_round_trips_through_its_a1111_names() {
-        for id in SamplerId::ALL {
-            let (sampler, schedule) = id.a1111_names();
+        for &kind in SamplerKind::ALL {
+            let (sampler, schedule) = kind.a1111_infotext();
             let back = sampler_from_a1111(sampler, Some(schedule), Some("v1.10.1")).unwrap();
-            assert_eq!(back, A1111Sampler { id, warning: None });
-            assert_eq!(SamplerId::from_id(id.id()), Some(id));
-            assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{}\"", id.id()));
+            assert_eq!(back, A1111Sampler { kind, warning: None });
         }
     }
 
     #[test]
     fn a1111_1_10_names_for_the_default_schedule() {
-        assert_eq!(read("Euler", Some("Automatic"), Some("v1.10.1")), SamplerId::Euler);
-        assert_eq!(read("Euler a", Some("Automatic"), Some("v1.10.1")), SamplerId::EulerA);
-        assert_eq!(read("DDIM", Some("Automatic"), Some("v1.10.1")), SamplerId::Ddim);
-        assert_eq!(read("UniPC", Some("Automatic"), Some("v1.10.1")), SamplerId::UniPc);
+        assert_eq!(read("Euler", Some("Automatic"), Some("v1.10.1")), SamplerKind::Euler);
+        assert_eq!(read("Euler a", Some("Automatic"), Some("v1.10.1")), SamplerKind::EulerA);
+        assert_eq!(read("DDIM", Some("Automatic"), Some("v1.10.1")), SamplerKind::Ddim);
+        assert_eq!(read("UniPC", Some("Automatic"), Some("v1.10.1")), SamplerKind::UniPc);
         // Since 1.9 DPM++ 2M's own schedule is Karras: exact, no warning.
         let automatic = sampler_from_a1111("DPM++ 2M", Some("Automatic"), Some("v1.10.1")).unwrap();
-        assert_eq!(automatic, A1111Sampler { id: SamplerId::DpmPp2mKarras, warning: None });
-        assert_eq!(read("DPM++ 2M", Some("Uniform"), Some("v1.10.1")), SamplerId::DpmPp2m);
+        assert_eq!(automatic, A1111Sampler { kind: SamplerKind::Dpmpp2mKarras, warning: None });
+        assert_eq!(read("DPM++ 2M", Some("Uniform"), Some("v1.10.1")), SamplerKind::Dpmpp2m);
     }
 
     #[test]
     fn old_single_names_without_schedule_type() {
-        assert_eq!(read("DPM++ 2M Karras", None, Some("v1.8.0")), SamplerId::DpmPp2mKarras);
-        assert_eq!(read("DPM++ 2M Karras", None, None), SamplerId::DpmPp2mKarras);
-        assert_eq!(read("DPM++ 2M", None, Some("v1.6.0")), SamplerId::DpmPp2m);
-        assert_eq!(read("DPM++ 2M", None, None), SamplerId::DpmPp2m);
-        assert_eq!(read("DPM++ 2M", None, Some("v1.10.1")), SamplerId::DpmPp2mKarras);
-        assert_eq!(read("Euler a", None, None), SamplerId::EulerA);
+        assert_eq!(read("DPM++ 2M Karras", None, Some("v1.8.0")), SamplerKind::Dpmpp2mKarras);
+        assert_eq!(read("DPM++ 2M Karras", None, None), SamplerKind::Dpmpp2mKarras);
+        assert_eq!(read("DPM++ 2M", None, Some("v1.6.0")), SamplerKind::Dpmpp2m);
+        assert_eq!(read("DPM++ 2M", None, None), SamplerKind::Dpmpp2m);
+        assert_eq!(read("DPM++ 2M", None, Some("v1.10.1")), SamplerKind::Dpmpp2mKarras);
+        assert_eq!(read("Euler a", None, None), SamplerKind::EulerA);
     }
 
     #[test]
     fn schedule_in_the_name_wins_over_schedule_type() {
-        assert_eq!(read("DPM++ 2M Karras", Some("Uniform"), Some("v1.10.1")), SamplerId::DpmPp2mKarras);
-        assert_eq!(read("DPM++ 2M karras", None, None), SamplerId::DpmPp2mKarras);
+        assert_eq!(read("DPM++ 2M Karras", Some("Uniform"), Some("v1.10.1")), SamplerKind::Dpmpp2mKarras);
+        assert_eq!(read("DPM++ 2M karras", None, None), SamplerKind::Dpmpp2mKarras);
     }
 
     #[test]
     fn timestep_samplers_ignore_the_schedule_like_a1111() {
         let unipc = sampler_from_a1111("UniPC", Some("Karras"), Some("v1.9.4")).unwrap();
-        assert_eq!(unipc, A1111Sampler { id: SamplerId::UniPc, warning: None });
+        assert_eq!(unipc, A1111Sampler { kind: SamplerKind::UniPc, warning: None });
     }
 
     #[test]
     fn unsupported_schedules_are_approximated_with_a_warning() {
         let euler = sampler_from_a1111("Euler", Some("Karras"), Some("v1.10.1")).unwrap();
-        assert_eq!(euler.id, SamplerId::Euler);
+        assert_eq!(euler.kind, SamplerKind::Euler);
         assert!(euler.warning.unwrap().contains("Karras"));
         let dpm = sampler_from_a1111("DPM++ 2M", Some("Exponential"), Some("v1.10.1")).unwrap();
-        assert_eq!(dpm.id, SamplerId::DpmPp2mKarras);
+        assert_eq!(dpm.kind, SamplerKind::Dpmpp2mKarras);
         assert!(dpm.warning.is_some());
     }
 

@@ -108,7 +108,7 @@ impl ClipTextEncoder {
     pub fn hidden_states(&self, rows: &[&[u32]], depth: usize) -> Result<Vec<Tensor<3>>, EncodeError> {
         let tokens = self.check_rows(rows)?;
         let device = self.position_embedding.device();
-        let positions = self.position_embedding.clone().slice([0..tokens]).unsqueeze::<3>();
+        let positions = self.position_embedding.clone().narrow(0, 0, tokens).unsqueeze::<3>();
         let dtype = self.position_embedding.dtype();
         let mut x = self.token_embedding.lookup(rows, &device, dtype) + positions;
         let mut states = Vec::with_capacity(depth + 1);

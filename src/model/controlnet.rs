@@ -62,10 +62,10 @@ impl ControlNet {
     /// The hint block alone: the control image embedded to the latent size (`cond_embedding`).
     pub fn embed_hint(&self, hint: Tensor<4>) -> Tensor<4> {
         let last = self.hint_block.len() - 1;
-        self.hint_block.iter().enumerate().fold(hint, |h, (i, conv)| match i == last {
-            true => conv.forward(h),
-            false => silu(conv.forward(h)),
-        })
+        self.hint_block
+            .iter()
+            .enumerate()
+            .fold(hint, |h, (i, conv)| if i == last { conv.forward(h) } else { silu(conv.forward(h)) })
     }
 
     /// The unscaled residuals for `sample` at `timesteps` under `context`, guided by `hint`

@@ -21,10 +21,7 @@ impl Linear {
     /// Loads `weight` (and `bias` when present) and checks them against `[outputs, inputs]`.
     pub fn load(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
         let weight = weights.tensor_shaped::<2>("weight", [outputs, inputs])?.transpose();
-        let bias = match weights.contains("bias") {
-            true => Some(weights.tensor_shaped::<1>("bias", [outputs])?),
-            false => None,
-        };
+        let bias = weights.contains("bias").then(|| weights.tensor_shaped::<1>("bias", [outputs])).transpose()?;
         Ok(Self { weight, bias })
     }
 
@@ -41,10 +38,7 @@ impl Linear {
     pub fn load_pointwise(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
         let stored: [&[usize]; 2] = [&[outputs, inputs], &[outputs, inputs, 1, 1]];
         let weight = weights.tensor_as::<2>("weight", &stored, [outputs, inputs])?.transpose();
-        let bias = match weights.contains("bias") {
-            true => Some(weights.tensor_shaped::<1>("bias", [outputs])?),
-            false => None,
-        };
+        let bias = weights.contains("bias").then(|| weights.tensor_shaped::<1>("bias", [outputs])).transpose()?;
         Ok(Self { weight, bias })
     }
 
@@ -56,9 +50,10 @@ impl Linear {
         let [inputs, outputs] = self.weight.dims();
         let rows = x.shape().num_elements() / inputs.max(1);
         let probe = profile::start(&x);
-        let y = match cpu::applies(&x) && self.weight.dtype() == DType::F32 {
-            true => cpu::linear(x, &self.weight, self.bias.as_ref()),
-            false => module::linear(x, self.weight.clone(), self.bias.clone()),
+        let y = if cpu::applies(&x) && self.weight.dtype() == DType::F32 {
+            cpu::linear(x, &self.weight, self.bias.as_ref())
+        } else {
+            module::linear(x, self.weight.clone(), self.bias.clone())
         };
         profile::record(probe, "linear", y, |_| {
             (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64)
@@ -122,10 +117,7 @@ impl Conv2d {
         padding: [(usize, usize); 2],
     ) -> Result<Self> {
         let weight = weights.tensor_shaped("weight", expected)?;
-        let bias = match weights.contains("bias") {
-            true => Some(weights.tensor_shaped("bias", [expected[0]])?),
-            false => None,
-        };
+        let bias = weights.contains("bias").then(|| weights.tensor_shaped("bias", [expected[0]])).transpose()?;
         Ok(Self { weight, bias, geometry: Conv2dGeometry { stride, padding } })
     }
 
@@ -150,12 +142,11 @@ impl Conv2d {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let input = x.dims();
         let probe = profile::start(&x);
-        let y = match cpu::applies(&x) && self.weight.dtype() == DType::F32 {
-            true => cpu::conv2d(x, &self.weight, self.bias.as_ref(), self.geometry),
-            false => {
-                let options = ConvOptions::new_with_padding([self.geometry.stride; 2], self.geometry.padding, [1, 1], 1);
-                module::conv2d(x, self.weight.clone(), self.bias.clone(), options)
-            }
+        let y = if cpu::applies(&x) && self.weight.dtype() == DType::F32 {
+            cpu::conv2d(x, &self.weight, self.bias.as_ref(), self.geometry)
+        } else {
+            let options = ConvOptions::new_with_padding([self.geometry.stride; 2], self.geometry.padding, [1, 1], 1);
+            module::conv2d(x, self.weight.clone(), self.bias.clone(), options)
         };
         profile::record(probe, "convolution", y, |y| self.describe(input, y.dims()))
     }
@@ -179,7 +170,7 @@ impl GroupNorm32 {
     pub const GROUPS: usize = 32;
 
     pub fn load(weights: &WeightLoader, channels: usize, epsilon: f64) -> Result<Self> {
-        if channels % Self::GROUPS != 0 {
+        if !channels.is_multiple_of(Self::GROUPS) {
             let key = weights.key("weight");
             return Err(weights.wrong_shape(&key, "a channel count divisible by 32".into(), vec![channels]));
         }
@@ -228,9 +219,10 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, options: AttentionMod
     let ([batch, heads, n, d], m) = (q.dims(), k.dims()[2]);
     let probe = profile::start(&q);
     let all_f32 = [k.dtype(), v.dtype()].iter().all(|&dtype| dtype == DType::F32);
-    let y = match cpu::applies(&q) && all_f32 && !options.is_causal && options.scale.is_none() && options.softcap.is_none() {
-        true => cpu::attention(q, k, v),
-        false => module::attention(q, k, v, None, None, options),
+    let y = if cpu::applies(&q) && all_f32 && !options.is_causal && options.scale.is_none() && options.softcap.is_none() {
+        cpu::attention(q, k, v)
+    } else {
+        module::attention(q, k, v, None, None, options)
     };
     profile::record(probe, "attention", y, |_| {
         (format!("{heads}×{d} heads, {n}→{m} tokens, batch {batch}"), 4.0 * (batch * heads * n * m * d) as f64)

@@ -217,10 +217,7 @@ impl Level {
             return Err(weights.missing("block.0.conv1.weight"));
         }
         let conv = weights.sub(format!("{}.conv", resample.name()));
-        let resample = match conv.contains("weight") {
-            true => Some(resample.load(&conv, width)?),
-            false => None,
-        };
+        let resample = if conv.contains("weight") { Some(resample.load(&conv, width)?) } else { None };
         Ok((Self { blocks, resample }, width))
     }
 

@@ -19,8 +19,8 @@ mod scan;
 #[cfg(test)]
 mod install_tree_tests;
 
-pub use header_peek::{HeaderError, kind_from_header};
-pub use kind::{LineArtFlavour, ModelKind};
+pub use header_peek::{HeaderError, kind_from_header, kind_from_tensor_names};
+pub use kind::{LineArtFlavour, ModelKind, kind_from_folder_name};
 pub use known_folders::{ModelFolder, SearchBases, Source, known_folders};
 pub use scan::{FoundModel, MAX_DEPTH, ScanOutcome, scan};
 

@@ -7,8 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use crate::atomic_write::{is_name_taken, is_temporary_name};
 use crate::generate::{FinishedImage, Provenance, Request, record_for};
-use crate::metadata::{self, GenerationRecord, is_name_taken, write_new_png_with_record};
+use crate::metadata::{self, GenerationRecord, MetadataError, write_new_png_with_record};
 
 /// Names tried for one picture before giving up.
 const MAX_NAME_TRIES: u32 = 1000;
@@ -71,7 +72,7 @@ impl ImageSaver {
                     self.next_number += 1;
                     return Ok(SavedImage { path, record });
                 }
-                Err(e) if is_name_taken(&e) => self.next_number += 1,
+                Err(MetadataError::Write { source, .. }) if is_name_taken(&source) => self.next_number += 1,
                 Err(e) => return Err(OutputError::Write { path, message: e.to_string() }),
             }
         }
@@ -87,7 +88,7 @@ fn remove_stale_temporary_files(folder: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if !(name.starts_with('.') && name.contains(".nurie-") && name.ends_with(".tmp")) {
+        if !is_temporary_name(&name) {
             continue;
         }
         let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|modified| now.duration_since(modified).ok());
@@ -100,28 +101,21 @@ fn remove_stale_temporary_files(folder: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ClipSkip;
-    use crate::sampling::SamplerKind;
-    use crate::sampling::noise::RngSource;
+    use crate::metadata::GenerationSettings;
+    use crate::vocabulary::SamplerKind;
 
     fn request() -> Request {
-        Request {
+        let settings = GenerationSettings {
             prompt: "満杯のディスク".into(),
-            negative_prompt: String::new(),
-            sampler: SamplerKind::Euler,
+            sampler: SamplerKind::Euler.into(),
             steps: 1,
-            cfg_scale: 7.0,
             seed: 42,
-            rng: RngSource::Cpu,
-            eta_noise_seed_delta: 0,
-            clip_skip: ClipSkip(1),
             width: 8,
             height: 8,
-            batch_count: 2,
-            control: Vec::new(),
-            init_image: None,
-            noise: Default::default(),
-        }
+            batch_size: 2,
+            ..GenerationSettings::default()
+        };
+        Request { settings, control: Vec::new(), init_image: None, noise: Default::default() }
     }
 
     /// A picture of `side`² pixels whose PNG does not compress (a xorshift pattern).
@@ -197,7 +191,7 @@ mod tests {
         assert!(error.contains("00001-43.png"), "the failure names the picture: {error}");
         assert_eq!(visible_names(folder.path()), ["00000-42.png", "error.txt"], "no half-written file is left");
         let kept = crate::metadata::read_settings_from_png(&folder.path().join("00000-42.png")).unwrap();
-        assert_eq!(kept.record.prompt, "満杯のディスク");
+        assert_eq!(kept.record.settings.prompt, "満杯のディスク");
         assert!(image::open(folder.path().join("00000-42.png")).is_ok());
     }
 

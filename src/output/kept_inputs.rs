@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::metadata::write_file_atomically;
+use crate::atomic_write::write_file_atomically;
 
 /// A folder of kept input files: `<sha256>.<extension>`.
 #[derive(Debug, Clone)]

@@ -22,10 +22,7 @@ pub fn fix_text(text: &str) -> Cow<'_, str> {
 /// ftfy's `unescape_html="auto"`: entities are decoded unless the text contains `<`, a sign that it is
 /// real HTML whose entities must stay.
 fn unescape_html(text: &str) -> Cow<'_, str> {
-    match text.contains('<') {
-        true => Cow::Borrowed(text),
-        false => html_escape::decode_html_entities(text),
-    }
+    if text.contains('<') { Cow::Borrowed(text) } else { html_escape::decode_html_entities(text) }
 }
 
 /// One character after ftfy's ligature, width and quote fixes (a ligature may become several).

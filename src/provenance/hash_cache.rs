@@ -74,7 +74,7 @@ impl HashCache {
         // Entries of files that no longer exist are dropped when the cache is written.
         let live: BTreeMap<&PathBuf, &CachedIdentity> = self.entries.iter().filter(|(path, _)| path.exists()).collect();
         if let Ok(bytes) = serde_json::to_vec_pretty(&live) {
-            let _ = crate::metadata::write_file_atomically(file, &bytes);
+            let _ = crate::atomic_write::write_file_atomically(file, &bytes);
         }
     }
 }

@@ -41,11 +41,53 @@ impl Precision {
 #[derive(Debug, Clone)]
 pub struct ComputeDevice {
     pub device: Device,
+    /// In English, for the command line and logs ("CPU (burn Flex, 8 threads)").
     pub description: String,
+    /// The same in parts, for a window that words it in its own language.
+    pub summary: DeviceSummary,
     /// A hardware GPU (not a software rasterizer such as lavapipe, and not the CPU backend).
     pub is_gpu: bool,
-    /// Set when `auto` had to fall back, with the reason.
-    pub fallback_note: Option<String>,
+    /// Set when `auto` had to fall back to the CPU, with the reason.
+    pub fallback_note: Option<Fallback>,
+}
+
+/// Why `auto` runs on the CPU. Displayed in English (the command line); the window words it itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fallback {
+    /// No graphics driver offers Vulkan, Metal or DX12.
+    NoDriver,
+    /// Only software renderers were found (their names).
+    OnlySoftware(Vec<String>),
+    /// wgpu's own choice was a software adapter (its description).
+    SoftwareChosen(String),
+    /// The GPU could not be opened (why).
+    CannotOpen(String),
+}
+
+impl std::fmt::Display for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fallback::NoDriver => f.write_str("no graphics driver offers Vulkan, Metal or DX12"),
+            Fallback::OnlySoftware(names) => write!(f, "only software renderers were found ({})", names.join(", ")),
+            Fallback::SoftwareChosen(adapter) => write!(f, "wgpu chose {adapter}, a software adapter; using the CPU instead"),
+            Fallback::CannotOpen(error) => write!(f, "{error}; using the CPU instead"),
+        }
+    }
+}
+
+/// What a device is, in parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceSummary {
+    Cpu {
+        threads: usize,
+    },
+    /// `kind` and `backend` are wgpu's names (`DiscreteGpu`, `Vulkan`).
+    Gpu {
+        name: String,
+        kind: String,
+        backend: String,
+        driver: String,
+    },
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -65,11 +107,12 @@ pub fn open(choice: DeviceChoice) -> Result<ComputeDevice, DeviceError> {
     }
 }
 
-fn cpu(fallback_note: Option<String>) -> ComputeDevice {
+fn cpu(fallback_note: Option<Fallback>) -> ComputeDevice {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     ComputeDevice {
         device: Device::flex(),
         description: format!("CPU (burn Flex, {threads} threads)"),
+        summary: DeviceSummary::Cpu { threads },
         is_gpu: false,
         fallback_note,
     }
@@ -80,20 +123,18 @@ fn cpu(fallback_note: Option<String>) -> ComputeDevice {
 fn open_auto() -> ComputeDevice {
     let adapters = list_adapters();
     if !adapters.iter().any(|info| info.device_type != wgpu::DeviceType::Cpu) {
-        let note = match adapters.is_empty() {
-            true => "no graphics driver offers Vulkan, Metal or DX12".to_string(),
-            false => {
-                let names: Vec<&str> = adapters.iter().map(|info| info.name.as_str()).collect();
-                format!("only software renderers were found ({})", names.join(", "))
-            }
+        let note = if adapters.is_empty() {
+            Fallback::NoDriver
+        } else {
+            Fallback::OnlySoftware(adapters.iter().map(|info| info.name.clone()).collect())
         };
         return cpu(Some(note));
     }
     match open_wgpu() {
         Ok(device) if device.is_gpu => device,
         // wgpu's own choice can still be a software adapter when the GPU sits on another graphics API.
-        Ok(device) => cpu(Some(format!("wgpu chose {}, a software adapter; using the CPU instead", device.description))),
-        Err(error) => cpu(Some(format!("{error}; using the CPU instead"))),
+        Ok(device) => cpu(Some(Fallback::SoftwareChosen(device.description))),
+        Err(error) => cpu(Some(Fallback::CannotOpen(error.to_string()))),
     }
 }
 
@@ -104,16 +145,16 @@ fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
 }
 
 fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
-    let (device, setup) = Device::wgpu_options().device_kind(DeviceKind::DefaultDevice).init_with_setup().map_err(|e| {
-        match list_adapters().is_empty() {
-            true => DeviceError::NoAdapter,
-            false => DeviceError::Init(e.to_string()),
-        }
-    })?;
+    let (device, setup) = Device::wgpu_options()
+        .device_kind(DeviceKind::DefaultDevice)
+        .init_with_setup()
+        .map_err(|e| if list_adapters().is_empty() { DeviceError::NoAdapter } else { DeviceError::Init(e.to_string()) })?;
     let info = setup.adapter.get_info();
+    let (kind, backend) = (format!("{:?}", info.device_type), format!("{:?}", info.backend));
     Ok(ComputeDevice {
         device,
-        description: format!("{} ({:?}, {:?}, driver {})", info.name, info.device_type, info.backend, info.driver),
+        description: format!("{} ({kind}, {backend}, driver {})", info.name, info.driver),
+        summary: DeviceSummary::Gpu { name: info.name.clone(), kind, backend, driver: info.driver.clone() },
         is_gpu: info.device_type != wgpu::DeviceType::Cpu,
         fallback_note: None,
     })

@@ -3,4 +3,4 @@
 pub mod cpu;
 pub mod device;
 
-pub use device::{ComputeDevice, DeviceChoice, DeviceError, Precision};
+pub use device::{ComputeDevice, DeviceChoice, DeviceError, DeviceSummary, Fallback, Precision};

@@ -5,11 +5,11 @@
 //! `set_alpha_to_one=False` (the step after t = 1 lands on ᾱ₀, not 1), no sample clipping.
 
 use super::error::SamplerError;
-use super::kind::SamplerKind;
 use super::latents::zip_map;
 use super::sampler::Sampler;
 use super::schedule::{TRAIN_STEPS, TrainSchedule, round_f32};
 use super::spacing::leading;
+use crate::vocabulary::SamplerKind;
 
 const STEPS_OFFSET: usize = 1;
 

@@ -12,12 +12,12 @@
 //! update reduces to x₀) are first order, as in diffusers.
 
 use super::error::SamplerError;
-use super::kind::SamplerKind;
 use super::latents::{check_len, zip_map};
 use super::sampler::Sampler;
 use super::schedule::TrainSchedule;
 use super::sigmas::SigmaSchedule;
 use super::vp::VpLevel;
+use crate::vocabulary::{Choice, SamplerKind};
 
 pub(crate) struct Dpmpp2m {
     kind: SamplerKind,
@@ -49,7 +49,7 @@ impl Dpmpp2m {
         match &self.previous {
             None => Ok(None),
             Some(previous) if previous.step + 1 != step => {
-                Err(SamplerError::StepOutOfOrder { sampler: self.kind.a1111_label(), expected: previous.step + 1, got: step })
+                Err(SamplerError::StepOutOfOrder { sampler: self.kind.label(), expected: previous.step + 1, got: step })
             }
             Some(_) if step + 1 == self.schedule.steps() => Ok(None),
             Some(previous) => Ok(Some(previous)),

@@ -1,13 +1,10 @@
 //! Everything that can go wrong while choosing or driving a sampler.
 //!
-//! The first four come from what a user typed (sampler name, step count, img2img strength); the rest
+//! The first three come from what a user typed (step count, img2img strength); the rest
 //! mean the pipeline called a sampler inconsistently, and name the step so the bug is easy to find.
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SamplerError {
-    #[error("unknown sampler `{name}`; accepted: {accepted}")]
-    UnknownSampler { name: String, accepted: String },
-
     #[error("{sampler} needs between 1 and {max} steps, got {steps}")]
     InvalidSteps { sampler: &'static str, steps: usize, max: usize },
 

@@ -5,12 +5,12 @@
 //! `interpolation_type="linear"`, no churn (`s_churn = 0`, so σ̂ = σ and no noise), final σ = 0.
 
 use super::error::SamplerError;
-use super::kind::SamplerKind;
 use super::latents::{divided, zip_map};
 use super::sampler::Sampler;
 use super::schedule::TrainSchedule;
 use super::sigmas::SigmaSchedule;
 use super::ve;
+use crate::vocabulary::SamplerKind;
 
 pub(crate) struct Euler {
     schedule: SigmaSchedule,

@@ -9,12 +9,12 @@
 //! generators' streams must follow the reference it imitates.
 
 use super::error::SamplerError;
-use super::kind::SamplerKind;
 use super::latents::{check_len, divided, zip_map};
 use super::sampler::Sampler;
 use super::schedule::TrainSchedule;
 use super::sigmas::SigmaSchedule;
 use super::ve;
+use crate::vocabulary::SamplerKind;
 
 pub(crate) struct EulerAncestral {
     schedule: SigmaSchedule,

@@ -17,7 +17,6 @@ mod euler_ancestral;
 mod guidance;
 mod img2img;
 mod karras;
-mod kind;
 mod latents;
 pub mod noise;
 mod sampler;
@@ -34,16 +33,16 @@ mod test_support;
 pub use error::SamplerError;
 pub use guidance::guide;
 pub use img2img::start_step;
-pub use kind::SamplerKind;
 pub use sampler::Sampler;
 
+use crate::vocabulary::{Choice, SamplerKind};
 use schedule::{TRAIN_STEPS, TrainSchedule};
 
 /// A fresh sampler for a run of `steps` steps (1 to 1000; DDIM at most 999). Create one per image:
 /// the multistep samplers keep the run's history.
 pub fn sampler(kind: SamplerKind, steps: usize) -> Result<Box<dyn Sampler + Send>, SamplerError> {
     if !(1..=TRAIN_STEPS).contains(&steps) {
-        return Err(SamplerError::InvalidSteps { sampler: kind.a1111_label(), steps, max: TRAIN_STEPS });
+        return Err(SamplerError::InvalidSteps { sampler: kind.label(), steps, max: TRAIN_STEPS });
     }
     let train = TrainSchedule::sd15();
     Ok(match kind {
@@ -62,7 +61,7 @@ mod tests {
 
     #[test]
     fn zero_or_too_many_steps_are_refused() {
-        for kind in SamplerKind::ALL {
+        for &kind in SamplerKind::ALL {
             assert!(matches!(sampler(kind, 0), Err(SamplerError::InvalidSteps { steps: 0, .. })));
             assert!(matches!(sampler(kind, 1001), Err(SamplerError::InvalidSteps { steps: 1001, .. })));
             let built = sampler(kind, 7).unwrap();
@@ -72,7 +71,7 @@ mod tests {
 
     #[test]
     fn misuse_is_reported_not_panicked() {
-        for kind in SamplerKind::ALL {
+        for &kind in SamplerKind::ALL {
             let mut s = sampler(kind, 3).unwrap();
             assert_eq!(s.scale_model_input(3, &[0.0]), Err(SamplerError::StepOutOfRange { step: 3, steps: 3 }));
             assert!(matches!(s.add_noise(5, &[0.0], &[0.0]), Err(SamplerError::StepOutOfRange { .. })));

@@ -14,7 +14,7 @@
 //! are given, as diffusers does after `set_begin_index`.
 
 use super::error::SamplerError;
-use super::kind::SamplerKind;
+use crate::vocabulary::SamplerKind;
 
 pub trait Sampler {
     fn kind(&self) -> SamplerKind;

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use safetensors::{Dtype, SafeTensors};
 
-use super::{SamplerKind, guide, sampler, start_step};
+use super::{guide, sampler, start_step};
+use crate::vocabulary::{Choice, SamplerKind};
 
 const PARITY_REFS: &str = "parity/refs-fp16w.safetensors";
 const SCHEDULER_REFS: &str = "sampling/scheduler_refs.safetensors";

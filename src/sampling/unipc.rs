@@ -10,12 +10,12 @@
 //! is the last (σ_next = 0, where UniP returns the x₀ prediction).
 
 use super::error::SamplerError;
-use super::kind::SamplerKind;
 use super::latents::{check_len, zip_map};
 use super::sampler::Sampler;
 use super::schedule::TrainSchedule;
 use super::sigmas::SigmaSchedule;
 use super::vp::VpLevel;
+use crate::vocabulary::SamplerKind;
 
 const SOLVER_ORDER: usize = 2;
 

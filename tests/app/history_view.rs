@@ -57,8 +57,8 @@ fn the_history_finds_shows_and_reuses_pictures() {
     harness.run_steps(2);
     let app = harness.state();
     assert_eq!(app.mode, Mode::Workspace);
-    assert_eq!(app.settings.form.prompt, "1girl, 桜の木の下で本を読む少女, (水彩:1.2)");
-    assert_eq!(app.settings.form.seed, 42);
+    assert_eq!(app.settings.form.settings.prompt, "1girl, 桜の木の下で本を読む少女, (水彩:1.2)");
+    assert_eq!(app.settings.form.settings.seed, 42);
     let notices: Vec<&str> = app.notices.iter().map(|n| n.text.as_str()).collect();
     assert_eq!(notices, [format!("{pictures} pictures indexed")], "the first indexing is reported, nothing else");
     harness.state_mut().shut_down();
@@ -125,8 +125,8 @@ fn the_side_bar_narrows_by_folder_tag_and_model_and_forgets_a_folder() {
 fn two_windows_generating_at_once_keep_every_picture() {
     let home = home("two-windows", |s| {
         s.checkpoint = Some(super::support::checkpoint());
-        s.form.prompt = "二つの窓".into();
-        s.form.batch_count = 2;
+        s.form.settings.prompt = "二つの窓".into();
+        s.form.settings.batch_size = 2;
     });
     let mut first = harness(home.clone());
     let mut second = harness(home.clone());
@@ -147,7 +147,7 @@ fn two_windows_generating_at_once_keep_every_picture() {
     assert_eq!(pictures.len(), 4, "{pictures:?}");
     for picture in &pictures {
         let record = nurie::metadata::read_settings_from_png(picture).expect("a whole picture").record;
-        assert_eq!(record.prompt, "二つの窓");
+        assert_eq!(record.settings.prompt, "二つの窓");
     }
     for window in [&mut first, &mut second] {
         window.state_mut().mode = Mode::History;

@@ -52,7 +52,10 @@ fn models_in_an_a1111_install_and_an_added_folder_are_offered() {
 
     // New line art gets the found line-art ControlNet without the user looking for it.
     drop_file(&mut harness, fixture("control/lineart_input.png"));
-    harness.run_steps(2);
+    // A dropped file is looked at off the UI thread first.
+    wait_until(&mut harness, Duration::from_secs(20), "the dropped line art", |app| {
+        app.settings.form.units[0].line_art.is_some()
+    });
     assert_eq!(harness.state().settings.form.units[0].controlnet.as_deref(), Some(found_controlnet.as_path()));
 
     // Removing the added folder drops its models from the next search.

@@ -35,7 +35,9 @@ pub fn home(name: &str, adjust: impl FnOnce(&mut AppSettings)) -> PathBuf {
     // A returning user's window; the first-run screen has its own test.
     settings.welcome_done = true;
     let form = &mut settings.form;
-    (form.steps, form.width, form.height, form.seed, form.cfg_scale) = (3, 64, 96, 42, 6.0);
+    (form.settings.steps, form.settings.width, form.settings.height, form.settings.seed, form.settings.cfg_scale) =
+        (3, 64, 96, 42, 6.0);
+    form.random_seed = false;
     adjust(&mut settings);
     settings.save(&home).expect("settings written");
     home
@@ -91,4 +93,111 @@ pub fn pngs(folder: &Path) -> Vec<PathBuf> {
         entries.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "png")).collect();
     files.sort();
     files
+}
+
+/// Words the Japanese window may show in Latin letters: names of tools, models, formats, samplers and
+/// keys, which Japanese users know by these names too, and "English" in the language menu (each language
+/// is listed by its own name).
+const NAMES: &[&str] = &[
+    "nurie",
+    "controlnet",
+    "vae",
+    "lora",
+    "sd",
+    "a1111",
+    "automatic1111",
+    "comfyui",
+    "forge",
+    "invokeai",
+    "cpu",
+    "gpu",
+    "nv",
+    "clip",
+    "skip",
+    "cfg",
+    "img2img",
+    "png",
+    "jpeg",
+    "webp",
+    "bmp",
+    "euler",
+    "dpm",
+    "karras",
+    "ddim",
+    "unipc",
+    "unet",
+    "none",
+    "invert",
+    "binarize",
+    "mit",
+    "openrail",
+    "creativeml",
+    "hugging",
+    "face",
+    "lllyasviel",
+    "vulkan",
+    "linux",
+    "windows",
+    "macos",
+    "ctrl",
+    "enter",
+    "esc",
+    "autov1",
+    "autov2",
+    "sha",
+    "burn",
+    "flex",
+    "lavapipe",
+    "llvmpipe",
+    "mesa",
+    "stable",
+    "diffusion",
+    "novelai",
+    "gb",
+    "mb",
+    "english",
+];
+
+/// egui's own words for screen readers, which it does not translate.
+const EGUI_WORDS: &[&str] = &["Resize panel"];
+
+/// The texts on screen that contain an English word: every accessible label and value except what the
+/// user typed (text fields), file names and paths, and egui's own words. The Japanese window must show
+/// none.
+pub fn english_on_screen(harness: &Harness<'_, NurieApp>) -> Vec<String> {
+    use egui::accesskit::Role;
+    use egui_kittest::kittest::{NodeT, Queryable};
+    let typed = |role: Role| matches!(role, Role::TextInput | Role::MultilineTextInput | Role::SearchInput);
+    let text = |node: egui_kittest::Node<'_>| {
+        let node = node.accesskit_node();
+        node.label().or_else(|| node.value())
+    };
+    let typed_texts: Vec<String> = harness
+        .query_all(egui_kittest::kittest::by().predicate(move |node| typed(node.role())))
+        .filter_map(|node| node.accesskit_node().value())
+        .collect();
+    let mut found: Vec<String> = harness
+        .query_all(egui_kittest::kittest::by().predicate(move |node| !typed(node.role())))
+        .filter_map(text)
+        .filter(|text| !typed_texts.contains(text) && !EGUI_WORDS.contains(&text.as_str()))
+        .filter(|text| has_english_word(text))
+        .collect();
+
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn has_english_word(text: &str) -> bool {
+    text.split(|c: char| c.is_whitespace() || "()（）[]【】,、。:：;・·…!?！？\"'“”「」+×=<>".contains(c))
+        .filter(|word| !word.is_empty())
+        // File names, paths, hashes and numbers are data, not words of the interface.
+        .filter(|word| !word.contains(['.', '_', '/', '\\']) && !word.chars().any(|c| c.is_ascii_digit()))
+        .map(|word| word.trim_matches('-'))
+        // Acronyms (EMA, LDM, GB) are names too.
+        .filter(|word| !word.chars().all(|c| c.is_ascii_uppercase()))
+        .any(|word| {
+            let letters = word.chars().filter(char::is_ascii_alphabetic).count();
+            letters >= 2 && letters == word.chars().count() && !NAMES.contains(&word.to_ascii_lowercase().as_str())
+        })
 }

@@ -50,8 +50,8 @@ fn the_first_start_shows_the_welcome_screen_with_what_was_found() {
     });
     harness.run_steps(2);
     harness.get_by_label("Welcome to Nurie");
-    harness.get_by_label("• ComfyUI: 1 checkpoints · 1 ControlNets (1 line art)");
-    harness.get_by_label("• Downloads folder: 1 checkpoints");
+    harness.get_by_label("• ComfyUI: 1 checkpoint · 1 ControlNet (1 line art)");
+    harness.get_by_label("• Downloads folder: 1 checkpoint");
     harness.get_by_label_contains("control_v11p_sd15s2_lineart_anime");
     assert_eq!(
         harness.query_all_by_label_contains("CreativeML OpenRAIL-M").count(),
@@ -62,17 +62,15 @@ fn the_first_start_shows_the_welcome_screen_with_what_was_found() {
     harness.get_by_label("Add a model folder…");
     // The device line: a GPU by name, or the CPU explained in plain words (this machine has no GPU).
     let device = harness.state().device.clone().expect("device opened");
-    match device.is_gpu {
-        true => {
-            harness.get_by_label_contains(&device.description);
-        }
-        false => {
-            harness.get_by_label_contains("No usable GPU was found");
-            assert!(
-                harness.state().notices.iter().any(|n| n.text.starts_with("No usable GPU was found")),
-                "the notice stays in the workspace"
-            );
-        }
+    if device.is_gpu {
+        let nurie::runtime::DeviceSummary::Gpu { name, .. } = &device.summary else { panic!("a GPU without a name") };
+        harness.get_by_label_contains(name);
+    } else {
+        harness.get_by_label_contains("No usable GPU was found");
+        assert!(
+            harness.state().notices.iter().any(|n| n.text.starts_with("No usable GPU was found")),
+            "the notice stays in the workspace"
+        );
     }
 
     harness.get_by_label("Start coloring").click();
@@ -92,5 +90,6 @@ fn the_welcome_screen_in_japanese_renders_every_glyph() {
     harness.get_by_label("Nurie へようこそ");
     harness.get_by_label("線画の色塗りに必要なもの");
     harness.get_by_label("色塗りを始める");
+    assert_eq!(super::support::english_on_screen(&harness), Vec::<String>::new());
     harness.state_mut().shut_down();
 }

@@ -239,9 +239,10 @@ fn degenerate_encoder_shapes_are_named() {
         let owned: Vec<(String, Vec<usize>, Vec<u8>)> = source
             .keys()
             .filter(|k| k.starts_with(LDM_TE))
-            .map(|k| match k == bad_key {
-                true => (k.to_string(), shape.clone(), vec![0u8; shape.iter().product::<usize>() * 4]),
-                false => {
+            .map(|k| {
+                if k == bad_key {
+                    (k.to_string(), shape.clone(), vec![0u8; shape.iter().product::<usize>() * 4])
+                } else {
                     let t = source.read_f32(k).unwrap();
                     (k.to_string(), t.shape, bytemuck::cast_slice(&t.values).to_vec())
                 }
@@ -274,7 +275,9 @@ fn other_model_families_are_named_when_loaded_as_a_checkpoint() {
     use nurie::model::Unet;
     let dir = temp_dir("families");
     let conv_in = ("model.diffusion_model.input_blocks.0.0.weight", vec![32, 4, 3, 3]);
-    let cases: [(&str, Vec<(&str, Vec<usize>)>, &str); 4] = [
+    // (file name, tensors (key, shape), the family the error must name)
+    type Case<'a> = (&'a str, Vec<(&'a str, Vec<usize>)>, &'a str);
+    let cases: [Case; 4] = [
         ("sdxl", vec![conv_in.clone(), ("model.diffusion_model.label_emb.0.0.weight", vec![32, 16])], "SDXL"),
         (
             "sd2",

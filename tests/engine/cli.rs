@@ -408,21 +408,30 @@ fn generate_colors_line_art_and_the_metadata_reproduces_it() {
         let parsed = nurie::metadata::read_settings_from_png(std::path::Path::new(path)).unwrap();
         let record = parsed.record;
         assert_eq!(parsed.source, nurie::metadata::SettingsSource::Nurie);
-        assert_eq!((record.prompt.as_str(), record.negative_prompt.as_str()), (prompt, "lowres"));
-        assert_eq!((record.steps, record.sampler.as_str(), record.cfg_scale), (3, "euler_a", 6.5));
-        assert_eq!((record.seed, record.batch_index, record.batch_size), (42 + index as u64, index as u32, 2));
-        assert_eq!((record.width, record.height, record.rng), (64, 96, nurie::metadata::RngSource::Nv));
+        assert_eq!((record.settings.prompt.as_str(), record.settings.negative_prompt.as_str()), (prompt, "lowres"));
+        assert_eq!(
+            (record.settings.steps, record.settings.sampler.stored_name(), record.settings.cfg_scale),
+            (3, "euler_a", 6.5)
+        );
+        assert_eq!((record.settings.seed, record.batch_index, record.settings.batch_size), (42 + index as u64, index as u32, 2));
+        assert_eq!(
+            (record.settings.width, record.settings.height, record.settings.rng),
+            (64, 96, nurie::vocabulary::RngSource::Nv)
+        );
         assert_eq!(record.model.file_name, "sd15-dev-fp16.safetensors");
         assert_eq!(record.controlnets.len(), 1);
-        assert_eq!(record.controlnets[0].control_mode, nurie::metadata::ControlMode::PromptMoreImportant);
-        assert_eq!((record.controlnets[0].weight, record.controlnets[0].line_art_inverted), (0.8f32 as f64, true));
+        assert_eq!(record.controlnets[0].guidance.control_mode, nurie::vocabulary::ControlMode::PromptMoreImportant);
+        assert_eq!((record.controlnets[0].guidance.weight, record.controlnets[0].line_art_inverted), (0.8, true));
         let picture = image::open(path).unwrap().to_rgb8();
         assert_eq!(picture.dimensions(), (64, 96));
         // The A1111 text says the same.
         let text = nurie::metadata::read_png_text(std::path::Path::new(path), &Default::default()).unwrap();
         let parameters = text.chunks.iter().find(|c| c.keyword == "parameters").expect("a parameters chunk");
         let a1111 = nurie::metadata::settings_from_infotext(&parameters.text).record;
-        assert_eq!((a1111.seed, a1111.steps, a1111.sampler.as_str()), (record.seed, 3, "euler_a"));
+        assert_eq!(
+            (a1111.settings.seed, a1111.settings.steps, a1111.settings.sampler.stored_name()),
+            (record.settings.seed, 3, "euler_a")
+        );
     }
     // Reproduce image 2 from its metadata alone (plus the model files).
     let again = dir.join("again");
@@ -587,6 +596,6 @@ fn generate_with_two_controlnet_units() {
     assert_eq!(units.len(), 2);
     assert_eq!(units[0].model.file_name, "controlnet-lineart-dev-fp16.safetensors");
     assert_eq!(units[1].model.file_name, "controlnet-lineart-dev-fp32.safetensors");
-    assert_eq!((units[1].weight, units[1].guidance_start), (0.6f32 as f64, 0.5));
-    assert_eq!(units[1].control_mode, nurie::metadata::ControlMode::ControlNetMoreImportant);
+    assert_eq!((units[1].guidance.weight, units[1].guidance.guidance_start), (0.6, 0.5));
+    assert_eq!(units[1].guidance.control_mode, nurie::vocabulary::ControlMode::ControlNetMoreImportant);
 }

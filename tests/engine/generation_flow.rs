@@ -5,9 +5,8 @@ use burn::tensor::DType;
 use nurie::generate::{
     FinishedImage, Flow, GenerateError, ModelFiles, Models, NoiseOverride, Observer, Outcome, Request, StepProgress, generate,
 };
-use nurie::model::ClipSkip;
-use nurie::sampling::SamplerKind;
-use nurie::sampling::noise::RngSource;
+use nurie::metadata::GenerationSettings;
+use nurie::vocabulary::{RngSource, SamplerKind};
 
 use super::support::{cpu, sd15_dev};
 
@@ -38,23 +37,19 @@ impl Observer for Scripted {
 }
 
 fn request(batch_count: usize) -> Request {
-    Request {
+    let settings = GenerationSettings {
         prompt: "flowers".into(),
-        negative_prompt: String::new(),
-        sampler: SamplerKind::EulerA,
+        sampler: SamplerKind::EulerA.into(),
         steps: 3,
         cfg_scale: 5.0,
         seed: 11,
         rng: RngSource::Cpu,
-        eta_noise_seed_delta: 0,
-        clip_skip: ClipSkip::default(),
         width: 64,
         height: 64,
-        batch_count,
-        control: vec![],
-        init_image: None,
-        noise: NoiseOverride::default(),
-    }
+        batch_size: batch_count as u32,
+        ..GenerationSettings::default()
+    };
+    Request { settings, control: vec![], init_image: None, noise: NoiseOverride::default() }
 }
 
 fn run(observer: &mut Scripted, batch_count: usize) -> Result<Outcome, GenerateError> {

@@ -139,7 +139,7 @@ fn generation_killed_mid_batch_leaves_whole_pictures_and_a_sound_history() {
             let decoded = image::open(&picture).unwrap_or_else(|e| panic!("{} is not whole: {e}", picture.display()));
             assert_eq!((decoded.width(), decoded.height()), (64, 64));
             let settings = nurie::metadata::read_settings_from_png(&picture).expect("settings");
-            assert_eq!(settings.record.prompt, "線画, kill -9");
+            assert_eq!(settings.record.settings.prompt, "線画, kill -9");
         }
     }
     let on_disk = visible_pictures(&out);

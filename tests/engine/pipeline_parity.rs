@@ -8,12 +8,11 @@
 use burn::tensor::{DType, Tensor, TensorData};
 use nurie::control::Hint;
 use nurie::generate::{
-    ControlMode, ControlUnit, FinishedImage, Flow, ModelFiles, Models, NoiseOverride, Observer, Request, StepProgress, generate,
+    ControlUnit, FinishedImage, Flow, ModelFiles, Models, NoiseOverride, Observer, Request, StepProgress, generate,
 };
-use nurie::model::ClipSkip;
+use nurie::metadata::{ControlGuidance, GenerationSettings};
 use nurie::runtime::ComputeDevice;
-use nurie::sampling::SamplerKind;
-use nurie::sampling::noise::RngSource;
+use nurie::vocabulary::{RngSource, SamplerKind};
 
 use nurie::checkpoint::{Checkpoint, F32Tensor};
 use nurie::generate::InitImage;
@@ -98,32 +97,32 @@ fn reference_request(refs: &References, run: &str) -> Request {
             ControlUnit {
                 controlnet: 0,
                 hint: Hint { width: 64, height: 96, data: one },
-                weight,
-                start: 0.0,
-                end: 1.0,
-                mode: ControlMode::Balanced,
+                guidance: ControlGuidance { weight, ..ControlGuidance::default() },
             }
         })
         .into_iter()
         .collect();
-    let init_image = strength.map(|strength| {
+    let init_image = strength.map(|_| {
         let pixels: Vec<u8> = refs.get("vae.encode.image_u8").values.iter().map(|&v| v as u8).collect();
-        InitImage { rgb: image::RgbImage::from_raw(64, 96, pixels).unwrap(), strength }
+        InitImage { rgb: image::RgbImage::from_raw(64, 96, pixels).unwrap() }
     });
     let ancestral = refs.read(&format!("{run}.ancestral_noise")).map(|t| t.values);
-    Request {
+    let settings = GenerationSettings {
         prompt: PROMPT.into(),
         negative_prompt: NEGATIVE.into(),
-        sampler,
+        sampler: sampler.into(),
         steps: 4,
         cfg_scale: if prefix == "pipe_cfg1" { 1.0 } else { 7.0 },
         seed: 0,
         rng: RngSource::Cpu,
-        eta_noise_seed_delta: 0,
-        clip_skip: ClipSkip::default(),
         width: 64,
         height: 96,
-        batch_count: 1,
+        batch_size: 1,
+        denoising_strength: strength,
+        ..GenerationSettings::default()
+    };
+    Request {
+        settings,
         control,
         init_image,
         noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral },

@@ -20,7 +20,7 @@ fn check_unet(compute: ComputeDevice, dtype: DType, row: &str, weights: Weights)
         assert_close(&name, &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32(&name).unwrap(), tol);
     }
     let sample = weights.tensor::<4>("unet.ns.sample", &compute, dtype);
-    let context = context.slice([0..1]);
+    let context = context.narrow(0, 0, 1);
     let eps = unet.forward(sample, &[250.0], &context, None).unwrap();
     assert_close("unet.ns.t250.eps", &eps.try_into_vec_as::<f32>().unwrap(), &refs.read_f32("unet.ns.t250.eps").unwrap(), tol);
 }

@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Query, Sort};
 
-use super::library_thread::{HistoryCommand, HistoryEvent, HistoryThread};
+use super::library_thread::{HistoryCommand, HistoryEvent, HistoryMessage, HistoryThread};
 use super::thumbnails::ThumbnailLoader;
+use crate::app::service::Waker;
 
 /// Rows fetched per request.
 pub const PAGE_SIZE: usize = 60;
@@ -89,7 +90,7 @@ pub struct HistoryBrowser {
     drawn: HashSet<(PathBuf, u32)>,
     pub scan: Option<Scan>,
     /// Messages for the window's message area.
-    pub messages: Vec<String>,
+    pub messages: Vec<HistoryMessage>,
     /// Thumbnails turned into textures so far (for `nurie bench history`).
     pub thumbnails_loaded: usize,
     /// The folders, tags and models to filter by, and whether they need asking for again.
@@ -101,18 +102,18 @@ pub struct HistoryBrowser {
 
 impl HistoryBrowser {
     /// Starts the history thread and the thumbnail loader for Nurie's `home`.
-    pub fn start(home: &Path, outputs: PathBuf, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
+    pub fn start(home: &Path, outputs: PathBuf, waker: Waker) -> Self {
         let mut messages = Vec::new();
-        let thread = match HistoryThread::start(home.to_path_buf(), outputs, wake.clone()) {
+        let thread = match HistoryThread::start(home.to_path_buf(), outputs, waker.clone()) {
             Ok(thread) => Some(thread),
             Err(e) => {
-                messages.push(format!("The history cannot start: {e}"));
+                messages.push(HistoryMessage::CannotStart(e.to_string()));
                 None
             }
         };
         Self {
             thread,
-            loader: ThumbnailLoader::start(home.join("thumbnails"), wake),
+            loader: ThumbnailLoader::start(home.join("thumbnails"), waker),
             search_text: String::new(),
             filters: Filters::default(),
             shown_for: None,
@@ -221,8 +222,8 @@ impl HistoryBrowser {
 
     fn on_event(&mut self, event: HistoryEvent) {
         match event {
-            HistoryEvent::Opened { notice } => {
-                self.messages.extend(notice);
+            HistoryEvent::Opened { damaged } => {
+                self.messages.extend(damaged.map(HistoryMessage::Damaged));
                 self.facets_stale = true;
                 self.refresh();
             }
@@ -241,7 +242,7 @@ impl HistoryBrowser {
                 self.facets_stale = true;
                 self.refresh();
             }
-            HistoryEvent::Message(text) => self.messages.push(text),
+            HistoryEvent::Message(message) => self.messages.push(message),
             HistoryEvent::ScanProgress(progress) => {
                 if let Some(scan) = &mut self.scan {
                     scan.progress = progress;
@@ -249,9 +250,7 @@ impl HistoryBrowser {
             }
             HistoryEvent::ScanFinished(summary) => {
                 self.scan = None;
-                if !summary.is_empty() {
-                    self.messages.push(summary);
-                }
+                self.messages.push(HistoryMessage::Scanned(summary));
             }
             HistoryEvent::Failed(message) => {
                 self.scan = None;
@@ -322,7 +321,7 @@ impl HistoryBrowser {
                 self.send(HistoryCommand::Forget(path));
             }
             Err(e) => {
-                self.messages.push(format!("{} could not be moved to the trash: {e}", path.display()));
+                self.messages.push(HistoryMessage::CannotTrash { path: path.clone(), error: e.to_string() });
                 self.details = Some(details);
             }
         }

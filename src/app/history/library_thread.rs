@@ -6,9 +6,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Duration;
 
+use crate::app::i18n::Texts;
+use crate::app::service::{Emitter, Service, Waker, spawn};
 use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Library, Query, rebuild};
 
 const COMMAND_CAPACITY: usize = 32;
@@ -45,9 +47,9 @@ pub enum HistoryCommand {
 }
 
 pub enum HistoryEvent {
-    /// The library is open; a message when it had to be replaced (then a rebuild follows).
+    /// The library is open; the reason when it was damaged and had to be replaced (a rebuild follows).
     Opened {
-        notice: Option<String>,
+        damaged: Option<String>,
     },
     Page {
         generation: u64,
@@ -60,69 +62,144 @@ pub enum HistoryEvent {
     /// Something changed the rows (edit, import): queries should run again.
     Changed,
     ScanProgress(ImportProgress),
-    /// A scan ended, with a summary for the window (empty when there is nothing to tell).
-    ScanFinished(String),
-    Failed(String),
+    /// A scan ended.
+    ScanFinished(ScanSummary),
+    Failed(HistoryMessage),
     /// Something to tell the user.
-    Message(String),
+    Message(HistoryMessage),
+}
+
+/// What a scan did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScanSummary {
+    /// A rebuild of every known folder: pictures indexed, folders that could not be read (with why).
+    Rebuilt { pictures: usize, unreadable: Vec<(PathBuf, String)> },
+    /// Imports of the given folders.
+    Imported(Vec<FolderImport>),
+}
+
+/// One imported folder's counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FolderImport {
+    pub folder: PathBuf,
+    pub added: usize,
+    pub updated: usize,
+    pub removed: usize,
+    pub skipped: usize,
+    pub cancelled: bool,
+}
+
+/// What the history tells the user, put into words by the window in its language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HistoryMessage {
+    CannotStart(String),
+    CannotOpen(String),
+    Damaged(String),
+    /// A library error, as the library words it.
+    Failed(String),
+    CannotStartReading(String),
+    FolderForgotten {
+        folder: PathBuf,
+        pictures: usize,
+    },
+    Scanned(ScanSummary),
+    CannotTrash {
+        path: PathBuf,
+        error: String,
+    },
+}
+
+impl HistoryMessage {
+    /// The message in the window's language; `None` when there is nothing worth saying (a first
+    /// start's rebuild that found no pictures).
+    pub fn text(&self, texts: &Texts) -> Option<String> {
+        Some(match self {
+            HistoryMessage::CannotStart(e) => (texts.history_cannot_start)(e),
+            HistoryMessage::CannotOpen(e) => (texts.history_cannot_open)(e),
+            HistoryMessage::Damaged(reason) => (texts.history_damaged)(reason),
+            HistoryMessage::Failed(e) => (texts.history_failed)(e),
+            HistoryMessage::CannotStartReading(e) => (texts.cannot_start_reading)(e),
+            HistoryMessage::FolderForgotten { folder, pictures } => {
+                (texts.folder_forgotten)(&folder.display().to_string(), *pictures)
+            }
+            HistoryMessage::Scanned(summary) => return summary_text(summary, texts),
+            HistoryMessage::CannotTrash { path, error } => (texts.cannot_trash)(&path.display().to_string(), error),
+        })
+    }
+}
+
+fn summary_text(summary: &ScanSummary, texts: &Texts) -> Option<String> {
+    match summary {
+        ScanSummary::Rebuilt { pictures: 0, unreadable } if unreadable.is_empty() => None,
+        ScanSummary::Rebuilt { pictures, unreadable } => {
+            let mut text = (texts.pictures_indexed)(*pictures);
+            if !unreadable.is_empty() {
+                let folders: Vec<String> = unreadable.iter().map(|(root, e)| format!("{}: {e}", root.display())).collect();
+                text.push_str("; ");
+                text.push_str(&(texts.folders_not_readable)(&folders.join("; ")));
+            }
+            Some(text)
+        }
+        ScanSummary::Imported(folders) => {
+            let lines: Vec<String> = folders.iter().map(|f| import_line(f, texts)).collect();
+            Some(lines.join("\n"))
+        }
+    }
+}
+
+fn import_line(import: &FolderImport, texts: &Texts) -> String {
+    let folder = import.folder.display().to_string();
+    let line = (texts.folder_imported)(&folder, import.added, import.updated, import.removed, import.skipped);
+    if import.cancelled { format!("{line} {}", texts.import_cancelled) } else { line }
 }
 
 pub struct HistoryThread {
-    commands: SyncSender<HistoryCommand>,
-    events: Receiver<HistoryEvent>,
+    service: Service<HistoryCommand, HistoryEvent>,
 }
 
 impl HistoryThread {
-    /// Opens the library of `home` on a new thread; `outputs` is always part of a rebuild.
-    pub fn start(home: PathBuf, outputs: PathBuf, wake: Arc<dyn Fn() + Send + Sync>) -> std::io::Result<Self> {
-        let (commands, command_rx) = sync_channel(COMMAND_CAPACITY);
-        let (event_tx, events) = sync_channel(EVENT_CAPACITY);
-        std::thread::Builder::new()
-            .name("nurie-history".into())
-            .spawn(move || Server { home, outputs, events: event_tx, wake }.serve(command_rx))?;
-        Ok(Self { commands, events })
+    /// Opens the library of `home` on the `nurie-history` thread; `outputs` is always part of a rebuild.
+    pub fn start(home: PathBuf, outputs: PathBuf, waker: Waker) -> std::io::Result<Self> {
+        let service = Service::start("history", (COMMAND_CAPACITY, EVENT_CAPACITY), waker, move |commands, events| {
+            Server { home, outputs, events }.serve(commands)
+        })?;
+        Ok(Self { service })
     }
 
     /// Sends `command`; false when the thread is gone or too far behind (the window retries later).
     pub fn send(&self, command: HistoryCommand) -> bool {
-        self.commands.try_send(command).is_ok()
+        self.service.try_send(command)
     }
 
     pub fn try_event(&self) -> Option<HistoryEvent> {
-        self.events.try_recv().ok()
+        self.service.try_event().ok().flatten()
     }
 }
 
 struct Server {
     home: PathBuf,
     outputs: PathBuf,
-    events: SyncSender<HistoryEvent>,
-    wake: Arc<dyn Fn() + Send + Sync>,
+    events: Emitter<HistoryEvent>,
 }
 
 impl Server {
     fn emit(&self, event: HistoryEvent) {
-        let _ = self.events.send(event);
-        (self.wake)();
+        self.events.send(event);
     }
 
     fn serve(self, commands: Receiver<HistoryCommand>) {
         let library = match Library::in_home(&self.home) {
             Ok(opened) => {
-                let notice = opened.rebuilt_because().map(|reason| {
-                    format!(
-                        "The history database was damaged ({reason}); it was set aside and is being rebuilt from the pictures."
-                    )
-                });
+                let damaged = opened.rebuilt_because().map(|reason| reason.to_string());
                 let needs_indexing = opened.needs_indexing();
-                self.emit(HistoryEvent::Opened { notice });
+                self.emit(HistoryEvent::Opened { damaged });
                 if needs_indexing {
                     self.scan(vec![self.outputs.clone()], true, Arc::new(AtomicBool::new(false)));
                 }
                 opened.library
             }
             Err(e) => {
-                self.emit(HistoryEvent::Failed(format!("The history cannot be opened: {e}")));
+                self.emit(HistoryEvent::Failed(HistoryMessage::CannotOpen(e.to_string())));
                 return;
             }
         };
@@ -154,10 +231,9 @@ impl Server {
             HistoryCommand::RemoveTag(id, tag) => library.remove_tag(id, &tag).map(|_| self.changed(library, id)),
             HistoryCommand::Forget(path) => library.remove_path(&path).map(|_| self.emit(HistoryEvent::Changed)),
             HistoryCommand::Facets => library.facets().map(|facets| self.emit(HistoryEvent::Facets(Box::new(facets)))),
-            HistoryCommand::ForgetFolder(folder) => library.forget_folder(&folder).map(|count| {
+            HistoryCommand::ForgetFolder(folder) => library.forget_folder(&folder).map(|pictures| {
                 self.emit(HistoryEvent::Changed);
-                let text = format!("{}: {count} pictures no longer in the history (the files are untouched)", folder.display());
-                self.emit(HistoryEvent::Message(text));
+                self.emit(HistoryEvent::Message(HistoryMessage::FolderForgotten { folder, pictures }));
             }),
             HistoryCommand::Scan { folders, rebuild, cancel } => {
                 self.scan(folders, rebuild, cancel);
@@ -165,7 +241,7 @@ impl Server {
             }
         };
         if let Err(e) = result {
-            self.emit(HistoryEvent::Failed(e.to_string()));
+            self.emit(HistoryEvent::Failed(HistoryMessage::Failed(e.to_string())));
         }
     }
 
@@ -177,65 +253,52 @@ impl Server {
         }
     }
 
-    /// Reads `folders` on a thread of its own, reporting progress and a summary.
+    /// Reads `folders` on the thread `nurie-history-scan`, reporting progress and a summary.
     fn scan(&self, folders: Vec<PathBuf>, full: bool, cancel: Arc<AtomicBool>) {
-        let (home, events, wake) = (self.home.clone(), self.events.clone(), self.wake.clone());
-        let spawned = std::thread::Builder::new().name("nurie-history-scan".into()).spawn(move || {
-            let emit = |event| {
-                let _ = events.send(event);
-                wake();
-            };
+        let (home, events) = (self.home.clone(), self.events.clone());
+        let spawned = spawn("history-scan", move || {
             let summary = run_scan(&home, &folders, full, &cancel, &mut |p| {
                 // Progress is lossy: a full channel skips an update rather than waiting.
-                let _ = events.try_send(HistoryEvent::ScanProgress(p));
+                events.offer(HistoryEvent::ScanProgress(p));
             });
-            emit(HistoryEvent::Changed);
-            emit(match summary {
-                Ok(text) => HistoryEvent::ScanFinished(text),
-                Err(text) => HistoryEvent::Failed(text),
+            events.send(HistoryEvent::Changed);
+            events.send(match summary {
+                Ok(summary) => HistoryEvent::ScanFinished(summary),
+                Err(error) => HistoryEvent::Failed(HistoryMessage::Failed(error)),
             });
         });
         if let Err(e) = spawned {
-            self.emit(HistoryEvent::Failed(format!("cannot start reading the folder: {e}")));
+            self.emit(HistoryEvent::Failed(HistoryMessage::CannotStartReading(e.to_string())));
         }
     }
 }
 
-/// Imports (or rebuilds) and describes the outcome in one line.
+/// Imports (or rebuilds) and sums up what it did.
 fn run_scan(
     home: &std::path::Path,
     folders: &[PathBuf],
     full: bool,
     cancel: &AtomicBool,
     progress: &mut dyn FnMut(ImportProgress),
-) -> Result<String, String> {
+) -> Result<ScanSummary, String> {
     let library = Library::in_home(home).map_err(|e| e.to_string())?.library;
     if full {
         let existing: Vec<PathBuf> = folders.iter().filter(|f| f.is_dir()).cloned().collect();
         let report = rebuild(&library, &existing, progress, cancel).map_err(|e| e.to_string())?;
-        let failures: Vec<String> = report.failures().map(|(root, e)| format!("{}: {e}", root.display())).collect();
-        if report.images() == 0 && failures.is_empty() {
-            // Nothing to say (a first start with no pictures yet).
-            return Ok(String::new());
-        }
-        let mut text = format!("{} pictures indexed", report.images());
-        if !failures.is_empty() {
-            text.push_str(&format!("; not readable: {}", failures.join("; ")));
-        }
-        return Ok(text);
+        let unreadable = report.failures().map(|(root, e)| (root.to_path_buf(), e.to_string())).collect();
+        return Ok(ScanSummary::Rebuilt { pictures: report.images(), unreadable });
     }
-    let mut lines = Vec::new();
+    let mut imports = Vec::new();
     for folder in folders {
         let report = crate::history::import_folder(&library, folder, progress, cancel).map_err(|e| e.to_string())?;
-        lines.push(format!(
-            "{}: {} added, {} updated, {} removed, {} skipped{}",
-            folder.display(),
-            report.added,
-            report.updated,
-            report.removed,
-            report.skipped.len(),
-            if report.cancelled { " (cancelled)" } else { "" }
-        ));
+        imports.push(FolderImport {
+            folder: folder.clone(),
+            added: report.added,
+            updated: report.updated,
+            removed: report.removed,
+            skipped: report.skipped.len(),
+            cancelled: report.cancelled,
+        });
     }
-    Ok(lines.join("\n"))
+    Ok(ScanSummary::Imported(imports))
 }

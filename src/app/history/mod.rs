@@ -4,9 +4,8 @@
 
 mod browser;
 mod library_thread;
-pub mod scroll_bench;
 mod thumbnails;
 
 pub use browser::{Filters, HistoryBrowser, PAGE_SIZE, Period, PictureState, Scan};
-pub use library_thread::{HistoryCommand, HistoryEvent, HistoryThread};
+pub use library_thread::{FolderImport, HistoryCommand, HistoryEvent, HistoryMessage, HistoryThread, ScanSummary};
 pub use thumbnails::{THUMBNAIL_SIDE, ThumbnailLoader, cached_path, load_thumbnail};

@@ -5,10 +5,13 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Condvar, Mutex};
 
 use sha2::{Digest, Sha256};
+
+use crate::app::service::{Emitter, Waker, event_channel, spawn};
 
 /// The longest side of a cached thumbnail, in pixels.
 pub const THUMBNAIL_SIDE: u32 = 256;
@@ -17,7 +20,16 @@ const MAX_WAITING: usize = 192;
 const LOADER_THREADS: usize = 2;
 
 /// Pictures waiting to be loaded (path, longest side), newest last, and the signal that one arrived.
-type RequestQueue = (Mutex<Vec<(PathBuf, u32)>>, Condvar);
+#[derive(Default)]
+struct RequestQueue {
+    waiting: Mutex<Vec<(PathBuf, u32)>>,
+    ready: Condvar,
+    /// The loader is gone: the threads end.
+    closed: AtomicBool,
+}
+
+/// Loaded pictures waiting for the window; a loader thread waits while the window catches up.
+const RESULT_CAPACITY: usize = 32;
 
 /// A decoded picture for the grid or the detail pane.
 pub struct Loaded {
@@ -52,7 +64,7 @@ pub fn load_thumbnail(cache: &Path, picture: &Path, side: u32) -> Result<image::
     if std::fs::create_dir_all(cache).is_ok() {
         let mut bytes = std::io::Cursor::new(Vec::new());
         if small.write_to(&mut bytes, image::ImageFormat::Png).is_ok() {
-            let _ = crate::metadata::write_file_atomically(&cached, bytes.get_ref());
+            let _ = crate::atomic_write::write_file_atomically(&cached, bytes.get_ref());
         }
     }
     Ok(small)
@@ -73,15 +85,14 @@ pub struct ThumbnailLoader {
 }
 
 impl ThumbnailLoader {
-    /// Starts the loader threads; `wake` is called after each picture (the window's repaint).
-    pub fn start(cache: PathBuf, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
-        let waiting = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
-        let (sender, results) = channel();
+    /// Starts the loader threads (`nurie-thumbnails-N`); `waker` is called after each picture.
+    pub fn start(cache: PathBuf, waker: Waker) -> Self {
+        let waiting = Arc::new(RequestQueue::default());
+        let (emitter, results) = event_channel(RESULT_CAPACITY, waker);
         for index in 0..LOADER_THREADS {
-            let (waiting, sender, cache, wake) = (waiting.clone(), sender.clone(), cache.clone(), wake.clone());
-            let name = format!("nurie-thumbnails-{index}");
+            let (waiting, emitter, cache) = (waiting.clone(), emitter.clone(), cache.clone());
             // Without loader threads the grid shows placeholders; nothing else breaks.
-            let _ = std::thread::Builder::new().name(name).spawn(move || serve(&waiting, &sender, &cache, wake.as_ref()));
+            let _ = spawn(&format!("thumbnails-{index}"), move || serve(&waiting, &emitter, &cache));
         }
         Self { waiting, asked: HashSet::new(), results }
     }
@@ -92,14 +103,13 @@ impl ThumbnailLoader {
         if !self.asked.insert(key.clone()) {
             return;
         }
-        let (queue, ready) = &*self.waiting;
-        if let Ok(mut queue) = queue.lock() {
+        if let Ok(mut queue) = self.waiting.waiting.lock() {
             queue.push(key);
             if queue.len() > MAX_WAITING {
                 let dropped = queue.remove(0);
                 self.asked.remove(&dropped);
             }
-            ready.notify_one();
+            self.waiting.ready.notify_one();
         }
     }
 
@@ -115,30 +125,32 @@ impl ThumbnailLoader {
 
 impl Drop for ThumbnailLoader {
     fn drop(&mut self) {
-        // Loader threads end when they find the sender gone; wake them so they look.
-        self.waiting.1.notify_all();
+        // The loader threads end at their next look; wake the waiting ones so they look now.
+        self.waiting.closed.store(true, Ordering::Relaxed);
+        self.waiting.ready.notify_all();
     }
 }
 
-fn serve(waiting: &RequestQueue, results: &Sender<Loaded>, cache: &Path, wake: &(dyn Fn() + Send + Sync)) {
-    loop {
-        let Some((path, side)) = next_request(waiting) else { return };
+fn serve(queue: &RequestQueue, results: &Emitter<Loaded>, cache: &Path) {
+    while let Some((path, side)) = next_request(queue) {
         let image = load_thumbnail(cache, &path, side);
-        if results.send(Loaded { path, side, image }).is_err() {
+        if !results.send(Loaded { path, side, image }) {
             return;
         }
-        wake();
     }
 }
 
-/// The newest waiting request; `None` when the queue's lock is poisoned.
-fn next_request((queue, ready): &RequestQueue) -> Option<(PathBuf, u32)> {
-    let mut queue = queue.lock().ok()?;
+/// The newest waiting request; `None` once the loader is gone (or the queue's lock is poisoned).
+fn next_request(queue: &RequestQueue) -> Option<(PathBuf, u32)> {
+    let mut waiting = queue.waiting.lock().ok()?;
     loop {
-        if let Some(request) = queue.pop() {
+        if queue.closed.load(Ordering::Relaxed) {
+            return None;
+        }
+        if let Some(request) = waiting.pop() {
             return Some(request);
         }
-        queue = ready.wait_timeout(queue, std::time::Duration::from_secs(5)).ok()?.0;
+        waiting = queue.ready.wait_timeout(waiting, std::time::Duration::from_secs(5)).ok()?.0;
     }
 }
 
@@ -183,7 +195,7 @@ mod tests {
     fn the_loader_answers_each_request_once() {
         let dir = tempfile::tempdir().unwrap();
         let paths: Vec<PathBuf> = (0..5).map(|i| picture(dir.path(), &format!("{i}.png"), 300, 300)).collect();
-        let mut loader = ThumbnailLoader::start(dir.path().join("cache"), Arc::new(|| {}));
+        let mut loader = ThumbnailLoader::start(dir.path().join("cache"), Waker::none());
         for path in paths.iter().chain(&paths) {
             loader.request(path, 64);
         }

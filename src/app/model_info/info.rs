@@ -11,6 +11,8 @@ use crate::provenance::composition::{AnalysisProgress, Composition};
 use crate::provenance::{CommercialUse, ModelReport};
 
 use super::info_thread::{InfoEvent, InfoThread};
+use crate::app::i18n::Texts;
+use crate::app::service::Waker;
 
 /// An analysis under way.
 pub struct Analysis {
@@ -43,16 +45,34 @@ pub struct ModelInfo {
     pub analysis_error: Option<String>,
     next_id: u64,
     /// Messages for the window's message area.
-    pub messages: Vec<String>,
+    pub messages: Vec<InfoMessage>,
+}
+
+/// What model identification tells the user, put into words by the window in its language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InfoMessage {
+    /// The identifying thread could not start.
+    Unavailable(String),
+    /// The user's known-models file could not be read.
+    RegistryNotUsed(String),
+}
+
+impl InfoMessage {
+    pub fn text(&self, texts: &Texts) -> String {
+        match self {
+            InfoMessage::Unavailable(e) => (texts.model_info_unavailable)(e),
+            InfoMessage::RegistryNotUsed(problem) => (texts.registry_not_used)(problem),
+        }
+    }
 }
 
 impl ModelInfo {
-    pub fn start(home: &Path, wake: Arc<dyn Fn() + Send + Sync>) -> Self {
+    pub fn start(home: &Path, waker: Waker) -> Self {
         let mut messages = Vec::new();
-        let thread = match InfoThread::start(home.to_path_buf(), wake) {
+        let thread = match InfoThread::start(home.to_path_buf(), waker) {
             Ok(thread) => Some(thread),
             Err(e) => {
-                messages.push(format!("Model information is not available: {e}"));
+                messages.push(InfoMessage::Unavailable(e.to_string()));
                 None
             }
         };
@@ -116,7 +136,7 @@ impl ModelInfo {
                 let progress = AnalysisProgress { done: 0, total: 0 };
                 self.analysis = Some(Analysis { id: self.next_id, target, progress, cancel });
             }
-            Err(e) => self.analysis_error = Some(format!("cannot start the analysis: {e}")),
+            Err(e) => self.analysis_error = Some(e.to_string()),
         }
     }
 
@@ -145,7 +165,7 @@ impl ModelInfo {
                 self.hashing = None;
                 self.failures.insert(path, message);
             }
-            InfoEvent::RegistryProblem(problem) => self.messages.push(format!("The known-models file is not used: {problem}")),
+            InfoEvent::RegistryProblem(problem) => self.messages.push(InfoMessage::RegistryNotUsed(problem)),
             InfoEvent::AnalysisProgress { id, progress } => {
                 if let Some(analysis) = self.analysis.as_mut().filter(|a| a.id == id) {
                     analysis.progress = progress;

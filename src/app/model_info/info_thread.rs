@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::Receiver;
 use std::time::Instant;
 
+use crate::app::service::{Emitter, Service, Waker, event_channel, spawn};
 use crate::provenance::composition::{AnalysisProgress, Composition, analyze};
 use crate::provenance::{HashCache, ModelReport, Registry};
 
@@ -38,41 +39,41 @@ pub enum InfoEvent {
 }
 
 pub struct InfoThread {
-    commands: SyncSender<PathBuf>,
-    events: Receiver<InfoEvent>,
-    analysis_events: SyncSender<InfoEvent>,
-    wake: Arc<dyn Fn() + Send + Sync>,
+    service: Service<PathBuf, InfoEvent>,
+    /// Analyses run on threads of their own and report through this channel.
+    analysis_events: Emitter<InfoEvent>,
+    analysis_receiver: Receiver<InfoEvent>,
 }
 
 impl InfoThread {
-    /// Starts the identifying thread on Nurie's `home` (hash cache, registry).
-    pub fn start(home: PathBuf, wake: Arc<dyn Fn() + Send + Sync>) -> std::io::Result<Self> {
-        let (commands, command_rx) = sync_channel::<PathBuf>(COMMAND_CAPACITY);
-        let (event_tx, events) = sync_channel(EVENT_CAPACITY);
-        let (analysis_events, thread_wake) = (event_tx.clone(), wake.clone());
-        std::thread::Builder::new().name("nurie-provenance".into()).spawn(move || {
-            let (registry, problem) = Registry::load(&home);
-            let emit = |event| {
-                let _ = event_tx.send(event);
-                thread_wake();
-            };
-            if let Some(problem) = problem {
-                emit(InfoEvent::RegistryProblem(problem));
-            }
-            let mut hashes = HashCache::in_home(&home);
-            while let Ok(path) = command_rx.recv() {
-                emit(identify(&path, &mut hashes, &registry, &event_tx, &*thread_wake));
-            }
-        })?;
-        Ok(Self { commands, events, analysis_events, wake })
+    /// Starts the identifying thread (`nurie-provenance`) on Nurie's `home` (hash cache, registry).
+    pub fn start(home: PathBuf, waker: Waker) -> std::io::Result<Self> {
+        let (analysis_events, analysis_receiver) = event_channel(EVENT_CAPACITY, waker.clone());
+        let service = Service::<PathBuf, InfoEvent>::start(
+            "provenance",
+            (COMMAND_CAPACITY, EVENT_CAPACITY),
+            waker,
+            move |commands, events| {
+                let (registry, problem) = Registry::load(&home);
+                if let Some(problem) = problem {
+                    events.send(InfoEvent::RegistryProblem(problem));
+                }
+                let mut hashes = HashCache::in_home(&home);
+                while let Ok(path) = commands.recv() {
+                    events.send(identify(&path, &mut hashes, &registry, &events));
+                }
+            },
+        )?;
+        Ok(Self { service, analysis_events, analysis_receiver })
     }
 
     /// Asks for the report of `path`; false when the thread is gone or busy (ask again later).
     pub fn inspect(&self, path: &Path) -> bool {
-        self.commands.try_send(path.to_path_buf()).is_ok()
+        self.service.try_send(path.to_path_buf())
     }
 
-    /// Starts analysis `id` of `target` against `references` from `base`.
+    /// Starts analysis `id` of `target` against `references` from `base`, on the thread
+    /// `nurie-composition`.
     pub fn analyze(
         &self,
         id: u64,
@@ -81,43 +82,33 @@ impl InfoThread {
         references: Vec<PathBuf>,
         cancel: Arc<AtomicBool>,
     ) -> std::io::Result<()> {
-        let (events, wake) = (self.analysis_events.clone(), self.wake.clone());
-        std::thread::Builder::new().name("nurie-composition".into()).spawn(move || {
+        let events = self.analysis_events.clone();
+        spawn("composition", move || {
             let started = Instant::now();
             let mut progress = |progress| {
                 // Progress is lossy: a full channel skips an update rather than waiting.
-                if events.try_send(InfoEvent::AnalysisProgress { id, progress }).is_ok() {
-                    wake();
-                }
+                events.offer(InfoEvent::AnalysisProgress { id, progress });
             };
             let result = analyze(&target, &base, &references, &mut progress, &cancel).map(Box::new).map_err(|e| e.to_string());
-            let _ = events.send(InfoEvent::AnalysisDone { id, result, seconds: started.elapsed().as_secs_f64() });
-            wake();
+            events.send(InfoEvent::AnalysisDone { id, result, seconds: started.elapsed().as_secs_f64() });
         })?;
         Ok(())
     }
 
+    /// The next event of the identifying thread or of an analysis.
     pub fn try_event(&self) -> Option<InfoEvent> {
-        self.events.try_recv().ok()
+        self.service.try_event().ok().flatten().or_else(|| self.analysis_receiver.try_recv().ok())
     }
 }
 
 /// The report of `path`, with hashing progress sent on the way (lossy).
-fn identify(
-    path: &Path,
-    hashes: &mut HashCache,
-    registry: &Registry,
-    events: &SyncSender<InfoEvent>,
-    wake: &dyn Fn(),
-) -> InfoEvent {
+fn identify(path: &Path, hashes: &mut HashCache, registry: &Registry, events: &Emitter<InfoEvent>) -> InfoEvent {
     let mut last_percent = u64::MAX;
     let mut progress = |done: u64, total: u64| {
         let percent = done * 100 / total.max(1);
         if percent != last_percent {
             last_percent = percent;
-            if events.try_send(InfoEvent::Hashing { path: path.to_path_buf(), done, total }).is_ok() {
-                wake();
-            }
+            events.offer(InfoEvent::Hashing { path: path.to_path_buf(), done, total });
         }
     };
     match ModelReport::build(path, hashes, registry, &mut progress, &AtomicBool::new(false)) {

@@ -6,5 +6,5 @@
 mod info;
 mod info_thread;
 
-pub use info::{Analysis, LicenseQuestion, ModelInfo};
+pub use info::{Analysis, InfoMessage, LicenseQuestion, ModelInfo};
 pub use info_thread::{InfoEvent, InfoThread};

@@ -19,7 +19,7 @@ enum Action {
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
-    ui.label(format!("{} ({})", texts.gallery, app.gallery.items.len()));
+    ui.label((texts.gallery_title)(app.gallery.items.len()));
     let mut chosen = None;
     egui::ScrollArea::horizontal().show(ui, |ui| {
         ui.horizontal(|ui| {
@@ -29,18 +29,18 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
                 let selected = app.gallery.selected == Some(index);
                 let button = egui::Button::image(egui::Image::new(texture).fit_to_exact_size(size)).selected(selected);
                 let name = item.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let response = ui.add(button).on_hover_text(format!("{name}\n{}", item.record.prompt));
+                let response = ui.add(button).on_hover_text(format!("{name}\n{}", item.record.settings.prompt));
                 if response.clicked() {
                     chosen = Some((index, Action::View));
                 }
                 response.context_menu(|ui| {
                     let actions = [
                         (texts.reuse_settings, Action::ReuseSettings),
-                        (texts.reuse_seed, Action::ReuseSeed),
+                        (texts.reuse_seed_action, Action::ReuseSeed),
                         (texts.use_as_img2img, Action::UseAsInit),
                         (texts.copy_image, Action::Copy),
                         (texts.save_as, Action::SaveAs),
-                        (texts.open_folder, Action::OpenFolder),
+                        (texts.reveal, Action::OpenFolder),
                     ];
                     for (label, action) in actions {
                         if ui.button(label).clicked() {
@@ -69,9 +69,8 @@ fn run(app: &mut NurieApp, ctx: &egui::Context, index: usize, action: Action) {
             app.pick(Purpose::SaveAs(index), name);
         }
         Action::OpenFolder => {
-            if let Some(folder) = app.gallery.items[index].path.parent() {
-                let _ = opener::open(folder);
-            }
+            let path = app.gallery.items[index].path.clone();
+            app.reveal(&path);
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::app::nurie_app::NurieApp;
 use crate::history::{ImageDetails, ImageId, Sort};
 
 use super::labelled::options_combo;
+use super::settings_panel::SettingTexts;
 
 /// A grid cell's side, in points.
 const CELL: f32 = 168.0;
@@ -40,7 +41,7 @@ fn search_bar(app: &mut NurieApp, ui: &mut egui::Ui) {
         option_combo(ui, "history-period", texts.created, &mut filters.period, &periods);
         let sorts = [(Sort::Newest, texts.sort_newest), (Sort::Oldest, texts.sort_oldest), (Sort::Prompt, texts.sort_prompt)];
         option_combo(ui, "history-sort", texts.sort_by, &mut filters.sort, &sorts);
-        ui.label(format!("{} {}", app.history.total, texts.pictures));
+        ui.label((texts.pictures_count)(app.history.total));
         ui.separator();
         scan_controls(app, ui, texts);
     });
@@ -51,7 +52,7 @@ fn scan_controls(app: &mut NurieApp, ui: &mut egui::Ui, texts: &Texts) {
         let progress = scan.progress;
         let fraction = if progress.total == 0 { 0.0 } else { progress.done as f32 / progress.total as f32 };
         ui.spinner();
-        let text = format!("{} {}/{}", texts.reading_folders, progress.done, progress.total);
+        let text = (texts.reading_progress)(progress.done, progress.total);
         ui.add(egui::ProgressBar::new(fraction).desired_width(160.0).text(text));
         if ui.button(texts.cancel).clicked() {
             app.history.cancel_scan();
@@ -172,7 +173,7 @@ fn details_pane(app: &mut NurieApp, ui: &mut egui::Ui) {
     pictures_side_by_side(app, ui, &details);
     actions(app, ui, &details);
     ui.separator();
-    settings_grid(ui, texts, &details);
+    settings_grid(ui, texts, SettingTexts::of(app.settings.language()), &details);
     ui.separator();
     tags(app, ui, details.row.id, &details.tags);
 }
@@ -219,10 +220,8 @@ fn actions(app: &mut NurieApp, ui: &mut egui::Ui, details: &ImageDetails) {
             app.apply_record(record);
             app.mode = crate::app::nurie_app::Mode::Workspace;
         }
-        if ui.button(texts.reveal).clicked()
-            && let Some(folder) = details.row.path.parent()
-        {
-            let _ = opener::open(folder);
+        if ui.button(texts.reveal).clicked() {
+            app.reveal(&details.row.path);
         }
         if ui.button(texts.delete_to_trash).clicked() {
             app.history.delete_selected();
@@ -230,18 +229,19 @@ fn actions(app: &mut NurieApp, ui: &mut egui::Ui, details: &ImageDetails) {
     });
 }
 
-fn settings_grid(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
+fn settings_grid(ui: &mut egui::Ui, texts: &Texts, names: &SettingTexts, details: &ImageDetails) {
     let row = &details.row;
     let Some(record) = &details.record else {
         ui.label(texts.no_metadata);
         file_facts(ui, texts, details);
         return;
     };
+    let settings = &record.settings;
     ui.label(egui::RichText::new(texts.prompt).strong());
-    ui.add(egui::Label::new(&record.prompt).selectable(true).wrap());
-    if !record.negative_prompt.is_empty() {
+    ui.add(egui::Label::new(&settings.prompt).selectable(true).wrap());
+    if !settings.negative_prompt.is_empty() {
         ui.label(egui::RichText::new(texts.negative_prompt).strong());
-        ui.add(egui::Label::new(&record.negative_prompt).selectable(true).wrap());
+        ui.add(egui::Label::new(&settings.negative_prompt).selectable(true).wrap());
     }
     egui::Grid::new("history-settings").num_columns(2).striped(true).show(ui, |ui| {
         let mut pair = |name: &str, value: String| {
@@ -249,11 +249,11 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
             ui.add(egui::Label::new(value).selectable(true).wrap());
             ui.end_row();
         };
-        pair(texts.seed, record.seed.to_string());
-        pair(texts.sampler, record.sampler.clone());
-        pair(texts.steps, record.steps.to_string());
-        pair(texts.cfg_scale, record.cfg_scale.to_string());
-        pair(texts.size, format!("{}×{}", row.width, row.height));
+        pair(names.seed.name, settings.seed.to_string());
+        pair(names.sampler.name, settings.sampler.label().to_string());
+        pair(names.steps.name, settings.steps.to_string());
+        pair(names.cfg_scale.name, settings.cfg_scale.to_string());
+        pair(names.size_presets.name, format!("{}×{}", row.width, row.height));
         let hash = record.model.a1111_hash().map(|h| format!(" [{h}]")).unwrap_or_default();
         pair(texts.model, format!("{}{hash}", record.model.display_name()));
         if let Some(license) = &record.model_license {
@@ -262,20 +262,20 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
         if let Some(vae) = &record.vae {
             pair(texts.vae, vae.display_name().to_string());
         }
-        pair(texts.clip_skip, record.clip_skip.to_string());
+        pair(names.clip_skip.name, settings.clip_skip.to_string());
         for (index, unit) in record.controlnets.iter().enumerate() {
             let text = format!(
                 "{} · {} · {:.2} ({:.2}–{:.2})",
                 unit.model.display_name(),
                 unit.module,
-                unit.weight,
-                unit.guidance_start,
-                unit.guidance_end
+                unit.guidance.weight,
+                unit.guidance.guidance_start,
+                unit.guidance.guidance_end
             );
             pair(&format!("{} {}", texts.controlnet, index + 1), text);
         }
-        if let Some(strength) = record.denoising_strength {
-            pair(texts.denoising_strength, format!("{strength:.2}"));
+        if let Some(strength) = settings.denoising_strength {
+            pair(names.denoising_strength.name, format!("{strength:.2}"));
         }
     });
     file_facts(ui, texts, details);
@@ -284,7 +284,7 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
 fn file_facts(ui: &mut egui::Ui, texts: &Texts, details: &ImageDetails) {
     egui::Grid::new("history-file").num_columns(2).show(ui, |ui| {
         ui.label(texts.source);
-        ui.label(format!("{:?}", details.row.source));
+        ui.label(details.row.source.tool_name().unwrap_or(texts.no_metadata));
         ui.end_row();
         ui.label(texts.file);
         ui.add(egui::Label::new(details.row.path.display().to_string()).selectable(true).wrap());

@@ -1,10 +1,17 @@
 //! Widgets named for screen readers (by the label beside them, so a screen reader says "Steps, 20"
 //! rather than "slider"), and the combo box of fixed options the panels share.
 
-/// One grid row: `label`, then `widget`, linked; ends the row.
-pub fn labelled_row(ui: &mut egui::Ui, label: &str, widget: impl egui::Widget) -> egui::Response {
-    let label = ui.label(label);
-    let response = ui.add(widget).labelled_by(label.id);
+/// A setting's name and what it does, shown when the pointer rests on it (as A1111's hints).
+#[derive(Debug, Clone, Copy)]
+pub struct SettingText {
+    pub name: &'static str,
+    pub hover: &'static str,
+}
+
+/// One grid row for a setting: its name, then `widget`, linked, both explained on hover; ends the row.
+pub fn setting_row(ui: &mut egui::Ui, text: SettingText, widget: impl egui::Widget) -> egui::Response {
+    let label = ui.label(text.name).on_hover_text(text.hover);
+    let response = ui.add(widget).labelled_by(label.id).on_hover_text(text.hover);
     ui.end_row();
     response
 }

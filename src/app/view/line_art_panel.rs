@@ -1,15 +1,15 @@
 //! The line-art units: each shows its line art (zoom and pan shared with the result), the processed
-//! hint, and its settings. Files are dropped on a unit, pasted or opened.
+//! hint, and its settings. Files are dropped on a unit, pasted or opened. Each unit setting's name and
+//! hover explanation, in both languages, are in [`UnitTexts`] here.
 
 use crate::app::file_picker::Purpose;
 use crate::app::form::UnitForm;
-use crate::app::i18n::Texts;
+use crate::app::i18n::Language;
 use crate::app::nurie_app::NurieApp;
-use crate::control::{Polarity, Preprocessor, ResizeMode};
-use crate::generate::ControlMode;
 use crate::model_library::ModelKind;
+use crate::vocabulary::{ControlMode, Polarity, Preprocessor, ResizeMode};
 
-use super::labelled::{labelled_row, options_combo};
+use super::labelled::{SettingText, options_combo, setting_row};
 use super::model_bar::models_of;
 use super::model_combo::{ComboChoice, ModelCombo, file_name};
 use super::picture;
@@ -46,7 +46,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     if ui.button(format!("+ {}", texts.add_unit)).clicked() {
         app.settings.form.units.push(UnitForm::default());
     }
-    take_dropped_files(app, ui, drop_target);
+    app.drop_target = drop_target;
 }
 
 /// "Unit n" with its on/off switch and a remove button; returns whether it was removed.
@@ -56,7 +56,7 @@ fn unit_header(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) -> bool {
     let form = &mut app.settings.form.units[unit];
     let mut removed = false;
     ui.horizontal(|ui| {
-        ui.checkbox(&mut form.enabled, egui::RichText::new(format!("{} {}", texts.unit, unit + 1)).strong());
+        ui.checkbox(&mut form.enabled, egui::RichText::new((texts.unit_title)(unit + 1)).strong());
         if count > 1 && ui.small_button(texts.remove_unit).clicked() {
             removed = true;
         }
@@ -69,13 +69,13 @@ fn line_art_view(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     let texts = app.texts();
     let view = app.units.get(unit);
     let textures = view.and_then(|v| v.line_art.clone().zip(v.hint.clone()));
-    let aspect = app.settings.form.width as f32 / app.settings.form.height.max(1) as f32;
+    let size = (app.settings.form.settings.width, app.settings.form.settings.height);
+    let aspect = size.0 as f32 / size.1.max(1) as f32;
     match textures {
         Some((art, hint)) => {
             let width = ui.available_width();
             let full_size = view.and_then(|v| v.full_size).unwrap_or((1, 1));
-            let form = &app.settings.form;
-            let place = picture::placement(full_size, (form.width, form.height), form.units[unit].settings.resize_mode);
+            let place = picture::placement(full_size, size, app.settings.form.units[unit].line_art_settings.resize_mode);
             let (_, rect) = picture::frame(ui, egui::vec2(width, width / aspect.max(0.25)), &mut app.view, aspect);
             picture::paint(ui.painter(), rect, rect, &app.view, art.id(), place);
             ui.horizontal(|ui| {
@@ -114,8 +114,9 @@ fn line_art_view(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
 
 fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     let texts = app.texts();
+    let words = UnitTexts::of(app.settings.language());
     ui.horizontal(|ui| {
-        let label = ui.label(texts.controlnet);
+        let label = ui.label(texts.controlnet).on_hover_text(words.controlnet_hover);
         let id = format!("controlnet-{unit}");
         let current = app.settings.form.units[unit].controlnet.as_deref();
         let combo = ModelCombo {
@@ -128,49 +129,44 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
             Some(ComboChoice::AddFolder) => app.pick(Purpose::ModelFolder, None),
             _ => {}
         }
-        if ui.button(texts.browse).on_hover_text(texts.controlnet).clicked() {
+        if ui.button(texts.browse).on_hover_text(words.controlnet_hover).clicked() {
             app.pick(Purpose::ControlNet(unit), None);
         }
     });
     let form = &mut app.settings.form.units[unit];
+    let art = &mut form.line_art_settings;
+    let guidance = &mut form.guidance;
     egui::Grid::new(("unit-settings", unit)).num_columns(2).show(ui, |ui| {
-        choice(ui, texts.polarity, ("polarity", unit), &mut form.settings.polarity, &polarities(texts));
-        choice(ui, texts.preprocessor, ("preprocessor", unit), &mut form.settings.preprocessor, &PREPROCESSORS);
-        if form.settings.preprocessor == Preprocessor::Binarize {
-            labelled_row(ui, texts.threshold, egui::Slider::new(&mut form.settings.threshold, 0..=255));
+        choice(ui, words.polarity, ("polarity", unit), &mut art.polarity, &words.polarities);
+        choice(ui, words.preprocessor, ("preprocessor", unit), &mut art.preprocessor, &PREPROCESSORS);
+        if art.preprocessor == Preprocessor::Binarize {
+            setting_row(ui, words.threshold, egui::Slider::new(&mut art.threshold, 0..=255));
         }
-        choice(ui, texts.resize_mode, ("resize", unit), &mut form.settings.resize_mode, &resize_modes(texts));
-        labelled_row(ui, texts.weight, egui::Slider::new(&mut form.weight, 0.0..=2.0).step_by(0.05));
-        labelled_row(ui, texts.guidance_start, egui::Slider::new(&mut form.start, 0.0..=1.0).step_by(0.01));
-        labelled_row(ui, texts.guidance_end, egui::Slider::new(&mut form.end, 0.0..=1.0).step_by(0.01));
-        choice(ui, texts.control_mode, ("mode", unit), &mut form.mode, &control_modes(texts));
+        choice(ui, words.resize_mode, ("resize", unit), &mut art.resize_mode, &words.resize_modes);
+        setting_row(ui, words.weight, egui::Slider::new(&mut guidance.weight, 0.0..=2.0).step_by(0.05));
+        setting_row(ui, words.guidance_start, egui::Slider::new(&mut guidance.guidance_start, 0.0..=1.0).step_by(0.01));
+        setting_row(ui, words.guidance_end, egui::Slider::new(&mut guidance.guidance_end, 0.0..=1.0).step_by(0.01));
+        choice(ui, words.control_mode, ("mode", unit), &mut guidance.control_mode, &words.control_modes);
     });
-    if form.start > form.end {
-        form.end = form.start;
+    if guidance.guidance_start > guidance.guidance_end {
+        guidance.guidance_end = guidance.guidance_start;
     }
 }
 
-/// A labelled combo box over `options` (value, label), as one grid row.
+/// A labelled, explained combo box over `options` (value, label), as one grid row.
 fn choice<T: PartialEq + Copy>(
     ui: &mut egui::Ui,
-    label: &str,
+    text: SettingText,
     id: impl std::hash::Hash + std::fmt::Debug,
     value: &mut T,
     options: &[(T, &str)],
 ) {
-    let label = ui.label(label);
-    options_combo(ui, id, value, options).labelled_by(label.id);
+    let label = ui.label(text.name).on_hover_text(text.hover);
+    options_combo(ui, id, value, options).labelled_by(label.id).on_hover_text(text.hover);
     ui.end_row();
 }
 
-fn polarities(texts: &Texts) -> [(Polarity, &'static str); 3] {
-    [
-        (Polarity::Auto, texts.polarity_auto),
-        (Polarity::BlackOnWhite, texts.polarity_black_on_white),
-        (Polarity::WhiteOnBlack, texts.polarity_white_on_black),
-    ]
-}
-
+/// sd-webui-controlnet's own names: users know the preprocessors by them.
 const PREPROCESSORS: [(Preprocessor, &str); 4] = [
     (Preprocessor::None, "none"),
     (Preprocessor::Invert, "invert"),
@@ -178,29 +174,111 @@ const PREPROCESSORS: [(Preprocessor, &str); 4] = [
     (Preprocessor::LineartStandard, "lineart_standard"),
 ];
 
-fn resize_modes(texts: &Texts) -> [(ResizeMode, &'static str); 3] {
-    [
-        (ResizeMode::JustResize, texts.resize_just),
-        (ResizeMode::CropAndResize, texts.resize_crop),
-        (ResizeMode::ResizeAndFill, texts.resize_fill),
-    ]
+/// A unit's settings: names, explanations and option labels in one language.
+pub struct UnitTexts {
+    pub controlnet_hover: &'static str,
+    pub polarity: SettingText,
+    pub polarities: [(Polarity, &'static str); 3],
+    pub preprocessor: SettingText,
+    pub threshold: SettingText,
+    pub resize_mode: SettingText,
+    pub resize_modes: [(ResizeMode, &'static str); 3],
+    pub weight: SettingText,
+    pub guidance_start: SettingText,
+    pub guidance_end: SettingText,
+    pub control_mode: SettingText,
+    pub control_modes: [(ControlMode, &'static str); 3],
 }
 
-fn control_modes(texts: &Texts) -> [(ControlMode, &'static str); 3] {
-    [
-        (ControlMode::Balanced, texts.mode_balanced),
-        (ControlMode::PromptMoreImportant, texts.mode_prompt),
-        (ControlMode::ControlNetMoreImportant, texts.mode_controlnet),
-    ]
-}
-
-/// Files dropped on the window: images become line art of the unit under the pointer (or the first
-/// unit without line art); model files are offered as checkpoint or ControlNet by their name.
-fn take_dropped_files(app: &mut NurieApp, ui: &egui::Ui, target: Option<usize>) {
-    let dropped: Vec<std::path::PathBuf> =
-        ui.ctx().input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
-    for path in dropped {
-        let unit = target.or_else(|| app.settings.form.units.iter().position(|u| u.line_art.is_none())).unwrap_or(0);
-        app.set_line_art(unit, &path);
+impl UnitTexts {
+    pub fn of(language: Language) -> &'static UnitTexts {
+        match language {
+            Language::English => &UNIT_EN,
+            Language::Japanese => &UNIT_JA,
+        }
     }
 }
+
+const fn text(name: &'static str, hover: &'static str) -> SettingText {
+    SettingText { name, hover }
+}
+
+pub const UNIT_EN: UnitTexts = UnitTexts {
+    controlnet_hover: "The ControlNet model that makes the picture follow the line art: control_v11p_sd15_lineart for most drawings, the anime one for anime line art.",
+    polarity: text(
+        "Polarity",
+        "Which way round the drawing is. Detect looks at its border; choose by hand when a dark picture is misread.",
+    ),
+    polarities: [
+        (Polarity::Auto, "Detect"),
+        (Polarity::BlackOnWhite, "Black lines on white"),
+        (Polarity::WhiteOnBlack, "White lines on black"),
+    ],
+    preprocessor: text(
+        "Preprocessor",
+        "How the drawing becomes the hint the ControlNet sees: none uses the lines as drawn, binarize makes them pure black and white, lineart_standard extracts lines from a shaded sketch.",
+    ),
+    threshold: text("Threshold", "Binarize: pixels darker than this become lines."),
+    resize_mode: text(
+        "Resize mode",
+        "How the drawing is fitted to a picture of another shape: stretched, cropped to fill it, or fitted inside it with a border.",
+    ),
+    resize_modes: [
+        (ResizeMode::JustResize, "Just resize"),
+        (ResizeMode::CropAndResize, "Crop and resize"),
+        (ResizeMode::ResizeAndFill, "Resize and fill"),
+    ],
+    weight: text(
+        "Weight",
+        "How strongly the lines guide the picture. 1 is the usual strength; lower lets the model stray from the lines.",
+    ),
+    guidance_start: text("Start", "When the lines start guiding, as a fraction of the steps (0 = from the first step)."),
+    guidance_end: text(
+        "End",
+        "When the lines stop guiding, as a fraction of the steps (1 = until the last step). Ending earlier lets the model finish details freely.",
+    ),
+    control_mode: text("Control mode", "Whether the lines or the prompt win where they disagree. Balanced weighs both."),
+    control_modes: [
+        (ControlMode::Balanced, "Balanced"),
+        (ControlMode::PromptMoreImportant, "My prompt is more important"),
+        (ControlMode::ControlNetMoreImportant, "ControlNet is more important"),
+    ],
+};
+
+pub const UNIT_JA: UnitTexts = UnitTexts {
+    controlnet_hover: "絵を線画に沿わせる ControlNet モデルです。ふつうの線画には control_v11p_sd15_lineart、アニメ調の線画にはアニメ用を。",
+    polarity: text(
+        "線の色",
+        "線画が白地に黒線か、黒地に白線かです。「自動判定」は絵の縁を見て決めます。暗い絵で誤るときは手で選んでください。",
+    ),
+    polarities: [(Polarity::Auto, "自動判定"), (Polarity::BlackOnWhite, "白地に黒線"), (Polarity::WhiteOnBlack, "黒地に白線")],
+    preprocessor: text(
+        "プリプロセッサ",
+        "線画を ControlNet に渡すヒントにする方法です。none は描いたままの線、binarize は白黒にはっきり分け、lineart_standard は陰影のある下描きから線を取り出します。",
+    ),
+    threshold: text("しきい値", "binarize：これより暗い画素を線にします。"),
+    resize_mode: text(
+        "リサイズ方法",
+        "縦横比の違う絵に線画を合わせる方法です。引き伸ばす、はみ出た部分を切り抜く、余白を付けて収める、のどれかです。",
+    ),
+    resize_modes: [
+        (ResizeMode::JustResize, "そのまま拡縮"),
+        (ResizeMode::CropAndResize, "切り抜いて拡縮"),
+        (ResizeMode::ResizeAndFill, "拡縮して余白を埋める"),
+    ],
+    weight: text("強さ", "線画がどれだけ強く絵を導くかです。ふつうは 1。下げると線から離れて描くようになります。"),
+    guidance_start: text("開始", "線画が導き始める時点です（ステップ全体に対する割合、0 は最初から）。"),
+    guidance_end: text(
+        "終了",
+        "線画が導くのをやめる時点です（ステップ全体に対する割合、1 は最後まで）。早めに終えると細部を自由に仕上げます。",
+    ),
+    control_mode: text(
+        "コントロールモード",
+        "線画とプロンプトが食い違うとき、どちらを優先するかです。「バランス」は両方を同じように扱います。",
+    ),
+    control_modes: [
+        (ControlMode::Balanced, "バランス"),
+        (ControlMode::PromptMoreImportant, "プロンプト重視"),
+        (ControlMode::ControlNetMoreImportant, "ControlNet 重視"),
+    ],
+};

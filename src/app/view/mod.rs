@@ -1,6 +1,7 @@
 //! The window's layout: model bar on top, prompt and settings on the left, line art and result side by
 //! side in the middle, progress and this session's gallery at the bottom.
 
+mod dropped_picture;
 mod gallery_strip;
 mod history_sidebar;
 mod history_view;
@@ -18,15 +19,18 @@ mod status_bar;
 mod welcome_view;
 
 use super::nurie_app::{Mode, NurieApp};
+use super::service::Waker;
 
 /// Draws one frame of the whole window.
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
-    app.pump();
     handle_shortcuts(app, ui);
+    take_dropped_files(app, ui.ctx());
     app.refresh_line_art();
     egui::Panel::top("model-bar").show(ui, |ui| model_bar::show(app, ui));
     egui::Panel::bottom("status").show(ui, |ui| status_bar::show(app, ui));
     model_view::license_question(app, ui.ctx());
+    dropped_picture::question(app, ui.ctx());
+    app.remember_window(ui.ctx());
     match app.mode {
         Mode::History => {
             history_view::show(app, ui);
@@ -68,12 +72,19 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     update_title(app, ui.ctx());
 }
 
-/// Ctrl+Enter generates, Esc cancels, ←/→ browse the gallery (when no text field has the focus).
+/// Ctrl+Enter generates, Esc cancels (when nothing else wants it), Ctrl+V of a picture pastes line
+/// art, ←/→ browse the gallery (when no text field has the focus).
 fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
-    let (generate, cancel) = ui.input_mut(|input| {
+    let esc_is_free = !esc_is_wanted(app, ui.ctx());
+    let (generate, cancel, pasted) = ui.input_mut(|input| {
+        let pasted = input.events.iter().find_map(|event| match event {
+            egui::Event::PasteImage(image) => Some(image.clone()),
+            _ => None,
+        });
         (
             input.consume_key(egui::Modifiers::COMMAND, egui::Key::Enter),
-            input.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+            esc_is_free && input.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+            pasted,
         )
     });
     if generate {
@@ -81,6 +92,9 @@ fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
     }
     if cancel {
         app.cancel_running();
+    }
+    if let Some(image) = pasted {
+        app.paste_line_art_image(&image);
     }
     if !ui.ctx().egui_wants_keyboard_input() {
         let (left, right) = ui.input(|i| (i.key_pressed(egui::Key::ArrowLeft), i.key_pressed(egui::Key::ArrowRight)));
@@ -90,6 +104,29 @@ fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
             app.view_gallery_item(app.gallery.selected.unwrap_or(0));
         }
     }
+}
+
+/// Files dropped on the window, in any view, are looked at off the UI thread (see
+/// [`crate::app::dropped`]); a picture goes to the line-art unit it was dropped on, which the line-art
+/// panel found in the previous frame (the drop arrives with the pointer already over it).
+fn take_dropped_files(app: &mut NurieApp, ctx: &egui::Context) {
+    let dropped: Vec<std::path::PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+    let target = app.drop_target.take();
+    for path in dropped {
+        app.drops.inspect(path, target, Waker::of(ctx));
+    }
+}
+
+/// Whether Esc belongs to something on screen this frame: an open combo box or menu (egui closes it
+/// on Esc), a dialog (the license question, a dropped picture's settings), a text field being edited
+/// (Esc leaves it), or a drag in progress. Only when none of them wants it does Esc cancel the
+/// running job.
+fn esc_is_wanted(app: &NurieApp, ctx: &egui::Context) -> bool {
+    egui::Popup::is_any_open(ctx)
+        || app.license_question.is_some()
+        || app.dropped_picture.is_some()
+        || ctx.text_edit_focused()
+        || egui::DragAndDrop::has_any_payload(ctx)
 }
 
 /// "Nurie — 45 %" in the title (and so in the taskbar) while a job runs.

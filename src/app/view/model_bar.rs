@@ -133,10 +133,10 @@ fn status(app: &NurieApp, ui: &mut egui::Ui) {
         ModelStatus::NotLoaded => {}
         ModelStatus::Loading(part) => {
             ui.spinner();
-            ui.label(format!("{} {part}…", texts.model_loading));
+            ui.label((texts.loading_part)(part));
         }
         ModelStatus::Ready { device } => {
-            ui.label(format!("● {} {device}", texts.model_ready));
+            ui.label((texts.ready_on)(&(texts.device_is)(device)));
         }
         ModelStatus::Failed => {
             ui.colored_label(ui.visuals().error_fg_color, "×");
@@ -155,11 +155,11 @@ fn menu(app: &mut NurieApp, ui: &mut egui::Ui) {
         }
         app.settings.language = language;
         ui.separator();
-        ui.label(format!("{}: {}", texts.output_folder, app.output_folder().display()));
+        ui.label((texts.output_folder_is)(&app.output_folder().display().to_string()));
         if ui.button(texts.browse).clicked() {
             app.pick(Purpose::OutputFolder, None);
         }
-        if ui.button(texts.open_folder).clicked() {
+        if ui.button(texts.open_output_folder).clicked() {
             let _ = opener::open(app.output_folder());
         }
         ui.separator();

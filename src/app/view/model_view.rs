@@ -75,7 +75,7 @@ fn license_box(ui: &mut egui::Ui, texts: &Texts, report: &ModelReport) {
         }
         match &report.known {
             Some((entry, _)) => {
-                ui.label(format!("{}: {} ({}), {}", texts.known_as, entry.title, entry.name, entry.origin));
+                ui.label((texts.known_as_entry)(&entry.title, &entry.name, &entry.origin));
                 if let Some(notes) = &entry.notes {
                     ui.add(egui::Label::new(notes).wrap());
                 }
@@ -110,12 +110,12 @@ fn summary(ui: &mut egui::Ui, texts: &Texts, report: &ModelReport) {
     let summary = &report.summary;
     egui::Grid::new("model-summary").num_columns(2).striped(true).show(ui, |ui| {
         ui.label(texts.family);
-        ui.label(summary.family.description());
+        ui.label((texts.family_name)(summary.family));
         ui.end_row();
         ui.label(texts.components);
         ui.vertical(|ui| {
             for (component, counts) in &summary.components {
-                ui.label(format!("{}: {:.1} M", component.name(), counts.parameters as f64 / 1e6));
+                ui.label(format!("{}: {:.1} M", (texts.component_name)(*component), counts.parameters as f64 / 1e6));
             }
         });
         ui.end_row();
@@ -125,7 +125,7 @@ fn summary(ui: &mut egui::Ui, texts: &Texts, report: &ModelReport) {
         ui.end_row();
         if let Some(layout) = summary.text_encoder_layout {
             ui.label(texts.text_encoder_keys);
-            ui.label(layout.description());
+            ui.label((texts.layout_name)(layout));
             ui.end_row();
         }
     });
@@ -185,7 +185,7 @@ fn composition(app: &mut NurieApp, ui: &mut egui::Ui, texts: &Texts, checkpoint:
     if let Some((target, result, seconds)) = &app.model_info.composition
         && target == checkpoint
     {
-        ui.small(format!("{} tensors, {:.1} M parameters, {seconds:.1} s", result.tensors, result.parameters as f64 / 1e6));
+        ui.small((texts.composition_totals)(result.tensors, result.parameters as f64 / 1e6, *seconds));
         results_table(ui, texts, result);
     }
 }
@@ -236,7 +236,7 @@ pub fn license_question(app: &mut NurieApp, ctx: &egui::Context) {
     let modal = egui::Modal::new(egui::Id::unique("license-question")).show(ctx, |ui| {
         ui.set_max_width(480.0);
         ui.heading(texts.license_question_title);
-        ui.label(format!("{} {}", file_name(&question.model), texts.license_question));
+        ui.label((texts.license_question_for)(&file_name(&question.model)));
         ui.label(egui::RichText::new(&question.license).strong());
         ui.horizontal(|ui| {
             if ui.button(texts.generate_anyway).clicked() {

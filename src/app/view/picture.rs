@@ -3,7 +3,7 @@
 //! result (see [`placement`]), so the same point of the drawing is under the same pixel in both.
 
 use crate::app::view_state::ZoomPan;
-use crate::control::ResizeMode;
+use crate::vocabulary::ResizeMode;
 
 /// Where a `source`-sized picture lands in a `target`-sized result, in result-relative coordinates
 /// (0..1 is the result; crop-and-resize overflows it, resize-and-fill stays inside), as the hint is

@@ -1,18 +1,30 @@
 //! Prompt and negative prompt: multi-line, any script, with the token count per 75-token chunk as the
-//! user types and A1111's Ctrl+↑/↓ emphasis on a selection.
+//! user types and A1111's Ctrl+↑/↓ emphasis on a selection. "Read settings" (A1111's ↙ button) reads the
+//! settings of an infotext pasted into the prompt box; it stands out when the prompt box holds one.
 
 use crate::app::emphasis::adjust_weight;
-use crate::app::nurie_app::NurieApp;
+use crate::app::nurie_app::{NurieApp, looks_like_infotext};
 use crate::app::token_count::TokenCounter;
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
-    let label = ui.heading(texts.prompt);
-    let prompt = &mut app.settings.form.prompt;
+    let (label, read) = ui
+        .horizontal(|ui| {
+            let label = ui.heading(texts.prompt).on_hover_text(texts.prompt_hover);
+            let pasted_settings = looks_like_infotext(&app.settings.form.settings.prompt);
+            let text = if pasted_settings { texts.read_settings_pasted } else { texts.read_settings };
+            let button = egui::Button::new(text).selected(pasted_settings);
+            (label, ui.add(button).on_hover_text(texts.read_settings_hover).clicked())
+        })
+        .inner;
+    if read {
+        app.read_settings_from_prompt();
+    }
+    let prompt = &mut app.settings.form.settings.prompt;
     prompt_editor(ui, "prompt", prompt, 5, label.id);
     token_line(ui, &mut app.token_counter, prompt, texts.tokens);
-    let label = ui.label(texts.negative_prompt);
-    let negative = &mut app.settings.form.negative_prompt;
+    let label = ui.label(texts.negative_prompt).on_hover_text(texts.negative_prompt_hover);
+    let negative = &mut app.settings.form.settings.negative_prompt;
     prompt_editor(ui, "negative-prompt", negative, 3, label.id);
     token_line(ui, &mut app.token_counter, negative, texts.tokens);
     ui.small(texts.emphasis_hint);

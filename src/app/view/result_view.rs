@@ -16,7 +16,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         }
         if let Some(shown) = &app.shown {
             let [w, h] = shown.texture.size();
-            ui.small(if shown.is_preview { format!("preview {w}×{h}") } else { format!("{w}×{h}") });
+            ui.small(if shown.is_preview { (texts.preview_size)(w, h) } else { format!("{w}×{h}") });
         }
     });
     let Some(shown) = app.shown.as_ref().map(|s| s.texture.clone()) else {
@@ -24,7 +24,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         return;
     };
     let form = &app.settings.form;
-    let aspect = form.width as f32 / form.height.max(1) as f32;
+    let aspect = form.settings.width as f32 / form.settings.height.max(1) as f32;
     let (_, rect) = picture::frame(ui, ui.available_size(), &mut app.view, aspect);
     let whole = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
     let line_art = first_line_art(app);
@@ -47,7 +47,8 @@ fn first_line_art(app: &NurieApp) -> Option<(egui::TextureHandle, egui::TextureH
     let form = &app.settings.form;
     app.units.iter().zip(&form.units).find_map(|(view, unit)| {
         let (art, lines, size) = (view.line_art.clone()?, view.lines.clone()?, view.full_size?);
-        Some((art, lines, picture::placement(size, (form.width, form.height), unit.settings.resize_mode)))
+        let target = (form.settings.width, form.settings.height);
+        Some((art, lines, picture::placement(size, target, unit.line_art_settings.resize_mode)))
     })
 }
 

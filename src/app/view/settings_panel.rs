@@ -1,73 +1,228 @@
 //! Sampler, steps, CFG, seed (dice and reuse), RNG source, clip skip, size (presets, match the line
-//! art), batch count, and img2img.
+//! art), batch count, and img2img. Each setting's name and hover explanation, in both languages, are
+//! in [`SettingTexts`] here: a new generation setting adds its widget and its words in this file.
 
-use super::labelled::labelled_row;
+use super::labelled::{SettingText, setting_row};
 use crate::app::file_picker::Purpose;
-use crate::app::form::{RANDOM_SEED, SIZE_PRESETS};
+use crate::app::form::{GenerationForm, SIZE_PRESETS};
+use crate::app::i18n::Language;
 use crate::app::nurie_app::NurieApp;
-use crate::sampling::SamplerKind;
-use crate::sampling::noise::RngSource;
+use crate::metadata::DEFAULT_DENOISING_STRENGTH;
+use crate::vocabulary::{Choice, RecordedSampler, RngSource, SamplerKind};
+
+/// The seed field's value that means "a fresh random seed each time", as in A1111.
+const RANDOM_SEED: i64 = -1;
+
+/// The generation settings' names and explanations in one language.
+pub struct SettingTexts {
+    pub sampler: SettingText,
+    /// Shown after another tool's sampler, which Nurie cannot run.
+    pub sampler_unavailable: &'static str,
+    pub steps: SettingText,
+    pub cfg_scale: SettingText,
+    pub seed: SettingText,
+    pub random_seed: SettingText,
+    pub reuse_seed: SettingText,
+    pub rng: SettingText,
+    pub clip_skip: SettingText,
+    pub width: SettingText,
+    pub height: SettingText,
+    pub size_presets: SettingText,
+    pub match_line_art: SettingText,
+    pub batch_count: SettingText,
+    pub img2img: SettingText,
+    pub denoising_strength: SettingText,
+}
+
+impl SettingTexts {
+    pub fn of(language: Language) -> &'static SettingTexts {
+        match language {
+            Language::English => &EN,
+            Language::Japanese => &JA,
+        }
+    }
+}
+
+const fn text(name: &'static str, hover: &'static str) -> SettingText {
+    SettingText { name, hover }
+}
+
+pub const EN: SettingTexts = SettingTexts {
+    sampler: text(
+        "Sampler",
+        "How the picture is drawn out of the noise, step by step. DPM++ 2M Karras is a good default; Euler a gives softer, more varied pictures.",
+    ),
+    sampler_unavailable: "(not in Nurie: choose another)",
+    steps: text(
+        "Steps",
+        "How many times the picture is refined. More steps take longer; 20–30 is usually enough, very few steps give unfinished pictures.",
+    ),
+    cfg_scale: text(
+        "CFG scale",
+        "How closely the picture follows the prompt. Low values are freer and softer, high values follow the words strictly but can look harsh; 5–8 is usual.",
+    ),
+    seed: text(
+        "Seed",
+        "The number the noise is made from. The same settings with the same seed give the same picture; −1 picks a new random seed each time.",
+    ),
+    random_seed: text("Random", "Use a new random seed for every generation (seed −1)."),
+    reuse_seed: text("Last", "Use the seed of the last generation again, to vary other settings on the same picture."),
+    rng: text(
+        "RNG source",
+        "Which random number generator makes the noise. GPU (NV) gives the same pictures as A1111's default on NVIDIA cards, CPU the same as A1111's CPU setting, on any device.",
+    ),
+    clip_skip: text(
+        "Clip skip",
+        "Stops the text encoder early: 1 uses its last layer, 2 the one before. Many anime models were trained with 2.",
+    ),
+    width: text("Width", "Picture width in pixels (a multiple of 8). SD 1.5 models draw best near 512 px."),
+    height: text("Height", "Picture height in pixels (a multiple of 8). SD 1.5 models draw best near 512 px."),
+    size_presets: text("Size", "Common sizes for SD 1.5 models."),
+    match_line_art: text("Match line art", "Sets the size to the line art's shape at about 512×512 pixels."),
+    batch_count: text("Batch count", "How many pictures to make, one after another; each uses the next seed."),
+    img2img: text("img2img", "Start from a picture (a sketch or an earlier result) instead of pure noise."),
+    denoising_strength: text(
+        "Denoising strength",
+        "How much of the starting picture is replaced: 0 keeps it, 1 ignores it. Below 1, fewer steps run than set above.",
+    ),
+};
+
+pub const JA: SettingTexts = SettingTexts {
+    sampler: text(
+        "サンプラー",
+        "ノイズから絵を少しずつ描き出す方法です。迷ったら DPM++ 2M Karras、やわらかく変化に富んだ絵なら Euler a。",
+    ),
+    sampler_unavailable: "（Nurie にはありません。別のものを選んでください）",
+    steps: text(
+        "ステップ数",
+        "絵を仕上げる回数です。多いほど時間がかかります。ふつうは 20〜30 で十分で、少なすぎると描きかけのような絵になります。",
+    ),
+    cfg_scale: text(
+        "CFG スケール",
+        "プロンプトにどれだけ忠実に描くかです。低いと自由でやわらかく、高いと言葉どおりですが硬くなりがちです。ふつうは 5〜8。",
+    ),
+    seed: text(
+        "シード",
+        "ノイズを作る元の数です。同じ設定と同じシードからは同じ絵ができます。−1 にすると毎回新しいシードを使います。",
+    ),
+    random_seed: text("ランダム", "生成のたびに新しいシードを使います（シード −1）。"),
+    reuse_seed: text("前回", "前回の生成のシードをもう一度使います。同じ絵で他の設定を変えて試すときに。"),
+    rng: text(
+        "乱数の種類",
+        "ノイズを作る乱数生成器です。GPU (NV) は NVIDIA カードでの A1111 の既定と、CPU は A1111 の CPU 設定と同じ絵になります（どの装置で計算しても）。",
+    ),
+    clip_skip: text(
+        "Clip skip",
+        "テキストエンコーダーを途中で止めます。1 は最後の層、2 はその一つ前の層を使います。アニメ系モデルの多くは 2 で学習されています。",
+    ),
+    width: text("幅", "絵の幅（ピクセル、8 の倍数）。SD 1.5 のモデルは 512 px 前後でいちばんよく描けます。"),
+    height: text("高さ", "絵の高さ（ピクセル、8 の倍数）。SD 1.5 のモデルは 512 px 前後でいちばんよく描けます。"),
+    size_presets: text("サイズ", "SD 1.5 のモデルでよく使うサイズです。"),
+    match_line_art: text("線画に合わせる", "線画の縦横比のまま、約 512×512 ピクセルの大きさにします。"),
+    batch_count: text("枚数", "続けて作る絵の枚数です。1 枚ごとにシードが 1 ずつ増えます。"),
+    img2img: text("img2img", "ノイズからではなく、絵（下描きや前の結果）から描き始めます。"),
+    denoising_strength: text(
+        "ノイズ除去強度",
+        "元の絵をどれだけ描き直すかです。0 ではそのまま、1 では元の絵を使いません。1 未満では、上で決めたより少ないステップで仕上げます。",
+    ),
+};
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
-    let texts = app.texts();
-    ui.heading(texts.settings);
+    let heading = app.texts().settings;
+    let texts = SettingTexts::of(app.settings.language());
+    ui.heading(heading);
     let last_seed = app.last_seed;
     let line_art_size = app.units.iter().find_map(|u| u.full_size);
     let form = &mut app.settings.form;
     egui::Grid::new("generation-settings").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-        let label = ui.label(texts.sampler);
-        egui::ComboBox::from_id_salt("sampler")
-            .selected_text(form.sampler.a1111_label())
-            .show_ui(ui, |ui| {
-                for kind in SamplerKind::ALL {
-                    ui.selectable_value(&mut form.sampler, kind, kind.a1111_label());
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        ui.end_row();
-        labelled_row(ui, texts.steps, egui::Slider::new(&mut form.steps, 1..=150));
-        labelled_row(ui, texts.cfg_scale, egui::Slider::new(&mut form.cfg_scale, 1.0..=30.0).step_by(0.5));
-        let label = ui.label(texts.seed);
-        ui.horizontal(|ui| {
-            ui.add(egui::DragValue::new(&mut form.seed).range(RANDOM_SEED..=4_294_967_295)).labelled_by(label.id);
-            if ui.button(texts.random_short).on_hover_text(texts.random_seed).clicked() {
-                form.seed = RANDOM_SEED;
-            }
-            let reuse = ui.add_enabled(last_seed.is_some(), egui::Button::new(texts.reuse_short)).on_hover_text(texts.reuse_seed);
-            if let (true, Some(seed)) = (reuse.clicked(), last_seed) {
-                form.seed = seed as i64;
-            }
-        });
-        ui.end_row();
-        ui.label(texts.rng_source);
-        ui.horizontal(|ui| {
-            ui.selectable_value(&mut form.rng, RngSource::Nv, "GPU (NV)");
-            ui.selectable_value(&mut form.rng, RngSource::Cpu, "CPU");
-        });
-        ui.end_row();
-        labelled_row(ui, texts.clip_skip, egui::Slider::new(&mut form.clip_skip, 1..=12));
-        labelled_row(ui, texts.width, egui::Slider::new(&mut form.width, 64..=2048).step_by(8.0));
-        labelled_row(ui, texts.height, egui::Slider::new(&mut form.height, 64..=2048).step_by(8.0));
-        ui.label(texts.size);
-        ui.horizontal_wrapped(|ui| {
-            for (w, h) in SIZE_PRESETS {
-                if ui.selectable_label((form.width, form.height) == (w, h), format!("{w}×{h}")).clicked() {
-                    (form.width, form.height) = (w, h);
-                }
-            }
-        });
-        ui.end_row();
-        ui.label("");
-        let matched = ui.add_enabled(line_art_size.is_some(), egui::Button::new(texts.match_line_art));
-        if let (true, Some(size)) = (matched.clicked(), line_art_size) {
-            (form.width, form.height) = match_size(size);
-        }
-        ui.end_row();
-        labelled_row(ui, texts.batch_count, egui::Slider::new(&mut form.batch_count, 1..=32));
+        sampler_row(ui, texts, &mut form.settings.sampler);
+        setting_row(ui, texts.steps, egui::Slider::new(&mut form.settings.steps, 1..=150));
+        setting_row(ui, texts.cfg_scale, egui::Slider::new(&mut form.settings.cfg_scale, 1.0..=30.0).step_by(0.5));
+        seed_row(ui, texts, form, last_seed);
+        rng_row(ui, texts.rng, &mut form.settings.rng);
+        setting_row(ui, texts.clip_skip, egui::Slider::new(&mut form.settings.clip_skip, 1..=12));
+        setting_row(ui, texts.width, egui::Slider::new(&mut form.settings.width, 64..=2048).step_by(8.0));
+        setting_row(ui, texts.height, egui::Slider::new(&mut form.settings.height, 64..=2048).step_by(8.0));
+        size_rows(ui, texts, form, line_art_size);
+        setting_row(ui, texts.batch_count, egui::Slider::new(&mut form.settings.batch_size, 1..=32));
     });
-    img2img(app, ui);
+    img2img(app, ui, texts);
     generate_buttons(app, ui);
+}
+
+fn sampler_row(ui: &mut egui::Ui, texts: &SettingTexts, sampler: &mut RecordedSampler) {
+    let label = ui.label(texts.sampler.name).on_hover_text(texts.sampler.hover);
+    let shown = match sampler {
+        RecordedSampler::Known(kind) => kind.label().to_string(),
+        RecordedSampler::Other(name) => format!("{name} {}", texts.sampler_unavailable),
+    };
+    egui::ComboBox::from_id_salt("sampler")
+        .selected_text(shown)
+        .show_ui(ui, |ui| {
+            for &kind in SamplerKind::ALL {
+                ui.selectable_value(sampler, RecordedSampler::Known(kind), kind.label());
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(texts.sampler.hover);
+    ui.end_row();
+}
+
+/// The seed as A1111 shows it (−1 = random), with the dice and reuse buttons.
+fn seed_row(ui: &mut egui::Ui, texts: &SettingTexts, form: &mut GenerationForm, last_seed: Option<u64>) {
+    let label = ui.label(texts.seed.name).on_hover_text(texts.seed.hover);
+    ui.horizontal(|ui| {
+        let mut shown = if form.random_seed { RANDOM_SEED } else { i64::try_from(form.settings.seed).unwrap_or(i64::MAX) };
+        let field = ui.add(egui::DragValue::new(&mut shown).range(RANDOM_SEED..=i64::MAX)).labelled_by(label.id);
+        if field.on_hover_text(texts.seed.hover).changed() {
+            set_seed(form, shown);
+        }
+        if ui.button(texts.random_seed.name).on_hover_text(texts.random_seed.hover).clicked() {
+            form.random_seed = true;
+        }
+        let reuse = ui.add_enabled(last_seed.is_some(), egui::Button::new(texts.reuse_seed.name));
+        if let (true, Some(seed)) = (reuse.on_hover_text(texts.reuse_seed.hover).clicked(), last_seed) {
+            (form.random_seed, form.settings.seed) = (false, seed);
+        }
+    });
+    ui.end_row();
+}
+
+/// A seed typed into the field: −1 (or below) asks for random seeds.
+fn set_seed(form: &mut GenerationForm, typed: i64) {
+    match u64::try_from(typed) {
+        Ok(seed) => (form.random_seed, form.settings.seed) = (false, seed),
+        Err(_) => form.random_seed = true,
+    }
+}
+
+fn rng_row(ui: &mut egui::Ui, text: SettingText, rng: &mut RngSource) {
+    ui.label(text.name).on_hover_text(text.hover);
+    ui.horizontal(|ui| {
+        ui.selectable_value(rng, RngSource::Nv, "GPU (NV)").on_hover_text(text.hover);
+        ui.selectable_value(rng, RngSource::Cpu, "CPU").on_hover_text(text.hover);
+    });
+    ui.end_row();
+}
+
+fn size_rows(ui: &mut egui::Ui, texts: &SettingTexts, form: &mut GenerationForm, line_art_size: Option<(u32, u32)>) {
+    let settings = &mut form.settings;
+    ui.label(texts.size_presets.name).on_hover_text(texts.size_presets.hover);
+    ui.horizontal_wrapped(|ui| {
+        for (w, h) in SIZE_PRESETS {
+            if ui.selectable_label((settings.width, settings.height) == (w, h), format!("{w}×{h}")).clicked() {
+                (settings.width, settings.height) = (w, h);
+            }
+        }
+    });
+    ui.end_row();
+    ui.label("");
+    let matched = ui.add_enabled(line_art_size.is_some(), egui::Button::new(texts.match_line_art.name));
+    if let (true, Some(size)) = (matched.on_hover_text(texts.match_line_art.hover).clicked(), line_art_size) {
+        (settings.width, settings.height) = match_size(size);
+    }
+    ui.end_row();
 }
 
 /// The line art's aspect ratio at about 512² pixels (SD1.5's native area), sides multiples of 8.
@@ -77,22 +232,24 @@ pub fn match_size((width, height): (u32, u32)) -> (u32, u32) {
     (side(width), side(height))
 }
 
-fn img2img(app: &mut NurieApp, ui: &mut egui::Ui) {
-    let texts = app.texts();
+fn img2img(app: &mut NurieApp, ui: &mut egui::Ui, texts: &SettingTexts) {
+    let (open, clear) = (app.texts().open_image, app.texts().clear);
     ui.separator();
-    ui.label(texts.img2img);
+    ui.label(texts.img2img.name).on_hover_text(texts.img2img.hover);
     ui.horizontal(|ui| {
-        let name = app.settings.form.init.image.as_deref().map(super::model_combo::file_name);
+        let name = app.settings.form.init_image.as_deref().map(super::model_combo::file_name);
         ui.label(name.unwrap_or_else(|| "—".into()));
-        if ui.button(texts.open_image).clicked() {
+        if ui.button(open).on_hover_text(texts.img2img.hover).clicked() {
             app.pick(Purpose::InitImage, None);
         }
-        if app.settings.form.init.image.is_some() && ui.button(texts.clear).clicked() {
-            app.settings.form.init.image = None;
+        if app.settings.form.init_image.is_some() && ui.button(clear).clicked() {
+            app.settings.form.init_image = None;
         }
     });
-    if app.settings.form.init.image.is_some() {
-        ui.add(egui::Slider::new(&mut app.settings.form.init.strength, 0.0..=1.0).text(texts.denoising_strength));
+    if app.settings.form.init_image.is_some() {
+        let strength = app.settings.form.settings.denoising_strength.get_or_insert(DEFAULT_DENOISING_STRENGTH);
+        let text = texts.denoising_strength;
+        ui.add(egui::Slider::new(strength, 0.0..=1.0).text(text.name)).on_hover_text(text.hover);
     }
 }
 
@@ -120,5 +277,41 @@ mod tests {
         assert_eq!(match_size((2048, 2048)), (512, 512));
         assert_eq!(match_size((1200, 1800)), (416, 624));
         assert_eq!(match_size((3000, 1000)), (888, 296));
+    }
+
+    #[test]
+    fn a_typed_seed_of_minus_one_asks_for_random_seeds() {
+        let mut form = GenerationForm { random_seed: false, ..GenerationForm::default() };
+        set_seed(&mut form, -1);
+        assert!(form.random_seed);
+        set_seed(&mut form, 1234);
+        assert_eq!((form.random_seed, form.settings.seed), (false, 1234));
+    }
+
+    #[test]
+    fn every_setting_is_explained_in_both_languages() {
+        let pairs = |t: &SettingTexts| {
+            [
+                t.sampler,
+                t.steps,
+                t.cfg_scale,
+                t.seed,
+                t.random_seed,
+                t.reuse_seed,
+                t.rng,
+                t.clip_skip,
+                t.width,
+                t.height,
+                t.size_presets,
+                t.match_line_art,
+                t.batch_count,
+                t.img2img,
+                t.denoising_strength,
+            ]
+        };
+        for (en, ja) in pairs(&EN).iter().zip(pairs(&JA)) {
+            assert!(!en.hover.is_empty() && !ja.hover.is_empty(), "{}", en.name);
+            assert_ne!(en.hover, ja.hover, "{} is not translated", en.name);
+        }
     }
 }

@@ -11,21 +11,19 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
             ui.label(texts.checking_license);
         }
         let Some(running) = app.queue.running() else {
-            ui.label(format!("{}: 0", texts.queue));
+            ui.label((texts.queue_waiting)(app.queue.pending().count()));
             return;
         };
         let progress = &running.progress;
         let mut status = match progress.latest {
-            Some(step) => {
-                format!("{} {}/{} · {} {}/{}", texts.image, step.image + 1, step.images, texts.step, step.step, step.steps)
-            }
+            Some(step) => (texts.progress_line)(step.image + 1, step.images, step.step, step.steps),
             None => format!("{}…", texts.preparing),
         };
         if let Some(rate) = progress.iterations_per_second() {
             status.push_str(&format!(" · {rate:.2} it/s"));
         }
         if let Some(eta) = progress.eta() {
-            status.push_str(&format!(" · {} {}", texts.eta, format_duration(eta)));
+            status.push_str(&format!(" · {}", (texts.time_left)(&format_duration(eta, texts.seconds))));
         }
         let id = running.id;
         let cancelling = running.cancel_requested();
@@ -42,11 +40,11 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
 fn queue_menu(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
     let waiting: Vec<(crate::app::worker::JobId, String)> =
-        app.queue.pending().map(|job| (job.id, short(&job.spec.prompt))).collect();
+        app.queue.pending().map(|job| (job.id, short(&job.spec.plan.settings.prompt))).collect();
     if waiting.is_empty() {
         return;
     }
-    ui.menu_button(format!("{}: {} {}", texts.queue, waiting.len(), texts.queued), |ui| {
+    ui.menu_button((texts.queue_waiting)(waiting.len()), |ui| {
         for (id, prompt) in waiting {
             ui.horizontal(|ui| {
                 if ui.small_button("▲").on_hover_text(texts.move_up).clicked() {

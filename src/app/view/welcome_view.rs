@@ -80,27 +80,11 @@ fn source_label(source: Source, texts: &Texts) -> &'static str {
     }
 }
 
-/// "2 checkpoints · 3 ControlNets (2 line art) · 1 VAEs", leaving out kinds with none.
+/// "2 checkpoints · 3 ControlNets (2 line art) · 1 VAE", leaving out kinds with none.
 fn counts(models: &[&FoundModel], texts: &Texts) -> String {
     let of = |kind| models.iter().filter(|m| m.kind == kind).count();
     let line_art = models.iter().filter(|m| m.kind == ModelKind::ControlNet && m.line_art.is_some()).count();
-    let mut parts = Vec::new();
-    if of(ModelKind::Checkpoint) > 0 {
-        parts.push(format!("{} {}", of(ModelKind::Checkpoint), texts.welcome_checkpoints));
-    }
-    if of(ModelKind::ControlNet) > 0 {
-        parts.push(format!(
-            "{} {} ({} {})",
-            of(ModelKind::ControlNet),
-            texts.welcome_controlnets,
-            line_art,
-            texts.welcome_line_art
-        ));
-    }
-    if of(ModelKind::Vae) > 0 {
-        parts.push(format!("{} {}", of(ModelKind::Vae), texts.welcome_vaes));
-    }
-    parts.join(" · ")
+    (texts.found_counts)(of(ModelKind::Checkpoint), of(ModelKind::ControlNet), line_art, of(ModelKind::Vae))
 }
 
 fn what_to_get(ui: &mut egui::Ui, texts: &Texts) {
@@ -123,11 +107,15 @@ fn device(app: &NurieApp, ui: &mut egui::Ui, texts: &Texts) {
             });
         }
         Some(report) if report.is_gpu => {
-            ui.label(format!("✔ {} {}", texts.welcome_device_gpu, report.description));
+            ui.label(format!("✔ {} {}", texts.welcome_device_gpu, (texts.device_is)(&report.summary)));
         }
         Some(report) => {
             ui.colored_label(ui.visuals().warn_fg_color, texts.no_gpu_notice);
-            ui.label(egui::RichText::new(report.fallback.as_deref().unwrap_or(&report.description)).small());
+            let detail = match &report.fallback {
+                Some(reason) => (texts.fallback_reason)(reason),
+                None => (texts.device_is)(&report.summary),
+            };
+            ui.label(egui::RichText::new(detail).small());
         }
     }
 }

@@ -2,39 +2,17 @@
 //! through a bounded channel. A panic inside burn (e.g. out of GPU memory) fails the job, not the app.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::path::Path;
+use std::sync::mpsc::Receiver;
 
-use crate::generate::{GenerateError, ModelFiles, Models, generate};
+use crate::app::service::Emitter;
+use crate::generate::{GenerateError, ModelFiles, Models, ResolveError, Resolver, generate};
 use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 use crate::runtime::{ComputeDevice, DeviceChoice, device};
 
 use super::messages::{Command, DeviceReport, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
-use super::prepare::{HashCache, model_files, prepare};
 use super::reporter::Reporter;
-
-/// Sends events to the window and wakes it up.
-pub struct Emitter {
-    pub events: SyncSender<Event>,
-    pub wake: Box<dyn Fn() + Send>,
-}
-
-impl Emitter {
-    /// Sends an event that must arrive (waits while the window catches up).
-    pub fn send(&self, event: Event) {
-        // The window is gone when this fails; the worker then ends at its next command.
-        let _ = self.events.send(event);
-        (self.wake)();
-    }
-
-    /// Sends an event that may be dropped when the channel is full (step previews).
-    pub fn offer(&self, event: Event) {
-        match self.events.try_send(event) {
-            Ok(()) | Err(TrySendError::Full(_)) | Err(TrySendError::Disconnected(_)) => (self.wake)(),
-        }
-    }
-}
 
 /// Networks on a device, and what they were loaded from.
 struct Loaded {
@@ -44,17 +22,23 @@ struct Loaded {
 }
 
 pub struct Engine {
-    emitter: Emitter,
+    emitter: Emitter<Event>,
     compute: Option<(DeviceChoice, ComputeDevice)>,
     loaded: Option<Loaded>,
-    hashes: HashCache,
+    resolver: Resolver,
     history: Recorder,
 }
 
 impl Engine {
-    /// `home` is Nurie's data directory, where the history index lives.
-    pub fn new(emitter: Emitter, home: PathBuf) -> Self {
-        Self { emitter, compute: None, loaded: None, hashes: HashCache::new(&home), history: Recorder::new(home) }
+    /// `home` is Nurie's data directory: the history index, the model hash cache, the registry.
+    pub fn new(emitter: Emitter<Event>, home: &Path) -> Self {
+        Self {
+            emitter,
+            compute: None,
+            loaded: None,
+            resolver: Resolver::in_home(home),
+            history: Recorder::new(home.to_path_buf()),
+        }
     }
 
     /// Handles commands until `Shutdown` or until the window hangs up.
@@ -90,11 +74,11 @@ impl Engine {
     }
 
     fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
-        let files = model_files(&job.spec);
-        let (request, provenance) = prepare(&job.spec, &files, &mut self.hashes)?;
+        let plan = &job.spec.plan;
+        let resolved = self.resolver.resolve(plan).map_err(resolve_error)?;
         let saver = ImageSaver::new(&job.spec.output_folder)
             .map_err(|e| WorkerError { kind: ErrorKind::Output, message: e.to_string() })?;
-        self.ensure_loaded(&job.spec.models, &files, Some(job.id))?;
+        self.ensure_loaded(&job.spec.models(), &resolved.files, Some(job.id))?;
         let (Some((_, compute)), Some(loaded)) = (&self.compute, &self.loaded) else {
             return Err(WorkerError { kind: ErrorKind::Device, message: "the models are not loaded".into() });
         };
@@ -102,16 +86,16 @@ impl Engine {
             job: job.id,
             cancel: &job.cancel,
             saver,
-            request: &request,
-            provenance: &provenance,
+            request: &resolved.request,
+            provenance: &resolved.provenance,
             emitter: &self.emitter,
             history: &mut self.history,
             made_from: MadeFrom {
-                line_art: job.spec.units.first().map(|unit| unit.line_art.clone()),
-                init_image: job.spec.init_image.as_ref().map(|init| init.image.clone()),
+                line_art: plan.units.first().map(|unit| unit.line_art.clone()),
+                init_image: plan.init_image.clone(),
             },
         };
-        let outcome = generate(&loaded.models, &request, &compute.device, &mut reporter).map_err(generate_error)?;
+        let outcome = generate(&loaded.models, &resolved.request, &compute.device, &mut reporter).map_err(generate_error)?;
         self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });
         Ok(())
     }
@@ -130,10 +114,10 @@ impl Engine {
             return Err(WorkerError { kind: ErrorKind::Device, message: "no device".into() });
         };
         let models = Models::load(files, &compute.device, selection.precision.dtype(), |part| {
-            emitter.send(Event::Loading { job, part: part.to_string() })
+            emitter.send(Event::Loading { job, part: part.to_string() });
         })
         .map_err(|e| WorkerError { kind: ErrorKind::Model, message: e.to_string() })?;
-        let device = compute.description.clone();
+        let device = compute.summary.clone();
         self.loaded = Some(Loaded { selection: selection.clone(), files: files.clone(), models });
         self.emitter.send(Event::ModelsReady { selection: selection.clone(), device });
         Ok(())
@@ -144,7 +128,7 @@ impl Engine {
             let compute = device::open(choice).map_err(|e| WorkerError { kind: ErrorKind::Device, message: e.to_string() })?;
             self.emitter.send(Event::DeviceOpened(DeviceReport {
                 choice,
-                description: compute.description.clone(),
+                summary: compute.summary.clone(),
                 is_gpu: compute.is_gpu,
                 fallback: compute.fallback_note.clone(),
             }));
@@ -155,6 +139,15 @@ impl Engine {
             None => Err(WorkerError { kind: ErrorKind::Device, message: "no device".into() }),
         }
     }
+}
+
+fn resolve_error(error: ResolveError) -> WorkerError {
+    let kind = match &error {
+        ResolveError::Model(_) => ErrorKind::Model,
+        ResolveError::LineArt(_) | ResolveError::LineArtSize { .. } | ResolveError::InitImage(_) => ErrorKind::Image,
+        ResolveError::Request(_) => ErrorKind::Settings,
+    };
+    WorkerError { kind, message: error.to_string() }
 }
 
 fn generate_error(error: GenerateError) -> WorkerError {

@@ -4,12 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use crate::control::LineArtSettings;
-use crate::generate::{ControlMode, RgbPreview};
+use crate::generate::{Plan, RgbPreview};
 use crate::metadata::GenerationRecord;
-use crate::runtime::{DeviceChoice, Precision};
-use crate::sampling::SamplerKind;
-use crate::sampling::noise::RngSource;
+use crate::runtime::{DeviceChoice, DeviceSummary, Fallback, Precision};
 
 /// Numbers jobs in the order the user queued them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,51 +25,32 @@ pub struct ModelSelection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceReport {
     pub choice: DeviceChoice,
-    /// "NVIDIA GeForce RTX 4070 (DiscreteGpu, Vulkan, …)" or "CPU (burn Flex, 8 threads)".
-    pub description: String,
+    /// What it is, for the window to word in its language.
+    pub summary: DeviceSummary,
     pub is_gpu: bool,
     /// Why `auto` is on the CPU: no adapter, only software ones, or a driver that failed to open.
-    pub fallback: Option<String>,
-}
-
-/// One ControlNet unit as the user set it up: a line-art file and how it guides.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnitSpec {
-    pub controlnet: PathBuf,
-    pub line_art: PathBuf,
-    pub settings: LineArtSettings,
-    pub weight: f32,
-    pub start: f32,
-    pub end: f32,
-    pub mode: ControlMode,
-}
-
-/// img2img: a picture to start from and the denoising strength.
-#[derive(Debug, Clone, PartialEq)]
-pub struct InitSpec {
-    pub image: PathBuf,
-    pub strength: f32,
+    pub fallback: Option<Fallback>,
 }
 
 /// Everything one queued generation needs; files are read by the worker, not the window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSpec {
-    pub models: ModelSelection,
-    pub prompt: String,
-    pub negative_prompt: String,
-    pub sampler: SamplerKind,
-    pub steps: usize,
-    pub cfg_scale: f32,
-    pub seed: u64,
-    pub rng: RngSource,
-    pub eta_noise_seed_delta: u64,
-    pub clip_skip: usize,
-    pub width: usize,
-    pub height: usize,
-    pub batch_count: usize,
-    pub units: Vec<UnitSpec>,
-    pub init_image: Option<InitSpec>,
+    pub plan: Plan,
+    pub device: DeviceChoice,
+    pub precision: Precision,
     pub output_folder: PathBuf,
+}
+
+impl JobSpec {
+    /// The networks the job runs on.
+    pub fn models(&self) -> ModelSelection {
+        ModelSelection {
+            checkpoint: self.plan.checkpoint.clone(),
+            vae: self.plan.vae.clone(),
+            device: self.device,
+            precision: self.precision,
+        }
+    }
 }
 
 /// A job handed to the worker, with the flag that cancels it after the current step.
@@ -111,10 +89,10 @@ pub enum Event {
         job: Option<JobId>,
         part: String,
     },
-    /// The models of `selection` are ready on `device` (a description such as "CPU (Flex)").
+    /// The models of `selection` are ready on `device`.
     ModelsReady {
         selection: ModelSelection,
-        device: String,
+        device: DeviceSummary,
     },
     /// The compute device was opened for a choice (at start, or when the choice changed).
     DeviceOpened(DeviceReport),

@@ -8,8 +8,8 @@ use crate::generate::{FinishedImage, Flow, Observer, Provenance, Request, StepPr
 use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 
-use super::engine::Emitter;
 use super::messages::{Event, JobId, StepInfo};
+use crate::app::service::Emitter;
 
 pub struct Reporter<'a> {
     pub job: JobId,
@@ -17,7 +17,7 @@ pub struct Reporter<'a> {
     pub saver: ImageSaver,
     pub request: &'a Request,
     pub provenance: &'a Provenance,
-    pub emitter: &'a Emitter,
+    pub emitter: &'a Emitter<Event>,
     pub history: &'a mut Recorder,
     /// Recorded with each picture in the history.
     pub made_from: MadeFrom,

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::history_scroll::{ScrollReport, measure_grid_scroll};
 use crate::app::frame_stats::FrameSummary;
-use crate::app::history::scroll_bench::{ScrollReport, measure_grid_scroll};
 use crate::history::{Library, Query, import_folder, write_synthetic_pictures};
 
 use super::{median, milliseconds};

@@ -2,6 +2,7 @@
 
 mod flops;
 mod history;
+mod history_scroll;
 mod memory;
 mod networks;
 

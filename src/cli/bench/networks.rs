@@ -102,7 +102,7 @@ struct Inputs {
 pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
     let checkpoint = args.checkpoint.clone().context("--checkpoint is required")?;
     anyhow::ensure!(
-        args.width % 8 == 0 && args.height % 8 == 0 && args.width > 0 && args.height > 0,
+        args.width.is_multiple_of(8) && args.height.is_multiple_of(8) && args.width > 0 && args.height > 0,
         "width and height must be positive multiples of 8"
     );
     anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
@@ -135,10 +135,7 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
 
     let report = Report {
         device: compute.description.clone(),
-        kernels: match crate::runtime::cpu::enabled() {
-            true => "nurie",
-            false => "burn",
-        },
+        kernels: if crate::runtime::cpu::enabled() { "nurie" } else { "burn" },
         dtype: format!("{:?}", args.device.dtype).to_lowercase(),
         threads: rayon::current_num_threads(),
         width: args.width,
@@ -150,9 +147,10 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
         peak_rss_bytes: peak_rss_bytes(),
         gpu_reserved_bytes: gpu_reserved_bytes(&compute.device),
     };
-    match args.json {
-        true => println!("{}", serde_json::to_string_pretty(&report)?),
-        false => print_report(&report),
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?)
+    } else {
+        print_report(&report)
     }
     Ok(())
 }
@@ -176,7 +174,7 @@ impl Inputs {
 
 /// Deterministic values spread like unit noise, times `scale`.
 fn wave(count: usize, scale: f32) -> Vec<f32> {
-    (0..count).map(|i| ((i as f32 * 0.7071).sin() * 1.7) * scale).collect()
+    (0..count).map(|i| ((i as f32 * std::f32::consts::FRAC_1_SQRT_2).sin() * 1.7) * scale).collect()
 }
 
 fn unet_step(models: &Models, inputs: &Inputs, control: Option<&ControlResiduals>) -> anyhow::Result<()> {
@@ -208,12 +206,11 @@ fn time_part(
         part().with_context(|| format!("{name} (run {})", run + 1))?;
         times.push(started.elapsed());
     }
-    let profile = match args.profile {
-        true => {
-            progress.set_message(format!("{name}: profiling each layer"));
-            Some(profile_run(&mut part)?)
-        }
-        false => None,
+    let profile = if args.profile {
+        progress.set_message(format!("{name}: profiling each layer"));
+        Some(profile_run(&mut part)?)
+    } else {
+        None
     };
     let middle = median(&times).as_secs_f64();
     let (fastest, slowest) = (times.iter().min().copied().unwrap_or_default(), times.iter().max().copied().unwrap_or_default());
@@ -322,8 +319,5 @@ fn print_profile(name: &str, profile: &LayerProfile) {
 }
 
 fn rate(flop: f64, seconds: f64) -> String {
-    match flop > 0.0 && seconds > 0.0 {
-        true => format!("{:.0} GFLOP/s", flop / seconds / 1e9),
-        false => String::new(),
-    }
+    if flop > 0.0 && seconds > 0.0 { format!("{:.0} GFLOP/s", flop / seconds / 1e9) } else { String::new() }
 }

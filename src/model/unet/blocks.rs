@@ -17,8 +17,9 @@ use crate::model::weights::WeightLoader;
 enum Layer {
     /// A bare convolution: `input_blocks.0.0`, the UNet's conv_in.
     Conv(Conv2d),
-    Res(ResBlock),
-    Attention(SpatialTransformer),
+    /// Boxed, as the transformer: each is several times the size of a convolution.
+    Res(Box<ResBlock>),
+    Attention(Box<SpatialTransformer>),
     /// 3×3 convolution with stride 2 (`op`).
     Downsample(Conv2d),
     /// Nearest-neighbour resize to the next skip's size, then a 3×3 convolution (`conv`).
@@ -51,9 +52,9 @@ impl Block {
             } else if layer.contains("in_layers.0.weight") {
                 let res = ResBlock::load(&layer, width, embedding_width)?;
                 width = res.out_channels();
-                Layer::Res(res)
+                Layer::Res(Box::new(res))
             } else if layer.contains("proj_in.weight") {
-                Layer::Attention(SpatialTransformer::load(&layer, width)?)
+                Layer::Attention(Box::new(SpatialTransformer::load(&layer, width)?))
             } else if layer.contains("op.weight") {
                 Layer::Downsample(Conv2d::load_shaped(&layer.sub("op"), [width, width, 3, 3], 2)?)
             } else if layer.contains("conv.weight") {

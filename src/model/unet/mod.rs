@@ -57,8 +57,13 @@ impl ControlResiduals {
             mid: self.mid * factor(mid_index),
         }
     }
+}
 
-    pub fn add(self, other: ControlResiduals) -> ControlResiduals {
+impl std::ops::Add for ControlResiduals {
+    type Output = ControlResiduals;
+
+    /// Two units' residuals summed, residual by residual.
+    fn add(self, other: ControlResiduals) -> ControlResiduals {
         ControlResiduals { down: self.down.into_iter().zip(other.down).map(|(a, b)| a + b).collect(), mid: self.mid + other.mid }
     }
 }
@@ -255,10 +260,12 @@ impl Unet {
             add_residuals(&mut skips, &mut mid, control)?;
         }
         let mut h = mid;
+        // The skips are taken last first, one per output block (`load` checked the counts match).
+        let mut skips = skips.into_iter().rev().peekable();
         for block in &self.output_blocks {
-            let skip = skips.pop().expect("load checked there are as many output blocks as skips");
+            let Some(skip) = skips.next() else { break };
             h = Tensor::cat(vec![h, skip], 1);
-            let next = skips.last().map(|next| {
+            let next = skips.peek().map(|next| {
                 let [_, _, height, width] = next.dims();
                 [height, width]
             });

@@ -137,7 +137,7 @@ impl Attention {
     /// `load_key_value` loads the key and value projections: the cross-attention's multiply the prompt's
     /// 77 tokens, the few rows [`Linear::load_for_few_rows`] is for.
     fn load(weights: &WeightLoader, width: usize, context_width: usize, load_key_value: LinearLoader) -> Result<Self> {
-        if context_width == 0 || width % HEADS != 0 {
+        if context_width == 0 || !width.is_multiple_of(HEADS) {
             let key = weights.key("to_k.weight");
             return Err(weights.wrong_shape(
                 &key,
@@ -194,12 +194,11 @@ impl GegluFeedForward {
         let h = self.proj.forward(x);
         let [batch, tokens, _] = h.dims();
         let probe = profile::start(&h);
-        let gated = match cpu::applies(&h) {
-            true => cpu::geglu(h),
-            false => {
-                let value = h.clone().slice([0..batch, 0..tokens, 0..self.inner]);
-                value * gelu(h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]))
-            }
+        let gated = if cpu::applies(&h) {
+            cpu::geglu(h)
+        } else {
+            let value = h.clone().slice([0..batch, 0..tokens, 0..self.inner]);
+            value * gelu(h.slice([0..batch, 0..tokens, self.inner..2 * self.inner]))
         };
         let gated =
             profile::record(probe, "GEGLU", gated, |_| (format!("{} wide, {tokens} tokens, batch {batch}", self.inner), 0.0));

@@ -68,6 +68,8 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>) -> Tensor<4> {
             unnormalized_softmax_rows(scores, m, sums);
             let out_row_stride = heads * d;
             let out_at = image * n * out_row_stride + first * out_row_stride + head * d;
+            // SAFETY: `scores` holds `rows` × `m` values, `v` is read inside its view's shape, and the
+            // output rows [first, first + rows) of this image and head belong to this task alone.
             unsafe {
                 gemm::gemm(
                     rows,

@@ -62,9 +62,10 @@ pub fn conv2d(x: Tensor<4>, weight: &Tensor<4>, bias: Option<&Tensor<1>>, geomet
             out_image.par_chunks_exact_mut(pixels).zip(bias.data()).for_each(|(plane, &b)| plane.fill(b));
         }
         let input = &x.data()[image * inputs * height * width..][..inputs * height * width];
-        match kernel == 1 && stride == 1 && geometry.padding == [(0, 0); 2] {
-            true => multiply(out_image, 0, pixels, weight.data(), input, sizes.inputs, pixels, bias.is_some()),
-            false => convolve_in_bands(out_image, input, weight.data(), sizes, geometry, bias.is_some()),
+        if kernel == 1 && stride == 1 && geometry.padding == [(0, 0); 2] {
+            multiply(out_image, 0, pixels, weight.data(), input, sizes.inputs, pixels, bias.is_some())
+        } else {
+            convolve_in_bands(out_image, input, weight.data(), sizes, geometry, bias.is_some())
         }
     }
     tensor_from(out, [batch, outputs, sizes.out_height, sizes.out_width], None)

@@ -28,7 +28,7 @@ pub(super) fn exp(x: f32) -> f32 {
     let p = p * r + 8.333_452e-3;
     let p = p * r + 4.166_579_6e-2;
     let p = p * r + 1.666_666_5e-1;
-    let p = p * r + 5.000_000_1e-1;
+    let p = p * r + 5e-1;
     let p = p * r2 + r + 1.0;
     // 2^n from the exponent bits: the integer n sits in the low bits of `shifted`. Wrapping
     // arithmetic (n is in [−126, 128] and cannot wrap) keeps overflow checks out of the vector loop.

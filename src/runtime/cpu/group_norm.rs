@@ -69,9 +69,10 @@ fn normalize_group_body(out: &mut [f32], input: &[f32], affine: Affine) {
     for ((out, input), (&gamma, &beta)) in planes.zip(affine.gamma.iter().zip(affine.beta)) {
         let scale = (inverse_deviation * gamma as f64) as f32;
         let shift = (beta as f64 - mean * inverse_deviation * gamma as f64) as f32;
-        match affine.then_silu {
-            true => out.iter_mut().zip(input).for_each(|(o, &v)| *o = silu(v * scale + shift)),
-            false => out.iter_mut().zip(input).for_each(|(o, &v)| *o = v * scale + shift),
+        if affine.then_silu {
+            out.iter_mut().zip(input).for_each(|(o, &v)| *o = silu(v * scale + shift))
+        } else {
+            out.iter_mut().zip(input).for_each(|(o, &v)| *o = v * scale + shift)
         }
     }
 }

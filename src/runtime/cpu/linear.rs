@@ -24,10 +24,8 @@ pub fn linear<const D: usize>(x: Tensor<D>, weight: &Tensor<2>, bias: Option<&Te
         // In parallel: the first writes to a large fresh buffer are page faults, as costly as the writes.
         out.par_chunks_exact_mut(outputs).for_each(|row| row.copy_from_slice(&bias.data()[..outputs]));
     }
-    let parallelism = match rows * inputs * outputs >= PARALLEL_WORK {
-        true => gemm::Parallelism::Rayon(0),
-        false => gemm::Parallelism::None,
-    };
+    let parallelism =
+        if rows * inputs * outputs >= PARALLEL_WORK { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
     let strides = weight.strides();
     // SAFETY: `x` is contiguous [rows, inputs], `weight` a strided [inputs, outputs] view and `out`
     // [rows, outputs]: every index the product touches is inside them.

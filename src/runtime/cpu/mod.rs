@@ -80,10 +80,7 @@ pub fn enabled() -> bool {
 /// `tensor` with its values copied into its own shape's row-major order when it lives on the CPU in f32
 /// and is a strided view (such as a transpose); any other tensor as it is.
 pub fn laid_out_contiguously<const D: usize>(tensor: Tensor<D>) -> Tensor<D> {
-    match applies(&tensor) {
-        true => Tensor::from_primitive::<Flex>(View::contiguous(tensor).tensor),
-        false => tensor,
-    }
+    if applies(&tensor) { Tensor::from_primitive::<Flex>(View::contiguous(tensor).tensor) } else { tensor }
 }
 
 /// The Flex tensor behind `tensor` (which must satisfy [`applies`]); no copy.
@@ -107,9 +104,10 @@ impl View {
     /// The same data laid out contiguously (copied only when it is not already).
     fn contiguous<const D: usize>(tensor: Tensor<D>) -> Self {
         let tensor = flex(tensor);
-        match tensor.is_contiguous() && tensor.layout().start_offset() == 0 {
-            true => Self { tensor },
-            false => Self { tensor: tensor.to_contiguous() },
+        if tensor.is_contiguous() && tensor.layout().start_offset() == 0 {
+            Self { tensor }
+        } else {
+            Self { tensor: tensor.to_contiguous() }
         }
     }
 
@@ -144,6 +142,7 @@ fn tensor_from<const D: usize>(values: Vec<f32>, shape: [usize; D], strides: Opt
 struct SharedMut(*mut f32);
 // SAFETY: users write disjoint element ranges only, and the buffer outlives the parallel section.
 unsafe impl Send for SharedMut {}
+// SAFETY: as for `Send`: threads share the pointer, never an element.
 unsafe impl Sync for SharedMut {}
 
 impl SharedMut {

@@ -6,7 +6,8 @@
 //! `seed + delta`. Every later draw (the ancestral samplers' per-step noise) continues each image's
 //! generator. Subseeds and "resize seed from" are not reproduced.
 
-use super::source::{NormalSource, RngSource, generator};
+use super::source::{NormalSource, generator};
+use crate::vocabulary::RngSource;
 
 /// Channels of an SD1.x latent.
 pub const LATENT_CHANNELS: usize = 4;
@@ -67,6 +68,7 @@ impl ImageNoise {
 mod tests {
     use super::*;
     use crate::sampling::noise::reference_cases::{Case, Reference, assert_matches_reference, case, sequence};
+    use crate::vocabulary::Choice;
 
     const LATENT_8X8: [usize; 4] = [1, 4, 8, 8];
 
@@ -79,7 +81,7 @@ mod tests {
 
     #[test]
     fn a_batch_gives_each_image_the_noise_of_its_own_seed() {
-        for source in RngSource::ALL {
+        for &source in RngSource::ALL {
             let mut noise = ImageNoise::new(source, ImageNoise::consecutive_seeds(0, 2), 8, 8, 0);
             assert_eq!(noise.shape(), [2, 4, 8, 8]);
             let first = noise.first();
@@ -103,7 +105,7 @@ mod tests {
 
     #[test]
     fn eta_noise_seed_delta_reseeds_after_the_initial_noise() {
-        for source in RngSource::ALL {
+        for &source in RngSource::ALL {
             let mut noise = ImageNoise::new(source, vec![0], 8, 8, 42);
             let initial = noise.next_noise();
             assert_matches_reference(&initial, per_source(&case(0, &LATENT_8X8), source), &format!("{source} initial"));
@@ -114,7 +116,7 @@ mod tests {
 
     #[test]
     fn eta_noise_seed_delta_reseeds_every_image_of_a_batch() {
-        for source in RngSource::ALL {
+        for &source in RngSource::ALL {
             let mut noise = ImageNoise::new(source, ImageNoise::consecutive_seeds(0, 2), 8, 8, 42);
             noise.first();
             let step = noise.next_noise();

@@ -1,59 +1,8 @@
-//! Which seeded noise a generation uses, named as in A1111's "Random number generator source" setting.
-
-use std::fmt;
-use std::str::FromStr;
-
-use thiserror::Error;
+//! The generator behind each of A1111's noise sources ([`RngSource`], named in the vocabulary).
 
 use super::philox::PhiloxGenerator;
 use super::torch_cpu::TorchCpuGenerator;
-
-/// A seeded noise source that reproduces one of A1111's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RngSource {
-    /// A1111 "CPU": `torch.randn` on torch's CPU generator, as x86-64 builds of torch compute it.
-    Cpu,
-    /// A1111 "NV": A1111's CPU imitation of CUDA `torch.randn` (Philox4x32-10). A1111's default,
-    /// "GPU", draws the noise with CUDA `torch.randn` on NVIDIA cards, which NV reproduces, so "GPU"
-    /// parses to this too.
-    Nv,
-}
-
-impl RngSource {
-    pub const ALL: [RngSource; 2] = [RngSource::Cpu, RngSource::Nv];
-
-    /// The label A1111 shows and writes into infotexts ("RNG: NV").
-    pub fn label(self) -> &'static str {
-        match self {
-            RngSource::Cpu => "CPU",
-            RngSource::Nv => "NV",
-        }
-    }
-}
-
-impl fmt::Display for RngSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("unknown random number generator source `{0}`: expected CPU, NV or GPU")]
-pub struct UnknownRngSource(pub String);
-
-impl FromStr for RngSource {
-    type Err = UnknownRngSource;
-
-    /// Case-insensitive `cpu`, `nv`, or `gpu` (which means NV, see [`RngSource::Nv`]).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "cpu" => Ok(RngSource::Cpu),
-            "nv" | "gpu" => Ok(RngSource::Nv),
-            _ => Err(UnknownRngSource(text.to_owned())),
-        }
-    }
-}
+use crate::vocabulary::RngSource;
 
 /// A seeded stream of standard normal float32 values.
 pub trait NormalSource {
@@ -87,27 +36,6 @@ pub fn generator(source: RngSource, seed: u64) -> Box<dyn NormalSource + Send> {
 mod tests {
     use super::*;
     use crate::sampling::noise::reference_cases::{assert_matches_reference, case, sha256_f32le};
-
-    #[test]
-    fn parses_a1111_labels_in_any_case() {
-        assert_eq!("CPU".parse(), Ok(RngSource::Cpu));
-        assert_eq!("cpu".parse(), Ok(RngSource::Cpu));
-        assert_eq!("NV".parse(), Ok(RngSource::Nv));
-        assert_eq!("nv".parse(), Ok(RngSource::Nv));
-        assert_eq!("GPU".parse(), Ok(RngSource::Nv));
-        assert_eq!(" Gpu ".parse(), Ok(RngSource::Nv));
-        assert_eq!("cuda".parse::<RngSource>(), Err(UnknownRngSource("cuda".to_owned())));
-        assert_eq!("".parse::<RngSource>(), Err(UnknownRngSource(String::new())));
-    }
-
-    #[test]
-    fn displays_a1111_labels_that_parse_back() {
-        assert_eq!(RngSource::Cpu.to_string(), "CPU");
-        assert_eq!(RngSource::Nv.to_string(), "NV");
-        for source in RngSource::ALL {
-            assert_eq!(source.to_string().parse(), Ok(source));
-        }
-    }
 
     #[test]
     fn generator_picks_the_algorithm_of_the_source() {

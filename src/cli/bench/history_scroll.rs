@@ -75,6 +75,7 @@ impl Scroller {
             ..Default::default()
         };
         let app = &mut self.app;
+        // What eframe does each frame: the app's logic (its events), then its window.
         let mut output = self.ctx.run_ui(input, |ui| {
             app.pump();
             crate::app::view::show(app, ui);
@@ -94,7 +95,9 @@ impl Scroller {
                 return Ok(Instant::now());
             }
             if Instant::now() > deadline {
-                let messages = self.app.history.messages.join("; ");
+                let texts = self.app.texts();
+                let messages: Vec<String> = self.app.history.messages.iter().filter_map(|m| m.text(texts)).collect();
+                let messages = messages.join("; ");
                 return Err(format!("the history did not show its pictures in time ({messages})"));
             }
             std::thread::sleep(FRAME_PACE);

@@ -12,28 +12,11 @@ use super::error::{MetadataError, Result};
 use super::infotext_record::settings_from_infotext;
 use super::invokeai::{INVOKEAI_KEYWORD, settings_from_invokeai_metadata};
 use super::nurie_json::{NURIE_KEYWORD, settings_from_nurie_json};
+use super::parsed_settings::ParsedSettings;
 use super::png_read::{ReadLimits, TextChunk, read_png_text};
-use super::record::GenerationRecord;
 
 /// A1111's keyword for its infotext.
 pub const A1111_KEYWORD: &str = "parameters";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SettingsSource {
-    Nurie,
-    A1111,
-    ComfyUi,
-    InvokeAi,
-}
-
-/// Settings read from an image: the record (fields the source did not say are at their defaults) and
-/// what the user should know (approximations, unsupported features, unreadable values).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParsedSettings {
-    pub source: SettingsSource,
-    pub record: GenerationRecord,
-    pub warnings: Vec<String>,
-}
 
 /// Reads the settings stored in a PNG file.
 pub fn read_settings_from_png(path: &Path) -> Result<ParsedSettings> {
@@ -87,9 +70,12 @@ pub fn settings_from_text_chunks(chunks: &[TextChunk]) -> Result<ParsedSettings>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metadata::GenerationRecord;
     use crate::metadata::infotext_write::infotext;
     use crate::metadata::nurie_json::to_nurie_json;
+    use crate::metadata::parsed_settings::SettingsSource;
     use crate::metadata::png_read::TextChunkKind;
+    use crate::vocabulary::SamplerKind;
 
     fn chunk(keyword: &str, text: &str) -> TextChunk {
         TextChunk { keyword: keyword.into(), text: text.into(), kind: TextChunkKind::Text, compressed: false, lossy: false }
@@ -97,23 +83,25 @@ mod tests {
 
     #[test]
     fn nurie_chunk_wins_over_parameters() {
-        let record = GenerationRecord { prompt: "from nurie".into(), ..Default::default() };
+        let mut record = GenerationRecord::default();
+        record.settings.prompt = "from nurie".into();
         let chunks = [
             chunk("parameters", "from a1111\nSteps: 5, Sampler: Euler, CFG scale: 3"),
             chunk("nurie", &to_nurie_json(&record).unwrap()),
         ];
         let parsed = settings_from_text_chunks(&chunks).unwrap();
         assert_eq!(parsed.source, SettingsSource::Nurie);
-        assert_eq!(parsed.record.prompt, "from nurie");
+        assert_eq!(parsed.record.settings.prompt, "from nurie");
     }
 
     #[test]
     fn broken_nurie_chunk_falls_back_to_parameters_with_a_warning() {
-        let record = GenerationRecord { prompt: "cat".into(), sampler: "euler".into(), ..Default::default() };
+        let mut record = GenerationRecord::default();
+        (record.settings.prompt, record.settings.sampler) = ("cat".into(), SamplerKind::Euler.into());
         let chunks = [chunk("nurie", "{broken"), chunk("parameters", &infotext(&record))];
         let parsed = settings_from_text_chunks(&chunks).unwrap();
         assert_eq!(parsed.source, SettingsSource::A1111);
-        assert_eq!(parsed.record.prompt, "cat");
+        assert_eq!(parsed.record.settings.prompt, "cat");
         assert!(parsed.warnings[0].contains("nurie"), "{:?}", parsed.warnings);
     }
 

@@ -1,0 +1,219 @@
+//! A generation as files and settings ([`Plan`]), and the one step that turns it into what the engine
+//! runs ([`Resolver::resolve`]): model files hashed (each once ever, see [`HashCache`]), the
+//! checkpoint's license looked up, line art read and turned into hints, the img2img picture resized.
+//! The window's worker and `nurie generate` both go through it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::control::{ControlError, LineArtSettings, load_rgb8, prepare_line_art};
+use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings, ModelRef};
+use crate::provenance::hash::file_name;
+use crate::provenance::{HashCache, HashError, Registry, license_of};
+
+use super::models::ModelFiles;
+use super::record::{Provenance, UnitProvenance};
+use super::request::{ControlUnit, InitImage, NoiseOverride, Request, RequestError};
+
+/// One generation at the level of files: the settings, and the paths of everything they apply to.
+/// Serializable, so a job can be kept or handed over as it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The first picture's seed is resolved already (no "random" here).
+    pub settings: GenerationSettings,
+    pub checkpoint: PathBuf,
+    /// A separate VAE that replaces the checkpoint's.
+    pub vae: Option<PathBuf>,
+    pub units: Vec<UnitPlan>,
+    /// img2img: the picture to start from (resized to the generation size); the settings' denoising
+    /// strength says how much of it changes.
+    pub init_image: Option<PathBuf>,
+}
+
+/// One line-art unit of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitPlan {
+    pub controlnet: PathBuf,
+    pub line_art: PathBuf,
+    pub line_art_settings: LineArtSettings,
+    pub guidance: ControlGuidance,
+}
+
+impl Plan {
+    /// The model files the plan needs: its checkpoint and VAE, and each distinct ControlNet once, in
+    /// the order the units first name them.
+    pub fn model_files(&self) -> ModelFiles {
+        let mut controlnets: Vec<PathBuf> = Vec::new();
+        for unit in &self.units {
+            if !controlnets.contains(&unit.controlnet) {
+                controlnets.push(unit.controlnet.clone());
+            }
+        }
+        ModelFiles { checkpoint: self.checkpoint.clone(), vae: self.vae.clone(), controlnets }
+    }
+}
+
+/// A plan made ready to run: the request, what its pictures' metadata records, and the files to load.
+#[derive(Debug)]
+pub struct Resolved {
+    pub request: Request,
+    pub provenance: Provenance,
+    pub files: ModelFiles,
+}
+
+/// Why a plan cannot run. Each names the file or the setting to change.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// A model file could not be read to identify it.
+    #[error("{0}")]
+    Model(#[from] HashError),
+    #[error("the line art: {0}")]
+    LineArt(#[source] ControlError),
+    #[error("the line art {path}: {source}")]
+    LineArtSize { path: PathBuf, source: ControlError },
+    #[error("the img2img picture: {0}")]
+    InitImage(#[source] ControlError),
+    #[error("{0}")]
+    Request(#[from] RequestError),
+}
+
+/// Turns plans into requests, remembering what it hashed: model files once ever (in Nurie's home),
+/// drawings once per run; and the known-models registry, for the license each picture records.
+#[derive(Debug)]
+pub struct Resolver {
+    models: HashCache,
+    drawings: HashCache,
+    registry: Registry,
+}
+
+impl Resolver {
+    /// A resolver on Nurie's `home` (its hash cache and the user's known-models file).
+    pub fn in_home(home: &Path) -> Self {
+        Self { models: HashCache::in_home(home), drawings: HashCache::in_memory(), registry: Registry::load(home).0 }
+    }
+
+    /// The request and provenance for `plan`, checked as far as it can be without the models.
+    pub fn resolve(&mut self, plan: &Plan) -> Result<Resolved, ResolveError> {
+        let files = plan.model_files();
+        let mut provenance = self.model_provenance(plan)?;
+        let mut control = Vec::with_capacity(plan.units.len());
+        for unit in &plan.units {
+            let (unit, from) = self.unit(unit, &plan.settings, &files)?;
+            control.push(unit);
+            provenance.units.push(from);
+        }
+        let init_image = match &plan.init_image {
+            Some(path) => {
+                provenance.init_image_sha256 = self.drawing_sha256(path);
+                Some(init_image(path, &plan.settings)?)
+            }
+            None => None,
+        };
+        let mut settings = plan.settings.clone();
+        settings.denoising_strength =
+            init_image.as_ref().map(|_| settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH));
+        let request = Request { settings, control, init_image, noise: NoiseOverride::default() };
+        request.validate(files.controlnets.len())?;
+        Ok(Resolved { request, provenance, files })
+    }
+
+    fn model_provenance(&mut self, plan: &Plan) -> Result<Provenance, ResolveError> {
+        let identity = self.models.identity_now(&plan.checkpoint)?;
+        let model_license = license_of(&plan.checkpoint, &identity, &self.registry).map(|license| license.name);
+        let model = identity.model_ref(file_name(&plan.checkpoint));
+        let vae = plan.vae.as_deref().map(|vae| self.model_ref(vae)).transpose()?;
+        Ok(Provenance { model, vae, model_license, ..Provenance::default() })
+    }
+
+    fn model_ref(&mut self, path: &Path) -> Result<ModelRef, ResolveError> {
+        Ok(self.models.identity_now(path)?.model_ref(file_name(path)))
+    }
+
+    /// The SHA-256 of a line art or img2img picture; `None` when it cannot be read again.
+    fn drawing_sha256(&mut self, path: &Path) -> Option<String> {
+        self.drawings.identity_now(path).ok().map(|identity| identity.sha256)
+    }
+
+    fn unit(
+        &mut self,
+        unit: &UnitPlan,
+        settings: &GenerationSettings,
+        files: &ModelFiles,
+    ) -> Result<(ControlUnit, UnitProvenance), ResolveError> {
+        let art = load_rgb8(&unit.line_art).map_err(ResolveError::LineArt)?;
+        let prepared = prepare_line_art(&art, unit.line_art_settings, settings.width, settings.height)
+            .map_err(|source| ResolveError::LineArtSize { path: unit.line_art.clone(), source })?;
+        let from = UnitProvenance {
+            controlnet: self.model_ref(&unit.controlnet)?,
+            line_art_sha256: self.drawing_sha256(&unit.line_art),
+            line_art_settings: unit.line_art_settings,
+            line_art_inverted: prepared.black_on_white,
+        };
+        let controlnet = files.controlnets.iter().position(|path| path == &unit.controlnet).unwrap_or_default();
+        Ok((ControlUnit { controlnet, hint: prepared.hint, guidance: unit.guidance }, from))
+    }
+}
+
+/// The img2img picture at the generation size (Lanczos, as A1111 resizes it).
+fn init_image(path: &Path, settings: &GenerationSettings) -> Result<InitImage, ResolveError> {
+    let picture = load_rgb8(path).map_err(ResolveError::InitImage)?;
+    let resized = image::imageops::resize(&picture, settings.width, settings.height, image::imageops::FilterType::Lanczos3);
+    Ok(InitImage { rgb: resized })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit(controlnet: &str) -> UnitPlan {
+        UnitPlan {
+            controlnet: controlnet.into(),
+            line_art: "art.png".into(),
+            line_art_settings: LineArtSettings::default(),
+            guidance: ControlGuidance::default(),
+        }
+    }
+
+    #[test]
+    fn each_controlnet_is_loaded_once_in_the_order_named() {
+        let plan = Plan {
+            settings: GenerationSettings::default(),
+            checkpoint: "m.safetensors".into(),
+            vae: None,
+            units: vec![unit("b.pth"), unit("a.pth"), unit("b.pth")],
+            init_image: None,
+        };
+        let files = plan.model_files();
+        assert_eq!(files.controlnets, [PathBuf::from("b.pth"), PathBuf::from("a.pth")]);
+    }
+
+    #[test]
+    fn a_plan_survives_json() {
+        let plan = Plan {
+            settings: GenerationSettings { prompt: "線画, 1girl".into(), seed: 42, ..GenerationSettings::default() },
+            checkpoint: "m.safetensors".into(),
+            vae: Some("v.pt".into()),
+            units: vec![unit("cn.pth")],
+            init_image: Some("start.png".into()),
+        };
+        let json = serde_json::to_string(&plan).unwrap();
+        assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
+    }
+
+    #[test]
+    fn a_missing_model_file_is_named() {
+        let home = tempfile::tempdir().unwrap();
+        let missing = home.path().join("gone.safetensors");
+        let plan = Plan {
+            settings: GenerationSettings::default(),
+            checkpoint: missing.clone(),
+            vae: None,
+            units: vec![],
+            init_image: None,
+        };
+        let error = Resolver::in_home(home.path()).resolve(&plan).unwrap_err();
+        assert!(matches!(error, ResolveError::Model(_)), "{error}");
+        assert!(error.to_string().contains("gone.safetensors"), "{error}");
+    }
+}

@@ -1,0 +1,90 @@
+//! [`GenerationSettings`]: what the user chooses for one generation. The window's form, the flags of
+//! `nurie generate`, a plan, the engine's request and a picture's record all carry this one struct, so
+//! a new setting is declared here once (its A1111 key goes into `infotext_keys`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::vocabulary::{ControlMode, RecordedSampler, RngSource};
+
+/// The settings of one generation. In a record they describe one picture (its own seed, the batch it
+/// was part of); in a plan, the whole batch (the first picture's seed). Serialized flat into Nurie's
+/// JSON record; fields a reader does not find keep the [`Default`] values (A1111 1.10's txt2img
+/// defaults).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GenerationSettings {
+    pub prompt: String,
+    pub negative_prompt: String,
+    pub steps: u32,
+    /// One of Nurie's samplers, or another tool's kept by name.
+    pub sampler: RecordedSampler,
+    /// Classifier-free guidance scale; 1 runs the conditional half only.
+    pub cfg_scale: f64,
+    /// The seed of the picture's own noise (a batch's picture i uses the first seed + i, as in A1111).
+    pub seed: u64,
+    pub rng: RngSource,
+    /// A1111's "Eta noise seed delta": added to the seed of ancestral samplers' extra noise.
+    pub ensd: i64,
+    /// Picture size in pixels (the engine needs multiples of 8).
+    pub width: u32,
+    pub height: u32,
+    /// How many pictures, one after another.
+    pub batch_size: u32,
+    /// A1111 CLIP skip: 1 = last layer (the default), 2 = penultimate.
+    pub clip_skip: u32,
+    /// img2img only: how much of the starting picture is replaced, in [0, 1].
+    pub denoising_strength: Option<f64>,
+}
+
+impl Default for GenerationSettings {
+    /// A1111 1.10's txt2img defaults: 20 steps, DPM++ 2M (Automatic = Karras), CFG 7, 512x512.
+    fn default() -> Self {
+        GenerationSettings {
+            prompt: String::new(),
+            negative_prompt: String::new(),
+            steps: 20,
+            sampler: RecordedSampler::default(),
+            cfg_scale: 7.0,
+            seed: 0,
+            rng: RngSource::Cpu,
+            ensd: 0,
+            width: 512,
+            height: 512,
+            batch_size: 1,
+            clip_skip: 1,
+            denoising_strength: None,
+        }
+    }
+}
+
+/// A1111's img2img default denoising strength, used when an init image comes without one.
+pub const DEFAULT_DENOISING_STRENGTH: f64 = 0.75;
+
+/// How strongly and when one ControlNet unit guides, as sd-webui-controlnet names it. Serialized flat
+/// into a record's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ControlGuidance {
+    pub weight: f64,
+    /// Fraction of the steps where the unit starts acting, in [0, 1].
+    pub guidance_start: f64,
+    /// Fraction of the steps after which it stops, in [0, 1].
+    pub guidance_end: f64,
+    pub control_mode: ControlMode,
+}
+
+impl Default for ControlGuidance {
+    /// sd-webui-controlnet's defaults: weight 1, the whole schedule, Balanced.
+    fn default() -> Self {
+        ControlGuidance { weight: 1.0, guidance_start: 0.0, guidance_end: 1.0, control_mode: ControlMode::Balanced }
+    }
+}
+
+impl ControlGuidance {
+    /// sd-webui-controlnet's rule: a unit acts at step i of n unless i/n is before the start or after
+    /// the end.
+    pub fn active_at(&self, step: usize, steps: usize) -> bool {
+        let progress = step as f64 / steps.max(1) as f64;
+        !(progress < self.guidance_start || progress > self.guidance_end)
+    }
+}
