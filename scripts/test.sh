@@ -25,11 +25,17 @@ echo "test.sh: Vulkan adapters: $(vulkaninfo --summary 2>/dev/null | grep -E 'de
 if [[ $# -gt 0 ]]; then
   exec cargo test --locked "$@"
 fi
-# The house style and lints first: they take a minute and fail fast.
-cargo fmt --check
-cargo clippy --locked --all-targets -- -D warnings
+# Each step says how long it took (CI's time is limited).
+step() {
+  local started=$SECONDS
+  "$@"
+  echo "test.sh: $* took $((SECONDS - started)) s" >&2
+}
+# The house style and lints first: they fail fast.
+step cargo fmt --check
+step cargo clippy --locked --all-targets -- -D warnings
 # Tests that use the wgpu device run one at a time, after the others: the app drives the device from one
 # worker thread, and wgpu tests running next to each other on the shared device have twice given f16
 # results outside the parity tolerances (never when run alone).
-cargo test --locked -- --skip wgpu
-cargo test --locked --test engine -- wgpu --test-threads=1
+step cargo test --locked ${NURIE_CARGO_TIMINGS:+--timings} -- --skip wgpu
+step cargo test --locked --test engine -- wgpu --test-threads=1

@@ -243,6 +243,25 @@ mod tests {
     }
 
     #[test]
+    fn the_window_is_remembered_where_it_was_unless_minimized() {
+        let mut viewport = egui::ViewportInfo {
+            inner_rect: Some(egui::Rect::from_min_size(egui::pos2(104.0, 131.0), egui::vec2(1280.4, 801.6))),
+            outer_rect: Some(egui::Rect::from_min_size(egui::pos2(100.2, 100.0), egui::vec2(1290.0, 840.0))),
+            maximized: Some(false),
+            ..Default::default()
+        };
+        let placement = WindowPlacement::of(&viewport).unwrap();
+        assert_eq!(placement, WindowPlacement { size: [1280.0, 802.0], position: Some([100.0, 100.0]), maximized: false });
+        viewport.minimized = Some(true);
+        assert_eq!(WindowPlacement::of(&viewport), None, "a minimized window keeps its last placement");
+        // A smaller screen since: the window opens at least at its minimum size.
+        let tiny = WindowPlacement { size: [300.0, 200.0], position: None, maximized: false };
+        let builder = tiny.apply(egui::ViewportBuilder::default(), [900.0, 600.0]);
+        assert_eq!(builder.inner_size, Some(egui::vec2(900.0, 600.0)));
+        assert_eq!(builder.position, None);
+    }
+
+    #[test]
     fn recent_lists_keep_the_newest_first_without_duplicates() {
         let mut list = Vec::new();
         for i in 0..12 {
