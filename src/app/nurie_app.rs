@@ -800,6 +800,7 @@ impl NurieApp {
 }
 
 /// Whether `text` is an A1111 infotext (a prompt followed by a line of settings), not just a prompt.
+/// Asked every frame: text without `Steps: ` is not parsed.
 pub fn looks_like_infotext(text: &str) -> bool {
-    crate::metadata::parse_infotext(text).params.contains_key("Steps")
+    text.contains("Steps: ") && crate::metadata::parse_infotext(text).params.contains_key("Steps")
 }

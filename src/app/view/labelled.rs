@@ -8,6 +8,11 @@ pub struct SettingText {
     pub hover: &'static str,
 }
 
+/// A setting's name and explanation, for the panels' text tables.
+pub const fn text(name: &'static str, hover: &'static str) -> SettingText {
+    SettingText { name, hover }
+}
+
 /// One grid row for a setting: its name, then `widget`, linked, both explained on hover; ends the row.
 pub fn setting_row(ui: &mut egui::Ui, text: SettingText, widget: impl egui::Widget) -> egui::Response {
     let label = ui.label(text.name).on_hover_text(text.hover);

@@ -9,7 +9,7 @@ use crate::app::nurie_app::NurieApp;
 use crate::model_library::ModelKind;
 use crate::vocabulary::{ControlMode, Polarity, Preprocessor, ResizeMode};
 
-use super::labelled::{SettingText, options_combo, setting_row};
+use super::labelled::{SettingText, options_combo, setting_row, text};
 use super::model_bar::models_of;
 use super::model_combo::{ComboChoice, ModelCombo, file_name};
 use super::picture;
@@ -197,10 +197,6 @@ impl UnitTexts {
             Language::Japanese => &UNIT_JA,
         }
     }
-}
-
-const fn text(name: &'static str, hover: &'static str) -> SettingText {
-    SettingText { name, hover }
 }
 
 pub const UNIT_EN: UnitTexts = UnitTexts {

@@ -2,7 +2,7 @@
 //! art), batch count, and img2img. Each setting's name and hover explanation, in both languages, are
 //! in [`SettingTexts`] here: a new generation setting adds its widget and its words in this file.
 
-use super::labelled::{SettingText, setting_row};
+use super::labelled::{SettingText, setting_row, text};
 use crate::app::file_picker::Purpose;
 use crate::app::form::{GenerationForm, SIZE_PRESETS};
 use crate::app::i18n::Language;
@@ -41,10 +41,6 @@ impl SettingTexts {
             Language::Japanese => &JA,
         }
     }
-}
-
-const fn text(name: &'static str, hover: &'static str) -> SettingText {
-    SettingText { name, hover }
 }
 
 pub const EN: SettingTexts = SettingTexts {
