@@ -19,6 +19,15 @@ pub enum CheckpointError {
         source: std::io::Error,
     },
 
+    #[error("{path} is a folder, not a model file: choose the .safetensors or .ckpt file inside it")]
+    Folder { path: PathBuf },
+
+    #[error(
+        "{path} changed while Nurie was reading it (another program replaced or truncated it): wait until \
+         the copy or download has finished, then load it again"
+    )]
+    ChangedWhileReading { path: PathBuf },
+
     #[error("{path} is not a model file Nurie can read: {reason}")]
     UnsupportedFormat { path: PathBuf, reason: String },
 
@@ -39,6 +48,9 @@ pub enum CheckpointError {
 
     #[error("{path} is {found}; Nurie runs SD1.x-family models (SD 1.4/1.5, their fine-tunes and merges)")]
     WrongFamily { path: PathBuf, found: &'static str },
+
+    #[error("{path} is {found}, not a ControlNet: choose a ControlNet model here (e.g. control_v11p_sd15_lineart)")]
+    NotAControlNet { path: PathBuf, found: &'static str },
 
     #[error("{path}: tensor `{key}` holds {count} NaN or infinite values (a broken merge or download?)")]
     NonFinite { path: PathBuf, key: String, count: usize },

@@ -62,6 +62,21 @@ impl ModelFamily {
         }
     }
 
+    /// What the file is, as a noun phrase ("a LoRA"), for messages about a file given in the wrong place.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Sd1 => "an SD1.x checkpoint",
+            Self::Sd2 => "an SD2.x checkpoint",
+            Self::Sdxl => "an SDXL checkpoint",
+            Self::Sd3 => "an SD3 model",
+            Self::Flux => "a Flux model",
+            Self::Lora => "a LoRA",
+            Self::ControlNet => "a ControlNet",
+            Self::Vae => "a VAE",
+            Self::Unknown => "a file Nurie does not recognise",
+        }
+    }
+
     /// A clause to append to a missing-component message ("; this looks like …"), empty for SD1.x.
     pub fn hint(self) -> &'static str {
         match self {
@@ -74,6 +89,14 @@ impl ModelFamily {
             Self::ControlNet => "; this looks like a ControlNet, not a checkpoint",
             Self::Vae => "; this looks like a VAE, not a checkpoint",
         }
+    }
+}
+
+/// Fails with an error naming what the file is, unless it holds a ControlNet.
+pub fn require_controlnet(checkpoint: &Checkpoint) -> Result<()> {
+    match ModelFamily::detect(checkpoint) {
+        ModelFamily::ControlNet => Ok(()),
+        other => Err(CheckpointError::NotAControlNet { path: checkpoint.path().to_path_buf(), found: other.noun() }),
     }
 }
 

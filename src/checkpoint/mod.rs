@@ -1,5 +1,5 @@
-//! Reading users' model files: `.safetensors` (memory-mapped) and PyTorch `.ckpt`/`.pt` zip archives
-//! (read through a restricted unpickler that never executes anything).
+//! Reading users' model files: `.safetensors` and PyTorch `.ckpt`/`.pt` zip archives (read through a
+//! restricted unpickler that never executes anything).
 //!
 //! A [`Checkpoint`] is a flat map from tensor key to where the tensor's bytes are; nothing is decoded
 //! until a tensor is asked for, and then only that tensor, so loading a model never holds a second full
@@ -9,6 +9,7 @@ mod element;
 mod error;
 pub mod family;
 pub mod layout;
+mod model_file;
 pub mod pickle;
 mod safetensors_file;
 mod storage;
@@ -16,11 +17,13 @@ mod torch_zip;
 
 pub use element::ElementType;
 pub use error::{CheckpointError, Result};
-pub use storage::{Buffer, TensorEntry};
+pub use storage::TensorEntry;
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use model_file::ModelFile;
+use storage::Source;
 
 use rayon::prelude::*;
 
@@ -33,9 +36,10 @@ pub enum FileFormat {
 
 /// An opened model file: tensor keys and lazily-decoded tensor data.
 pub struct Checkpoint {
-    path: PathBuf,
+    file: ModelFile,
     format: FileFormat,
-    buffers: Vec<Buffer>,
+    /// Where tensors' bytes are; [`TensorEntry::source`] indexes it.
+    sources: Vec<Source>,
     tensors: BTreeMap<String, TensorEntry>,
     /// The safetensors header's `__metadata__` (modelspec fields, license, training notes); empty
     /// for PyTorch files.
@@ -53,21 +57,20 @@ impl Checkpoint {
     /// Opens a model file and indexes its tensors. Fails with a typed error naming the file on anything
     /// missing, truncated, corrupt or unsafe.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
-        let mmap = map_file(&path)?;
-        match sniff_format(&path, &mmap)? {
-            FileFormat::Safetensors => safetensors_file::index(path, mmap),
-            FileFormat::TorchZip => torch_zip::index(path, mmap),
+        let file = ModelFile::open(path.as_ref())?;
+        match sniff_format(file.path(), &file.head(16)?)? {
+            FileFormat::Safetensors => safetensors_file::index(file),
+            FileFormat::TorchZip => torch_zip::index(file),
         }
     }
 
     pub(crate) fn from_parts(
-        path: PathBuf,
+        file: ModelFile,
         format: FileFormat,
-        buffers: Vec<Buffer>,
+        sources: Vec<Source>,
         tensors: BTreeMap<String, TensorEntry>,
     ) -> Self {
-        Self { path, format, buffers, tensors, file_metadata: BTreeMap::new() }
+        Self { file, format, sources, tensors, file_metadata: BTreeMap::new() }
     }
 
     pub(crate) fn with_file_metadata(mut self, file_metadata: BTreeMap<String, String>) -> Self {
@@ -81,7 +84,7 @@ impl Checkpoint {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.file.path()
     }
 
     pub fn format(&self) -> FileFormat {
@@ -116,14 +119,9 @@ impl Checkpoint {
     }
 
     /// Decodes one tensor to f32 (fp16/bf16/f64/int elements are converted; strided views gathered).
-    /// The tensor's pages of the mapped file are released afterwards: models read each tensor once.
     pub fn read_f32(&self, key: &str) -> Result<F32Tensor> {
         let entry = self.require(key)?;
-        let buffer = &self.buffers[entry.buffer];
-        let values = entry.decode_f32(buffer.bytes());
-        if let Some(extent) = entry.byte_extent() {
-            buffer.release(entry.byte_offset, extent);
-        }
+        let values = entry.decode_f32(&self.tensor_bytes(key, entry)?);
         Ok(F32Tensor { shape: entry.shape.clone(), values })
     }
 
@@ -131,8 +129,8 @@ impl Checkpoint {
     /// when the tensor holds floats.
     pub fn read_i64(&self, key: &str) -> Result<(Vec<usize>, Vec<i64>)> {
         let entry = self.require(key)?;
-        let values = entry.decode_i64(self.buffers[entry.buffer].bytes()).ok_or_else(|| CheckpointError::UnsupportedDtype {
-            path: self.path.clone(),
+        let values = entry.decode_i64(&self.tensor_bytes(key, entry)?).ok_or_else(|| CheckpointError::UnsupportedDtype {
+            path: self.path().to_path_buf(),
             key: key.to_string(),
             dtype: format!("{} (an integer type is needed here)", entry.element),
         })?;
@@ -145,7 +143,7 @@ impl Checkpoint {
         let tensor = self.read_f32(key)?;
         let count = tensor.values.par_iter().filter(|v| !v.is_finite()).count();
         if count > 0 {
-            return Err(CheckpointError::NonFinite { path: self.path.clone(), key: key.to_string(), count });
+            return Err(CheckpointError::NonFinite { path: self.path().to_path_buf(), key: key.to_string(), count });
         }
         Ok(tensor)
     }
@@ -155,7 +153,7 @@ impl Checkpoint {
         let shape = self.shape(key)?;
         if shape != expected {
             return Err(CheckpointError::WrongShape {
-                path: self.path.clone(),
+                path: self.path().to_path_buf(),
                 key: key.to_string(),
                 expected: format!("{expected:?}"),
                 found: shape.to_vec(),
@@ -165,19 +163,20 @@ impl Checkpoint {
     }
 
     fn require(&self, key: &str) -> Result<&TensorEntry> {
-        self.tensors.get(key).ok_or_else(|| CheckpointError::MissingKey { path: self.path.clone(), key: key.to_string() })
+        self.tensors.get(key).ok_or_else(|| CheckpointError::MissingKey { path: self.path().to_path_buf(), key: key.to_string() })
     }
-}
 
-fn map_file(path: &Path) -> Result<memmap2::Mmap> {
-    let file = File::open(path).map_err(|source| match source.kind() {
-        std::io::ErrorKind::NotFound => CheckpointError::NotFound { path: path.to_path_buf() },
-        _ => CheckpointError::Io { path: path.to_path_buf(), source },
-    })?;
-    // SAFETY: the map is read-only. If another program truncates the file while it is mapped, reads
-    // could fault; that is the accepted trade-off of every mmap-based model loader (safetensors' own
-    // recommendation) for not holding a 2 GB copy in RAM.
-    unsafe { memmap2::Mmap::map(&file) }.map_err(|source| CheckpointError::Io { path: path.to_path_buf(), source })
+    /// The bytes a tensor's view spans, read from where they are (ranges were checked when indexing).
+    fn tensor_bytes(&self, key: &str, entry: &TensorEntry) -> Result<Vec<u8>> {
+        let extent = entry.byte_extent().ok_or_else(|| CheckpointError::CorruptHeader {
+            path: self.path().to_path_buf(),
+            reason: format!("tensor `{key}` spans more bytes than a computer can address"),
+        })?;
+        match &self.sources[entry.source] {
+            Source::File => self.file.read_at(entry.byte_offset as u64, extent),
+            Source::Deflated(deflated) => deflated.inflate_range(&self.file, entry.byte_offset, extent),
+        }
+    }
 }
 
 /// Tells the container format from the first bytes, with a useful message for the formats users

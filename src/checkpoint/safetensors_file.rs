@@ -1,21 +1,29 @@
-//! `.safetensors` files: header parsed and validated by the `safetensors` crate, data memory-mapped.
+//! `.safetensors` files: the header is read and validated (by the `safetensors` crate's own rules), the
+//! tensors are read from the file when asked for.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use safetensors::{Dtype, SafeTensorError, SafeTensors};
+use safetensors::tensor::{Metadata, TensorInfo};
+use safetensors::{Dtype, SafeTensorError};
 
-use super::storage::contiguous_strides;
-use super::{Buffer, Checkpoint, CheckpointError, ElementType, FileFormat, Result, TensorEntry};
+use super::model_file::ModelFile;
+use super::storage::{Source, contiguous_strides};
+use super::{Checkpoint, CheckpointError, ElementType, FileFormat, Result, TensorEntry};
 
 const LENGTH_PREFIX: usize = 8;
+/// The format's own limit on the header (the `safetensors` crate refuses larger ones too).
+const MAX_HEADER_BYTES: u64 = 100_000_000;
+const FILE_METADATA_KEY: &str = "__metadata__";
 
-pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
-    let (header_len, metadata) = match SafeTensors::read_metadata(&mmap) {
-        Ok(parsed) => parsed,
-        Err(error) => return Err(explain(&path, &mmap, error)),
-    };
-    let data_start = LENGTH_PREFIX + header_len;
+pub fn index(file: ModelFile) -> Result<Checkpoint> {
+    let path = file.path().to_path_buf();
+    let header = read_header(&file)?;
+    let (metadata, file_metadata) = parse_header(&path, &header)?;
+    let data_start = LENGTH_PREFIX + header.len();
+    if data_start.checked_add(metadata.data_len()).is_none_or(|end| end as u64 != file.len()) {
+        return Err(truncation(path, &header, file.len().saturating_sub(data_start as u64)));
+    }
     let mut tensors = BTreeMap::new();
     for (key, info) in metadata.tensors() {
         let element = element_type(info.dtype).ok_or_else(|| CheckpointError::UnsupportedDtype {
@@ -27,15 +35,61 @@ pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
             element,
             strides: contiguous_strides(&info.shape),
             shape: info.shape.clone(),
-            buffer: 0,
+            source: 0,
             byte_offset: data_start + info.data_offsets.0,
         };
         tensors.insert(key, entry);
     }
-    let file_metadata: BTreeMap<String, String> =
-        metadata.metadata().as_ref().map(|fields| fields.clone().into_iter().collect()).unwrap_or_default();
-    Ok(Checkpoint::from_parts(path, FileFormat::Safetensors, vec![Buffer::Mapped(mmap)], tensors)
-        .with_file_metadata(file_metadata))
+    Ok(Checkpoint::from_parts(file, FileFormat::Safetensors, vec![Source::File], tensors).with_file_metadata(file_metadata))
+}
+
+/// The JSON header's bytes, after checking its declared length against the file.
+fn read_header(file: &ModelFile) -> Result<Vec<u8>> {
+    let path = file.path();
+    let prefix = file.head(LENGTH_PREFIX)?;
+    let declared = prefix
+        .try_into()
+        .map(u64::from_le_bytes)
+        .map_err(|_| CheckpointError::Truncated { path: path.to_path_buf(), reason: format!("only {} bytes", file.len()) })?;
+    let available = file.len() - LENGTH_PREFIX as u64;
+    if declared > MAX_HEADER_BYTES {
+        return Err(CheckpointError::CorruptHeader {
+            path: path.to_path_buf(),
+            reason: format!("the header claims {declared} bytes, more than the format allows ({MAX_HEADER_BYTES})"),
+        });
+    }
+    if declared > available {
+        return Err(CheckpointError::Truncated {
+            path: path.to_path_buf(),
+            reason: format!("the header says it is {declared} bytes long but the file has only {} bytes", file.len()),
+        });
+    }
+    file.read_at(LENGTH_PREFIX as u64, declared as usize)
+}
+
+/// Parses and validates the header: tensor offsets must be in order, without gaps, and match each
+/// tensor's shape and element type.
+fn parse_header(path: &Path, header: &[u8]) -> Result<(Metadata, BTreeMap<String, String>)> {
+    let corrupt = |reason: String| CheckpointError::CorruptHeader { path: path.to_path_buf(), reason };
+    if !header.starts_with(b"{") {
+        return Err(corrupt("the header is not a JSON object".into()));
+    }
+    let mut fields: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(header).map_err(|e| corrupt(format!("the header is not valid JSON: {e}")))?;
+    let file_metadata: BTreeMap<String, String> = match fields.remove(FILE_METADATA_KEY) {
+        Some(value) => serde_json::from_value(value).map_err(|e| corrupt(format!("`{FILE_METADATA_KEY}`: {e}")))?,
+        None => BTreeMap::new(),
+    };
+    let mut tensors = fields
+        .into_iter()
+        .map(|(key, value)| match serde_json::from_value::<TensorInfo>(value) {
+            Ok(info) => Ok((key, info)),
+            Err(e) => Err(corrupt(format!("tensor `{key}`: {e}"))),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    tensors.sort_by_key(|(_, info)| info.data_offsets);
+    let metadata = Metadata::new(None, tensors).map_err(|error| explain(path, error))?;
+    Ok((metadata, file_metadata))
 }
 
 fn element_type(dtype: Dtype) -> Option<ElementType> {
@@ -54,22 +108,10 @@ fn element_type(dtype: Dtype) -> Option<ElementType> {
     })
 }
 
-/// Turns the crate's error into one that names the file and, where it can, the tensor.
-fn explain(path: &std::path::Path, bytes: &[u8], error: SafeTensorError) -> CheckpointError {
+/// Turns the crate's validation error into one that names the file and, where it can, the tensor.
+fn explain(path: &Path, error: SafeTensorError) -> CheckpointError {
     let path = path.to_path_buf();
     match error {
-        SafeTensorError::MetadataIncompleteBuffer => truncation(path, bytes),
-        SafeTensorError::InvalidHeaderLength => {
-            let declared = bytes.get(..8).map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
-            CheckpointError::Truncated {
-                path,
-                reason: format!(
-                    "the header says it is {} bytes long but the file has only {} bytes",
-                    declared.unwrap_or(0),
-                    bytes.len()
-                ),
-            }
-        }
         SafeTensorError::InvalidOffset(key) => CheckpointError::CorruptHeader {
             path,
             reason: format!("tensor `{key}` has data offsets that overlap or leave a gap"),
@@ -80,13 +122,11 @@ fn explain(path: &std::path::Path, bytes: &[u8], error: SafeTensorError) -> Chec
 
 /// The header is valid but the data is shorter (or longer) than it describes: find the first tensor
 /// that does not fit, so the message names it.
-fn truncation(path: PathBuf, bytes: &[u8]) -> CheckpointError {
-    let header = header_json(bytes);
-    let header_len = header.as_ref().map_or(0, |(len, _)| *len);
-    let available = bytes.len().saturating_sub(LENGTH_PREFIX + header_len);
+fn truncation(path: PathBuf, header: &[u8], available: u64) -> CheckpointError {
+    let available = usize::try_from(available).unwrap_or(usize::MAX);
     let mut first_outside: Option<(String, usize, usize)> = None;
-    if let Some((_, serde_json::Value::Object(map))) = header {
-        for (key, info) in map.iter().filter(|(k, _)| k.as_str() != "__metadata__") {
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(header) {
+        for (key, info) in map.iter().filter(|(k, _)| k.as_str() != FILE_METADATA_KEY) {
             let offsets = info.get("data_offsets").and_then(|v| v.as_array());
             let range = offsets.and_then(|o| Some((o.first()?.as_u64()?, o.get(1)?.as_u64()?)));
             if let Some((start, end)) = range.map(|(s, e)| (s as usize, e as usize))
@@ -104,10 +144,4 @@ fn truncation(path: PathBuf, bytes: &[u8]) -> CheckpointError {
             reason: "the file's length does not match its header (extra bytes at the end)".into(),
         },
     }
-}
-
-fn header_json(bytes: &[u8]) -> Option<(usize, serde_json::Value)> {
-    let len = u64::from_le_bytes(bytes.get(..LENGTH_PREFIX)?.try_into().ok()?) as usize;
-    let text = bytes.get(LENGTH_PREFIX..LENGTH_PREFIX.checked_add(len)?)?;
-    Some((len, serde_json::from_slice(text).ok()?))
 }

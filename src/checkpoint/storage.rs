@@ -1,48 +1,63 @@
 //! Where a tensor's bytes live, and how to decode a (possibly strided) view of them.
 
-use super::ElementType;
+use std::io::Read;
 
-/// Backing bytes of tensors: the memory-mapped file, or a decompressed zip entry.
-pub enum Buffer {
-    Mapped(memmap2::Mmap),
-    Owned(Vec<u8>),
+use super::model_file::ModelFile;
+use super::{CheckpointError, ElementType, Result};
+
+/// Where a tensor's storage bytes are: in the model file, or in a compressed zip entry of it.
+pub(crate) enum Source {
+    /// Bytes of the model file, read where they are.
+    File,
+    /// A deflate-compressed zip entry, inflated when a tensor in it is read, and only as far as that
+    /// tensor reaches: a small file cannot make Nurie hold gigabytes it never uses.
+    Deflated(DeflatedEntry),
 }
 
-impl Buffer {
-    pub fn bytes(&self) -> &[u8] {
-        match self {
-            Buffer::Mapped(map) => map,
-            Buffer::Owned(bytes) => bytes,
-        }
-    }
+/// A compressed storage inside a PyTorch zip archive.
+pub(crate) struct DeflatedEntry {
+    /// The archive entry's name, for messages.
+    pub name: String,
+    /// Where the compressed stream starts in the file, and its length.
+    pub data_start: u64,
+    pub compressed_len: u64,
+}
 
-    /// Lets the OS take back the memory of `len` bytes at `start` once a tensor has been decoded, so
-    /// that loading a model does not keep the file's pages resident next to the converted weights (a
-    /// 2 GB checkpoint would otherwise add 2 GB to the peak). Reading the range again faults the pages
-    /// back in from the file. A no-op for owned buffers and off Unix.
-    pub fn release(&self, start: usize, len: usize) {
-        #[cfg(unix)]
-        if let Buffer::Mapped(map) = self {
-            // SAFETY: the map is read-only and never written, so MADV_DONTNEED only drops clean pages,
-            // which the kernel reloads from the unchanged file on the next access: every slice of the
-            // map keeps reading the same bytes.
-            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, len) };
-        }
-        #[cfg(not(unix))]
-        let _ = (start, len);
+impl DeflatedEntry {
+    /// The `len` inflated bytes at `offset` of the entry. Inflates `offset + len` bytes at most, into a
+    /// buffer of `len` bytes.
+    pub fn inflate_range(&self, file: &ModelFile, offset: usize, len: usize) -> Result<Vec<u8>> {
+        let compressed = file.range(self.data_start, self.compressed_len);
+        let mut inflated = flate2::read::DeflateDecoder::new(compressed);
+        let skipped = std::io::copy(&mut (&mut inflated).take(offset as u64), &mut std::io::sink());
+        let mut bytes = vec![0; len];
+        let read = skipped.and_then(|n| {
+            if n == offset as u64 { inflated.read_exact(&mut bytes) } else { Err(std::io::ErrorKind::UnexpectedEof.into()) }
+        });
+        read.map(|()| bytes).map_err(|error| match error.kind() {
+            std::io::ErrorKind::UnexpectedEof => CheckpointError::Truncated {
+                path: file.path().to_path_buf(),
+                reason: format!("storage `{}` holds fewer bytes than its tensors need", self.name),
+            },
+            _ => CheckpointError::CorruptHeader {
+                path: file.path().to_path_buf(),
+                reason: format!("storage `{}` does not inflate: {error}", self.name),
+            },
+        })
     }
 }
 
 /// One tensor: element type, shape and where its elements are. Bounds are checked when the
-/// checkpoint is indexed, so decoding cannot read outside the buffer.
+/// checkpoint is indexed, so reading a tensor stays inside its source.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TensorEntry {
     pub element: ElementType,
     pub shape: Vec<usize>,
     /// Element strides (row-major contiguous for safetensors; any view for PyTorch files).
     pub strides: Vec<usize>,
-    pub(crate) buffer: usize,
-    /// Byte offset of element [0, 0, …] in the buffer.
+    /// Index of the checkpoint's [`Source`] holding the bytes.
+    pub(crate) source: usize,
+    /// Byte offset of element [0, 0, …] in the source.
     pub(crate) byte_offset: usize,
 }
 
@@ -68,28 +83,25 @@ impl TensorEntry {
         last.checked_add(1)?.checked_mul(self.element.size_bytes())
     }
 
-    /// Integer elements, exactly; `None` when the element type is not an integer.
-    pub(crate) fn decode_i64(&self, buffer: &[u8]) -> Option<Vec<i64>> {
+    /// Integer elements, exactly, from the tensor's bytes (the [`Self::byte_extent`] bytes at
+    /// `byte_offset`); `None` when the element type is not an integer.
+    pub(crate) fn decode_i64(&self, bytes: &[u8]) -> Option<Vec<i64>> {
         let size = self.element.size_bytes();
         strided_indices(&self.shape, &self.strides)
-            .map(|index| {
-                let start = self.byte_offset + index * size;
-                self.element.decode_i64(&buffer[start..start + size])
-            })
+            .map(|index| self.element.decode_i64(&bytes[index * size..(index + 1) * size]))
             .collect()
     }
 
-    pub(crate) fn decode_f32(&self, buffer: &[u8]) -> Vec<f32> {
+    /// Elements as f32 from the tensor's bytes (the [`Self::byte_extent`] bytes at `byte_offset`).
+    pub(crate) fn decode_f32(&self, bytes: &[u8]) -> Vec<f32> {
         let size = self.element.size_bytes();
         let mut out = Vec::with_capacity(self.numel());
         if self.is_contiguous() {
-            let end = self.byte_offset + self.numel() * size;
-            self.element.decode_run_f32(&buffer[self.byte_offset..end], &mut out);
+            self.element.decode_run_f32(&bytes[..self.numel() * size], &mut out);
             return out;
         }
         for index in strided_indices(&self.shape, &self.strides) {
-            let start = self.byte_offset + index * size;
-            out.push(self.element.decode_f32(&buffer[start..start + size]));
+            out.push(self.element.decode_f32(&bytes[index * size..(index + 1) * size]));
         }
         out
     }
@@ -135,7 +147,7 @@ mod tests {
     fn a_transposed_view_is_gathered_in_row_major_order() {
         // storage [0,1,2,3,4,5] as a 2x3 matrix, viewed transposed (3x2, strides [1,3]).
         let bytes: Vec<u8> = (0..6).flat_map(|v| (v as f32).to_le_bytes()).collect();
-        let entry = TensorEntry { element: ElementType::F32, shape: vec![3, 2], strides: vec![1, 3], buffer: 0, byte_offset: 0 };
+        let entry = TensorEntry { element: ElementType::F32, shape: vec![3, 2], strides: vec![1, 3], source: 0, byte_offset: 0 };
         assert!(!entry.is_contiguous());
         assert_eq!(entry.byte_extent(), Some(24));
         assert_eq!(entry.decode_f32(&bytes), vec![0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
@@ -143,8 +155,8 @@ mod tests {
 
     #[test]
     fn a_scalar_has_one_element() {
-        let entry = TensorEntry { element: ElementType::F16, shape: vec![], strides: vec![], buffer: 0, byte_offset: 2 };
-        let bytes = [0, 0, 0x00, 0x3c]; // f16 1.0 at byte 2
+        let entry = TensorEntry { element: ElementType::F16, shape: vec![], strides: vec![], source: 0, byte_offset: 2 };
+        let bytes = [0x00, 0x3c]; // f16 1.0
         assert_eq!(entry.byte_extent(), Some(2));
         assert_eq!(entry.decode_f32(&bytes), vec![1.0]);
     }

@@ -1,60 +1,74 @@
 //! PyTorch `.ckpt`/`.pt` files as written by `torch.save` since 1.6: a zip archive holding
 //! `<prefix>/data.pkl` (the object graph) and one `<prefix>/data/<key>` entry per storage.
 //!
-//! The pickle is walked by [`super::pickle`], which accepts only the tensor-rebuild globals; the
-//! storages are used in place inside the memory map when stored uncompressed (as torch writes them).
+//! The pickle is walked by [`super::pickle`], which accepts only the tensor-rebuild globals. Storages are
+//! read where they are in the file when stored uncompressed (as torch writes them); compressed ones
+//! (archives re-zipped by other tools) are inflated only when a tensor in them is read, and only as far
+//! as that tensor reaches, so no declared size in a small file can make Nurie allocate gigabytes.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Read};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 
-use zip::ZipArchive;
+use zip::{CompressionMethod, ZipArchive};
 
+use super::model_file::{FileRange, ModelFile};
 use super::pickle::{self, TensorRecord};
-use super::{Buffer, Checkpoint, CheckpointError, FileFormat, Result, TensorEntry};
+use super::storage::{DeflatedEntry, Source};
+use super::{Checkpoint, CheckpointError, FileFormat, Result, TensorEntry};
 
 /// Lightning checkpoints nest the weights under this key, next to optimizer state and counters.
 const STATE_DICT_PREFIX: &str = "state_dict.";
 
-pub fn index(path: PathBuf, mmap: memmap2::Mmap) -> Result<Checkpoint> {
-    let file_len = mmap.len();
-    let mut archive = ZipArchive::new(Cursor::new(&mmap[..])).map_err(|e| corrupt(&path, e))?;
-    let pickle_name = find_pickle(&path, &archive)?;
-    let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
-    let pickle_bytes = read_entry(&path, &mut archive, &pickle_name)?;
-    let records =
-        pickle::read_tensor_records(&pickle_bytes).map_err(|source| CheckpointError::Pickle { path: path.clone(), source })?;
-    let records = select_weights(records);
+/// The most bytes deflate can expand to per compressed byte (a 258-byte match costs at least 2 bits,
+/// RFC 1951): a storage that declares more than this of its compressed size lies about one of them.
+const MAX_DEFLATE_RATIO: u64 = 1032;
 
-    let mut owned = vec![];
-    let mut storages: HashMap<String, Storage> = HashMap::new();
+/// Bytes of inflated pickle allowed per entry of the archive. The pickle describes the archive's
+/// storages (torch writes ~200 bytes per tensor; Lightning's trainer state adds a few KB in all), so
+/// its size follows from the archive's entry count; this is 100 times what real files need.
+const PICKLE_BYTES_PER_ENTRY: u64 = 64 << 10;
+
+type Archive<'a> = ZipArchive<FileRange<'a>>;
+
+pub fn index(file: ModelFile) -> Result<Checkpoint> {
+    let path = file.path().to_path_buf();
+    let (records, storages, sources) = {
+        let mut archive = ZipArchive::new(file.reader()).map_err(|e| corrupt(&path, e))?;
+        let pickle_name = find_pickle(&path, &archive)?;
+        let prefix = pickle_name.trim_end_matches("data.pkl").to_string();
+        let pickle_bytes = read_pickle(&file, &mut archive, &pickle_name)?;
+        let records = pickle::read_tensor_records(&pickle_bytes)
+            .map_err(|source| CheckpointError::Pickle { path: path.clone(), source })?;
+        let records = select_weights(records);
+        let mut sources = vec![Source::File];
+        let mut storages: HashMap<String, Storage> = HashMap::new();
+        for record in &records {
+            if !storages.contains_key(&record.storage_key) {
+                let storage = locate_storage(&file, &mut archive, &prefix, record, &mut sources)?;
+                storages.insert(record.storage_key.clone(), storage);
+            }
+        }
+        (records, storages, sources)
+    };
     let mut tensors = BTreeMap::new();
     for record in records {
-        if !storages.contains_key(&record.storage_key) {
-            let storage = locate_storage(&path, &mut archive, &prefix, &record, file_len, &mut owned)?;
-            storages.insert(record.storage_key.clone(), storage);
-        }
-        let storage = &storages[&record.storage_key];
-        let entry = place(&path, &record, storage)?;
+        let entry = place(&path, &record, &storages[&record.storage_key])?;
         tensors.insert(record.name, entry);
     }
-    drop(archive);
-    let mut buffers = vec![Buffer::Mapped(mmap)];
-    buffers.extend(owned);
-    Ok(Checkpoint::from_parts(path, FileFormat::TorchZip, buffers, tensors))
+    Ok(Checkpoint::from_parts(file, FileFormat::TorchZip, sources, tensors))
 }
 
-/// Buffer 0 is the memory map; decompressed storages follow it.
-const MAPPED: usize = 0;
-
-/// Where one storage's bytes are: a byte range of a buffer.
+/// Where one storage's bytes are: a byte range of a source.
 struct Storage {
-    buffer: usize,
+    source: usize,
     start: usize,
     len: usize,
+    /// The most bytes a view into it may span (deflated storages: what their compressed size allows).
+    max_extent: usize,
 }
 
-fn find_pickle(path: &Path, archive: &ZipArchive<Cursor<&[u8]>>) -> Result<String> {
+fn find_pickle(path: &Path, archive: &Archive) -> Result<String> {
     let mut names = archive.file_names().filter(|n| n.ends_with("data.pkl"));
     let name = names.next().ok_or_else(|| CheckpointError::UnsupportedFormat {
         path: path.to_path_buf(),
@@ -63,17 +77,30 @@ fn find_pickle(path: &Path, archive: &ZipArchive<Cursor<&[u8]>>) -> Result<Strin
     Ok(name.to_string())
 }
 
-/// Largest entry read into memory (the pickle, or a compressed storage): far above any real SD1.x
-/// checkpoint's, and it keeps a forged size in a tiny file from reserving gigabytes.
-const MAX_ENTRY_BYTES: u64 = 4 << 30;
-
-fn read_entry(path: &Path, archive: &mut ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>> {
-    let file = archive.by_name(name).map_err(|e| corrupt(path, e))?;
-    if file.size() > MAX_ENTRY_BYTES {
-        return Err(corrupt(path, format!("entry `{name}` claims {} bytes", file.size())));
+/// The pickle's bytes: read where they are when stored, inflated up to a bound that follows from the
+/// archive's entry count when compressed.
+fn read_pickle(file: &ModelFile, archive: &mut Archive, name: &str) -> Result<Vec<u8>> {
+    let path = file.path();
+    let limit = (archive.len() as u64 + 1).saturating_mul(PICKLE_BYTES_PER_ENTRY);
+    let entry = archive.by_name(name).map_err(|e| corrupt(path, e))?;
+    if entry.compression() == CompressionMethod::Stored {
+        let (start, len) = (entry.data_start(), entry.size());
+        if start.checked_add(len).is_none_or(|end| end > file.len()) {
+            return Err(truncated(path, format!("`{name}` claims {len} bytes at byte {start}, past the end of the file")));
+        }
+        return file.read_at(start, len as usize);
     }
     let mut bytes = Vec::new();
-    file.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes).map_err(|e| corrupt(path, e))?;
+    entry.take(limit + 1).read_to_end(&mut bytes).map_err(|e| corrupt(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(CheckpointError::CorruptHeader {
+            path: path.to_path_buf(),
+            reason: format!(
+                "`{name}` inflates to more than {limit} bytes, far more than a pickle describing {} archive entries needs                  (a zip bomb?)",
+                archive.len()
+            ),
+        });
+    }
     Ok(bytes)
 }
 
@@ -94,41 +121,49 @@ fn select_weights(records: Vec<TensorRecord>) -> Vec<TensorRecord> {
 }
 
 fn locate_storage(
-    path: &Path,
-    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    file: &ModelFile,
+    archive: &mut Archive,
     prefix: &str,
     record: &TensorRecord,
-    file_len: usize,
-    owned: &mut Vec<Buffer>,
+    sources: &mut Vec<Source>,
 ) -> Result<Storage> {
+    let path = file.path();
     let name = format!("{prefix}data/{}", record.storage_key);
-    let missing = || CheckpointError::Truncated {
-        path: path.to_path_buf(),
-        reason: format!("storage `{name}` of tensor `{}` is missing from the archive", record.name),
+    let entry = archive
+        .by_name(&name)
+        .map_err(|_| truncated(path, format!("storage `{name}` of tensor `{}` is missing from the archive", record.name)))?;
+    // The sizes come from the archive's directory: check them against the file itself.
+    let (start, size, compressed_len) = (entry.data_start(), entry.size(), entry.compressed_size());
+    let past_the_end = || {
+        truncated(
+            path,
+            format!(
+                "storage `{name}` of tensor `{}` claims {compressed_len} bytes at byte {start}, past the end of the {}-byte file",
+                record.name,
+                file.len()
+            ),
+        )
     };
-    let file = archive.by_name(&name).map_err(|_| missing())?;
-    if file.compression() == zip::CompressionMethod::Stored {
-        // The sizes come from the archive's directory: check them against the file itself, so that a
-        // lying directory cannot make a view reach past the memory map.
-        let start = usize::try_from(file.data_start()).map_err(|_| missing())?;
-        let len = usize::try_from(file.size()).map_err(|_| missing())?;
-        let end = start.checked_add(len).filter(|&end| end <= file_len && file.compressed_size() == file.size());
-        if end.is_none() {
-            return Err(CheckpointError::Truncated {
-                path: path.to_path_buf(),
-                reason: format!(
-                    "storage `{name}` of tensor `{}` claims {len} bytes at byte {start}, past the end of the {file_len}-byte file",
-                    record.name
-                ),
-            });
-        }
-        return Ok(Storage { buffer: MAPPED, start, len });
+    if start.checked_add(compressed_len).is_none_or(|end| end > file.len()) {
+        return Err(past_the_end());
     }
-    drop(file);
-    let bytes = read_entry(path, archive, &name)?;
-    let len = bytes.len();
-    owned.push(Buffer::Owned(bytes));
-    Ok(Storage { buffer: owned.len(), start: 0, len })
+    let start_in_memory = usize::try_from(start).map_err(|_| past_the_end())?;
+    let len = usize::try_from(size).map_err(|_| past_the_end())?;
+    match entry.compression() {
+        CompressionMethod::Stored if size == compressed_len => {
+            Ok(Storage { source: 0, start: start_in_memory, len, max_extent: len })
+        }
+        CompressionMethod::Stored => Err(past_the_end()),
+        CompressionMethod::Deflated => {
+            sources.push(Source::Deflated(DeflatedEntry { name, data_start: start, compressed_len }));
+            let max_extent = usize::try_from(compressed_len.saturating_mul(MAX_DEFLATE_RATIO)).unwrap_or(usize::MAX);
+            Ok(Storage { source: sources.len() - 1, start: 0, len, max_extent })
+        }
+        other => Err(CheckpointError::UnsupportedFormat {
+            path: path.to_path_buf(),
+            reason: format!("storage `{name}` is compressed with {other}; Nurie reads stored and deflated entries"),
+        }),
+    }
 }
 
 /// Turns a pickle record into a bounds-checked entry inside its storage.
@@ -139,7 +174,7 @@ fn place(path: &Path, record: &TensorRecord, storage: &Storage) -> Result<Tensor
         element,
         shape: record.shape.clone(),
         strides: record.strides.clone(),
-        buffer: storage.buffer,
+        source: storage.source,
         byte_offset: 0,
     };
     let out_of_bounds = |start: usize, end: usize| CheckpointError::OutOfBounds {
@@ -162,8 +197,21 @@ fn place(path: &Path, record: &TensorRecord, storage: &Storage) -> Result<Tensor
     if end > storage.len.min(declared) {
         return Err(out_of_bounds(start, end));
     }
+    if end > storage.max_extent {
+        return Err(CheckpointError::CorruptHeader {
+            path: path.to_path_buf(),
+            reason: format!(
+                "tensor `{}` needs {end} bytes of a compressed storage too small to hold them (a zip bomb?)",
+                record.name
+            ),
+        });
+    }
     entry.byte_offset = storage.start + start;
     Ok(entry)
+}
+
+fn truncated(path: &Path, reason: String) -> CheckpointError {
+    CheckpointError::Truncated { path: path.to_path_buf(), reason }
 }
 
 fn corrupt(path: &Path, error: impl std::fmt::Display) -> CheckpointError {

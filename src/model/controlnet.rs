@@ -43,6 +43,7 @@ impl ControlNet {
             PREFIXES.into_iter().find(|p| checkpoint.contains(&format!("{p}input_hint_block.0.weight"))).unwrap_or(PREFIXES[0]);
         let weights = WeightLoader::new(checkpoint, prefix, device, dtype);
         if !weights.contains("input_hint_block.0.weight") {
+            crate::checkpoint::family::require_controlnet(checkpoint)?;
             return Err(weights.missing("input_hint_block.0.weight"));
         }
         let encoder = UnetEncoder::load(&weights)?;

@@ -23,9 +23,32 @@ impl CkptTensor {
     }
 }
 
+/// How an archive is laid out beyond its tensors, for tests of files not written by torch.
+pub struct CkptLayout<'a> {
+    /// A global injected into the pickle (to test that the reader refuses it).
+    pub extra_global: Option<(&'a str, &'a str)>,
+    /// How the storages and the pickle are compressed (torch stores them).
+    pub storages: zip::CompressionMethod,
+    pub pickle: zip::CompressionMethod,
+    /// Bytes of a text field added to the pickle's root dict.
+    pub pickle_padding: usize,
+}
+
+impl Default for CkptLayout<'_> {
+    fn default() -> Self {
+        let stored = zip::CompressionMethod::Stored;
+        Self { extra_global: None, storages: stored, pickle: stored, pickle_padding: 0 }
+    }
+}
+
 /// Writes `tensors` under `state_dict`, plus a `global_step` counter, as `archive/…` entries.
 /// `extra_global` injects a global into the pickle (to test that the reader refuses it).
 pub fn write_ckpt(path: &Path, tensors: &[CkptTensor], extra_global: Option<(&str, &str)>) {
+    write_ckpt_as(path, tensors, &CkptLayout { extra_global, ..CkptLayout::default() });
+}
+
+/// [`write_ckpt`] with a layout of the test's choosing.
+pub fn write_ckpt_as(path: &Path, tensors: &[CkptTensor], layout: &CkptLayout) {
     let mut pickle = Pickle::default();
     pickle.op(&[0x80, 2]); // PROTO 2
     pickle.op(b"}"); // EMPTY_DICT (root)
@@ -39,7 +62,11 @@ pub fn write_ckpt(path: &Path, tensors: &[CkptTensor], extra_global: Option<(&st
     pickle.op(b"u"); // SETITEMS into state_dict
     pickle.text("global_step");
     pickle.int(1234);
-    if let Some((module, name)) = extra_global {
+    if layout.pickle_padding > 0 {
+        pickle.text("notes");
+        pickle.text(&"x".repeat(layout.pickle_padding));
+    }
+    if let Some((module, name)) = layout.extra_global {
         pickle.text("callbacks");
         pickle.global(module, name);
         pickle.op(b")R"); // call it with no arguments
@@ -48,13 +75,14 @@ pub fn write_ckpt(path: &Path, tensors: &[CkptTensor], extra_global: Option<(&st
 
     let file = std::fs::File::create(path).unwrap();
     let mut zip = zip::ZipWriter::new(file);
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file("archive/data.pkl", stored).unwrap();
+    let options = |method| zip::write::SimpleFileOptions::default().compression_method(method);
+    let stored = options(zip::CompressionMethod::Stored);
+    zip.start_file("archive/data.pkl", options(layout.pickle)).unwrap();
     zip.write_all(&pickle.bytes).unwrap();
     zip.start_file("archive/byteorder", stored).unwrap();
     zip.write_all(b"little").unwrap();
     for (key, tensor) in tensors.iter().enumerate() {
-        zip.start_file(format!("archive/data/{key}"), stored).unwrap();
+        zip.start_file(format!("archive/data/{key}"), options(layout.storages)).unwrap();
         zip.write_all(&tensor.bytes).unwrap();
     }
     zip.start_file("archive/version", stored).unwrap();

@@ -6,7 +6,7 @@ use nurie::checkpoint::{Checkpoint, CheckpointError, FileFormat};
 use nurie::model::ClipTextEncoder;
 
 use super::support::{assert_close, cpu, reference_ids, references, sd15_dev, temp_dir, tolerance};
-use super::torch_ckpt::{CkptTensor, write_ckpt};
+use super::torch_ckpt::{CkptLayout, CkptTensor, write_ckpt, write_ckpt_as};
 
 const LDM_TE: &str = "cond_stage_model.transformer.text_model.";
 
@@ -149,4 +149,95 @@ fn a_directory_that_lies_about_a_storage_size_is_refused() {
     std::fs::write(&path, &bytes).unwrap();
     let error = Checkpoint::open(&path).err().expect("a storage claimed past the end of the file");
     assert!(error.to_string().contains("lying.ckpt"), "{error}");
+}
+
+fn deflated_storages() -> CkptLayout<'static> {
+    CkptLayout { storages: zip::CompressionMethod::Deflated, ..CkptLayout::default() }
+}
+
+/// Archives re-zipped by other tools compress their storages: the tensors read the same.
+#[test]
+fn deflated_storages_read_like_stored_ones() {
+    let path = temp_dir("ckpt-deflated").join("deflated.ckpt");
+    let mut offset_view = CkptTensor::new("row1", &[3], "FloatStorage", (0..6).flat_map(|v| (v as f32).to_le_bytes()).collect());
+    offset_view.offset = 3;
+    write_ckpt_as(
+        &path,
+        &[CkptTensor::new("zeros", &[256, 256], "HalfStorage", vec![0; 131_072]), offset_view],
+        &deflated_storages(),
+    );
+    let checkpoint = Checkpoint::open(&path).unwrap();
+    assert_eq!(checkpoint.read_f32("row1").unwrap().values, [3.0, 4.0, 5.0]);
+    assert!(checkpoint.read_f32("zeros").unwrap().values.iter().all(|&v| v == 0.0));
+}
+
+/// Compressed storages are inflated when a tensor is read, not when the file is opened: listing a
+/// file's tensors (`nurie inspect`) never inflates a zip bomb, and a broken storage fails only the
+/// tensor that needs it, naming its entry.
+#[test]
+fn a_compressed_storage_is_inflated_only_when_its_tensor_is_read() {
+    let path = temp_dir("ckpt-lazy").join("lazy.ckpt");
+    let tensor = CkptTensor::new("w", &[4096], "FloatStorage", vec![0; 16_384]);
+    write_ckpt_as(&path, &[tensor], &deflated_storages());
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Turn the storage's deflate stream into garbage: the local header of `archive/data/0` is
+    // followed by its name and then the compressed bytes.
+    let name = b"archive/data/0";
+    let local = (0..bytes.len() - 30).find(|&i| bytes[i..i + 4] == *b"PK\x03\x04" && bytes[i + 30..].starts_with(name)).unwrap();
+    let extra = u16::from_le_bytes([bytes[local + 28], bytes[local + 29]]) as usize;
+    let stream = local + 30 + name.len() + extra;
+    bytes[stream] = 0xff; // block type 3: reserved, an error for any inflater
+    std::fs::write(&path, &bytes).unwrap();
+
+    let checkpoint = Checkpoint::open(&path).expect("opening reads no storage");
+    assert_eq!(checkpoint.shape("w").unwrap(), [4096]);
+    let error = checkpoint.read_f32("w").unwrap_err();
+    assert!(error.to_string().contains("lazy.ckpt") && error.to_string().contains("archive/data/0"), "{error}");
+}
+
+/// A tensor that claims more bytes than its compressed storage could ever inflate to is refused when
+/// the file is opened (deflate expands at most 1032:1).
+#[test]
+fn a_tensor_larger_than_its_compressed_storage_can_hold_is_refused() {
+    let path = temp_dir("ckpt-bomb").join("bomb.ckpt");
+    let mut tensor = CkptTensor::new("w", &[1 << 24], "FloatStorage", vec![0; 64]);
+    tensor.declared_numel = Some(1 << 24);
+    write_ckpt_as(&path, &[tensor], &deflated_storages());
+    // Claim 64 MiB in the zip directory too, as a bomb would.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let name = b"archive/data/0";
+    let header = (0..bytes.len() - 46).find(|&i| bytes[i..i + 4] == *b"PK\x01\x02" && bytes[i + 46..].starts_with(name)).unwrap();
+    bytes[header + 24..header + 28].copy_from_slice(&(64u32 << 20).to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let error = Checkpoint::open(&path).err().expect("64 MiB cannot come out of a few compressed bytes");
+    assert!(error.to_string().contains("bomb.ckpt") && error.to_string().contains("`w`"), "{error}");
+}
+
+/// A compressed pickle may inflate only to what a description of the archive's entries needs (a 4 MB
+/// file once inflated a 4 GiB `data.pkl`); a stored one is read as it is.
+#[test]
+fn a_compressed_pickle_far_larger_than_its_archive_needs_is_refused() {
+    let dir = temp_dir("ckpt-pickle-bomb");
+    let tensors = [CkptTensor::new("w", &[2], "FloatStorage", vec![0; 8])];
+    let padded = |pickle| CkptLayout { pickle, pickle_padding: 2 << 20, ..CkptLayout::default() };
+    let stored = dir.join("stored.ckpt");
+    write_ckpt_as(&stored, &tensors, &padded(zip::CompressionMethod::Stored));
+    assert!(Checkpoint::open(&stored).is_ok(), "a big stored pickle costs only the file's own size");
+    let bomb = dir.join("pickle-bomb.ckpt");
+    write_ckpt_as(&bomb, &tensors, &padded(zip::CompressionMethod::Deflated));
+    let error = Checkpoint::open(&bomb).err().expect("2 MiB of pickle for 4 entries");
+    assert!(error.to_string().contains("pickle-bomb.ckpt") && error.to_string().contains("data.pkl"), "{error}");
+}
+
+/// `cp new.ckpt old.ckpt` truncates the old file while Nurie may be reading it: the read fails with a
+/// message naming the file instead of killing the process (SIGBUS, with a memory-mapped file).
+#[test]
+fn a_model_file_truncated_while_open_gives_an_error_not_a_crash() {
+    let path = temp_dir("ckpt-truncated-while-open").join("replaced.ckpt");
+    write_ckpt(&path, &[CkptTensor::new("w", &[65_536], "FloatStorage", vec![1; 262_144])], None);
+    let checkpoint = Checkpoint::open(&path).unwrap();
+    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(4096).unwrap();
+    let error = checkpoint.read_f32("w").unwrap_err();
+    assert!(matches!(error, CheckpointError::ChangedWhileReading { .. }), "{error}");
+    assert!(error.to_string().contains("replaced.ckpt"), "{error}");
 }
