@@ -261,6 +261,7 @@ pub struct Texts {
     pub history_cannot_start: fn(&str) -> String,
     pub history_cannot_open: fn(&str) -> String,
     pub history_damaged: fn(&str) -> String,
+    pub history_not_nurie: fn(&str) -> String,
     pub history_failed: fn(&str) -> String,
     pub cannot_trash: fn(&str, &str) -> String,
     pub cannot_start_reading: fn(&str) -> String,
@@ -510,6 +511,11 @@ pub const EN: Texts = Texts {
     registry_not_used: |problem| format!("The known-models file is not used: {problem}"),
     history_cannot_start: |e| format!("The history cannot start: {e}"),
     history_cannot_open: |e| format!("The history cannot be opened: {e}"),
+    history_not_nurie: |moved_to| {
+        format!(
+            "The history database was another program's file; it was moved, untouched, to {moved_to}, and a new history is built from the pictures."
+        )
+    },
     history_damaged: |reason| {
         format!("The history database was damaged ({reason}); it was set aside and is being rebuilt from the pictures.")
     },
@@ -783,6 +789,9 @@ pub const JA: Texts = Texts {
     history_cannot_start: |e| format!("履歴を開始できません：{e}"),
     history_cannot_open: |e| format!("履歴を開けません：{e}"),
     history_damaged: |reason| format!("履歴のデータベースが壊れていたため（{reason}）、退避して画像から作り直しています。"),
+    history_not_nurie: |moved_to| {
+        format!("履歴のデータベースは別のアプリのファイルだったため、そのまま {moved_to} に移し、画像から新しい履歴を作っています。")
+    },
     history_failed: |e| format!("履歴：{e}"),
     cannot_trash: |path, e| format!("{path} をごみ箱に移せませんでした：{e}"),
     cannot_start_reading: |e| format!("フォルダーを読み込めません：{e}"),

@@ -59,15 +59,15 @@ fn output_folder(home: &Path) -> Option<PathBuf> {
 /// A new, damaged or deleted database is rebuilt from the pictures (the remembered folders and the
 /// output folder) before anything else; a damaged one is also reported.
 fn recover_if_needed(opened: OpenedLibrary, outputs: &Option<PathBuf>) -> anyhow::Result<Library> {
-    if let Some(reason) = opened.rebuilt_because() {
-        eprintln!("The history database was damaged ({reason}); it was set aside and is rebuilt from the pictures.");
+    if let Some(notice) = opened.set_aside_notice("the history is rebuilt from the pictures") {
+        errln!("{notice}");
     }
     let needs_indexing = opened.needs_indexing();
     let library = opened.library;
     if needs_indexing {
         let report = rebuild_with_progress(&library, outputs)?;
         if report.images() > 0 {
-            eprintln!("{} pictures indexed", report.images());
+            errln!("{} pictures indexed", report.images());
         }
     }
     Ok(library)
@@ -79,13 +79,13 @@ fn search(library: &Library, text: &str, limit: usize, json: bool) -> anyhow::Re
     let rows = library.search(&query, 0, limit).context("searching the history")?;
     for row in &rows {
         if json {
-            println!("{}", row_json(row));
+            outln!("{}", row_json(row));
         } else {
-            println!("{}", row_line(row));
+            outln!("{}", row_line(row));
         }
     }
     if !json {
-        eprintln!("{} of {total} pictures", rows.len());
+        errln!("{} of {total} pictures", rows.len());
     }
     Ok(())
 }
@@ -126,7 +126,7 @@ fn rebuild_all(library: &Library, outputs: &Option<PathBuf>) -> anyhow::Result<(
     for folder in report.reports() {
         print_report(folder);
     }
-    println!("{} pictures indexed", report.images());
+    outln!("{} pictures indexed", report.images());
     Ok(())
 }
 
@@ -139,7 +139,7 @@ fn rebuild_with_progress(library: &Library, outputs: &Option<PathBuf>) -> anyhow
         rebuild(library, &extra, &mut |p| show_progress(&bar, p), &AtomicBool::new(false)).context("rebuilding the history")?;
     bar.finish_and_clear();
     for (root, error) in report.failures() {
-        eprintln!("{}: {error}", root.display());
+        errln!("{}: {error}", root.display());
     }
     Ok(report)
 }
@@ -158,7 +158,7 @@ fn show_progress(bar: &ProgressBar, progress: ImportProgress) {
 }
 
 fn print_report(report: &ImportReport) {
-    println!(
+    outln!(
         "{}: {} added, {} updated, {} removed, {} unchanged, {} skipped",
         report.folder.display(),
         report.added,
@@ -168,6 +168,6 @@ fn print_report(report: &ImportReport) {
         report.skipped.len()
     );
     for (path, why) in &report.skipped {
-        eprintln!("  skipped {}: {why}", path.display());
+        errln!("  skipped {}: {why}", path.display());
     }
 }

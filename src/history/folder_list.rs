@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::error::{HistoryError, Result};
+use super::error::{HistoryError, Result, io_storage_error};
 
 pub const FOLDER_LIST_FILE_NAME: &str = "history-folders.json";
 
@@ -42,8 +42,10 @@ fn write(database: &Path, folders: &[PathBuf]) -> Result<()> {
     let path = list_path(database);
     let bytes =
         serde_json::to_vec_pretty(folders).map_err(|e| HistoryError::FolderList { path: path.clone(), reason: e.to_string() })?;
-    crate::atomic_write::write_file_atomically(&path, &bytes)
-        .map_err(|e| HistoryError::FolderList { path, reason: e.to_string() })
+    crate::atomic_write::write_file_atomically(&path, &bytes).map_err(|e| {
+        let folder = path.parent().unwrap_or(&path);
+        io_storage_error(&path, folder, &e).unwrap_or(HistoryError::FolderList { path: path.clone(), reason: e.to_string() })
+    })
 }
 
 #[cfg(test)]

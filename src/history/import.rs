@@ -2,10 +2,12 @@
 //! folder), and re-scanning it incrementally: new and changed files are read, rows of deleted files
 //! are dropped, unchanged files are not opened.
 //!
-//! Files are read outside any transaction and written in batches of [`BATCH_SIZE`], one transaction
-//! each: fast, a window's other writes wait at most one batch, and a process killed mid-import leaves
-//! the database as of the last finished batch (the next scan continues from there). A file that
-//! cannot be indexed is skipped and reported; a database error (disk full) ends the import.
+//! Files are read outside any transaction, [`BATCH_SIZE`] at a time, and written in short transactions
+//! (see [`super::paced`]: at most [`BATCH_SIZE`] rows and about 200 ms each, with a pause between
+//! them): fast, other writers (a window, `nurie generate` recording a picture, a second import) wait
+//! at most one short transaction, and a process killed mid-import leaves the database as of the last
+//! finished transaction (the next scan continues from there). A file that cannot be indexed is skipped
+//! and reported; a database error (disk full) ends the import.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,12 +19,13 @@ use super::error::{FileError, HistoryError, Result};
 use super::folder_list::remember_folder;
 use super::index::{register_folder, stored_path, upsert};
 use super::library::Library;
+use super::paced::{MAX_ROWS, PacedWriter};
 use super::scan_plan::{FileToRead, ScanMode, ScanPlan, plan_scan, rows_under};
 use super::walk::walk_pngs;
 use crate::metadata::ReadLimits;
 
-/// Rows written per transaction.
-pub const BATCH_SIZE: usize = 200;
+/// Files read before their rows are written; also the most rows one transaction writes.
+pub const BATCH_SIZE: usize = MAX_ROWS;
 
 /// Files handled so far out of the files found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +77,13 @@ pub(super) fn scan_folder(
     report.skipped.extend(walk.unreadable.iter().cloned());
     let not_utf8 = plan.non_utf8.iter().map(|path| (path.clone(), FileError::NonUtf8Path { path: path.clone() }));
     report.skipped.extend(not_utf8.map(|(path, error)| (path, error.to_string())));
-    report.removed = library.write(|transaction| forget_paths(transaction, &plan.to_remove))?;
+    let mut writer = PacedWriter::new(library);
+    writer.write_all(&plan.to_remove, |connection, path| {
+        report.removed += forget_path(connection, path)?;
+        Ok(())
+    })?;
 
-    read_and_write(library, &root, &plan, &mut report, progress, cancel)?;
+    read_and_write(&mut writer, &root, &plan, &mut report, progress, cancel)?;
     report.cancelled = cancel.load(Ordering::Relaxed);
     if !report.cancelled {
         library.mark_scanned(&root)?;
@@ -96,9 +103,10 @@ fn import_root(dir: &Path) -> Result<PathBuf> {
     Ok(root)
 }
 
-/// Reads the planned files, [`BATCH_SIZE`] at a time, and writes each batch in one transaction.
+/// Reads the planned files, [`BATCH_SIZE`] at a time, and writes each batch (in one or more short
+/// transactions).
 fn read_and_write(
-    library: &Library,
+    writer: &mut PacedWriter<'_>,
     root: &Path,
     plan: &ScanPlan,
     report: &mut ImportReport,
@@ -119,10 +127,7 @@ fn read_and_write(
             done += 1;
             progress(ImportProgress { done, total });
         }
-        let written = library.write(|transaction| batch.write(transaction))?;
-        report.added += written.added;
-        report.updated += written.updated;
-        report.removed += written.removed;
+        writer.write_all(&batch.changes, |connection, change| change.apply(connection, report))?;
         if cancel.load(Ordering::Relaxed) {
             break;
         }
@@ -130,21 +135,26 @@ fn read_and_write(
     Ok(())
 }
 
-/// One transaction's worth of work.
+/// The changes read from one batch of files.
 #[derive(Default)]
 struct Batch {
-    entries: Vec<ImageEntry>,
-    /// Known files that vanished or became unreadable since their row was written.
-    forget: Vec<String>,
+    changes: Vec<Change>,
+}
+
+/// One row to write or delete.
+enum Change {
+    Index(Box<ImageEntry>),
+    /// A known file that vanished or became unreadable since its row was written.
+    Forget(String),
 }
 
 impl Batch {
     fn read(&mut self, file: &FileToRead, root: &Path, limits: &ReadLimits, report: &mut ImportReport) {
         match ImageEntry::read(&file.path, root, limits) {
-            Ok(entry) => self.entries.push(entry),
+            Ok(entry) => self.changes.push(Change::Index(Box::new(entry))),
             Err(error) => {
                 if file.known {
-                    self.forget.extend(file.path.to_str().map(str::to_string));
+                    self.changes.extend(file.path.to_str().map(|path| Change::Forget(path.to_string())));
                 }
                 if !error.is_missing() {
                     report.skipped.push((file.path.clone(), error.to_string()));
@@ -152,29 +162,26 @@ impl Batch {
             }
         }
     }
+}
 
-    fn write(&self, connection: &Connection) -> Result<Written> {
-        let mut added = 0;
-        for entry in &self.entries {
-            added += usize::from(upsert(connection, entry)?.new);
+impl Change {
+    /// Writes the change and counts it in `report` (an error ends the import, counts and all).
+    fn apply(&self, connection: &Connection, report: &mut ImportReport) -> Result<()> {
+        match self {
+            Change::Index(entry) => {
+                if upsert(connection, entry)?.new {
+                    report.added += 1;
+                } else {
+                    report.updated += 1;
+                }
+            }
+            Change::Forget(path) => report.removed += forget_path(connection, path)?,
         }
-        let removed = forget_paths(connection, &self.forget)?;
-        Ok(Written { added, updated: self.entries.len() - added, removed })
+        Ok(())
     }
 }
 
-struct Written {
-    added: usize,
-    updated: usize,
-    removed: usize,
-}
-
-/// Deletes the rows of `paths` (their tags go with them); returns how many there were.
-pub(super) fn forget_paths(connection: &Connection, paths: &[String]) -> Result<usize> {
-    let mut statement = connection.prepare_cached("DELETE FROM images WHERE path = ?1")?;
-    let mut removed = 0;
-    for path in paths {
-        removed += statement.execute([path])?;
-    }
-    Ok(removed)
+/// Deletes the row of `path` (its tags go with it); returns how many there were (0 or 1).
+fn forget_path(connection: &Connection, path: &str) -> Result<usize> {
+    Ok(connection.prepare_cached("DELETE FROM images WHERE path = ?1")?.execute([path])?)
 }

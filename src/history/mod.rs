@@ -5,10 +5,13 @@
 //! an index that can always be rebuilt from them. Only favorites and tags live in the database alone.
 //!
 //! * Opening: [`Library::open`] / [`Library::in_home`] (WAL, two windows at once, damaged databases
-//!   moved aside and reported in [`OpenedLibrary::state`]); schema in `schema` and `migrations`.
+//!   and other programs' databases moved aside and reported in [`OpenedLibrary::state`]); schema in
+//!   `schema` and `migrations`, what is Nurie's in `identity`; a read-only or full disk is
+//!   [`HistoryError::ReadOnly`] / [`HistoryError::DiskFull`].
 //! * Adding: [`ImageEntry`] (read from a file, or handed over right after Nurie saved it),
 //!   [`Library::add_image`], [`Library::index_file`].
-//! * Folders: [`import_folder`] (incremental re-scan, batched, cancellable, with progress),
+//! * Folders: [`import_folder`] (incremental re-scan, in short transactions that let other writers in
+//!   (`paced`), cancellable, with progress),
 //!   [`rebuild`], [`Library::folders`], [`Library::forget_folder`].
 //! * Finding: [`Query`] ([`Query::parse`] reads the search box), [`Library::search`],
 //!   [`Library::count`], [`Library::details`], [`Library::record`]; full-text search in `fts`.
@@ -26,10 +29,12 @@ mod file_facts;
 mod folder_list;
 mod folders;
 mod fts;
+mod identity;
 mod import;
 mod index;
 mod library;
 mod migrations;
+mod paced;
 mod png_header;
 mod query;
 mod rebuild;
@@ -71,5 +76,7 @@ mod library_tests;
 mod rescan_tests;
 #[cfg(test)]
 mod search_tests;
+#[cfg(test)]
+mod storage_tests;
 #[cfg(test)]
 mod test_images;

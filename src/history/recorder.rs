@@ -3,14 +3,29 @@
 //! made from (kept by content hash, so later edits of the originals do not change the record). The
 //! index opens on first use. When it cannot be opened or written, the picture is still on disk with its
 //! metadata (the PNG is the source of truth) and a rebuild finds it; the window is told once.
+//!
+//! Other writers may hold the database: an import (in short transactions, see [`super::paced`]), or
+//! one long transaction such as a rebuild of a large library's text indexes or an older Nurie's
+//! import. A busy database is therefore waited for well past one busy wait (see [`RECORD_PATIENCE`]),
+//! never taken as a reason to leave a picture out.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use super::error::Result as HistoryResult;
 use super::folder_list::remember_folder;
 use super::{ImageEntry, Library};
 use crate::metadata::GenerationRecord;
 use crate::output::{KeptInputs, SavedImage};
+
+/// How long recording one picture keeps trying while other writers hold the database.
+const RECORD_PATIENCE: Duration = Duration::from_secs(120);
+
+/// The first pause between two tries (it doubles up to [`LONGEST_PAUSE`]); each try itself waits for
+/// the lock up to the library's busy timeout.
+const FIRST_PAUSE: Duration = Duration::from_millis(50);
+const LONGEST_PAUSE: Duration = Duration::from_secs(2);
 
 /// The history library of Nurie's home, as the savers of pictures use it.
 pub struct Recorder {
@@ -69,11 +84,9 @@ impl Recorder {
         let mut notice = kept_line_art.1.or(kept_init.1);
         (picture.line_art, picture.init_image) = (kept_line_art.0, kept_init.0);
         if self.library.is_none() {
-            match Library::in_home(&self.home) {
+            match patiently(|| Library::in_home(&self.home)) {
                 Ok(opened) => {
-                    if let Some(reason) = opened.rebuilt_because() {
-                        let text =
-                            format!("The history database was damaged ({reason}); it was set aside and a new one started.");
+                    if let Some(text) = opened.set_aside_notice("a new history was started") {
                         notice = notice.or(self.report(text));
                     }
                     self.library = Some(opened.library);
@@ -113,7 +126,23 @@ fn index(library: &Library, picture: &SavedPicture<'_>) -> Result<(), String> {
     let entry = ImageEntry::generated(picture.path, picture.folder, picture.record.clone())
         .map_err(|e| e.to_string())?
         .with_inputs(picture.line_art.clone(), picture.init_image.clone());
-    library.add_image(&entry).map(|_| ()).map_err(|e| e.to_string())
+    patiently(|| library.add_image(&entry)).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// `attempt`'s result, tried again with growing pauses while the database is busy, for up to
+/// [`RECORD_PATIENCE`].
+fn patiently<T>(mut attempt: impl FnMut() -> HistoryResult<T>) -> HistoryResult<T> {
+    let started = Instant::now();
+    let mut pause = FIRST_PAUSE;
+    loop {
+        match attempt() {
+            Err(error) if error.is_busy() && started.elapsed() + pause < RECORD_PATIENCE => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(LONGEST_PAUSE);
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Puts `folder` on the list a rebuild reads (once per recorder), so a lost database still finds its

@@ -222,8 +222,8 @@ impl HistoryBrowser {
 
     fn on_event(&mut self, event: HistoryEvent) {
         match event {
-            HistoryEvent::Opened { damaged } => {
-                self.messages.extend(damaged.map(HistoryMessage::Damaged));
+            HistoryEvent::Opened { set_aside } => {
+                self.messages.extend(set_aside);
                 self.facets_stale = true;
                 self.refresh();
             }

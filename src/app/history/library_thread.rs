@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::app::i18n::Texts;
 use crate::app::service::{Emitter, Service, Waker, spawn};
-use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Library, Query, rebuild};
+use crate::history::{Facets, ImageDetails, ImageId, ImageRow, ImportProgress, Library, OpenState, Query, rebuild};
 
 const COMMAND_CAPACITY: usize = 32;
 /// How often an idle history thread looks for changes made by others (another window, a generation
@@ -47,9 +47,10 @@ pub enum HistoryCommand {
 }
 
 pub enum HistoryEvent {
-    /// The library is open; the reason when it was damaged and had to be replaced (a rebuild follows).
+    /// The library is open; what was set aside when the file found was damaged or another program's
+    /// (a rebuild follows).
     Opened {
-        damaged: Option<String>,
+        set_aside: Option<HistoryMessage>,
     },
     Page {
         generation: u64,
@@ -95,6 +96,8 @@ pub enum HistoryMessage {
     CannotStart(String),
     CannotOpen(String),
     Damaged(String),
+    /// `history.sqlite3` was another program's database; it now lies, untouched, at this path.
+    NotNurie(PathBuf),
     /// A library error, as the library words it.
     Failed(String),
     CannotStartReading(String),
@@ -117,6 +120,7 @@ impl HistoryMessage {
             HistoryMessage::CannotStart(e) => (texts.history_cannot_start)(e),
             HistoryMessage::CannotOpen(e) => (texts.history_cannot_open)(e),
             HistoryMessage::Damaged(reason) => (texts.history_damaged)(reason),
+            HistoryMessage::NotNurie(moved_to) => (texts.history_not_nurie)(&moved_to.display().to_string()),
             HistoryMessage::Failed(e) => (texts.history_failed)(e),
             HistoryMessage::CannotStartReading(e) => (texts.cannot_start_reading)(e),
             HistoryMessage::FolderForgotten { folder, pictures } => {
@@ -190,9 +194,12 @@ impl Server {
     fn serve(self, commands: Receiver<HistoryCommand>) {
         let library = match Library::in_home(&self.home) {
             Ok(opened) => {
-                let damaged = opened.rebuilt_because().map(|reason| reason.to_string());
+                let set_aside = match &opened.state {
+                    OpenState::NotNurie { moved_to, .. } => Some(HistoryMessage::NotNurie(moved_to.clone())),
+                    _ => opened.rebuilt_because().map(|reason| HistoryMessage::Damaged(reason.to_string())),
+                };
                 let needs_indexing = opened.needs_indexing();
-                self.emit(HistoryEvent::Opened { damaged });
+                self.emit(HistoryEvent::Opened { set_aside });
                 if needs_indexing {
                     self.scan(vec![self.outputs.clone()], true, Arc::new(AtomicBool::new(false)));
                 }
