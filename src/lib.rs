@@ -16,6 +16,7 @@ pub mod atomic_write;
 pub mod checkpoint;
 pub mod cli;
 pub mod control;
+pub mod error_report;
 pub mod generate;
 pub mod history;
 pub mod home;

@@ -5,7 +5,7 @@ fn main() -> std::process::ExitCode {
     match nurie::cli::run(cli) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", nurie::cli::terminal::error_report(error.as_ref()));
             std::process::ExitCode::FAILURE
         }
     }

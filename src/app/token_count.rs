@@ -25,8 +25,13 @@ impl TokenCounter {
     }
 }
 
-/// Tokens per chunk: the positions between BOS and the final EOS that are not EOS padding.
+/// Tokens per chunk: the positions between BOS and the final EOS that are not EOS padding. Nothing for a
+/// text longer than any prompt can be (a pasted megabyte is not tokenized on the UI thread; generating
+/// says it is too long).
 pub fn tokens_per_chunk(text: &str) -> Vec<usize> {
+    if text.len() > crate::generate::MAX_PROMPT_CHARS {
+        return vec![];
+    }
     let Ok(tokenizer) = ClipTokenizer::shared() else { return vec![] };
     prompt_chunks(tokenizer, text)
         .iter()

@@ -82,9 +82,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         );
     }
     let compute = device::open(args.device.device)?;
-    eprintln!("device: {}", compute.description);
+    errln!("device: {}", compute.description);
     if let Some(note) = &compute.fallback_note {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     let checkpoint = Checkpoint::open(&args.checkpoint).context("opening the checkpoint")?;
     let inputs = Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype() };
@@ -104,7 +104,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
 fn timed<T>(what: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
     let started = Instant::now();
     let result = work()?;
-    eprintln!("{what} in {:.2} s", started.elapsed().as_secs_f64());
+    errln!("{what} in {:.2} s", started.elapsed().as_secs_f64());
     Ok(result)
 }
 
@@ -113,7 +113,7 @@ fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Res
         ClipTextEncoder::load(checkpoint, &inputs.device, inputs.dtype).context("loading the text encoder")
     })?;
     let config = encoder.config();
-    eprintln!("text encoder: {} layers, width {}, {}", config.layers, config.width, encoder.layout().description());
+    errln!("text encoder: {} layers, width {}, {}", config.layers, config.width, encoder.layout().description());
     let ids = read_ids(inputs.file).with_context(|| format!("reading {}", inputs.file.path().display()))?;
     let rows: Vec<&[u32]> = ids.chunks(CONTEXT_LENGTH).collect();
     timed(&format!("encoded {}×{CONTEXT_LENGTH} tokens", rows.len()), || {
@@ -189,7 +189,7 @@ fn to_output<const D: usize>(name: &str, tensor: Tensor<D>) -> anyhow::Result<Na
     let shape = tensor.dims().to_vec();
     let values = tensor.try_into_vec_as::<f32>().with_context(|| format!("reading `{name}` back from the device"))?;
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-        eprintln!("warning: `{name}` contains {bad}: the weights or inputs overflow in this precision");
+        errln!("warning: `{name}` contains {bad}: the weights or inputs overflow in this precision");
     }
     Ok(NamedTensor { name: name.to_string(), shape, values })
 }

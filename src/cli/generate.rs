@@ -88,7 +88,7 @@ pub struct GenerateArgs {
     /// Per unit: threshold of the binarize preprocessor (0–255).
     #[arg(long)]
     pub threshold: Vec<u8>,
-    /// Also write each unit's preprocessed hint as hint-N.png into --out.
+    /// Also write each unit's preprocessed hint as hint-N.png into --out (hint-N-2.png… when taken).
     #[arg(long)]
     pub save_hint: bool,
     /// img2img: the picture to start from (resized to the generation size).
@@ -129,21 +129,26 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let home = crate::home::data_dir()?;
     let Resolved { mut request, provenance, files } = Resolver::in_home(&home).resolve(&plan)?;
     request.noise = noise_override(&args, &request)?;
+    for (unit, _) in request.control.iter().enumerate().filter(|(_, control)| control.hint.is_blank()) {
+        let art = args.lineart.get(unit).map_or_else(String::new, |path| path.display().to_string());
+        errln!("warning: the line art {art} gives an empty hint (no lines found): ControlNet unit {unit} has nothing to follow");
+    }
     if args.save_hint {
         for (unit, control) in request.control.iter().enumerate() {
-            control.hint.save_png(args.out.join(format!("hint-{unit}.png")))?;
+            let path = control.hint.save_new_png(&args.out, &format!("hint-{unit}"))?;
+            errln!("hint of unit {unit}: {}", path.display());
         }
     }
     let compute = device::open(args.device.device)?;
-    eprintln!("device: {}", compute.description);
-    let models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| eprintln!("loading the {part}…"))?;
+    errln!("device: {}", compute.description);
+    let models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| errln!("loading the {part}…"))?;
     let made_from = MadeFrom { line_art: args.lineart.first().cloned(), init_image: args.init_image.clone() };
     let mut writer = ImageWriter::new(&args, request.clone(), provenance, made_from)?;
     let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
     writer.finish();
     let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count()))?;
     if outcome.cancelled {
-        eprintln!("cancelled after {} images", outcome.images);
+        errln!("cancelled after {} images", outcome.images);
     }
     Ok(())
 }
@@ -156,7 +161,7 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
     round_size(&mut settings);
     if let RecordedSampler::Other(name) = &settings.sampler {
         let fallback = SamplerKind::Dpmpp2mKarras;
-        eprintln!("warning: the sampler `{name}` is not one Nurie has; using {fallback} (choose one with --sampler)");
+        errln!("warning: the sampler `{name}` is not one Nurie has; using {fallback} (choose one with --sampler)");
         settings.sampler = fallback.into();
     }
     let controlnets = controlnet_files(args)?;
@@ -174,13 +179,13 @@ fn base_record(args: &GenerateArgs) -> anyhow::Result<GenerationRecord> {
     if let Some(path) = &args.settings {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let parsed = settings_from_nurie_json(&text).with_context(|| format!("reading settings from {}", path.display()))?;
-        parsed.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
+        parsed.warnings.iter().for_each(|w| errln!("warning: {w}"));
         return Ok(parsed.record);
     }
     if let Some(path) = &args.from_png {
         let parsed = read_settings_from_png(path).with_context(|| format!("reading the settings of {}", path.display()))?;
-        parsed.warnings.iter().for_each(|w| eprintln!("warning: {w}"));
-        eprintln!("settings from {} ({:?} metadata)", path.display(), parsed.source);
+        parsed.warnings.iter().for_each(|w| errln!("warning: {w}"));
+        errln!("settings from {} ({:?} metadata)", path.display(), parsed.source);
         let mut record = parsed.record;
         // The record names the image's own seed; generating one image reproduces exactly that one.
         record.settings.batch_size = 1;
@@ -192,8 +197,12 @@ fn base_record(args: &GenerateArgs) -> anyhow::Result<GenerationRecord> {
 }
 
 fn apply_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
-    settings.prompt = args.prompt.clone().unwrap_or(std::mem::take(&mut settings.prompt));
-    settings.negative_prompt = args.negative.clone().unwrap_or(std::mem::take(&mut settings.negative_prompt));
+    if let Some(prompt) = &args.prompt {
+        settings.prompt = prompt.clone();
+    }
+    if let Some(negative) = &args.negative {
+        settings.negative_prompt = negative.clone();
+    }
     settings.steps = args.steps.unwrap_or(settings.steps);
     if let Some(sampler) = args.sampler {
         settings.sampler = sampler.into();
@@ -218,7 +227,7 @@ fn apply_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
 fn round_size(settings: &mut GenerationSettings) {
     let (width, height) = (nearest_multiple_of_8(settings.width), nearest_multiple_of_8(settings.height));
     if (width, height) != (settings.width, settings.height) {
-        eprintln!("warning: {}×{} is not a multiple of 8; using {width}×{height}", settings.width, settings.height);
+        errln!("warning: {}×{} is not a multiple of 8; using {width}×{height}", settings.width, settings.height);
         (settings.width, settings.height) = (width, height);
     }
 }
@@ -331,7 +340,7 @@ impl ImageWriter {
         }
         self.step_seconds.sort_by(f64::total_cmp);
         let median = self.step_seconds[self.step_seconds.len() / 2];
-        eprintln!("{:.2} s per step (median of {}), {:.2} it/s", median, self.step_seconds.len(), 1.0 / median);
+        errln!("{:.2} s per step (median of {}), {:.2} it/s", median, self.step_seconds.len(), 1.0 / median);
     }
 }
 
@@ -353,7 +362,7 @@ impl Observer for ImageWriter {
         let saved = self.saver.save(&self.request, &self.provenance, &image).map_err(|e| e.to_string())?;
         let recorded = self.history.as_mut().and_then(|history| history.add_saved(&saved, self.saver.folder(), &self.made_from));
         if let Some(message) = recorded {
-            self.bar.suspend(|| eprintln!("{message}"));
+            self.bar.suspend(|| errln!("{message}"));
         }
         if self.save_latents {
             let [h, w] = self.request.latent_size();
@@ -361,7 +370,7 @@ impl Observer for ImageWriter {
             let path = saved.path.with_extension("safetensors");
             write_f32_tensors(&path, &[latents]).map_err(|e| format!("{e:#}"))?;
         }
-        self.bar.suspend(|| println!("{}", saved.path.display()));
+        self.bar.suspend(|| outln!("{}", saved.path.display()));
         self.written += 1;
         Ok(())
     }

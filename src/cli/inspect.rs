@@ -32,7 +32,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
     let home = crate::home::data_dir()?;
     let (registry, problem) = Registry::load(&home);
     if let Some(problem) = problem {
-        eprintln!("warning: {problem}");
+        errln!("warning: {problem}");
     }
     let mut hashes = HashCache::in_home(&home);
     let never = AtomicBool::new(false);
@@ -53,7 +53,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         None => None,
     };
     if args.json {
-        println!("{}", report_json(&report, composition.as_ref().map(|(c, s)| (c, *s)), args.base.as_ref()));
+        outln!("{}", report_json(&report, composition.as_ref().map(|(c, s)| (c, *s)), args.base.as_ref()));
     } else {
         print_report(&report);
         if let Some((composition, seconds)) = &composition {
@@ -86,43 +86,43 @@ fn commercial_words(use_: CommercialUse) -> &'static str {
 
 fn print_report(report: &ModelReport) {
     let summary = &report.summary;
-    println!("{}", report.path.display());
-    println!("  SHA-256  {}", report.identity.sha256);
-    println!("  AutoV2   {}    AutoV1 {}", report.identity.autov2(), report.identity.autov1);
-    println!("  family   {}", summary.family.description());
+    outln!("{}", report.path.display());
+    outln!("  SHA-256  {}", report.identity.sha256);
+    outln!("  AutoV2   {}    AutoV1 {}", report.identity.autov2(), report.identity.autov1);
+    outln!("  family   {}", summary.family.description());
     for (component, counts) in &summary.components {
-        println!("  {:<12} {:>6} tensors {:>14} parameters", component.name(), counts.tensors, thousands(counts.parameters));
+        outln!("  {:<12} {:>6} tensors {:>14} parameters", component.name(), counts.tensors, thousands(counts.parameters));
     }
     let dtypes: Vec<String> = summary.dtypes.iter().map(|(name, n)| format!("{name} {}", thousands(*n))).collect();
-    println!("  stored as {}", dtypes.join(", "));
+    outln!("  stored as {}", dtypes.join(", "));
     if summary.inpainting {
-        println!("  inpainting UNet (9 input channels)");
+        outln!("  inpainting UNet (9 input channels)");
     }
     if let Some(layout) = summary.text_encoder_layout {
-        println!("  text encoder keys: {}", layout.description());
+        outln!("  text encoder keys: {}", layout.description());
     }
     if summary.nai_style_text_encoder() {
-        println!("  note: this text-encoder layout is the NovelAI model's, and that of merges which took their text");
-        println!("        encoder from it (other tools can write it too: a hint, not proof)");
+        outln!("  note: this text-encoder layout is the NovelAI model's, and that of merges which took their text");
+        outln!("        encoder from it (other tools can write it too: a hint, not proof)");
     }
     match &report.known {
         Some((entry, matched)) => {
-            println!("  known as {} ({}), {}; matched by {matched:?}", entry.title, entry.name, entry.origin);
-            println!("  hash source: {}", entry.source);
+            outln!("  known as {} ({}), {}; matched by {matched:?}", entry.title, entry.name, entry.origin);
+            outln!("  hash source: {}", entry.source);
             if let Some(notes) = &entry.notes {
-                println!("  note: {notes}");
+                outln!("  note: {notes}");
             }
         }
-        None => println!("  not in the known-models registry: its origin is unknown"),
+        None => outln!("  not in the known-models registry: its origin is unknown"),
     }
     match report.license() {
-        Some(license) => println!(
+        Some(license) => outln!(
             "  license  {} (from the {}); commercial use: {}",
             license.name,
             if license.from == crate::provenance::LicenseSource::Registry { "registry" } else { "file's own metadata" },
             commercial_words(license.commercial_use)
         ),
-        None => println!("  license  unknown"),
+        None => outln!("  license  unknown"),
     }
     let declared = &summary.declared;
     for (name, value) in [
@@ -132,24 +132,24 @@ fn print_report(report: &ModelReport) {
         ("training", &declared.training_notes),
     ] {
         if let Some(value) = value {
-            println!("  declared {name}: {value}");
+            outln!("  declared {name}: {value}");
         }
     }
 }
 
 fn print_composition(composition: &Composition, seconds: f64) {
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Composition ({} tensors, {} parameters compared in {seconds:.1} s)",
         composition.tensors,
         thousands(composition.parameters)
     );
-    println!("  method: each part's difference from the base is fitted as a weighted sum of the references' differences");
-    println!("  from the base (least squares); the residual is the share the references do not explain (training,");
-    println!("  other models). Evidence about the weights, not a verdict.");
+    outln!("  method: each part's difference from the base is fitted as a weighted sum of the references' differences");
+    outln!("  from the base (least squares); the residual is the share the references do not explain (training,");
+    outln!("  other models). Evidence about the weights, not a verdict.");
     for group in &composition.groups {
         let cosine = group.fit.cosine.map_or_else(String::new, |c| format!(", cosine {c:.3}"));
-        println!("  {}{cosine}", composition.describe(group));
+        outln!("  {}{cosine}", composition.describe(group));
     }
 }
 

@@ -1,5 +1,7 @@
 //! The `nurie` command line.
 
+#[macro_use]
+pub mod terminal;
 mod bench;
 mod eval;
 mod generate;
@@ -78,15 +80,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 fn devices() -> anyhow::Result<()> {
     let adapters = crate::runtime::device::list_adapters();
     if adapters.is_empty() {
-        println!("no GPU adapters found");
+        outln!("no GPU adapters found");
     }
     for info in adapters {
-        println!("{} ({:?}, {:?}, driver {} {})", info.name, info.device_type, info.backend, info.driver, info.driver_info);
+        outln!("{} ({:?}, {:?}, driver {} {})", info.name, info.device_type, info.backend, info.driver, info.driver_info);
     }
     let chosen = crate::runtime::device::open(DeviceChoice::Auto)?;
-    println!("auto: {}", chosen.description);
+    outln!("auto: {}", chosen.description);
     if let Some(note) = chosen.fallback_note {
-        println!("note: {note}");
+        outln!("note: {note}");
     }
     Ok(())
 }

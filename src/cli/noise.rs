@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, bail};
 
 use super::tensor_file::{NamedTensor, write_f32_tensors};
+use crate::generate::MAX_SIDE;
 use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
 use crate::vocabulary::RngSource;
 
@@ -24,10 +25,22 @@ pub struct NoiseArgs {
     pub output: PathBuf,
 }
 
+/// The largest latent side: that of the largest picture Nurie generates.
+const MAX_LATENT_SIDE: usize = MAX_SIDE / 8;
+/// The most values written: the file is made whole in memory, and 1 GiB of f32 is far more noise than
+/// any comparison needs (a 512² batch of 64 is 4 M values).
+const MAX_VALUES: usize = 1 << 28;
+
 pub fn run(args: NoiseArgs) -> anyhow::Result<()> {
     let [batch, channels, height, width] = args.shape;
     if channels != LATENT_CHANNELS || batch == 0 || height == 0 || width == 0 {
         bail!("--shape {batch},{channels},{height},{width}: expected b,{LATENT_CHANNELS},h,w with b, h and w at least 1");
+    }
+    if height > MAX_LATENT_SIDE || width > MAX_LATENT_SIDE {
+        bail!("--shape {batch},{channels},{height},{width}: h and w are at most {MAX_LATENT_SIDE} (a {MAX_SIDE}-pixel picture)");
+    }
+    if batch.checked_mul(channels * height * width).is_none_or(|values| values > MAX_VALUES) {
+        bail!("--shape {batch},{channels},{height},{width}: more than {MAX_VALUES} values; use a smaller batch");
     }
     let seeds = ImageNoise::consecutive_seeds(args.seed, batch);
     let values = ImageNoise::new(args.rng, seeds, height, width, 0).first();

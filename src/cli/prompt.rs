@@ -30,6 +30,6 @@ pub fn run(args: PromptArgs) -> anyhow::Result<()> {
     let tokenizer = ClipTokenizer::shared()?;
     let chunks: Vec<PromptChunk> = prompt_chunks(tokenizer, &args.text);
     let json = PromptJson { chunks: chunks.iter().map(|c| ChunkJson { ids: &c.ids, weights: &c.weights }).collect() };
-    println!("{}", serde_json::to_string(&json)?);
+    outln!("{}", serde_json::to_string(&json)?);
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Reading a user's picture (line art for a ControlNet, or an img2img init image) into 8-bit RGB.
 //!
 //! The format is found from the file's first bytes, not its extension. Pictures with transparency are
-//! composited over white: line art exported from Clip Studio or Krita is often black lines on a transparent
-//! layer, and white paper is what the artist sees behind it. 16-bit samples are rounded to the nearest 8-bit
-//! value (v/257), not truncated (v>>8).
+//! composited over the paper that shows what is drawn on them: line art exported from Clip Studio or Krita
+//! is often black lines on a transparent layer, and white paper is what the artist sees behind it; white
+//! lines on a transparent layer go over black (over white they would vanish, leaving an empty hint).
+//! 16-bit samples are rounded to the nearest 8-bit value (v/257), not truncated (v>>8).
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -21,7 +22,8 @@ pub const MAX_IMAGE_SIDE: u32 = 8192;
 const SUPPORTED_FORMATS: [ImageFormat; 4] = [ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::WebP, ImageFormat::Bmp];
 
 /// Loads a PNG (8/16-bit, grey, grey+alpha, RGB, RGBA, palette), JPEG, WebP or BMP file as 8-bit RGB,
-/// transparency composited over white. Serves both ControlNet line art and img2img init images.
+/// transparency composited over contrasting paper (see the module doc). Serves both ControlNet line art
+/// and img2img init images.
 pub fn load_rgb8(path: impl AsRef<Path>) -> Result<RgbImage> {
     let path = path.as_ref();
     let bytes = read_file(path)?;
@@ -34,7 +36,7 @@ pub fn load_rgb8(path: impl AsRef<Path>) -> Result<RgbImage> {
     let mut reader = reader(&bytes, format);
     reader.limits(decoding_limits());
     let decoded = reader.decode().map_err(|e| decode_error(path, e))?;
-    Ok(flatten_onto_white(&decoded))
+    Ok(flatten_onto_paper(&decoded))
 }
 
 /// Checks an in-memory picture against the same size rules as a file.
@@ -105,8 +107,9 @@ fn decode_error(path: &Path, error: image::ImageError) -> ControlError {
     }
 }
 
-/// Converts any decoded layout to 8-bit RGB, compositing over white where there is an alpha channel.
-pub fn flatten_onto_white(image: &DynamicImage) -> RgbImage {
+/// Converts any decoded layout to 8-bit RGB, compositing over white where there is an alpha channel, or
+/// over black when what is drawn is light (white lines on a transparent layer).
+pub fn flatten_onto_paper(image: &DynamicImage) -> RgbImage {
     match image {
         DynamicImage::ImageLuma8(i) => flatten(i),
         DynamicImage::ImageLumaA8(i) => flatten(i),
@@ -127,10 +130,28 @@ where
     P: Pixel,
     P::Subpixel: UnitSample,
 {
+    let paper = paper_for(image);
     RgbImage::from_fn(image.width(), image.height(), |x, y| {
         let [r, g, b, a] = image.get_pixel(x, y).to_rgba().0.map(UnitSample::to_unit);
-        image::Rgb([r, g, b].map(|c| to_u8(c * a + (1.0 - a))))
+        image::Rgb([r, g, b].map(|c| to_u8(c * a + paper * (1.0 - a))))
     })
+}
+
+/// White (1.0) unless what is drawn (the alpha-weighted mean luminance of the picture) is light: then
+/// black (0.0), so that white lines stay visible.
+fn paper_for<P>(image: &ImageBuffer<P, Vec<P::Subpixel>>) -> f32
+where
+    P: Pixel,
+    P::Subpixel: UnitSample,
+{
+    let (mut ink, mut coverage) = (0.0f64, 0.0f64);
+    for pixel in image.pixels() {
+        let [r, g, b, a] = pixel.to_rgba().0.map(UnitSample::to_unit);
+        let luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        ink += f64::from(luminance * a);
+        coverage += f64::from(a);
+    }
+    if coverage > 0.0 && ink / coverage > 0.5 { 0.0 } else { 1.0 }
 }
 
 /// A sample type read as a fraction of its full scale.
@@ -228,6 +249,17 @@ mod tests {
         let grey_alpha = GrayAlphaImage::from_fn(2, 1, |x, _| LumaA([[0, 0], [0, 255]][x as usize]));
         let loaded = load_rgb8(save(&dir, "la.png", grey_alpha)).unwrap();
         assert_eq!(pixels(&loaded), vec![[255; 3], [0; 3]]);
+    }
+
+    /// White lines on a transparent layer once vanished over white paper, giving an empty hint.
+    #[test]
+    fn light_lines_on_transparency_go_over_black() {
+        let dir = temp();
+        let rgba = RgbaImage::from_fn(4, 1, |x, _| {
+            Rgba([[255, 255, 255, 255], [0, 0, 0, 0], [255, 255, 255, 128], [0, 0, 0, 0]][x as usize])
+        });
+        let loaded = load_rgb8(save(&dir, "white-lines.png", rgba)).unwrap();
+        assert_eq!(pixels(&loaded), vec![[255; 3], [0; 3], [128; 3], [0; 3]]);
     }
 
     #[test]

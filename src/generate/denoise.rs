@@ -68,7 +68,8 @@ impl Denoiser<'_> {
             let fresh = sampler.needs_noise(step).then(|| noise(k));
             latents = sampler.step(step, &eps, &latents, fresh.as_deref())?;
             if latents.iter().any(|v| !v.is_finite()) {
-                return Err(GenerateError::NonFinite { step: k + 1 });
+                let half_precision = self.models.dtype != burn::tensor::DType::F32;
+                return Err(GenerateError::NonFinite { step: k + 1, half_precision });
             }
             if after_step(k, &latents) == Flow::Cancel {
                 return Ok(None);

@@ -25,11 +25,20 @@ pub enum GenerateError {
     /// The device failed to run or return a result (out of memory, lost device).
     #[error("the device failed while {during}: {message}")]
     Device { during: &'static str, message: String },
-    #[error(
-        "the latents became NaN or infinite at step {step}: the model or the settings overflow in this precision (try --dtype f32)"
-    )]
-    NonFinite { step: usize },
+    #[error("the latents became NaN or infinite at step {step}: {}", non_finite_cause(*half_precision))]
+    NonFinite { step: usize, half_precision: bool },
     /// Saving a finished image failed; the images saved before it are kept.
     #[error("saving image {index}: {message}")]
     Output { index: usize, message: String },
+}
+
+/// What makes a run overflow, by precision. Prompt weights beyond a float are refused before the run,
+/// and loaded weights are checked to be finite, so in f32 only very large (finite) weights remain.
+fn non_finite_cause(half_precision: bool) -> &'static str {
+    if half_precision {
+        "a value overflowed half precision (f16 holds at most 65,504): run in f32 precision (--dtype f32)"
+    } else {
+        "in f32, so the model's weights or a prompt's emphasis are too large for the arithmetic: lower the \
+                  emphasis weights, or check the model (`nurie inspect`; a broken merge?)"
+    }
 }

@@ -15,6 +15,7 @@ mod pipeline;
 mod plan;
 mod preview;
 mod progress;
+mod prompt_check;
 mod record;
 mod request;
 pub mod tiled_decode;
@@ -26,5 +27,9 @@ pub use pipeline::{generate, rgb_from_planes};
 pub use plan::{Plan, ResolveError, Resolved, Resolver, UnitPlan};
 pub use preview::{RgbPreview, latent_preview};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
+pub use prompt_check::{MAX_PROMPT_CHARS, MAX_PROMPT_CHUNKS, WhichPrompt};
 pub use record::{Provenance, UnitProvenance, record_for};
-pub use request::{ControlUnit, InitImage, MAX_SIDE, NoiseOverride, Request, RequestError, nearest_multiple_of_8};
+pub use request::{
+    ControlUnit, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, Request, RequestError, nearest_multiple_of_8,
+    validate_settings,
+};

@@ -14,7 +14,7 @@ use crate::provenance::{HashCache, HashError, Registry, license_of};
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
-use super::request::{ControlUnit, InitImage, NoiseOverride, Request, RequestError};
+use super::request::{ControlUnit, InitImage, NoiseOverride, Request, RequestError, validate_settings};
 
 /// One generation at the level of files: the settings, and the paths of everything they apply to.
 /// Serializable, so a job can be kept or handed over as it is.
@@ -95,6 +95,9 @@ impl Resolver {
 
     /// The request and provenance for `plan`, checked as far as it can be without the models.
     pub fn resolve(&mut self, plan: &Plan) -> Result<Resolved, ResolveError> {
+        // Before any file is read: a size from a downloaded picture's metadata must not make the line
+        // art be resized to 65536² pixels, nor a bad setting wait for the models to be hashed.
+        validate_settings(&plan.settings)?;
         let files = plan.model_files();
         let mut provenance = self.model_provenance(plan)?;
         let mut control = Vec::with_capacity(plan.units.len());

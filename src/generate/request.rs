@@ -3,7 +3,9 @@
 use crate::control::Hint;
 use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings};
 use crate::model::ClipSkip;
-use crate::vocabulary::SamplerKind;
+use crate::vocabulary::{Choice, RecordedSampler, SamplerKind};
+
+use super::prompt_check::{MAX_PROMPT_CHUNKS, WhichPrompt, check_prompt};
 
 /// The largest image side Nurie generates, in pixels.
 pub const MAX_SIDE: usize = 8192;
@@ -63,14 +65,58 @@ pub enum RequestError {
     Strength(f64),
     #[error("CFG scale {0} is not a finite number")]
     CfgScale(f64),
-    #[error("the sampler `{0}` is not one Nurie has: choose one of Euler, Euler a, DPM++ 2M, DPM++ 2M Karras, DDIM, UniPC")]
-    UnknownSampler(String),
+    #[error("the sampler `{name}` is not one Nurie has: choose one of {accepted}")]
+    UnknownSampler { name: String, accepted: String },
     #[error("ControlNet unit {unit}: {problem}")]
     ControlUnit { unit: usize, problem: String },
     #[error("the {what} noise has {found} values; {expected} were expected for this size, batch and step count")]
     NoiseLength { what: &'static str, found: usize, expected: usize },
     #[error("the init image is {found:?} pixels; the generation size is {expected:?}")]
     InitImageSize { found: [u32; 2], expected: [u32; 2] },
+    #[error("CLIP skip {0} is not possible: SD1.x text encoders have {MAX_CLIP_SKIP} layers, so it is 1 to {MAX_CLIP_SKIP}")]
+    ClipSkip(u32),
+    #[error("the {which} is {length} long; Nurie takes at most {MAX_PROMPT_CHUNKS} chunks of 75 tokens: shorten it")]
+    PromptTooLong { which: WhichPrompt, length: String },
+    #[error("the {which} contains a NUL character (U+0000), which a picture's metadata cannot hold: remove it")]
+    PromptNul { which: WhichPrompt },
+    #[error(
+        "in the {which}, the brackets around `{text}` give it a weight of {weight:e}, more than the arithmetic can \
+         hold: remove some brackets"
+    )]
+    PromptWeight { which: WhichPrompt, text: String, weight: f64 },
+}
+
+/// Layers of an SD1.x text encoder (CLIP ViT-L/14): CLIP skip counts back from the last of them.
+pub const MAX_CLIP_SKIP: u32 = 12;
+
+/// Checks the settings alone, before any file is read: sizes, counts, CLIP skip, sampler and prompts.
+pub fn validate_settings(settings: &GenerationSettings) -> Result<(), RequestError> {
+    if settings.steps == 0 {
+        return Err(RequestError::NoSteps);
+    }
+    if settings.batch_size == 0 {
+        return Err(RequestError::NoImages);
+    }
+    let side_ok = |s: u32| (8..=MAX_SIDE as u32).contains(&s) && s.is_multiple_of(8);
+    if !side_ok(settings.width) || !side_ok(settings.height) {
+        return Err(RequestError::Size { width: settings.width, height: settings.height });
+    }
+    if !settings.cfg_scale.is_finite() {
+        return Err(RequestError::CfgScale(settings.cfg_scale));
+    }
+    if !(1..=MAX_CLIP_SKIP).contains(&settings.clip_skip) {
+        return Err(RequestError::ClipSkip(settings.clip_skip));
+    }
+    known_sampler(&settings.sampler)?;
+    check_prompt(WhichPrompt::Prompt, &settings.prompt)?;
+    check_prompt(WhichPrompt::Negative, &settings.negative_prompt)
+}
+
+fn known_sampler(sampler: &RecordedSampler) -> Result<SamplerKind, RequestError> {
+    sampler.known().ok_or_else(|| RequestError::UnknownSampler {
+        name: sampler.label().to_string(),
+        accepted: SamplerKind::ALL.iter().map(|kind| kind.label()).collect::<Vec<_>>().join(", "),
+    })
 }
 
 impl Request {
@@ -96,7 +142,7 @@ impl Request {
     }
 
     pub fn clip_skip(&self) -> ClipSkip {
-        ClipSkip(self.settings.clip_skip.max(1) as usize)
+        ClipSkip(self.settings.clip_skip.clamp(1, MAX_CLIP_SKIP) as usize)
     }
 
     /// A1111's eta noise seed delta as the noise generators take it (negative values count as 0).
@@ -106,7 +152,7 @@ impl Request {
 
     /// The sampler to run; another tool's sampler cannot run ([`Request::validate`] says so first).
     pub fn sampler(&self) -> Result<SamplerKind, RequestError> {
-        self.settings.sampler.known().ok_or_else(|| RequestError::UnknownSampler(self.settings.sampler.label().to_string()))
+        known_sampler(&self.settings.sampler)
     }
 
     /// img2img's denoising strength (A1111's 0.75 when the settings do not say).
@@ -127,21 +173,7 @@ impl Request {
 
     /// Checks everything that does not need the models.
     pub fn validate(&self, controlnets: usize) -> Result<(), RequestError> {
-        let settings = &self.settings;
-        if settings.steps == 0 {
-            return Err(RequestError::NoSteps);
-        }
-        if settings.batch_size == 0 {
-            return Err(RequestError::NoImages);
-        }
-        let side_ok = |s: u32| (8..=MAX_SIDE as u32).contains(&s) && s.is_multiple_of(8);
-        if !side_ok(settings.width) || !side_ok(settings.height) {
-            return Err(RequestError::Size { width: settings.width, height: settings.height });
-        }
-        if !settings.cfg_scale.is_finite() {
-            return Err(RequestError::CfgScale(settings.cfg_scale));
-        }
-        self.sampler()?;
+        validate_settings(&self.settings)?;
         if let Some(init) = &self.init_image {
             self.validate_init(init)?;
         }

@@ -81,8 +81,10 @@ pub fn encode_png(path: &Path, image: RgbImage, texts: &[TextEntry]) -> Result<V
     encoder.set_color(ColorType::Rgb);
     encoder.set_depth(BitDepth::Eight);
     for entry in texts {
-        let (keyword, text) = (entry.keyword.to_string(), entry.text.to_string());
-        let added = if entry.encoding == TextEncoding::LatinWhenPossible && is_latin1(entry.text) {
+        // PNG text ends at a NUL: one inside would cut the text short for every reader (prompts are
+        // checked for it before a generation; this keeps any other text whole).
+        let (keyword, text) = (entry.keyword.to_string(), entry.text.replace('\0', "\u{fffd}"));
+        let added = if entry.encoding == TextEncoding::LatinWhenPossible && is_latin1(&text) {
             encoder.add_text_chunk(keyword, text)
         } else {
             encoder.add_itxt_chunk(keyword, text)
@@ -175,6 +177,15 @@ mod tests {
         assert_eq!(settings.record, record());
         assert!(settings.warnings.is_empty());
         std::fs::remove_dir_all(folder).unwrap();
+    }
+
+    /// A NUL once went raw into the `tEXt` chunk, where readers take it as the end of the text.
+    #[test]
+    fn a_nul_in_text_is_replaced_not_written() {
+        let texts = [TextEntry { keyword: "parameters", text: "a\0b", encoding: TextEncoding::LatinWhenPossible }];
+        let bytes = encode_png(Path::new("x.png"), RgbImage { width: 2, height: 1, pixels: &gradient(2, 1) }, &texts).unwrap();
+        let text = crate::metadata::png_read::read_png_text_from(&bytes[..], Path::new("x.png"), &ReadLimits::default()).unwrap();
+        assert_eq!(text.get("parameters").unwrap(), "a\u{fffd}b");
     }
 
     #[test]

@@ -24,6 +24,12 @@ pub enum OutputError {
     Folder { path: PathBuf, source: std::io::Error },
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },
+    #[error(
+        "the output folder {path} has a picture numbered {}, the last number there is: choose another output \
+         folder, or rename that file",
+        u64::MAX
+    )]
+    NumbersUsedUp { path: PathBuf },
 }
 
 /// A picture on disk, with the record written into it.
@@ -37,7 +43,7 @@ pub struct SavedImage {
 #[derive(Debug)]
 pub struct ImageSaver {
     folder: PathBuf,
-    next_number: u32,
+    next_number: u64,
 }
 
 impl ImageSaver {
@@ -48,6 +54,7 @@ impl ImageSaver {
         std::fs::create_dir_all(folder).map_err(folder_error)?;
         remove_stale_temporary_files(folder);
         let next_number = super::next_free_number(folder).map_err(folder_error)?;
+        let next_number = next_number.ok_or_else(|| OutputError::NumbersUsedUp { path: folder.to_path_buf() })?;
         Ok(Self { folder: folder.to_path_buf(), next_number })
     }
 
@@ -62,22 +69,30 @@ impl ImageSaver {
         let pixels =
             metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
         // Another writer may have numbered pictures since this one looked.
-        if let Ok(free) = super::next_free_number(&self.folder) {
-            self.next_number = self.next_number.max(free);
+        match super::next_free_number(&self.folder) {
+            Ok(Some(free)) => self.next_number = self.next_number.max(free),
+            Ok(None) => return Err(self.numbers_used_up()),
+            Err(_) => {}
         }
         for _ in 0..MAX_NAME_TRIES {
             let path = self.folder.join(format!("{:05}-{}.png", self.next_number, image.seed));
             match write_new_png_with_record(&path, pixels, &record) {
                 Ok(()) => {
-                    self.next_number += 1;
+                    self.next_number = self.next_number.saturating_add(1);
                     return Ok(SavedImage { path, record });
                 }
-                Err(MetadataError::Write { source, .. }) if is_name_taken(&source) => self.next_number += 1,
+                Err(MetadataError::Write { source, .. }) if is_name_taken(&source) => {
+                    self.next_number = self.next_number.checked_add(1).ok_or_else(|| self.numbers_used_up())?;
+                }
                 Err(e) => return Err(OutputError::Write { path, message: e.to_string() }),
             }
         }
         let path = self.folder.join(format!("{:05}-{}.png", self.next_number, image.seed));
         Err(OutputError::Write { path, message: format!("{MAX_NAME_TRIES} file names in a row were taken") })
+    }
+
+    fn numbers_used_up(&self) -> OutputError {
+        OutputError::NumbersUsedUp { path: self.folder.clone() }
     }
 }
 
@@ -135,6 +150,23 @@ mod tests {
             std::fs::read_dir(folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
+    }
+
+    /// A file named `4294967295-….png` in the folder once made the numbering overflow and panic, losing
+    /// the rest of the batch.
+    #[test]
+    fn numbering_continues_past_the_largest_u32() {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::write(folder.path().join("4294967295-7.png"), b"").unwrap();
+        let mut saver = ImageSaver::new(folder.path()).unwrap();
+        let provenance = Provenance::default();
+        let first = saver.save(&request(), &provenance, &picture(0, 8)).unwrap();
+        let second = saver.save(&request(), &provenance, &picture(1, 8)).unwrap();
+        assert_eq!(first.path.file_name().unwrap(), "4294967296-42.png");
+        assert_eq!(second.path.file_name().unwrap(), "4294967297-43.png");
+        std::fs::write(folder.path().join(format!("{}-7.png", u64::MAX)), b"").unwrap();
+        let error = saver.save(&request(), &provenance, &picture(2, 8)).unwrap_err();
+        assert!(matches!(error, OutputError::NumbersUsedUp { .. }), "{error}");
     }
 
     #[test]

@@ -17,6 +17,8 @@ const AUTOV1_LENGTH: u64 = 0x1_0000;
 pub enum HashError {
     #[error("cannot read {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is a folder, not a file: choose the file inside it")]
+    Folder { path: PathBuf },
     #[error("hashing {path} was cancelled")]
     Cancelled { path: PathBuf },
 }
@@ -49,7 +51,11 @@ impl FileIdentity {
 pub fn identify(path: &Path, progress: &mut dyn FnMut(u64, u64), cancel: &AtomicBool) -> Result<FileIdentity, HashError> {
     let io_error = |source| HashError::Io { path: path.to_path_buf(), source };
     let mut file = std::fs::File::open(path).map_err(io_error)?;
-    let total = file.metadata().map_err(io_error)?.len();
+    let meta = file.metadata().map_err(io_error)?;
+    if meta.is_dir() {
+        return Err(HashError::Folder { path: path.to_path_buf() });
+    }
+    let total = meta.len();
     let mut hasher = Sha256::new();
     let mut block = vec![0u8; BLOCK];
     let mut done = 0u64;
@@ -88,6 +94,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     match identify(path, &mut |_, _| {}, &AtomicBool::new(false)) {
         Ok(identity) => Ok(identity.sha256),
         Err(HashError::Io { source, .. }) => Err(source),
+        Err(error @ HashError::Folder { .. }) => Err(std::io::Error::other(error.to_string())),
         Err(HashError::Cancelled { .. }) => Err(std::io::Error::other("cancelled")),
     }
 }

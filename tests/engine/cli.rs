@@ -599,3 +599,114 @@ fn generate_with_two_controlnet_units() {
     assert_eq!((units[1].guidance.weight, units[1].guidance.guidance_start), (0.6, 0.5));
     assert_eq!(units[1].guidance.control_mode, nurie::vocabulary::ControlMode::ControlNetMoreImportant);
 }
+
+/// A PNG carrying `parameters` text as A1111 writes it, with `text` as that chunk.
+fn png_with_parameters(path: &std::path::Path, text: &str) {
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut encoder = png::Encoder::new(file, 8, 8);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.add_itxt_chunk("parameters".into(), text.into()).unwrap();
+    let mut writer = encoder.write_header().unwrap();
+    writer.write_image_data(&[128; 8 * 8 * 3]).unwrap();
+    writer.finish().unwrap();
+}
+
+/// Hostile or clumsy settings fail at once, before any model is loaded, each with one clear message that
+/// names what to change, its cause said once.
+#[test]
+fn generate_refuses_bad_settings_before_loading_models() {
+    let dir = temp_dir("generate-refused");
+    let checkpoint = sd15_dev();
+    let out = dir.join("out");
+    let base = ["generate", "--checkpoint", checkpoint.to_str().unwrap(), "--device", "cpu", "--out", out.to_str().unwrap()];
+    let huge = dir.join("huge-size.png");
+    png_with_parameters(&huge, "a cat\nSteps: 4, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 65536x65536");
+    let garbage = dir.join("garbage.png");
+    png_with_parameters(&garbage, &"ж%&!".repeat(250_000));
+    let break_bomb = "BREAK ".repeat(5000);
+    let small = ["--width", "64", "--height", "64"];
+    for (extra, expected) in [
+        (vec!["--batch", "0"], "batch count must be at least 1"),
+        (vec!["--clip-skip", "0"], "CLIP skip 0 is not possible"),
+        (vec!["--clip-skip", "13"], "CLIP skip 13 is not possible"),
+        (vec!["--prompt", &break_bomb], "5000 chunks"),
+        (vec!["--prompt", &format!("{}cat{}", "(".repeat(1000), ")".repeat(1000))], "remove some brackets"),
+        (vec!["--from-png", huge.to_str().unwrap()], "65536×65536"),
+        (vec!["--from-png", garbage.to_str().unwrap()], "1000000 characters"),
+    ] {
+        let args: Vec<&str> = base
+            .iter()
+            .copied()
+            .chain(small.iter().copied().filter(|_| !extra.contains(&"--from-png")))
+            .chain(extra.iter().copied())
+            .collect();
+        let output = nurie(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{expected}: should fail");
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(!stderr.contains("loading the"), "{expected}: refused only after loading models: {stderr}");
+        assert_eq!(stderr.matches(expected).count(), 1, "the cause is said once: {stderr}");
+    }
+}
+
+/// Model files given in the wrong place are named for what they are.
+#[test]
+fn generate_names_a_folder_or_a_checkpoint_given_as_the_wrong_model() {
+    let dir = temp_dir("generate-wrong-model");
+    let checkpoint = sd15_dev();
+    let lineart = fixture("control/controlnet_hint_image_u8.png");
+    let out = dir.join("out");
+    let common = ["--device", "cpu", "--width", "64", "--height", "64", "--steps", "1", "--out", out.to_str().unwrap()];
+    let folder = nurie(&[&["generate", "--checkpoint", dir.to_str().unwrap()][..], &common].concat());
+    let stderr = String::from_utf8_lossy(&folder.stderr);
+    assert!(stderr.contains("is a folder") && !stderr.contains("os error"), "{stderr}");
+    let as_controlnet = [
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        checkpoint.to_str().unwrap(),
+        "--lineart",
+        lineart.to_str().unwrap(),
+    ];
+    let output = nurie(&[&as_controlnet[..], &common].concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(stderr.matches("is an SD1.x checkpoint, not a ControlNet").count(), 1, "{stderr}");
+}
+
+/// Developer interfaces refuse impossible shapes with a message instead of panicking or aborting.
+#[test]
+fn noise_and_eval_refuse_impossible_shapes() {
+    let dir = temp_dir("dev-shapes");
+    let out = dir.join("noise.safetensors");
+    for shape in ["1,4,100000,100000", "18446744073709551615,4,8,8", "1000000,4,128,128"] {
+        let output = nurie(&["noise", "--seed", "1", "--shape", shape, "--out", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{shape}: a clean failure, not an abort: {stderr}");
+        assert!(stderr.contains("--shape"), "{shape}: {stderr}");
+    }
+    let inputs = dir.join("empty-context.safetensors");
+    let sample = vec![0u8; 4 * 8 * 8 * 4];
+    let views = [
+        ("unet.sample", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1, 4, 8, 8], &sample).unwrap()),
+        ("unet.timestep", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1], &[0u8; 4]).unwrap()),
+        ("unet.context", safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![1, 0, 32], &[]).unwrap()),
+    ];
+    safetensors::serialize_to_file(views, None, &inputs).unwrap();
+    let checkpoint = sd15_dev();
+    let output = nurie(&[
+        "eval",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--in",
+        inputs.to_str().unwrap(),
+        "--out",
+        dir.join("eval-out.safetensors").to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("text context has an empty dimension"), "{stderr}");
+}

@@ -89,3 +89,23 @@ fn inspect_with_references_reports_the_composition_per_group() {
     let missing_base = nurie(home.path(), &["inspect", &paths[2], "--reference", &paths[1]]);
     assert!(!missing_base.status.success(), "a reference needs a base");
 }
+
+/// Text a downloaded model declares is printed with its escape sequences shown, never sent: a title
+/// that clears the screen, recolors it or sets the window title (OSC) cannot reach the terminal.
+#[test]
+fn inspect_shows_escape_sequences_in_declared_text_instead_of_sending_them() {
+    let home = tempfile::tempdir().expect("temp");
+    let file = home.path().join("hostile.safetensors");
+    let weights = [0u8; 8];
+    let view = safetensors::tensor::TensorView::new(safetensors::Dtype::F32, vec![2], &weights).unwrap();
+    let metadata = [
+        ("modelspec.title".to_string(), "nice\u{1b}[2J\u{1b}]0;owned\u{7}".to_string()),
+        ("modelspec.author".to_string(), "\u{9b}31mred".to_string()),
+    ];
+    safetensors::serialize_to_file([("w", view)], Some(metadata.into_iter().collect()), &file).unwrap();
+    let output = nurie(home.path(), &["inspect", file.to_str().unwrap()]);
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains('\u{1b}') && !stdout.contains('\u{7}') && !stdout.contains('\u{9b}'), "{stdout:?}");
+    assert!(stdout.contains("nice\\u{1b}[2J\\u{1b}]0;owned\\u{7}"), "{stdout}");
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::mpsc::Receiver;
 
 use crate::app::service::Emitter;
+use crate::error_report::error_report;
 use crate::generate::{GenerateError, ModelFiles, Models, ResolveError, Resolver, generate};
 use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
@@ -147,7 +148,7 @@ fn resolve_error(error: ResolveError) -> WorkerError {
         ResolveError::LineArt(_) | ResolveError::LineArtSize { .. } | ResolveError::InitImage(_) => ErrorKind::Image,
         ResolveError::Request(_) => ErrorKind::Settings,
     };
-    WorkerError { kind, message: error.to_string() }
+    WorkerError { kind, message: error_report(&error) }
 }
 
 fn generate_error(error: GenerateError) -> WorkerError {
@@ -157,7 +158,7 @@ fn generate_error(error: GenerateError) -> WorkerError {
         GenerateError::Device { .. } => ErrorKind::Device,
         _ => ErrorKind::Model,
     };
-    WorkerError { kind, message: error.to_string() }
+    WorkerError { kind, message: error_report(&error) }
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -87,10 +87,10 @@ pub fn run(args: HistoryBenchArgs) -> anyhow::Result<()> {
 
     let searches = QUERIES.iter().map(|query| time_search(&library, query)).collect::<anyhow::Result<Vec<_>>>()?;
     drop(library);
-    eprintln!("scrolling the history grid for {} frames…", args.frames);
+    errln!("scrolling the history grid for {} frames…", args.frames);
     let scroll = measure_grid_scroll(&home, args.frames, args.scroll, Duration::from_secs(120)).map_err(anyhow::Error::msg)?;
     if args.json {
-        println!("{}", json(&args, import, rescan, &searches, &scroll));
+        outln!("{}", json(&args, import, rescan, &searches, &scroll));
     } else {
         print_text(&args, import, rescan, &searches, &scroll);
     }
@@ -145,17 +145,17 @@ fn bar(length: u64, what: &str) -> ProgressBar {
 
 fn print_text(args: &HistoryBenchArgs, import: Duration, rescan: Duration, searches: &[SearchTiming], scroll: &ScrollReport) {
     let n = args.images;
-    println!("history benchmark: {n} synthetic {0}×{0} PNGs with A1111 infotext", args.side);
-    println!(
+    outln!("history benchmark: {n} synthetic {0}×{0} PNGs with A1111 infotext", args.side);
+    outln!(
         "import: {:.2} s, {:.0} pictures/s; unchanged re-scan {:.0} ms",
         import.as_secs_f64(),
         n as f64 / import.as_secs_f64(),
         milliseconds(rescan)
     );
-    println!("search (median of {SEARCH_RUNS}; goal < {} ms):", SEARCH_GOAL.as_millis());
+    outln!("search (median of {SEARCH_RUNS}; goal < {} ms):", SEARCH_GOAL.as_millis());
     for s in searches {
         let verdict = if s.first_page.max(s.count) < SEARCH_GOAL { "" } else { "  over the goal" };
-        println!(
+        outln!(
             "  {:>6} hits  count {:>6.2} ms  first {PAGE} {:>6.2} ms  last {PAGE} {:>6.2} ms  {:?}{verdict}",
             s.hits,
             milliseconds(s.count),
@@ -164,7 +164,7 @@ fn print_text(args: &HistoryBenchArgs, import: Duration, rescan: Duration, searc
             s.query
         );
     }
-    println!(
+    outln!(
         "grid scroll: {} frames of {} points at 60 Hz over {} pictures, 1400×900 window: UI work per frame median {:.2} ms, p99 {:.2} ms, longest {:.2} ms; {} thumbnails loaded while scrolling; first screen of thumbnails after {:.0} ms",
         scroll.work.len(),
         scroll.step,
@@ -175,7 +175,7 @@ fn print_text(args: &HistoryBenchArgs, import: Duration, rescan: Duration, searc
         scroll.thumbnails_loaded,
         milliseconds(scroll.first_screen)
     );
-    println!("(UI work: app logic, layout, texture uploads queued, tessellation; the GPU's drawing is not included)");
+    outln!("(UI work: app logic, layout, texture uploads queued, tessellation; the GPU's drawing is not included)");
 }
 
 fn json(

@@ -3,6 +3,7 @@
 mod flops;
 mod history;
 mod history_scroll;
+mod hostile;
 mod memory;
 mod networks;
 
@@ -21,11 +22,15 @@ pub enum BenchWhat {
     /// The history library: import throughput, search latency and the grid's frame time while
     /// scrolling, on synthetic pictures (the user's own library is not touched).
     History(history::HistoryBenchArgs),
+    /// Peak memory of refusing hostile inputs (zip bombs in `.ckpt`, prompt bombs), each in its own
+    /// `nurie` process; the bound is 1 GB.
+    Hostile(hostile::HostileBenchArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         Some(BenchWhat::History(args)) => history::run(args),
+        Some(BenchWhat::Hostile(args)) => hostile::run(args),
         None => networks::run(args.networks),
     }
 }

@@ -148,7 +148,7 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
         gpu_reserved_bytes: gpu_reserved_bytes(&compute.device),
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?)
+        outln!("{}", serde_json::to_string_pretty(&report)?)
     } else {
         print_report(&report)
     }
@@ -249,15 +249,15 @@ fn spinner(hidden: bool) -> ProgressBar {
 }
 
 fn print_report(report: &Report) {
-    println!("{} — {}, {}×{}, {} threads", report.device, report.dtype, report.width, report.height, report.threads);
+    outln!("{} — {}, {}×{}, {} threads", report.device, report.dtype, report.width, report.height, report.threads);
     if report.kernels == "burn" {
-        println!("CPU fast paths off (NURIE_CPU_KERNELS=burn): burn's own ops");
+        outln!("CPU fast paths off (NURIE_CPU_KERNELS=burn): burn's own ops");
     }
-    println!("load to ready: {:.2} s", report.load_seconds);
-    println!("median of {} runs after {} warm-up:", report.repeats, report.warmup);
+    outln!("load to ready: {:.2} s", report.load_seconds);
+    outln!("median of {} runs after {} warm-up:", report.repeats, report.warmup);
     for part in &report.parts {
         let runs: Vec<String> = part.seconds.iter().map(|s| format!("{s:.3}")).collect();
-        println!(
+        outln!(
             "  {:<24} {:>9.3} s  spread {:>5.1}%  {:>6.3} TFLOP  {:>7.3} TFLOP/s  (runs: {})",
             part.name,
             part.median_seconds,
@@ -268,11 +268,11 @@ fn print_report(report: &Report) {
         );
     }
     match report.peak_rss_bytes {
-        Some(bytes) => println!("peak resident memory: {:.2} GB", gigabytes(bytes)),
-        None => println!("peak resident memory: not measured on this system"),
+        Some(bytes) => outln!("peak resident memory: {:.2} GB", gigabytes(bytes)),
+        None => outln!("peak resident memory: not measured on this system"),
     }
     if let Some(bytes) = report.gpu_reserved_bytes {
-        println!("GPU memory reserved by burn's pool: {:.2} GB", gigabytes(bytes));
+        outln!("GPU memory reserved by burn's pool: {:.2} GB", gigabytes(bytes));
     }
     for part in &report.parts {
         if let Some(profile) = &part.profile {
@@ -283,7 +283,7 @@ fn print_report(report: &Report) {
 
 /// The time per kind of layer, then the slowest shapes.
 fn print_profile(name: &str, profile: &LayerProfile) {
-    println!("\nprofile of one {name} ({:.3} s, each layer synchronized):", profile.seconds);
+    outln!("\nprofile of one {name} ({:.3} s, each layer synchronized):", profile.seconds);
     let mut kinds: Vec<(&str, f64, f64)> = Vec::new();
     for row in &profile.layers {
         match kinds.iter_mut().find(|(kind, ..)| *kind == row.kind) {
@@ -297,17 +297,17 @@ fn print_profile(name: &str, profile: &LayerProfile) {
     kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
     let timed: f64 = kinds.iter().map(|k| k.1).sum();
     for (kind, seconds, flop) in &kinds {
-        println!("  {kind:<12} {seconds:>8.3} s {:>5.1}%  {}", 100.0 * seconds / profile.seconds, rate(*flop, *seconds));
+        outln!("  {kind:<12} {seconds:>8.3} s {:>5.1}%  {}", 100.0 * seconds / profile.seconds, rate(*flop, *seconds));
     }
-    println!(
+    outln!(
         "  {:<12} {:>8.3} s {:>5.1}%  (activations, additions, reshapes)",
         "other",
         profile.seconds - timed,
         100.0 * (profile.seconds - timed) / profile.seconds
     );
-    println!("  slowest layers:");
+    outln!("  slowest layers:");
     for row in profile.layers.iter().take(15) {
-        println!(
+        outln!(
             "    {:>8.3} s  {:>3}×  {:<11} {:<44} {}",
             row.seconds,
             row.calls,

@@ -26,6 +26,8 @@ pub const UNET_PREFIX: &str = "model.diffusion_model.";
 /// Inputs the UNet cannot take.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum UnetInputError {
+    #[error("the {what} has an empty dimension ({shape:?}): every dimension must be at least 1")]
+    Empty { what: &'static str, shape: Vec<usize> },
     #[error("the latent has {found} channels; this UNet takes {expected}")]
     Channels { found: usize, expected: usize },
     #[error("the text context is {found} wide; this UNet's cross-attention takes {expected}")]
@@ -155,6 +157,12 @@ impl UnetEncoder {
         timesteps: &[f32],
         context: &Tensor<3>,
     ) -> std::result::Result<(), UnetInputError> {
+        if x.dims().contains(&0) {
+            return Err(UnetInputError::Empty { what: "latent", shape: x.dims().to_vec() });
+        }
+        if context.dims().contains(&0) {
+            return Err(UnetInputError::Empty { what: "text context", shape: context.dims().to_vec() });
+        }
         let [batch, channels, _, _] = x.dims();
         if channels != self.in_channels {
             return Err(UnetInputError::Channels { found: channels, expected: self.in_channels });
