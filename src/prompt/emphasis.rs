@@ -165,13 +165,13 @@ fn trailing_space_len(s: &str) -> usize {
 }
 
 /// Python's `\s` (`str.isspace()`): Unicode White_Space plus the separators U+001C..U+001F.
-fn is_py_space(c: char) -> bool {
+pub(super) fn is_py_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{1c}'..='\u{1f}')
 }
 
 /// A word character of Python's `\b` (letters, numbers, `_`); see the module docs for the one
 /// approximation.
-fn is_word(c: char) -> bool {
+pub(super) fn is_word(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
@@ -186,7 +186,7 @@ const DECIMAL_ZEROS: [u32; 66] = [
 ];
 
 /// The value of a Unicode decimal digit (`０`..`９`, `٠`..`٩`, …), `None` for anything else.
-fn decimal_value(c: char) -> Option<u8> {
+pub(super) fn decimal_value(c: char) -> Option<u8> {
     let code = u32::from(c);
     let zero = DECIMAL_ZEROS[..DECIMAL_ZEROS.partition_point(|&zero| zero <= code)].last()?;
     u8::try_from(code - zero).ok().filter(|&value| value < 10)
