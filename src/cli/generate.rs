@@ -35,7 +35,7 @@ pub struct GenerateArgs {
     pub negative: Option<String>,
     #[arg(long)]
     pub steps: Option<u32>,
-    /// Sampler: an id (euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, unipc) or A1111's label ("Euler a").
+    /// Sampler: an id (euler, euler_a, dpmpp_2m, dpmpp_2m_karras, ddim, unipc, lcm) or A1111's label ("Euler a").
     #[arg(long)]
     pub sampler: Option<SamplerKind>,
     #[arg(long)]

@@ -3,6 +3,7 @@
 use crate::control::Hint;
 use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings};
 use crate::model::ClipSkip;
+use crate::sampling::SamplerError;
 use crate::vocabulary::{Choice, RecordedSampler, SamplerKind};
 
 use super::prompt_check::{MAX_PROMPT_CHUNKS, WhichPrompt, check_prompt};
@@ -73,6 +74,8 @@ pub enum RequestError {
     NoiseLength { what: &'static str, found: usize, expected: usize },
     #[error("the init image is {found:?} pixels; the generation size is {expected:?}")]
     InitImageSize { found: [u32; 2], expected: [u32; 2] },
+    #[error("{0}")]
+    Steps(#[source] SamplerError),
     #[error("CLIP skip {0} is not possible: SD1.x text encoders have {MAX_CLIP_SKIP} layers, so it is 1 to {MAX_CLIP_SKIP}")]
     ClipSkip(u32),
     #[error("the {which} is {length} long; Nurie takes at most {MAX_PROMPT_CHUNKS} chunks of 75 tokens: shorten it")]
@@ -107,7 +110,9 @@ pub fn validate_settings(settings: &GenerationSettings) -> Result<(), RequestErr
     if !(1..=MAX_CLIP_SKIP).contains(&settings.clip_skip) {
         return Err(RequestError::ClipSkip(settings.clip_skip));
     }
-    known_sampler(&settings.sampler)?;
+    let sampler = known_sampler(&settings.sampler)?;
+    // Building the schedule checks the step count against what this sampler allows (LCM: 50).
+    crate::sampling::sampler(sampler, settings.steps as usize).map_err(RequestError::Steps)?;
     check_prompt(WhichPrompt::Prompt, &settings.prompt)?;
     check_prompt(WhichPrompt::Negative, &settings.negative_prompt)
 }
@@ -231,5 +236,31 @@ impl Request {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(sampler: SamplerKind, steps: u32) -> GenerationSettings {
+        GenerationSettings { sampler: sampler.into(), steps, width: 64, height: 64, ..GenerationSettings::default() }
+    }
+
+    /// A sampler's own step limit (LCM's 50 distillation timesteps) is checked before models load.
+    #[test]
+    fn each_sampler_s_step_limit_is_checked_up_front() {
+        validate_settings(&settings(SamplerKind::Lcm, 50)).unwrap();
+        let error = validate_settings(&settings(SamplerKind::Lcm, 51)).unwrap_err();
+        assert!(error.to_string().contains("LCM needs between 1 and 50 steps"), "{error}");
+        validate_settings(&settings(SamplerKind::Euler, 51)).unwrap();
+    }
+
+    #[test]
+    fn clip_skip_is_one_to_twelve() {
+        for (clip_skip, ok) in [(0, false), (1, true), (12, true), (13, false)] {
+            let result = validate_settings(&GenerationSettings { clip_skip, ..settings(SamplerKind::Euler, 4) });
+            assert_eq!(result.is_ok(), ok, "{clip_skip}: {result:?}");
+        }
     }
 }

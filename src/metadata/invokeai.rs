@@ -217,6 +217,7 @@ fn sampler_from_invokeai(scheduler: &str) -> std::result::Result<(SamplerKind, O
         "dpmpp_2m_k" => Ok((SamplerKind::Dpmpp2mKarras, None)),
         "ddim" => Ok((SamplerKind::Ddim, None)),
         "unipc" => Ok((SamplerKind::UniPc, None)),
+        "lcm" => Ok((SamplerKind::Lcm, None)),
         "euler_k" => karras_dropped(SamplerKind::Euler, scheduler),
         "unipc_k" => karras_dropped(SamplerKind::UniPc, scheduler),
         "" => Err("no `scheduler` given; using the default sampler".to_string()),

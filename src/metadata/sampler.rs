@@ -49,6 +49,7 @@ pub fn sampler_from_a1111(sampler: &str, schedule_type: Option<&str>, version: O
         "dpm++ 2m" => dpmpp_2m_for(&schedule),
         "ddim" => (SamplerKind::Ddim, None),
         "unipc" => (SamplerKind::UniPc, None),
+        "lcm" => (SamplerKind::Lcm, uniform_only("LCM", &schedule)),
         _ => return Err(format!("sampler `{sampler}` is not one Nurie has")),
     };
     Ok(A1111Sampler { kind, warning })
@@ -128,6 +129,7 @@ mod tests {
         assert_eq!(read("Euler a", Some("Automatic"), Some("v1.10.1")), SamplerKind::EulerA);
         assert_eq!(read("DDIM", Some("Automatic"), Some("v1.10.1")), SamplerKind::Ddim);
         assert_eq!(read("UniPC", Some("Automatic"), Some("v1.10.1")), SamplerKind::UniPc);
+        assert_eq!(read("LCM", Some("Automatic"), Some("v1.10.1")), SamplerKind::Lcm);
         // Since 1.9 DPM++ 2M's own schedule is Karras: exact, no warning.
         let automatic = sampler_from_a1111("DPM++ 2M", Some("Automatic"), Some("v1.10.1")).unwrap();
         assert_eq!(automatic, A1111Sampler { kind: SamplerKind::Dpmpp2mKarras, warning: None });
@@ -164,6 +166,8 @@ mod tests {
         let dpm = sampler_from_a1111("DPM++ 2M", Some("Exponential"), Some("v1.10.1")).unwrap();
         assert_eq!(dpm.kind, SamplerKind::Dpmpp2mKarras);
         assert!(dpm.warning.is_some());
+        let lcm = sampler_from_a1111("LCM", Some("Karras"), Some("v1.10.1")).unwrap();
+        assert!(lcm.kind == SamplerKind::Lcm && lcm.warning.is_some());
     }
 
     #[test]

@@ -20,15 +20,15 @@ pub(crate) struct Ddim {
     step_ratio: usize,
 }
 
-/// √ᾱ and √(1 − ᾱ) of one timestep, as the float32 scalars diffusers multiplies with.
+/// √ᾱ and √(1 − ᾱ) of one timestep, as the float32 scalars diffusers multiplies with (DDIM and LCM).
 #[derive(Debug, Clone, Copy)]
-struct NoiseLevel {
-    sqrt_alpha: f64,
-    sqrt_one_minus_alpha: f64,
+pub(crate) struct NoiseLevel {
+    pub(crate) sqrt_alpha: f64,
+    pub(crate) sqrt_one_minus_alpha: f64,
 }
 
 impl NoiseLevel {
-    fn new(alpha_cumprod: f64) -> Self {
+    pub(crate) fn new(alpha_cumprod: f64) -> Self {
         NoiseLevel {
             sqrt_alpha: round_f32(alpha_cumprod.sqrt()),
             sqrt_one_minus_alpha: round_f32(round_f32(1.0 - alpha_cumprod).sqrt()),

@@ -2,9 +2,9 @@
 //! schedulers) of a Stable Diffusion 1.5 generation, as host-side math on `f32`
 //! latent buffers; the UNet runs elsewhere.
 //!
-//! Each of the six reproduces a diffusers 0.42 scheduler step by step with SD1.5's training schedule
+//! Each of the seven reproduces a diffusers 0.42 scheduler step by step with SD1.5's training schedule
 //! (`scaled_linear` betas 0.00085–0.012, 1000 steps, epsilon prediction): Euler, Euler a, DPM++ 2M,
-//! DPM++ 2M Karras, DDIM (η = 0) and UniPC. Each file says which diffusers configuration it follows.
+//! DPM++ 2M Karras, DDIM (η = 0), UniPC and LCM. Each file says which diffusers configuration it follows.
 //! Schedules are computed in f64 but rounded to float32 wherever diffusers holds them in float32, so
 //! timesteps and sigmas equal diffusers' values; updates are computed in f64 and rounded once per step.
 //! See [`Sampler`] for how a pipeline drives them.
@@ -18,6 +18,7 @@ mod guidance;
 mod img2img;
 mod karras;
 mod latents;
+mod lcm;
 pub mod noise;
 mod sampler;
 mod schedule;
@@ -38,8 +39,8 @@ pub use sampler::Sampler;
 use crate::vocabulary::{Choice, SamplerKind};
 use schedule::{TRAIN_STEPS, TrainSchedule};
 
-/// A fresh sampler for a run of `steps` steps (1 to 1000; DDIM at most 999). Create one per image:
-/// the multistep samplers keep the run's history.
+/// A fresh sampler for a run of `steps` steps (1 to 1000; DDIM at most 999, LCM at most 50). Create
+/// one per image: the multistep samplers keep the run's history.
 pub fn sampler(kind: SamplerKind, steps: usize) -> Result<Box<dyn Sampler + Send>, SamplerError> {
     if !(1..=TRAIN_STEPS).contains(&steps) {
         return Err(SamplerError::InvalidSteps { sampler: kind.label(), steps, max: TRAIN_STEPS });
@@ -52,6 +53,7 @@ pub fn sampler(kind: SamplerKind, steps: usize) -> Result<Box<dyn Sampler + Send
         SamplerKind::Dpmpp2mKarras => Box::new(dpmpp_2m::Dpmpp2m::karras(&train, steps)),
         SamplerKind::Ddim => Box::new(ddim::Ddim::new(&train, steps)?),
         SamplerKind::UniPc => Box::new(unipc::UniPc::new(&train, steps)),
+        SamplerKind::Lcm => Box::new(lcm::Lcm::new(&train, steps)?),
     })
 }
 

@@ -5,7 +5,8 @@
 //!   pipeline runs with a real (tiny, random) UNet. Replaying the recorded noise predictions must give
 //!   the recorded UNet inputs and latents after every step.
 //! * `tests/fixtures/sampling/scheduler_refs.safetensors` (made by `make_scheduler_refs.py` beside it):
-//!   the diffusers schedulers alone, driven by [`fake_eps`], for many step counts and img2img starts.
+//!   the diffusers schedulers alone, driven by [`fake_eps`], for many step counts and img2img starts;
+//!   `lcm_refs.safetensors` (`make_lcm_refs.py`) holds the same kind of runs for LCM.
 
 use std::path::PathBuf;
 
@@ -135,7 +136,7 @@ impl Worst {
         self.bound_used = self.bound_used.max(bound_used);
     }
 
-    fn report(&self, what: &str) {
+    pub(crate) fn report(&self, what: &str) {
         println!(
             "{what}: worst max|diff| {:.3e}, worst rel_l2 {:.3e}, worst share of atol+rtol·|ref| {:.2e}",
             self.max_abs, self.rel_l2, self.bound_used
@@ -221,6 +222,10 @@ pub(crate) fn fake_eps(unet_input: &[f32], timestep: f64, channels: usize, plane
 
 /// The runs of `kind` in the scheduler trajectories fixture (`t2i_s5`, `i2i_s20_str75`, ...).
 fn scheduler_runs(refs: &Fixture, kind: SamplerKind) -> Vec<String> {
+    scheduler_runs_in(refs, SCHEDULER_REFS, kind)
+}
+
+fn scheduler_runs_in(refs: &Fixture, fixture: &str, kind: SamplerKind) -> Vec<String> {
     let prefix = format!("{}.", kind.id());
     let mut runs: Vec<String> = refs
         .names()
@@ -228,7 +233,7 @@ fn scheduler_runs(refs: &Fixture, kind: SamplerKind) -> Vec<String> {
         .filter_map(|n| n.strip_prefix(&prefix)?.strip_suffix(".timesteps").map(|r| format!("{prefix}{r}")))
         .collect();
     runs.sort();
-    assert!(runs.len() >= 10, "{}: only {} runs in {SCHEDULER_REFS}", kind.id(), runs.len());
+    assert!(runs.len() >= 10, "{}: only {} runs in {fixture}", kind.id(), runs.len());
     runs
 }
 
@@ -241,10 +246,15 @@ fn strength_of(run: &str) -> Option<f64> {
 /// Drives `kind` through every run of the scheduler trajectories fixture with [`fake_eps`], checking
 /// timesteps, init_noise_sigma, the img2img start, the UNet inputs and the latents after every step.
 pub(crate) fn check_scheduler_refs(kind: SamplerKind) {
-    let refs = Fixture::open(SCHEDULER_REFS);
+    check_scheduler_refs_in(SCHEDULER_REFS, kind);
+}
+
+/// [`check_scheduler_refs`] on the runs of `kind` in another fixture of the same layout.
+pub(crate) fn check_scheduler_refs_in(fixture: &str, kind: SamplerKind) {
+    let refs = Fixture::open(fixture);
     let tolerance = Tolerance::scheduler_only();
     let mut worst = Worst::default();
-    for run in scheduler_runs(&refs, kind) {
+    for run in scheduler_runs_in(&refs, fixture, kind) {
         let reference_timesteps = refs.values(&format!("{run}.timesteps"));
         let steps = reference_timesteps.len();
         let mut s = sampler(kind, steps).unwrap();
@@ -274,11 +284,12 @@ pub(crate) fn check_scheduler_refs(kind: SamplerKind) {
             let eps = fake_eps(&unet_input, s.timesteps()[i], channels, plane);
             let noise_name = format!("{run}.ancestral_noise");
             let noise = refs.has(&noise_name).then(|| refs.row(&noise_name, k));
+            assert_eq!(s.needs_noise(i), noise.is_some() && i + 1 < steps, "{run}: needs_noise({i})");
             latents = s.step(i, &eps, &latents, noise.as_deref()).unwrap();
             worst.assert_close(&format!("{run} step {i} latents"), &latents, &refs.row(&format!("{run}.latents"), k), tolerance);
         }
     }
-    worst.report(&format!("{} vs diffusers scheduler trajectories", kind.id()));
+    worst.report(&format!("{} vs diffusers scheduler trajectories ({fixture})", kind.id()));
 }
 
 /// Compares a sampler's own σ table with diffusers' `scheduler.sigmas` for every txt2img run.

@@ -1,4 +1,4 @@
-//! The six samplers Nurie has, and the sampler a picture's metadata names (possibly one of another
+//! The seven samplers Nurie has, and the sampler a picture's metadata names (possibly one of another
 //! tool's).
 //!
 //! A1111 1.9 split its sampler menu in two: `Sampler: DPM++ 2M, Schedule type: Karras` replaced the
@@ -14,6 +14,7 @@
 //! | `dpmpp_2m_karras` | `DPM++ 2M Karras` | `Sampler: DPM++ 2M, Schedule type: Karras`    | also what 1.10 writes for DPM++ 2M + Automatic |
 //! | `ddim`            | `DDIM`            | `Sampler: DDIM, Schedule type: Automatic`     | timestep sampler: A1111 ignores the schedule |
 //! | `unipc`           | `UniPC`           | `Sampler: UniPC, Schedule type: Automatic`    | timestep sampler: A1111 ignores the schedule |
+//! | `lcm`             | `LCM`             | `Sampler: LCM, Schedule type: Automatic`      | diffusers' `LCMScheduler` timesteps, not A1111's own (see `sampling::lcm`) |
 
 use serde::de::IntoDeserializer;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -35,16 +36,20 @@ pub enum SamplerKind {
     Ddim,
     #[serde(rename = "unipc", alias = "uni_pc")]
     UniPc,
+    /// Latent consistency models and LCM-LoRAs (diffusers' `LCMScheduler`).
+    #[serde(rename = "lcm")]
+    Lcm,
 }
 
 /// Each sampler's id, label, and the (`Sampler`, `Schedule type`) pair A1111 1.10 writes.
-const TABLE: [(SamplerKind, &str, &str, (&str, &str)); 6] = [
+const TABLE: [(SamplerKind, &str, &str, (&str, &str)); 7] = [
     (SamplerKind::Euler, "euler", "Euler", ("Euler", "Automatic")),
     (SamplerKind::EulerA, "euler_a", "Euler a", ("Euler a", "Automatic")),
     (SamplerKind::Dpmpp2m, "dpmpp_2m", "DPM++ 2M", ("DPM++ 2M", "Uniform")),
     (SamplerKind::Dpmpp2mKarras, "dpmpp_2m_karras", "DPM++ 2M Karras", ("DPM++ 2M", "Karras")),
     (SamplerKind::Ddim, "ddim", "DDIM", ("DDIM", "Automatic")),
     (SamplerKind::UniPc, "unipc", "UniPC", ("UniPC", "Automatic")),
+    (SamplerKind::Lcm, "lcm", "LCM", ("LCM", "Automatic")),
 ];
 
 impl SamplerKind {
@@ -73,6 +78,7 @@ impl Choice for SamplerKind {
         SamplerKind::Dpmpp2mKarras,
         SamplerKind::Ddim,
         SamplerKind::UniPc,
+        SamplerKind::Lcm,
     ];
 
     fn id(self) -> &'static str {
@@ -178,6 +184,13 @@ mod tests {
         assert_eq!("euler A".parse::<SamplerKind>(), Ok(SamplerKind::EulerA));
         assert_eq!("dpm++ 2m karras".parse::<SamplerKind>(), Ok(SamplerKind::Dpmpp2mKarras));
         assert!("euler_ancestral".parse::<SamplerKind>().is_err());
+    }
+
+    #[test]
+    fn lcm_has_a1111s_label() {
+        assert_eq!(SamplerKind::Lcm.a1111_infotext(), ("LCM", "Automatic"));
+        assert_eq!(("lcm".parse::<SamplerKind>(), "LCM".parse::<SamplerKind>()), (Ok(SamplerKind::Lcm), Ok(SamplerKind::Lcm)));
+        assert_eq!(RecordedSampler::from_stored_name("lcm"), RecordedSampler::Known(SamplerKind::Lcm));
     }
 
     #[test]

@@ -46,7 +46,7 @@ impl SettingTexts {
 pub const EN: SettingTexts = SettingTexts {
     sampler: text(
         "Sampler",
-        "How the picture is drawn out of the noise, step by step. DPM++ 2M Karras is a good default; Euler a gives softer, more varied pictures.",
+        "How the picture is drawn out of the noise, step by step. DPM++ 2M Karras is a good default; Euler a gives softer, more varied pictures. LCM is for LCM models and LCM-LoRAs: 4–8 steps at CFG 1–2.",
     ),
     sampler_unavailable: "(not in Nurie: choose another)",
     steps: text(
@@ -86,7 +86,7 @@ pub const EN: SettingTexts = SettingTexts {
 pub const JA: SettingTexts = SettingTexts {
     sampler: text(
         "サンプラー",
-        "ノイズから絵を少しずつ描き出す方法です。迷ったら DPM++ 2M Karras、やわらかく変化に富んだ絵なら Euler a。",
+        "ノイズから絵を少しずつ描き出す方法です。迷ったら DPM++ 2M Karras、やわらかく変化に富んだ絵なら Euler a。LCM は LCM モデルや LCM-LoRA 用で、4〜8 ステップ・CFG 1〜2 で描けます。",
     ),
     sampler_unavailable: "（Nurie にはありません。別のものを選んでください）",
     steps: text(
