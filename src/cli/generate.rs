@@ -164,6 +164,7 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
         errln!("warning: the sampler `{name}` is not one Nurie has; using {fallback} (choose one with --sampler)");
         settings.sampler = fallback.into();
     }
+    warn_about_extra_networks(&settings.prompt);
     let controlnets = controlnet_files(args)?;
     let units = args
         .lineart
@@ -172,6 +173,18 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
         .map(|(unit, line_art)| unit_plan(args, unit, line_art, &controlnets, record.controlnets.get(unit)))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() })
+}
+
+/// `<lora:…>` and kin leave the text CLIP sees (as in A1111), but their files are not applied yet: say so.
+fn warn_about_extra_networks(prompt: &str) {
+    let tags = crate::prompt::extra_networks::parse_prompt(prompt).tags;
+    if !tags.is_empty() {
+        let named: Vec<String> = tags.iter().map(|tag| format!("<{}:{}>", tag.kind, tag.args.join(":"))).collect();
+        errln!(
+            "warning: {} taken out of the prompt as A1111 does, but Nurie does not apply LoRA or hypernetwork files yet",
+            named.join(", ")
+        );
+    }
 }
 
 /// The settings to start from: A1111's defaults, a settings file, or an image's metadata.

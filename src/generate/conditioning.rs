@@ -3,13 +3,16 @@
 use burn::tensor::Tensor;
 
 use crate::model::ClipSkip;
+use crate::prompt::extra_networks::parse_prompt;
 use crate::prompt::{ClipTokenizer, encode_chunks, prompt_chunks, prompt_pair_chunks};
 
 use super::error::GenerateError;
 use super::models::Models;
 
 /// The UNet's context for every step: [uncond, cond] ([2, 77·k, C]) with guidance, or [cond] alone
-/// when the CFG scale is 1 (the unconditional half would not change the result).
+/// when the CFG scale is 1 (the unconditional half would not change the result). Extra-network tags
+/// (`<lora:…>`) are taken out of the prompt first, as A1111 takes them out; the negative prompt keeps
+/// them as text, as in A1111.
 pub fn encode_prompts(
     models: &Models,
     prompt: &str,
@@ -18,6 +21,7 @@ pub fn encode_prompts(
     guided: bool,
 ) -> Result<Tensor<3>, GenerateError> {
     let tokenizer = ClipTokenizer::shared()?;
+    let prompt = &parse_prompt(prompt).text;
     if !guided {
         let chunks = prompt_chunks(tokenizer, prompt);
         return Ok(encode_chunks(&models.text_encoder, &chunks, clip_skip)?);

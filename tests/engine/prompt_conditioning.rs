@@ -102,3 +102,19 @@ fn emphasis_is_restored_chunk_by_chunk() {
     assert!((before - after).abs() < 1e-5 * before.abs().max(1.0), "chunk mean {after} vs {before}");
     assert_ne!(weighted[half..], plain[half..]);
 }
+
+/// `<lora:…>` tags leave the prompt CLIP sees exactly as A1111 takes them out (`a, <lora:x:1>, b` →
+/// `a, , b`); in the negative prompt A1111 leaves them, and so does Nurie.
+#[test]
+fn extra_network_tags_leave_the_prompt_but_not_the_negative() {
+    use nurie::generate::{ModelFiles, Models, encode_prompts};
+    let compute = cpu();
+    let files = ModelFiles { checkpoint: sd15_dev(), vae: None, controlnets: vec![] };
+    let models = Models::load(&files, &compute.device, DType::F32, |_| {}).expect("the fixture model loads");
+    let encode = |prompt: &str, negative: &str| {
+        encode_prompts(&models, prompt, negative, ClipSkip(1), true).unwrap().try_into_vec_as::<f32>().unwrap()
+    };
+    let tagged = encode("1girl, <lora:flat_anime:0.8>, flat color", "lowres <lora:x:1>");
+    assert_eq!(tagged, encode("1girl, , flat color", "lowres <lora:x:1>"));
+    assert_ne!(tagged, encode("1girl, , flat color", "lowres "));
+}
