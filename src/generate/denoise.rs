@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::sampling::{Sampler, guide};
 
+use super::conditioning::StepContexts;
 use super::control_step::{PreparedUnit, control_residuals};
 use super::error::GenerateError;
 use super::models::Models;
@@ -16,8 +17,8 @@ use super::progress::Flow;
 pub struct Denoiser<'a> {
     pub models: &'a Models,
     pub device: &'a Device,
-    /// [uncond, cond] context with guidance, [cond] without.
-    pub context: &'a Tensor<3>,
+    /// [uncond, cond] contexts with guidance, [cond] without, per step.
+    pub contexts: &'a StepContexts,
     pub cfg_scale: f32,
     pub units: &'a [PreparedUnit<'a>],
     /// [h, w] of the latents.
@@ -26,7 +27,7 @@ pub struct Denoiser<'a> {
 
 impl Denoiser<'_> {
     fn guided(&self) -> bool {
-        self.context.dims()[0] == 2
+        self.contexts.batch() == 2
     }
 
     /// The guided noise prediction for `model_input` ([1, 4, h, w], already scaled by the sampler).
@@ -35,8 +36,9 @@ impl Denoiser<'_> {
         let x = Tensor::<4>::from_data(TensorData::new(model_input.to_vec(), [1, 4, h, w]), (self.device, self.models.dtype));
         let batch = if self.guided() { Tensor::cat(vec![x.clone(), x], 0) } else { x };
         let t = timestep as f32;
-        let control = control_residuals(self.models, self.units, &batch, t, self.context, position)?;
-        let eps = self.models.unet.forward(batch, &[t], self.context, control.as_ref())?;
+        let context = self.contexts.at(position.0);
+        let control = control_residuals(self.models, self.units, &batch, t, context, position)?;
+        let eps = self.models.unet.forward(batch, &[t], context, control.as_ref())?;
         let eps = eps
             .try_into_vec_as::<f32>()
             .map_err(|e| GenerateError::Device { during: "running the UNet", message: format!("{e:?}") })?;

@@ -1,6 +1,7 @@
 //! Why a generation stopped.
 
 use crate::model::{ControlInputError, EncodeError, UnetInputError, VaeInputError};
+use crate::prompt::editing::ScheduleError;
 use crate::prompt::tokenizer::TokenizerError;
 use crate::sampling::SamplerError;
 
@@ -16,6 +17,11 @@ pub enum GenerateError {
     Tokenizer(#[from] TokenizerError),
     #[error("encoding the prompt: {0}")]
     Encode(#[from] EncodeError),
+    #[error("the prompt's editing: {0}")]
+    Schedule(#[from] ScheduleError),
+    /// A prompt schedule always has an entry; this would be a bug in the scheduler.
+    #[error("the prompt schedule came out empty")]
+    EmptySchedule,
     #[error("the UNet: {0}")]
     Unet(#[from] UnetInputError),
     #[error("the ControlNet: {0}")]

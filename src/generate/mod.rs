@@ -20,7 +20,7 @@ mod record;
 mod request;
 pub mod tiled_decode;
 
-pub use conditioning::encode_prompts;
+pub use conditioning::{StepContexts, encode_prompt_schedule, encode_prompts};
 pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};
 pub use pipeline::{generate, rgb_from_planes};

@@ -7,7 +7,7 @@ use crate::model::vae::SCALING_FACTOR;
 use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
 use crate::sampling::{self, Sampler};
 
-use super::conditioning::encode_prompts;
+use super::conditioning::encode_prompt_schedule;
 use super::control_step::PreparedUnit;
 use super::denoise::Denoiser;
 use super::error::GenerateError;
@@ -27,13 +27,14 @@ pub fn generate(
     request.validate(models.controlnets.len())?;
     let guided = request.cfg_scale() != 1.0;
     let settings = &request.settings;
-    let context = encode_prompts(models, &settings.prompt, &settings.negative_prompt, request.clip_skip(), guided)?;
-    let batch = context.dims()[0];
+    let (prompt, negative, clip_skip) = (&settings.prompt, &settings.negative_prompt, request.clip_skip());
+    let contexts = encode_prompt_schedule(models, prompt, negative, clip_skip, guided, request.steps())?;
+    let batch = contexts.batch();
     let units: Vec<PreparedUnit> = request.control.iter().map(|u| PreparedUnit::new(u, batch, models, device)).collect();
     let denoiser = Denoiser {
         models,
         device,
-        context: &context,
+        contexts: &contexts,
         cfg_scale: request.cfg_scale(),
         units: &units,
         latent_size: request.latent_size(),

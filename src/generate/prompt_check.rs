@@ -3,6 +3,7 @@
 //! taking gigabytes and minutes.
 
 use crate::prompt::chunks::CHUNK_LENGTH;
+use crate::prompt::editing::{ScheduleSteps, prompt_schedule};
 use crate::prompt::emphasis::{PromptPart, parse_prompt_attention};
 use crate::prompt::{ClipTokenizer, prompt_chunks};
 
@@ -44,6 +45,10 @@ pub fn check_prompt(which: WhichPrompt, text: &str) -> Result<(), RequestError> 
         return Err(RequestError::PromptTooLong { which, length: format!("{chars} characters") });
     }
     check_weights(which, &parse_prompt_attention(text))?;
+    // Where A1111 raises on prompt editing (an infinite step, nesting beyond Python's recursion), so
+    // does Nurie: before the models load. The step count does not change whether it fails.
+    prompt_schedule(text, ScheduleSteps::new(1))
+        .map_err(|error| RequestError::PromptEditing { which, message: error.to_string() })?;
     if let Ok(tokenizer) = ClipTokenizer::shared() {
         let chunks = prompt_chunks(tokenizer, text).len();
         if chunks > MAX_PROMPT_CHUNKS {
@@ -99,6 +104,8 @@ mod tests {
         let nested = format!("{}cat{}", "(".repeat(1000), ")".repeat(1000)); // 1.1^1000: beyond f32
         let error = check_prompt(WhichPrompt::Prompt, &nested).unwrap_err();
         assert!(matches!(&error, RequestError::PromptWeight { text, .. } if text == "cat"), "{error}");
+        let error = check_prompt(WhichPrompt::Negative, "a [b:c:1e999]").unwrap_err();
+        assert!(matches!(error, RequestError::PromptEditing { which: WhichPrompt::Negative, .. }), "{error}");
         let error = check_prompt(WhichPrompt::Prompt, "a\0b").unwrap_err();
         assert_eq!(error, RequestError::PromptNul { which: WhichPrompt::Prompt });
     }

@@ -80,6 +80,8 @@ pub enum RequestError {
     ClipSkip(u32),
     #[error("the {which} is {length} long; Nurie takes at most {MAX_PROMPT_CHUNKS} chunks of 75 tokens: shorten it")]
     PromptTooLong { which: WhichPrompt, length: String },
+    #[error("the {which}'s prompt editing: {message}")]
+    PromptEditing { which: WhichPrompt, message: String },
     #[error("the {which} contains a NUL character (U+0000), which a picture's metadata cannot hold: remove it")]
     PromptNul { which: WhichPrompt },
     #[error(

@@ -118,3 +118,28 @@ fn extra_network_tags_leave_the_prompt_but_not_the_negative() {
     assert_eq!(tagged, encode("1girl, , flat color", "lowres <lora:x:1>"));
     assert_ne!(tagged, encode("1girl, , flat color", "lowres "));
 }
+
+/// Prompt editing changes the context at the steps A1111's schedule gives, read with A1111's step counter
+/// (from 0, first entry whose end is not before it): `[cat:dog:2]` at 4 steps is `cat` for steps 0–2 and
+/// `dog` for step 3; `[cat|dog]` ends its entries at 1, 2, 3, 4, so steps 0 and 1 both take `cat`, as in
+/// A1111; the negative prompt is scheduled too.
+#[test]
+fn prompt_editing_changes_the_context_at_a1111_s_steps() {
+    use nurie::generate::{ModelFiles, Models, encode_prompt_schedule, encode_prompts};
+    let compute = cpu();
+    let files = ModelFiles { checkpoint: sd15_dev(), vae: None, controlnets: vec![] };
+    let models = Models::load(&files, &compute.device, DType::F32, |_| {}).expect("the fixture model loads");
+    let plain = |prompt: &str, negative: &str| {
+        encode_prompts(&models, prompt, negative, ClipSkip(1), true).unwrap().try_into_vec_as::<f32>().unwrap()
+    };
+    let scheduled = |prompt: &str, negative: &str| {
+        let contexts = encode_prompt_schedule(&models, prompt, negative, ClipSkip(1), true, 4).unwrap();
+        (0..4).map(|step| contexts.at(step).clone().try_into_vec_as::<f32>().unwrap()).collect::<Vec<_>>()
+    };
+    let (cat, dog) = (plain("a cat", "blurry"), plain("a dog", "blurry"));
+    assert!(scheduled("a [cat:dog:2]", "blurry") == [cat.clone(), cat.clone(), cat.clone(), dog.clone()], "editing");
+    assert!(scheduled("a [cat|dog]", "blurry") == [cat.clone(), cat.clone(), dog, cat.clone()], "alternation");
+    let sharp = plain("a cat", "sharp");
+    assert!(scheduled("a cat", "[blurry:sharp:0.5]") == [cat.clone(), cat.clone(), cat.clone(), sharp], "negative");
+    assert!(scheduled("a cat, <lora:x:1>", "blurry")[3] == plain("a cat, ", "blurry"), "tags");
+}
