@@ -17,6 +17,8 @@ pub mod checkpoint;
 pub mod cli;
 pub mod control;
 pub mod error_report;
+#[cfg(test)]
+mod fuzz;
 pub mod generate;
 pub mod history;
 pub mod home;

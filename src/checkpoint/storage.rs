@@ -107,10 +107,12 @@ impl TensorEntry {
     }
 }
 
+/// Row-major strides of `shape`. Saturating: only a shape with a zero dimension can overflow here (any
+/// other's element count was checked against its bytes), and then no element is ever addressed.
 pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
-    let mut strides = vec![1; shape.len()];
+    let mut strides = vec![1usize; shape.len()];
     for i in (0..shape.len().saturating_sub(1)).rev() {
-        strides[i] = strides[i + 1] * shape[i + 1];
+        strides[i] = strides[i + 1].saturating_mul(shape[i + 1]);
     }
     strides
 }
@@ -141,6 +143,8 @@ mod tests {
     fn strides_of_a_row_major_tensor() {
         assert_eq!(contiguous_strides(&[2, 3, 4]), vec![12, 4, 1]);
         assert_eq!(contiguous_strides(&[]), Vec::<usize>::new());
+        // Fuzzing found a header with shape [0, 5, 2^64 − 1]: no element, and no overflow either.
+        assert_eq!(contiguous_strides(&[0, 5, usize::MAX]), vec![usize::MAX, usize::MAX, 1]);
     }
 
     #[test]

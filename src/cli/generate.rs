@@ -175,8 +175,12 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
     Ok(Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() })
 }
 
-/// `<lora:…>` and kin leave the text CLIP sees (as in A1111), but their files are not applied yet: say so.
+/// `<lora:…>` and kin leave the text CLIP sees (as in A1111), but their files are not applied yet; A1111's
+/// `AND` (composable diffusion) is read as words: say both.
 fn warn_about_extra_networks(prompt: &str) {
+    if crate::prompt::composable::uses_and(prompt) {
+        errln!("warning: the prompt uses AND (A1111's composable diffusion), which Nurie does not support: it is read as words");
+    }
     let tags = crate::prompt::extra_networks::parse_prompt(prompt).tags;
     if !tags.is_empty() {
         let named: Vec<String> = tags.iter().map(|tag| format!("<{}:{}>", tag.kind, tag.args.join(":"))).collect();

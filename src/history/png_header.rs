@@ -69,4 +69,21 @@ mod tests {
         not_ihdr[12..16].copy_from_slice(b"tEXt");
         assert!(matches!(png_size(&not_ihdr), Err(HeaderProblem::Bad(_))));
     }
+
+    /// Mutated PNG starts: an error or a size within the specification's limits, never a panic.
+    #[test]
+    fn fuzz_png_header() {
+        use crate::fuzz::harness::{Check, Target, run};
+        use crate::fuzz::metadata_targets::{png_file_starts, png_mutator};
+        let check: &Check<Vec<u8>> = &|bytes| match png_size(&bytes[..bytes.len().min(HEADER_BYTES)]) {
+            Ok((w, h)) if w == 0 || h == 0 || w > MAX_DIMENSION || h > MAX_DIMENSION => Err(format!("{w}x{h} accepted")),
+            _ => Ok(()),
+        };
+        let mutate = png_mutator(2 * HEADER_BYTES);
+        let seeds = png_file_starts(HEADER_BYTES + 8);
+        let target = Target { name: "png_header", seeds, default_execs: 3000, mutate: &mutate, check, heap_limit: &|_| 1 << 16 };
+        let report = run(&target);
+        println!("{}", report.summary());
+        report.assert_clean();
+    }
 }

@@ -266,7 +266,8 @@ impl<'a> GraphReader<'a> {
             let Some(link) = current else { return };
             if Graph::class(link.node) == "CLIPSetLastLayer" {
                 let layer = Graph::input(link.node, "stop_at_clip_layer").and_then(Value::as_i64).unwrap_or(-1);
-                self.record.settings.clip_skip = u32::try_from(-layer).unwrap_or(1).max(1);
+                // `checked_neg`: -i64::MIN overflows (a panic fuzzing found).
+                self.record.settings.clip_skip = layer.checked_neg().and_then(|n| u32::try_from(n).ok()).unwrap_or(1).max(1);
                 return;
             }
             current = self.graph.follow(link.node, "clip");
@@ -343,6 +344,7 @@ fn sampler_from_comfyui(name: &str, scheduler: &str) -> std::result::Result<(Sam
         )),
         "ddim" => Ok((SamplerKind::Ddim, None)),
         "uni_pc" | "uni_pc_bh2" => Ok((SamplerKind::UniPc, None)),
+        "lcm" => approximated(SamplerKind::Lcm),
         other => Err(format!("ComfyUI sampler `{other}` is not one Nurie has; using the default sampler")),
     }
 }
@@ -441,6 +443,19 @@ mod tests {
         for graph in odd {
             let parsed = settings_from_comfyui_prompt(graph).unwrap();
             assert!(!parsed.warnings.is_empty(), "{graph}");
+        }
+    }
+
+    /// Fuzzing found a panic on `stop_at_clip_layer: -2^63` (its negation overflows).
+    #[test]
+    fn extreme_clip_layers_give_clip_skip_1() {
+        for layer in ["-9223372036854775808", "9223372036854775807", "0"] {
+            let graph = format!(
+                r#"{{"1": {{"class_type": "KSampler", "inputs": {{"positive": ["2", 0]}}}},
+                "2": {{"class_type": "CLIPTextEncode", "inputs": {{"text": "cat", "clip": ["3", 0]}}}},
+                "3": {{"class_type": "CLIPSetLastLayer", "inputs": {{"stop_at_clip_layer": {layer}}}}}}}"#
+            );
+            assert_eq!(settings_from_comfyui_prompt(&graph).unwrap().record.settings.clip_skip, 1, "{layer}");
         }
     }
 }

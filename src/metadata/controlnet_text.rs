@@ -67,8 +67,11 @@ fn known_field_value(unit: &ControlNetUnit, name: &str) -> Option<String> {
 }
 
 /// `control_v11p_sd15_lineart [43d4be0d]`, the bare name without an AutoV1 hash, `None` without a model.
+/// The unit parser trims every value, so the name is trimmed before its extension is dropped (fuzzing
+/// found `x.pth ` read back as `x.pth`, then written as `x`: a name that changed one save later).
 fn model_text(model: &ModelRef) -> String {
-    let name = model.display_name();
+    let trimmed = ModelRef { file_name: model.file_name.trim().to_string(), ..ModelRef::default() };
+    let name = trimmed.display_name();
     match (name.is_empty(), &model.autov1) {
         (true, _) => "None".to_string(),
         (false, Some(hash)) => format!("{name} [{hash}]"),
@@ -235,5 +238,12 @@ mod tests {
     fn garbage_is_not_a_unit() {
         assert!(parse_controlnet_unit("").is_err());
         assert!(parse_controlnet_unit("just words").is_err());
+    }
+
+    #[test]
+    fn model_names_are_trimmed_before_the_extension_is_dropped() {
+        let model = ModelRef { file_name: "lineart.pth\u{2028}".into(), ..Default::default() };
+        let text = controlnet_unit_text(&ControlNetUnit { model, ..Default::default() });
+        assert!(text.contains("Model: lineart,"), "{text}");
     }
 }

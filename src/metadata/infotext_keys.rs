@@ -110,7 +110,7 @@ pub const LEADING_KEYS: [Key; 12] = [
                 out.insert("Clip skip", r.settings.clip_skip.to_string());
             }
         },
-        read: |reading, key, value| parse_into(value, key, &mut reading.settings().clip_skip),
+        read: |reading, key, value| parse_positive(value, key, &mut reading.settings().clip_skip),
     },
     Key {
         names: &["ENSD"],
@@ -149,7 +149,7 @@ pub const TRAILING_KEYS: [Key; 2] = [
             }
         },
         read: |reading, key, value| match key {
-            "Batch size" => parse_into(value, key, &mut reading.settings().batch_size),
+            "Batch size" => parse_positive(value, key, &mut reading.settings().batch_size),
             _ => parse_into(value, key, &mut reading.record.batch_index),
         },
     },
@@ -222,6 +222,18 @@ fn read_model(model: &mut ModelRef, key: &str, value: &str) -> Result<(), String
 
 pub fn parse_into<T: std::str::FromStr>(value: &str, key: &str, target: &mut T) -> Result<(), String> {
     *target = value.trim().parse().map_err(|_| format!("{key} `{value}` is not a valid number"))?;
+    Ok(())
+}
+
+/// A count of at least 1 (`Clip skip`, `Batch size`; A1111 writes neither below 2). A 0 is refused like
+/// an unreadable value: read as 0, it was left out by the writer and so changed on the next save.
+fn parse_positive(value: &str, key: &str, target: &mut u32) -> Result<(), String> {
+    let mut count = 0;
+    parse_into(value, key, &mut count)?;
+    if count == 0 {
+        return Err(format!("{key} `{value}` is not valid (at least 1)"));
+    }
+    *target = count;
     Ok(())
 }
 

@@ -112,7 +112,7 @@ impl PairReader<'_> {
 }
 
 /// `ControlNet 3` with prefix `ControlNet ` and suffix `` → 3.
-fn indexed(key: &str, prefix: &str, suffix: &str) -> Option<u32> {
+pub(super) fn indexed(key: &str, prefix: &str, suffix: &str) -> Option<u32> {
     let digits = key.strip_prefix(prefix)?.strip_suffix(suffix)?;
     (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())).then(|| digits.parse().ok())?
 }
@@ -269,5 +269,19 @@ mod tests {
         let parsed = settings_from_infotext("a lonely prompt");
         assert_eq!(parsed.record.settings.prompt, "a lonely prompt");
         assert!(!parsed.warnings.is_empty());
+    }
+
+    /// Fuzzing found `Clip skip: 0` and `Batch size: 0` read as 0, which the writer leaves out (A1111
+    /// never writes them below 2), so the settings changed on the next save. They are refused like
+    /// unreadable values: kept in the extras, with a warning.
+    #[test]
+    fn zero_clip_skip_and_batch_size_are_refused() {
+        let parsed = settings_from_infotext("cat\nSteps: 20, Clip skip: 0, Batch size: 0, Batch pos: 3");
+        let settings = &parsed.record.settings;
+        assert_eq!((settings.clip_skip, settings.batch_size), (1, 1));
+        assert_eq!(parsed.record.extra.get("Clip skip"), Some("0"));
+        assert!(parsed.warnings.iter().any(|w| w.contains("Batch size `0`")), "{:?}", parsed.warnings);
+        let again = settings_from_infotext(&infotext(&parsed.record)).record;
+        assert_eq!(again.settings, parsed.record.settings);
     }
 }

@@ -26,6 +26,7 @@
 use super::controlnet_text::controlnet_unit_text;
 use super::extra_params::ExtraParams;
 use super::infotext_keys::{LEADING_KEYS, TRAILING_KEYS, key_named};
+use super::infotext_record::indexed;
 use super::python_format::{a1111_quote, python_strip};
 use super::record::GenerationRecord;
 
@@ -45,8 +46,8 @@ pub fn infotext(record: &GenerationRecord) -> String {
 pub fn settings_pairs(record: &GenerationRecord) -> ExtraParams {
     let mut pairs = ExtraParams::new();
     LEADING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
-    push_controlnets(&mut pairs, record);
-    push_line_art(&mut pairs, record);
+    let written = push_controlnets(&mut pairs, record);
+    push_line_art(&mut pairs, record, &written);
     TRAILING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     push_extra(&mut pairs, &record.extra);
     push_version(&mut pairs, record);
@@ -57,18 +58,24 @@ fn settings_line(pairs: &ExtraParams) -> String {
     pairs.iter().map(|(key, value)| format!("{key}: {}", a1111_quote(value))).collect::<Vec<_>>().join(", ")
 }
 
-fn push_controlnets(pairs: &mut ExtraParams, record: &GenerationRecord) {
+/// `ControlNet N` for each unit that can be written; returns which were.
+fn push_controlnets(pairs: &mut ExtraParams, record: &GenerationRecord) -> Vec<bool> {
+    let mut written = Vec::with_capacity(record.controlnets.len());
     for (index, unit) in record.controlnets.iter().enumerate() {
         let text = controlnet_unit_text(unit);
+        written.push(!text.is_empty());
         if !text.is_empty() {
             pairs.insert(format!("ControlNet {index}"), text);
         }
     }
+    written
 }
 
-/// Nurie's `Line art N hash` / `Line art N inverted`, after the units they belong to.
-fn push_line_art(pairs: &mut ExtraParams, record: &GenerationRecord) {
-    for (index, unit) in record.controlnets.iter().enumerate() {
+/// Nurie's `Line art N hash` / `Line art N inverted`, after the units they belong to; none for a unit
+/// left out, whose line art would be read back as belonging to no unit.
+fn push_line_art(pairs: &mut ExtraParams, record: &GenerationRecord, written: &[bool]) {
+    let units = record.controlnets.iter().enumerate().filter(|(index, _)| written.get(*index) == Some(&true));
+    for (index, unit) in units {
         if let Some(hash) = &unit.line_art_sha256 {
             pairs.insert(format!("Line art {index} hash"), hash.clone());
         }
@@ -95,9 +102,14 @@ fn push_version(pairs: &mut ExtraParams, record: &GenerationRecord) {
     }
 }
 
-/// Keys the writer produces itself; `extra` entries with these names are not written again.
+/// Keys the writer produces itself; `extra` entries with these names are not written again. The
+/// indexed keys belong to the record's units: an `extra` entry under one is what could not be read as
+/// (or had no) unit, and written back it would be read as part of whichever unit has that index now.
 fn is_reserved(key: &str) -> bool {
-    key_named(key).is_some() || ["Version", "Negative prompt"].contains(&key)
+    let indexed_key = [("ControlNet ", ""), ("Line art ", " hash"), ("Line art ", " inverted")]
+        .iter()
+        .any(|(prefix, suffix)| indexed(key, prefix, suffix).is_some());
+    indexed_key || key_named(key).is_some() || ["Version", "Negative prompt"].contains(&key)
 }
 
 /// A1111's key pattern `\w[\w \-/]+`, without trailing blanks (the writer's `: ` follows the key).
@@ -116,6 +128,7 @@ fn is_word_char(c: char) -> bool {
 mod tests {
     use super::*;
     use crate::metadata::generation_settings::GenerationSettings;
+    use crate::metadata::infotext_record::settings_from_infotext;
     use crate::metadata::record::{ControlNetUnit, ModelRef};
     use crate::vocabulary::{ControlMode, ResizeMode, RngSource, SamplerKind};
 
@@ -234,5 +247,23 @@ mod tests {
         record.settings.negative_prompt = "neg".into();
         assert!(infotext(&record).starts_with("Negative prompt: neg\nSteps: 20,"));
         assert!(infotext(&GenerationRecord::default()).starts_with("Steps: 20,"));
+    }
+
+    /// Fuzzing found a unit's line art moving to another unit: unit 0 could not be written (a `:` in a
+    /// value), so unit 1 was read back as unit 0 and took unit 0's `Line art 0 inverted`; orphaned
+    /// line-art pairs kept as extras did the same one save later.
+    #[test]
+    fn line_art_goes_only_with_the_units_written() {
+        let hash = "cd".repeat(32);
+        let text = format!(
+            "cat\nSteps: 20, ControlNet 0: Module: a:b, ControlNet 1: Module: canny, Line art 0 inverted: True, \
+             Line art 3 hash: {hash}"
+        );
+        let parsed = settings_from_infotext(&text).record;
+        assert_eq!(parsed.controlnets.len(), 2);
+        let once = settings_from_infotext(&infotext(&parsed)).record;
+        assert_eq!(once.controlnets.len(), 1);
+        assert!(!once.controlnets[0].line_art_inverted && once.extra.is_empty(), "{once:?}");
+        assert_eq!(settings_from_infotext(&infotext(&once)).record, once);
     }
 }

@@ -45,8 +45,9 @@ pub fn settings_from_nurie_json(text: &str) -> Result<ParsedSettings> {
     };
     let mut warnings = format_warnings(object.remove("format"))?;
     warnings.extend(missing_field_warnings(&object));
-    let record: GenerationRecord =
-        serde_json::from_value(Value::Object(object)).map_err(|e| bad(format!("a field has the wrong type: {e}")))?;
+    // Read from the text, not from `object`: serde_json's map sorts its keys, which reordered the
+    // extra pairs (found by fuzzing). `format` is not a record field and is ignored here.
+    let record: GenerationRecord = serde_json::from_str(text).map_err(|e| bad(format!("a field has the wrong type: {e}")))?;
     Ok(ParsedSettings { source: SettingsSource::Nurie, record, warnings })
 }
 
@@ -104,7 +105,11 @@ mod tests {
             model_license: Some("creativeml-openrail-m".into()),
             ..Default::default()
         };
+        // Extra pairs out of alphabetical order: their order must survive (fuzzing found it sorted).
         record.extra.insert("Hires upscale", "2");
+        record.extra.insert("ADetailer model", "face_yolov8n.pt");
+        record.controlnets[0].extra.insert("Processor Res", "512");
+        record.controlnets[0].extra.insert("Pixel Perfect", "False");
         record
     }
 

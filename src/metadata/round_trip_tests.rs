@@ -2,9 +2,10 @@
 //!
 //! A1111 text cannot carry everything a record holds. What it loses, exactly as A1111 itself does:
 //! whitespace at the ends of prompt lines (every line is stripped), full SHA-256 hashes (only the
-//! 10-digit AutoV2 is written), and the extension of checkpoint and ControlNet file names (A1111 shows
-//! names without it). Records built within those limits must come back unchanged; the `nurie` chunk
-//! carries the rest.
+//! 10-digit AutoV2 is written), the extension of checkpoint and ControlNet file names (A1111 shows
+//! names without it), and prompt lines that start with `Negative prompt:` (the label is read off every
+//! such line). Records built within those limits must come back unchanged; the `nurie` chunk carries
+//! the rest. `src/fuzz` checks the same on mutated texts and on records read from other tools.
 
 use super::generation_settings::{ControlGuidance, GenerationSettings};
 use super::infotext_record::settings_from_infotext;
