@@ -790,7 +790,9 @@ pub const JA: Texts = Texts {
     history_cannot_open: |e| format!("履歴を開けません：{e}"),
     history_damaged: |reason| format!("履歴のデータベースが壊れていたため（{reason}）、退避して画像から作り直しています。"),
     history_not_nurie: |moved_to| {
-        format!("履歴のデータベースは別のアプリのファイルだったため、そのまま {moved_to} に移し、画像から新しい履歴を作っています。")
+        format!(
+            "履歴のデータベースは別のアプリのファイルだったため、そのまま {moved_to} に移し、画像から新しい履歴を作っています。"
+        )
     },
     history_failed: |e| format!("履歴：{e}"),
     cannot_trash: |path, e| format!("{path} をごみ箱に移せませんでした：{e}"),
