@@ -153,7 +153,9 @@ fn resolve_error(error: ResolveError) -> WorkerError {
 
 fn generate_error(error: GenerateError) -> WorkerError {
     let kind = match &error {
-        GenerateError::Request(_) | GenerateError::Sampler(_) | GenerateError::NonFinite { .. } => ErrorKind::Settings,
+        GenerateError::Request(_) | GenerateError::Sampler(_) | GenerateError::Schedule(_) | GenerateError::NonFinite { .. } => {
+            ErrorKind::Settings
+        }
         GenerateError::Output { .. } => ErrorKind::Output,
         GenerateError::Device { .. } => ErrorKind::Device,
         _ => ErrorKind::Model,
