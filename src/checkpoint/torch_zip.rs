@@ -190,19 +190,6 @@ fn place(path: &Path, record: &TensorRecord, storage: &Storage) -> Result<Tensor
             reason: format!("tensor `{}` has {} sizes but {} strides", record.name, entry.shape.len(), entry.strides.len()),
         });
     }
-    // A view with more elements than its storage repeats elements (a stride of 0, or overlapping strides):
-    // a 1-element storage could otherwise decode to gigabytes. Saved model weights never repeat elements.
-    let numel = entry.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
-    if numel.is_none_or(|numel| numel > record.storage_numel) {
-        return Err(CheckpointError::CorruptHeader {
-            path: path.to_path_buf(),
-            reason: format!(
-                "tensor `{}` of shape {:?} has more elements than its storage holds ({}): a repeating view, which \
-                 saved weights never are",
-                record.name, entry.shape, record.storage_numel
-            ),
-        });
-    }
     let start = record.storage_offset.checked_mul(size).ok_or_else(|| out_of_bounds(usize::MAX, usize::MAX))?;
     let extent = entry.byte_extent().ok_or_else(|| out_of_bounds(start, usize::MAX))?;
     let end = start.checked_add(extent).ok_or_else(|| out_of_bounds(start, usize::MAX))?;
@@ -216,6 +203,19 @@ fn place(path: &Path, record: &TensorRecord, storage: &Storage) -> Result<Tensor
             reason: format!(
                 "tensor `{}` needs {end} bytes of a compressed storage too small to hold them (a zip bomb?)",
                 record.name
+            ),
+        });
+    }
+    // A view with more elements than its storage repeats elements (a stride of 0, or overlapping strides):
+    // a 1-element storage could otherwise decode to gigabytes. Saved model weights never repeat elements.
+    let numel = entry.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    if numel.is_none_or(|numel| numel > record.storage_numel) {
+        return Err(CheckpointError::CorruptHeader {
+            path: path.to_path_buf(),
+            reason: format!(
+                "tensor `{}` of shape {:?} has more elements than its storage holds ({}): a repeating view, which \
+                 saved weights never are",
+                record.name, entry.shape, record.storage_numel
             ),
         });
     }
