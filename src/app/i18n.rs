@@ -65,6 +65,10 @@ pub struct Texts {
     pub negative_prompt: &'static str,
     pub tokens: &'static str,
     pub emphasis_hint: &'static str,
+    /// Under the prompt when it holds `<lora:…>` tags: taken out of the text, files not applied yet.
+    pub networks_not_applied: &'static str,
+    /// Under the prompt when it uses A1111's `AND`.
+    pub and_not_supported: &'static str,
     pub settings: &'static str,
     pub device: &'static str,
     pub precision: &'static str,
@@ -297,6 +301,8 @@ pub const EN: Texts = Texts {
     negative_prompt: "Negative prompt",
     tokens: "tokens",
     emphasis_hint: "Ctrl+↑/↓ on a selection changes its weight",
+    networks_not_applied: "<lora:…> tags are taken out of the prompt as A1111 does, but LoRA files are not applied yet",
+    and_not_supported: "AND (A1111's composable diffusion) is not supported: it is read as words",
     settings: "Generation",
     device: "Device",
     precision: "Precision",
@@ -554,6 +560,8 @@ pub const JA: Texts = Texts {
     negative_prompt: "ネガティブプロンプト",
     tokens: "トークン",
     emphasis_hint: "選択して Ctrl+↑/↓ で強調を変更",
+    networks_not_applied: "<lora:…> タグは A1111 と同じくプロンプトから取り除かれますが、LoRA ファイルはまだ適用されません",
+    and_not_supported: "AND（A1111 の Composable Diffusion）には対応していないため、単語として読まれます",
     settings: "生成設定",
     device: "デバイス",
     precision: "精度",

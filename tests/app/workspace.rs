@@ -250,3 +250,15 @@ fn pasted_a1111_settings_are_read_from_the_prompt_box() {
     assert_eq!(settings.sampler.stored_name(), "euler_a");
     harness.state_mut().shut_down();
 }
+
+/// A prompt pasted from A1111 with LoRA tags or `AND` says, under the prompt box, what Nurie does with
+/// them, instead of a silently different picture.
+#[test]
+fn lora_tags_and_and_are_noted_under_the_prompt() {
+    let home = home("lora-note", |s| s.form.settings.prompt = "1girl, <lora:flat_anime:0.8> AND a cat".into());
+    let mut harness = harness(home);
+    harness.run_steps(2);
+    harness.get_by_label("<lora:…> tags are taken out of the prompt as A1111 does, but LoRA files are not applied yet");
+    harness.get_by_label("AND (A1111's composable diffusion) is not supported: it is read as words");
+    harness.state_mut().shut_down();
+}

@@ -3,6 +3,7 @@
 //! settings of an infotext pasted into the prompt box; it stands out when the prompt box holds one.
 
 use crate::app::emphasis::adjust_weight;
+use crate::app::i18n::Texts;
 use crate::app::nurie_app::{NurieApp, looks_like_infotext};
 use crate::app::token_count::TokenCounter;
 
@@ -23,6 +24,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let prompt = &mut app.settings.form.settings.prompt;
     prompt_editor(ui, "prompt", prompt, 5, label.id);
     token_line(ui, &mut app.token_counter, prompt, texts.tokens);
+    prompt_notes(ui, prompt, texts);
     let label = ui.label(texts.negative_prompt).on_hover_text(texts.negative_prompt_hover);
     let negative = &mut app.settings.form.settings.negative_prompt;
     prompt_editor(ui, "negative-prompt", negative, 3, label.id);
@@ -54,6 +56,20 @@ fn prompt_editor(ui: &mut egui::Ui, id: &str, text: &mut String, rows: usize, la
         let (start, end) = (egui::text::CCursor::new(selection.start), egui::text::CCursor::new(selection.end));
         state.cursor.set_char_range(Some(egui::text::CCursorRange::two(start, end)));
         state.store(ui.ctx(), output.response.id);
+    }
+}
+
+/// What the prompt asks that Nurie does not do yet, said where the user types it.
+fn prompt_notes(ui: &mut egui::Ui, prompt: &str, texts: &Texts) {
+    if prompt.len() > crate::generate::MAX_PROMPT_CHARS {
+        return;
+    }
+    let warn = ui.visuals().warn_fg_color;
+    if !crate::prompt::extra_networks::parse_prompt(prompt).tags.is_empty() {
+        ui.small(egui::RichText::new(texts.networks_not_applied).color(warn));
+    }
+    if crate::prompt::composable::uses_and(prompt) {
+        ui.small(egui::RichText::new(texts.and_not_supported).color(warn));
     }
 }
 
