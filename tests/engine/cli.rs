@@ -600,15 +600,11 @@ fn generate_with_two_controlnet_units() {
     assert_eq!(units[1].guidance.control_mode, nurie::vocabulary::ControlMode::ControlNetMoreImportant);
 }
 
-/// A PNG carrying `parameters` text as A1111 writes it, with `text` as that chunk.
+/// A PNG carrying `text` as its `parameters` chunk, as A1111 writes it.
 fn png_with_parameters(path: &std::path::Path, text: &str) {
-    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut encoder = png::Encoder::new(file, 8, 8);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.add_itxt_chunk("parameters".into(), text.into()).unwrap();
-    let mut writer = encoder.write_header().unwrap();
-    writer.write_image_data(&[128; 8 * 8 * 3]).unwrap();
-    writer.finish().unwrap();
+    use nurie::metadata::{A1111_KEYWORD, RgbImage, TextEncoding, TextEntry, write_png_atomic};
+    let entry = [TextEntry { keyword: A1111_KEYWORD, text, encoding: TextEncoding::Utf8 }];
+    write_png_atomic(path, RgbImage { width: 8, height: 8, pixels: &[128; 8 * 8 * 3] }, &entry).unwrap();
 }
 
 /// Hostile or clumsy settings fail at once, before any model is loaded, each with one clear message that

@@ -135,14 +135,9 @@ fn write_small_model(path: &Path) -> anyhow::Result<()> {
 
 /// A picture whose `parameters` text is a megabyte of garbage, as a downloaded one once was.
 fn write_garbage_png(path: &Path) -> anyhow::Result<()> {
+    use crate::metadata::{A1111_KEYWORD, RgbImage, TextEncoding, TextEntry, write_png_atomic};
     let garbage: String = (0..1_000_000u32).map(|i| char::from(b'!' + (i.wrapping_mul(2_654_435_761) % 90) as u8)).collect();
-    let pixels = crate::metadata::RgbImage { width: 8, height: 8, pixels: &[200; 8 * 8 * 3] };
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, pixels.width, pixels.height);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.add_itxt_chunk("parameters".into(), garbage).context("the text chunk")?;
-    let mut writer = encoder.write_header().context("the PNG header")?;
-    writer.write_image_data(pixels.pixels).context("the pixels")?;
-    writer.finish().context("the PNG")?;
-    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+    let text = [TextEntry { keyword: A1111_KEYWORD, text: &garbage, encoding: TextEncoding::Utf8 }];
+    write_png_atomic(path, RgbImage { width: 8, height: 8, pixels: &[200; 8 * 8 * 3] }, &text)
+        .with_context(|| format!("writing {}", path.display()))
 }
