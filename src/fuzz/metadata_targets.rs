@@ -18,11 +18,11 @@ use super::mutate::{ByteContext, TEXT_TOKENS, TextContext, mutate_bytes, mutate_
 use super::rng::Rng;
 use crate::metadata::python_format::python_strip;
 use crate::metadata::{
-    ControlGuidance, ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef, ParsedSettings, ReadLimits, RgbImage,
-    SettingsSource, TextEncoding, TextEntry, encode_png, infotext, read_png_text_from, settings_from_comfyui_prompt,
-    settings_from_infotext, settings_from_invokeai_metadata, settings_from_nurie_json, settings_from_text_chunks, to_nurie_json,
+    ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef, ParsedSettings, ReadLimits, RgbImage, SettingsSource,
+    TextEncoding, TextEntry, encode_png, infotext, read_png_text_from, settings_from_comfyui_prompt, settings_from_infotext,
+    settings_from_invokeai_metadata, settings_from_nurie_json, settings_from_text_chunks, to_nurie_json,
 };
-use crate::vocabulary::{Choice, ControlMode, RecordedSampler, ResizeMode, RngSource, SamplerKind};
+use crate::vocabulary::{Choice, RecordedSampler, RngSource, SamplerKind};
 
 /// Longest mutated text: long enough for runs of thousands of pairs.
 const MAX_TEXT_LEN: usize = 256 << 10;
@@ -47,20 +47,7 @@ fn fixture(name: &str) -> Value {
 /// Records that use every field A1111 text carries: CJK and punctuation in prompts, every sampler
 /// kind, ControlNet units with line art, a VAE, an img2img strength and extra pairs.
 fn sample_records() -> Vec<GenerationRecord> {
-    let unit = ControlNetUnit {
-        model: ModelRef { file_name: "control_v11p_sd15_lineart".into(), autov1: Some("43d4be0d".into()), ..Default::default() },
-        module: "invert".into(),
-        guidance: ControlGuidance {
-            weight: 0.85,
-            guidance_start: 0.05,
-            guidance_end: 0.9,
-            control_mode: ControlMode::ControlNetMoreImportant,
-        },
-        resize_mode: ResizeMode::ResizeAndFill,
-        line_art_sha256: Some("0f".repeat(32)),
-        line_art_inverted: true,
-        ..Default::default()
-    };
+    let unit = crate::metadata::round_trip_tests::lineart_unit();
     let mut full = GenerationRecord {
         settings: GenerationSettings {
             prompt: "1girl, 桜の木の下で、(best quality:1.2), [bg]\nsecond: \"quoted\", back\\slash".into(),

@@ -38,7 +38,7 @@ pub mod python_format;
 mod read_settings;
 pub mod record;
 #[cfg(test)]
-mod round_trip_tests;
+pub(crate) mod round_trip_tests;
 pub mod sampler;
 
 pub use comfyui::{COMFYUI_KEYWORD, settings_from_comfyui_prompt};

@@ -25,7 +25,8 @@ fn model(name: &str, autov2: &str) -> ModelRef {
     ModelRef { file_name: name.into(), autov2: Some(autov2.into()), ..Default::default() }
 }
 
-fn lineart_unit() -> ControlNetUnit {
+/// A line-art unit using every field the A1111 ControlNet text carries (also a fuzz seed).
+pub(crate) fn lineart_unit() -> ControlNetUnit {
     ControlNetUnit {
         model: ModelRef { file_name: "control_v11p_sd15_lineart".into(), autov1: Some("43d4be0d".into()), ..Default::default() },
         module: "invert".into(),
