@@ -8,7 +8,7 @@
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
 //! the settings stored in PNG files, [`output`] writes finished pictures, [`history`] indexes every
 //! picture, [`provenance`] identifies model files,
-//! [`model_library`] finds models in existing installs, [`home`] is Nurie's data directory,
+//! [`model_library`] finds models in existing installs, [`networks`] applies LoRAs and embeddings, [`home`] is Nurie's data directory,
 //! [`atomic_write`] writes every file whole, [`app`] is the desktop window and [`cli`] the command line.
 
 pub mod app;
@@ -25,6 +25,7 @@ pub mod home;
 pub mod metadata;
 pub mod model;
 pub mod model_library;
+pub mod networks;
 pub mod output;
 pub mod prompt;
 pub mod provenance;

@@ -6,6 +6,7 @@ use burn::tensor::{DType, Device};
 
 use crate::checkpoint::{Checkpoint, CheckpointError};
 use crate::model::{ClipTextEncoder, ControlNet, Unet, Vae};
+use crate::networks::lora::{LoraError, MergeReport, WeightedLora, merge_loras};
 
 /// Which files to load: a checkpoint, optionally a separate VAE, and any ControlNets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub struct Models {
     pub vae: Vae,
     pub controlnets: Vec<ControlNet>,
     pub dtype: DType,
+    /// The LoRAs merged into the text encoder and the UNet now.
+    merged_loras: Vec<WeightedLora>,
 }
 
 /// A model that failed to load, and which part of the request it was.
@@ -56,6 +59,26 @@ impl Models {
             let file = Checkpoint::open(path).map_err(at("ControlNet", path))?;
             controlnets.push(ControlNet::load(&file, device, dtype).map_err(at("ControlNet", path))?);
         }
-        Ok(Self { text_encoder, unet, vae, controlnets, dtype })
+        Ok(Self { text_encoder, unet, vae, controlnets, dtype, merged_loras: Vec::new() })
+    }
+
+    /// Merges exactly `loras` into the text encoder and the UNet (none: the weights as loaded), in
+    /// place of what was merged before; nothing to do when they are what is merged now. On an error
+    /// the weights are left as they were.
+    pub fn apply_loras(&mut self, loras: &[WeightedLora]) -> Result<MergeReport, LoraError> {
+        let same = |a: &WeightedLora, b: &WeightedLora| {
+            std::sync::Arc::ptr_eq(&a.network, &b.network) && (a.text_encoder, a.unet) == (b.text_encoder, b.unet)
+        };
+        if loras.len() == self.merged_loras.len() && loras.iter().zip(&self.merged_loras).all(|(a, b)| same(a, b)) {
+            return Ok(MergeReport::default());
+        }
+        let report = merge_loras(&mut self.text_encoder, &mut self.unet, loras)?;
+        self.merged_loras = loras.to_vec();
+        Ok(report)
+    }
+
+    /// The LoRAs merged now.
+    pub fn merged_loras(&self) -> &[WeightedLora] {
+        &self.merged_loras
     }
 }

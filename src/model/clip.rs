@@ -8,6 +8,7 @@ use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::layers::{LayerNorm, Linear, attention};
+use super::merge::{MergeTarget, MergeTargets};
 use super::weights::WeightLoader;
 use crate::checkpoint::layout::TextEncoderLayout;
 use crate::checkpoint::{Checkpoint, Result};
@@ -62,6 +63,22 @@ pub enum EncodeError {
     Ragged,
     #[error("no tokens to encode")]
     Empty,
+    #[error("{fixes} rows of embedding fixes were given for {rows} token rows")]
+    FixRows { fixes: usize, rows: usize },
+    #[error("embedding vectors of {values} values are not whole vectors of the text encoder's width {width}")]
+    FixWidth { values: usize, width: usize },
+    #[error("embedding vectors placed at position {position}, past the row's {tokens} tokens")]
+    FixPosition { position: usize, tokens: usize },
+}
+
+/// Textual-inversion vectors that replace a row's token embeddings from `position` on, before the
+/// position embeddings are added (A1111's `EmbeddingsWithFixes`). `vectors` is `[n, width]` row-major
+/// in f32; as in A1111, only the vectors that fit before the row's end are used
+/// (`emb_len = min(tokens - position, n)`), and they take the encoder's dtype.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenFix<'a> {
+    pub position: usize,
+    pub vectors: &'a [f32],
 }
 
 /// The loaded text encoder.
@@ -106,11 +123,23 @@ impl ClipTextEncoder {
     /// The residual stream after each of the first `depth` layers: element 0 is the embeddings,
     /// element i the output of layer i (no final LayerNorm). `rows` are equal-length token-id rows.
     pub fn hidden_states(&self, rows: &[&[u32]], depth: usize) -> Result<Vec<Tensor<3>>, EncodeError> {
+        self.hidden_states_with_fixes(rows, &[], depth)
+    }
+
+    /// [`Self::hidden_states`] with embedding vectors put into the token embeddings: `fixes` is empty
+    /// (none) or holds one list per row.
+    pub fn hidden_states_with_fixes(
+        &self,
+        rows: &[&[u32]],
+        fixes: &[Vec<TokenFix>],
+        depth: usize,
+    ) -> Result<Vec<Tensor<3>>, EncodeError> {
         let tokens = self.check_rows(rows)?;
+        self.check_fixes(rows.len(), tokens, fixes)?;
         let device = self.position_embedding.device();
         let positions = self.position_embedding.clone().narrow(0, 0, tokens).unsqueeze::<3>();
         let dtype = self.position_embedding.dtype();
-        let mut x = self.token_embedding.lookup(rows, &device, dtype) + positions;
+        let mut x = self.token_embedding.lookup(rows, fixes, &device, dtype) + positions;
         let mut states = Vec::with_capacity(depth + 1);
         for layer in &self.layers[..depth.min(self.layers.len())] {
             states.push(x.clone());
@@ -118,6 +147,22 @@ impl ClipTextEncoder {
         }
         states.push(x);
         Ok(states)
+    }
+
+    fn check_fixes(&self, rows: usize, tokens: usize, fixes: &[Vec<TokenFix>]) -> Result<(), EncodeError> {
+        if !fixes.is_empty() && fixes.len() != rows {
+            return Err(EncodeError::FixRows { fixes: fixes.len(), rows });
+        }
+        let width = self.config.width;
+        for fix in fixes.iter().flatten() {
+            if fix.vectors.len() % width != 0 {
+                return Err(EncodeError::FixWidth { values: fix.vectors.len(), width });
+            }
+            if fix.position > tokens {
+                return Err(EncodeError::FixPosition { position: fix.position, tokens });
+            }
+        }
+        Ok(())
     }
 
     fn check_rows(&self, rows: &[&[u32]]) -> Result<usize, EncodeError> {
@@ -141,8 +186,18 @@ impl ClipTextEncoder {
     /// The conditioning A1111 calls "CLIP skip n": the output of layer N−n+1 of N, then the final
     /// LayerNorm. Skip 1 is the usual last hidden state; skip 2 the penultimate layer's output.
     pub fn encode(&self, rows: &[&[u32]], clip_skip: ClipSkip) -> Result<Tensor<3>, EncodeError> {
+        self.encode_with_fixes(rows, &[], clip_skip)
+    }
+
+    /// [`Self::encode`] with textual-inversion vectors: `fixes` is empty (none) or one list per row.
+    pub fn encode_with_fixes(
+        &self,
+        rows: &[&[u32]],
+        fixes: &[Vec<TokenFix>],
+        clip_skip: ClipSkip,
+    ) -> Result<Tensor<3>, EncodeError> {
         let depth = self.config.layers + 1 - clip_skip.resolve(self.config.layers);
-        let mut states = self.hidden_states(rows, depth)?;
+        let mut states = self.hidden_states_with_fixes(rows, fixes, depth)?;
         // hidden_states returns depth + 1 states, at least the embeddings.
         let last = states.pop().ok_or(EncodeError::Empty)?;
         Ok(self.final_layer_norm.forward(last))
@@ -186,15 +241,29 @@ impl TokenEmbedding {
         Ok(Self { table: std::sync::Arc::new(table), width: config.width })
     }
 
-    /// Gathers the rows of `ids` (checked to be in the vocabulary) into a [batch, tokens, width] tensor.
-    fn lookup(&self, rows: &[&[u32]], device: &Device, dtype: DType) -> Tensor<3> {
+    /// Gathers the rows of `ids` (checked to be in the vocabulary) into a [batch, tokens, width] tensor,
+    /// with each row's fixes (checked) written over their positions, on the host and in f32, before
+    /// the one upload and cast.
+    fn lookup(&self, rows: &[&[u32]], fixes: &[Vec<TokenFix>], device: &Device, dtype: DType) -> Tensor<3> {
         let tokens = rows.first().map_or(0, |row| row.len());
         let mut values = Vec::with_capacity(rows.len() * tokens * self.width);
         for &id in rows.iter().flat_map(|row| row.iter()) {
             let start = id as usize * self.width;
             values.extend_from_slice(&self.table[start..start + self.width]);
         }
+        for (row, row_fixes) in fixes.iter().enumerate() {
+            let row_values = &mut values[row * tokens * self.width..(row + 1) * tokens * self.width];
+            row_fixes.iter().for_each(|fix| self.apply_fix(row_values, tokens, fix));
+        }
         Tensor::from_data(TensorData::new(values, [rows.len(), tokens, self.width]), (device, dtype))
+    }
+
+    /// A1111's `EmbeddingsWithFixes`: `emb_len = min(tokens - position, n)` vectors from `position`.
+    fn apply_fix(&self, row_values: &mut [f32], tokens: usize, fix: &TokenFix) {
+        let count = (fix.vectors.len() / self.width).min(tokens.saturating_sub(fix.position));
+        let start = fix.position * self.width;
+        let length = count * self.width;
+        row_values[start..start + length].copy_from_slice(&fix.vectors[..length]);
     }
 }
 
@@ -259,5 +328,14 @@ impl SelfAttention {
         let options = AttentionModuleOptions { is_causal: true, ..Default::default() };
         let attended = attention(q, k, v, options);
         self.out.forward(attended.swap_dims(1, 2).reshape([batch, tokens, width]))
+    }
+}
+
+impl MergeTargets for ClipTextEncoder {
+    fn for_each_target(&mut self, visit: &mut dyn FnMut(&mut dyn MergeTarget)) {
+        for layer in &mut self.layers {
+            let SelfAttention { q, k, v, out } = &mut layer.attention;
+            [q, k, v, out, &mut layer.fc1, &mut layer.fc2].into_iter().for_each(|linear| visit(linear));
+        }
     }
 }

@@ -4,6 +4,7 @@ use burn::module::Param;
 use burn::tensor::ops::{AttentionModuleOptions, ConvOptions};
 use burn::tensor::{DType, Tensor, activation, module};
 
+use super::merge::{MergeTarget, Pristine, add_in_f32};
 use super::profile::{self, image_shape};
 use super::weights::WeightLoader;
 use crate::checkpoint::Result;
@@ -15,22 +16,27 @@ use crate::runtime::cpu::{self, Conv2dGeometry};
 pub struct Linear {
     weight: Tensor<2>,
     bias: Option<Tensor<1>>,
+    /// The module's name from the network's root, for merging LoRAs.
+    path: std::sync::Arc<str>,
+    /// Whether the weight is copied into an [in, out] layout on the CPU ([`Linear::load_for_few_rows`]).
+    few_rows: bool,
+    /// The weight as loaded, while a network is merged into it.
+    pristine: Option<Pristine<2>>,
 }
 
 impl Linear {
     /// Loads `weight` (and `bias` when present) and checks them against `[outputs, inputs]`.
     pub fn load(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
         let weight = weights.tensor_shaped::<2>("weight", [outputs, inputs])?.transpose();
-        let bias = weights.contains("bias").then(|| weights.tensor_shaped::<1>("bias", [outputs])).transpose()?;
-        Ok(Self { weight, bias })
+        Self::with_weight(weights, weight, outputs, false)
     }
 
     /// [`Linear::load`] for layers that multiply a few rows at a time (the text encoder's 77 tokens a
     /// prompt): on the CPU the weight is copied once into an [in, out] layout, because `gemm` multiplies
     /// few rows by a weight read through the stored [out, in] one at well under half its speed.
     pub fn load_for_few_rows(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
-        let Self { weight, bias } = Self::load(weights, inputs, outputs)?;
-        Ok(Self { weight: cpu::laid_out_contiguously(weight), bias })
+        let weight = weights.tensor_shaped::<2>("weight", [outputs, inputs])?.transpose();
+        Self::with_weight(weights, cpu::laid_out_contiguously(weight), outputs, true)
     }
 
     /// Loads a linear layer stored either as [out, in] or as a 1×1 convolution [out, in, 1, 1] (the
@@ -38,8 +44,12 @@ impl Linear {
     pub fn load_pointwise(weights: &WeightLoader, inputs: usize, outputs: usize) -> Result<Self> {
         let stored: [&[usize]; 2] = [&[outputs, inputs], &[outputs, inputs, 1, 1]];
         let weight = weights.tensor_as::<2>("weight", &stored, [outputs, inputs])?.transpose();
+        Self::with_weight(weights, weight, outputs, false)
+    }
+
+    fn with_weight(weights: &WeightLoader, weight: Tensor<2>, outputs: usize, few_rows: bool) -> Result<Self> {
         let bias = weights.contains("bias").then(|| weights.tensor_shaped::<1>("bias", [outputs])).transpose()?;
-        Ok(Self { weight, bias })
+        Ok(Self { weight, bias, path: weights.module_path(), few_rows, pristine: None })
     }
 
     pub fn outputs(&self) -> usize {
@@ -58,6 +68,35 @@ impl Linear {
         profile::record(probe, "linear", y, |_| {
             (format!("{inputs}→{outputs}, {rows} rows"), 2.0 * (inputs * outputs * rows) as f64)
         })
+    }
+}
+
+impl MergeTarget for Linear {
+    fn module_path(&self) -> &str {
+        &self.path
+    }
+
+    fn torch_shape(&self) -> Vec<usize> {
+        let [inputs, outputs] = self.weight.dims();
+        vec![outputs, inputs]
+    }
+
+    fn device(&self) -> burn::tensor::Device {
+        self.weight.device()
+    }
+
+    /// Merges in PyTorch's [out, in] layout and keeps the layout the layer was loaded with.
+    fn merge(&mut self, delta: Tensor<2>) {
+        let pristine = self.pristine.get_or_insert_with(|| Pristine::keep(&self.weight));
+        let original = pristine.tensor(&self.weight.device()).transpose();
+        let merged = cpu::laid_out_contiguously(add_in_f32(original, delta)).transpose();
+        self.weight = if self.few_rows { cpu::laid_out_contiguously(merged) } else { merged };
+    }
+
+    fn restore(&mut self) {
+        if let Some(pristine) = self.pristine.take() {
+            self.weight = pristine.tensor(&self.weight.device());
+        }
     }
 }
 
@@ -87,6 +126,10 @@ pub struct Conv2d {
     weight: Tensor<4>,
     bias: Option<Tensor<1>>,
     geometry: Conv2dGeometry,
+    /// The module's name from the network's root, for merging LoRAs.
+    path: std::sync::Arc<str>,
+    /// The weight as loaded, while a network is merged into it.
+    pristine: Option<Pristine<4>>,
 }
 
 impl Conv2d {
@@ -118,7 +161,8 @@ impl Conv2d {
     ) -> Result<Self> {
         let weight = weights.tensor_shaped("weight", expected)?;
         let bias = weights.contains("bias").then(|| weights.tensor_shaped("bias", [expected[0]])).transpose()?;
-        Ok(Self { weight, bias, geometry: Conv2dGeometry { stride, padding } })
+        let geometry = Conv2dGeometry { stride, padding };
+        Ok(Self { weight, bias, geometry, path: weights.module_path(), pristine: None })
     }
 
     /// The 1×1 shortcut of a residual block taking `channels` to `out` channels, stored as `name`:
@@ -157,6 +201,33 @@ impl Conv2d {
         let stride = self.geometry.stride;
         let label = format!("{k}×{k}/{stride} {inputs}→{outputs} {}", image_shape(input));
         (label, 2.0 * (output.iter().product::<usize>() * inputs * k * k) as f64)
+    }
+}
+
+impl MergeTarget for Conv2d {
+    fn module_path(&self) -> &str {
+        &self.path
+    }
+
+    fn torch_shape(&self) -> Vec<usize> {
+        self.weight.dims().to_vec()
+    }
+
+    fn device(&self) -> burn::tensor::Device {
+        self.weight.device()
+    }
+
+    fn merge(&mut self, delta: Tensor<2>) {
+        let pristine = self.pristine.get_or_insert_with(|| Pristine::keep(&self.weight));
+        let original = pristine.tensor(&self.weight.device());
+        let delta = delta.reshape(original.dims());
+        self.weight = cpu::laid_out_contiguously(add_in_f32(original, delta));
+    }
+
+    fn restore(&mut self) {
+        if let Some(pristine) = self.pristine.take() {
+            self.weight = pristine.tensor(&self.weight.device());
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod clip;
 pub mod controlnet;
 pub mod layers;
+pub mod merge;
 pub mod profile;
 pub mod unet;
 pub mod vae;

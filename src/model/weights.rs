@@ -12,13 +12,21 @@ use crate::checkpoint::{Checkpoint, CheckpointError, Result};
 pub struct WeightLoader<'a> {
     checkpoint: &'a Checkpoint,
     prefix: String,
+    /// Length of the prefix `new` was given: what [`WeightLoader::module_path`] leaves out.
+    root: usize,
     device: Device,
     dtype: DType,
 }
 
 impl<'a> WeightLoader<'a> {
     pub fn new(checkpoint: &'a Checkpoint, prefix: &str, device: &Device, dtype: DType) -> Self {
-        Self { checkpoint, prefix: prefix.to_string(), device: device.clone(), dtype }
+        Self { checkpoint, prefix: prefix.to_string(), root: prefix.len(), device: device.clone(), dtype }
+    }
+
+    /// The module this loader reads, named from the network's root whatever the file's key layout
+    /// (`input_blocks.1.1.proj_in`, `encoder.layers.0.self_attn.q_proj`): the name LoRAs are matched by.
+    pub fn module_path(&self) -> std::sync::Arc<str> {
+        self.prefix.get(self.root..).unwrap_or_default().trim_end_matches('.').into()
     }
 
     /// A loader for the sub-module `name` (keys `prefix + name + "."`).

@@ -115,13 +115,13 @@ const COMFYUI_FOLDERS: &[(&str, ModelKind)] = &[
 ];
 
 /// A tool's install folder (relative to a search parent) and its model folders.
-struct Install {
-    source: Source,
-    folder: &'static str,
+pub(super) struct Install {
+    pub(super) source: Source,
+    pub(super) folder: &'static str,
     model_folders: &'static [(&'static str, ModelKind)],
 }
 
-const INSTALLS: &[Install] = &[
+pub(super) const INSTALLS: &[Install] = &[
     Install { source: Source::A1111, folder: "stable-diffusion-webui", model_folders: WEBUI_FOLDERS },
     Install { source: Source::A1111, folder: "sd.webui/webui", model_folders: WEBUI_FOLDERS },
     Install { source: Source::Forge, folder: "stable-diffusion-webui-forge", model_folders: WEBUI_FOLDERS },
@@ -130,8 +130,8 @@ const INSTALLS: &[Install] = &[
 ];
 
 /// Forge's one-click packages are named after their build (`webui_forge_cu121_torch231`).
-const FORGE_PACKAGE_PREFIX: &str = "webui_forge_";
-const INVOKEAI_FOLDER: &str = "invokeai";
+pub(super) const FORGE_PACKAGE_PREFIX: &str = "webui_forge_";
+pub(super) const INVOKEAI_FOLDER: &str = "invokeai";
 
 /// Every folder where a known tool would keep models, under each parent of `bases`. Most will not exist;
 /// the scan passes over those silently. Lists each parent once to match Forge's package names.
@@ -166,7 +166,7 @@ fn invokeai_models(root: &Path) -> ModelFolder {
 }
 
 /// Forge package folders directly under `parent`, in name order; none if `parent` cannot be listed.
-fn forge_packages(parent: &Path) -> Vec<PathBuf> {
+pub(super) fn forge_packages(parent: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(parent) else { return Vec::new() };
     let mut packages: Vec<PathBuf> = entries
         .flatten()
@@ -179,7 +179,7 @@ fn forge_packages(parent: &Path) -> Vec<PathBuf> {
 }
 
 /// Joins a `/`-separated relative path component by component, so Windows paths get `\` throughout.
-fn join_relative(base: &Path, relative: &str) -> PathBuf {
+pub(super) fn join_relative(base: &Path, relative: &str) -> PathBuf {
     relative.split('/').fold(base.to_path_buf(), |path, part| path.join(part))
 }
 

@@ -14,6 +14,7 @@
 mod header_peek;
 mod kind;
 mod known_folders;
+mod network_folders;
 mod scan;
 
 #[cfg(test)]
@@ -22,6 +23,7 @@ mod install_tree_tests;
 pub use header_peek::{HeaderError, kind_from_header, kind_from_tensor_names};
 pub use kind::{LineArtFlavour, ModelKind, kind_from_folder_name};
 pub use known_folders::{ModelFolder, SearchBases, Source, known_folders};
+pub use network_folders::{NetworkFolderKind, network_folders};
 pub use scan::{FoundModel, MAX_DEPTH, ScanOutcome, scan};
 
 use std::path::PathBuf;

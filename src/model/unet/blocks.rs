@@ -10,6 +10,7 @@ use super::resblock::ResBlock;
 use super::transformer::SpatialTransformer;
 use crate::checkpoint::Result;
 use crate::model::layers::Conv2d;
+use crate::model::merge::{MergeTarget, MergeTargets};
 use crate::model::weights::WeightLoader;
 
 /// One layer of a block.
@@ -101,5 +102,17 @@ impl Block {
             };
         }
         x
+    }
+}
+
+impl MergeTargets for Block {
+    fn for_each_target(&mut self, visit: &mut dyn FnMut(&mut dyn MergeTarget)) {
+        for layer in &mut self.layers {
+            match layer {
+                Layer::Conv(conv) | Layer::Downsample(conv) | Layer::Upsample(conv) => visit(conv),
+                Layer::Res(res) => res.for_each_target(visit),
+                Layer::Attention(attention) => attention.for_each_target(visit),
+            }
+        }
     }
 }

@@ -17,6 +17,7 @@ pub use blocks::Block;
 pub use timestep::timestep_embedding;
 
 use super::layers::{Conv2d, GroupNorm32, Linear};
+use super::merge::{MergeTarget, MergeTargets};
 use super::weights::WeightLoader;
 use crate::checkpoint::{Checkpoint, Result};
 
@@ -181,6 +182,14 @@ impl UnetEncoder {
     }
 }
 
+impl MergeTargets for UnetEncoder {
+    fn for_each_target(&mut self, visit: &mut dyn FnMut(&mut dyn MergeTarget)) {
+        self.time_embed.iter_mut().for_each(|linear| visit(linear));
+        self.input_blocks.iter_mut().for_each(|block| block.for_each_target(visit));
+        self.middle_block.for_each_target(visit);
+    }
+}
+
 pub(crate) struct EncoderOutput {
     pub(crate) skips: Vec<Tensor<4>>,
     pub(crate) mid: Tensor<4>,
@@ -280,6 +289,14 @@ impl Unet {
             h = block.forward(h, &emb, context, next);
         }
         Ok(self.out_conv.forward(self.out_norm.forward_silu(h)))
+    }
+}
+
+impl MergeTargets for Unet {
+    fn for_each_target(&mut self, visit: &mut dyn FnMut(&mut dyn MergeTarget)) {
+        self.encoder.for_each_target(visit);
+        self.output_blocks.iter_mut().for_each(|block| block.for_each_target(visit));
+        visit(&mut self.out_conv);
     }
 }
 

@@ -5,6 +5,7 @@ use burn::tensor::Tensor;
 
 use crate::checkpoint::Result;
 use crate::model::layers::{Conv2d, GroupNorm32, Linear};
+use crate::model::merge::{MergeTarget, MergeTargets};
 use crate::model::weights::WeightLoader;
 
 const NORM_EPS: f64 = 1e-5;
@@ -51,6 +52,17 @@ impl ResBlock {
         match &self.skip {
             Some(skip) => skip.forward(x) + h,
             None => x + h,
+        }
+    }
+}
+
+impl MergeTargets for ResBlock {
+    fn for_each_target(&mut self, visit: &mut dyn FnMut(&mut dyn MergeTarget)) {
+        visit(&mut self.in_conv);
+        visit(&mut self.embedding);
+        visit(&mut self.out_conv);
+        if let Some(skip) = &mut self.skip {
+            visit(skip);
         }
     }
 }

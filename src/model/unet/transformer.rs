@@ -7,6 +7,7 @@ use burn::tensor::activation::gelu;
 
 use crate::checkpoint::Result;
 use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear, attention};
+use crate::model::merge::{MergeTarget, MergeTargets};
 use crate::model::profile;
 use crate::model::weights::WeightLoader;
 use crate::runtime::cpu;
@@ -37,6 +38,30 @@ impl Projection {
             4 => Ok(Self::Conv(Conv2d::load_shaped(weights, [outputs, inputs, 1, 1], 1)?)),
             _ => Ok(Self::Linear(Linear::load(weights, inputs, outputs)?)),
         }
+    }
+}
+
+impl Projection {
+    fn target(&mut self) -> &mut dyn MergeTarget {
+        match self {
+            Self::Conv(conv) => conv,
+            Self::Linear(linear) => linear,
+        }
+    }
+}
+
+impl MergeTargets for SpatialTransformer {
+    fn for_each_target(&mut self, visit: &mut dyn FnMut(&mut dyn MergeTarget)) {
+        visit(self.proj_in.target());
+        for block in &mut self.blocks {
+            let attention = [&mut block.self_attention, &mut block.cross_attention];
+            for Attention { q, k, v, out, .. } in attention {
+                [q, k, v, out].into_iter().for_each(|linear| visit(linear));
+            }
+            visit(&mut block.feed_forward.proj);
+            visit(&mut block.feed_forward.out);
+        }
+        visit(self.proj_out.target());
     }
 }
 
