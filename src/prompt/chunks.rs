@@ -10,11 +10,18 @@
 //! A BREAK closes the current chunk early. Closed chunks are padded with EOS to 75 and framed as
 //! `BOS, 75 tokens, EOS`; padding, BOS and EOS have weight 1.
 //!
-//! Textual-inversion embeddings are not supported yet: A1111 checks for an embedding name at every
-//! token position (`embedding_db.find_embedding_at_position`) and inserts its vectors, moving to the
-//! next chunk when they would not fit. That branch is left out; embedding names are plain text here.
+//! Textual-inversion embeddings arrive as [`PromptToken::Embedding`] (found by
+//! `super::embeddings`): A1111 puts `count` placeholder tokens (id 0) with the part's weight, moving to
+//! the next chunk first when they would not fit in this one (`if len(chunk.tokens) + emb_len >
+//! chunk_length: next_chunk()`), and records a [`ChunkFix`] telling the text encoder where the vectors
+//! go. One quirk is kept for A1111 parity: the comma back-off moves tokens but not fixes, so an
+//! embedding among the moved tokens leaves id-0 tokens in the next chunk and its vectors over the
+//! padding of the chunk it was moved out of (see `back_off_to_last_comma`).
+
+use std::sync::Arc;
 
 use super::emphasis::PromptPart;
+use crate::networks::embedding::Embedding;
 
 /// Prompt tokens per chunk, BOS and EOS not counted.
 pub const CHUNK_LENGTH: usize = 75;
@@ -24,32 +31,63 @@ pub const BOS: u32 = 49406;
 pub const EOS: u32 = 49407;
 /// A1111's default `comma_padding_backtrack` ("Prompt word wrap length limit", 0..=74, 0 disables).
 pub const COMMA_PADDING_BACKTRACK: usize = 20;
+/// The token id A1111 writes where an embedding's vectors go (`[0] * emb_len`); the text encoder
+/// replaces those rows, so the id only matters where a fix does not cover it (the back-off quirk).
+pub const EMBEDDING_PLACEHOLDER: u32 = 0;
+
+/// One element of a part's token stream: a CLIP token, or an embedding found at that point.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptToken {
+    Word(u32),
+    /// `first_token` is the first token of the name as written (A1111 still checks it against the
+    /// comma); `None` for a ComfyUI `embedding:NAME`, which has no token.
+    Embedding {
+        first_token: Option<u32>,
+        embedding: Arc<Embedding>,
+    },
+}
+
+/// A parsed prompt part with its text turned into tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenizedPart {
+    Tokens { tokens: Vec<PromptToken>, weight: f64 },
+    Break,
+}
+
+/// Where an embedding's vectors go in a chunk (A1111's `PromptChunkFix`): `position` is the index in
+/// the 77-token row of the first vector (A1111's offset + 1, after BOS).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkFix {
+    pub position: usize,
+    pub embedding: Arc<Embedding>,
+}
 
 /// One 77-token CLIP input: BOS, 75 tokens (EOS-padded), EOS, with one multiplier per position (1.0
-/// at BOS/EOS/padding).
+/// at BOS/EOS/padding), and the embeddings whose vectors replace some of its token embeddings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PromptChunk {
     pub ids: Vec<u32>,
     pub weights: Vec<f32>,
+    pub fixes: Vec<ChunkFix>,
 }
 
 impl PromptChunk {
     /// A1111's `empty_chunk()`: BOS then 76 EOS, all weights 1. It is also exactly what the empty
     /// prompt chunks to.
     pub fn empty() -> Self {
-        Self::framed(Vec::new(), Vec::new())
+        Self::framed(Vec::new(), Vec::new(), Vec::new())
     }
 
     /// Pads `tokens` with EOS to [`CHUNK_LENGTH`] and frames them with BOS and EOS. A1111 keeps
     /// multipliers as Python floats until `torch.asarray` makes them float32; rounding each one to
     /// `f32` here gives the same values.
-    fn framed(mut ids: Vec<u32>, mut weights: Vec<f64>) -> Self {
+    fn framed(mut ids: Vec<u32>, mut weights: Vec<f64>, fixes: Vec<ChunkFix>) -> Self {
         let padding = CHUNK_LENGTH.saturating_sub(ids.len());
         ids.extend(std::iter::repeat_n(EOS, padding));
         weights.extend(std::iter::repeat_n(1.0, padding));
         let ids = std::iter::once(BOS).chain(ids).chain([EOS]).collect();
         let weights = std::iter::once(1.0).chain(weights).chain([1.0]).map(|w| w as f32).collect();
-        Self { ids, weights }
+        Self { ids, weights, fixes }
     }
 }
 
@@ -89,12 +127,27 @@ pub fn tokenize_line(
     comma_id: u32,
     comma_padding_backtrack: usize,
 ) -> TokenizedPrompt {
+    let parts: Vec<TokenizedPart> = parts
+        .iter()
+        .map(|part| match part {
+            PromptPart::Break => TokenizedPart::Break,
+            PromptPart::Text { text, weight } => {
+                TokenizedPart::Tokens { tokens: tokenize(text).into_iter().map(PromptToken::Word).collect(), weight: *weight }
+            }
+        })
+        .collect();
+    chunk_tokens(&parts, comma_id, comma_padding_backtrack)
+}
+
+/// A1111's `tokenize_line` on parts already tokenized, embeddings included. Always returns at least
+/// one chunk.
+pub fn chunk_tokens(parts: &[TokenizedPart], comma_id: u32, comma_padding_backtrack: usize) -> TokenizedPrompt {
     let mut builder = ChunkBuilder::new(comma_id, comma_padding_backtrack);
     for part in parts {
         match part {
-            PromptPart::Break => builder.close_chunk(),
-            PromptPart::Text { text, weight } => {
-                for token in tokenize(text) {
+            TokenizedPart::Break => builder.close_chunk(),
+            TokenizedPart::Tokens { tokens, weight } => {
+                for token in tokens {
                     builder.push(token, *weight);
                 }
             }
@@ -119,6 +172,7 @@ struct ChunkBuilder {
     chunks: Vec<PromptChunk>,
     ids: Vec<u32>,
     weights: Vec<f64>,
+    fixes: Vec<ChunkFix>,
     /// Index in the open chunk of its last comma (A1111's `last_comma`, -1 there).
     last_comma: Option<usize>,
     token_count: usize,
@@ -132,6 +186,7 @@ impl ChunkBuilder {
             chunks: Vec::new(),
             ids: Vec::with_capacity(CHUNK_LENGTH),
             weights: Vec::with_capacity(CHUNK_LENGTH),
+            fixes: Vec::new(),
             last_comma: None,
             token_count: 0,
             comma_id,
@@ -142,8 +197,13 @@ impl ChunkBuilder {
     /// One token, in A1111's order of checks: a comma only records its position; any other token
     /// arriving at a full chunk first tries the comma back-off; a chunk still full is then closed.
     /// So a comma arriving at a full chunk never backs off: it just opens the next chunk.
-    fn push(&mut self, token: u32, weight: f64) {
-        if token == self.comma_id {
+    /// An embedding is checked the same way, by the first token of its name.
+    fn push(&mut self, token: &PromptToken, weight: f64) {
+        let first = match token {
+            PromptToken::Word(id) => Some(*id),
+            PromptToken::Embedding { first_token, .. } => *first_token,
+        };
+        if first == Some(self.comma_id) {
             self.last_comma = Some(self.ids.len());
         } else if self.ids.len() == CHUNK_LENGTH {
             self.back_off_to_last_comma();
@@ -151,13 +211,35 @@ impl ChunkBuilder {
         if self.ids.len() == CHUNK_LENGTH {
             self.close_chunk();
         }
-        self.ids.push(token);
-        self.weights.push(weight);
+        match token {
+            PromptToken::Word(id) => {
+                self.ids.push(*id);
+                self.weights.push(weight);
+            }
+            PromptToken::Embedding { embedding, .. } => self.push_embedding(embedding, weight),
+        }
+    }
+
+    /// A1111: the vectors never straddle two chunks; a chunk that cannot take them all is closed
+    /// first (the comma back-off is not tried here). Each vector takes one placeholder token with the
+    /// part's weight.
+    fn push_embedding(&mut self, embedding: &Arc<Embedding>, weight: f64) {
+        let count = embedding.count();
+        if self.ids.len() + count > CHUNK_LENGTH {
+            self.close_chunk();
+        }
+        self.fixes.push(ChunkFix { position: self.ids.len() + 1, embedding: Arc::clone(embedding) });
+        self.ids.extend(std::iter::repeat_n(EMBEDDING_PLACEHOLDER, count));
+        self.weights.extend(std::iter::repeat_n(weight, count));
     }
 
     /// A1111: `len(chunk.tokens) - last_comma <= opts.comma_padding_backtrack` (and the setting is not
     /// 0): close the chunk right after its last comma and carry the tokens after it, with their
     /// weights, into the next one. A comma in the chunk's last slot moves nothing.
+    ///
+    /// A1111 moves `chunk.tokens` and `chunk.multipliers` but not `chunk.fixes`: a fix among the moved
+    /// tokens stays with the closed chunk (its vectors then land on that chunk's EOS padding) and the
+    /// moved placeholders reach the next chunk as plain id-0 tokens. Kept as is, for A1111 parity.
     fn back_off_to_last_comma(&mut self) {
         let Some(comma) = self.last_comma else { return };
         if self.backtrack == 0 || self.ids.len().saturating_sub(comma) > self.backtrack {
@@ -180,7 +262,8 @@ impl ChunkBuilder {
     fn seal(&mut self) {
         let ids = std::mem::replace(&mut self.ids, Vec::with_capacity(CHUNK_LENGTH));
         let weights = std::mem::replace(&mut self.weights, Vec::with_capacity(CHUNK_LENGTH));
-        self.chunks.push(PromptChunk::framed(ids, weights));
+        let fixes = std::mem::take(&mut self.fixes);
+        self.chunks.push(PromptChunk::framed(ids, weights, fixes));
         self.last_comma = None;
     }
 
@@ -467,6 +550,129 @@ mod tests {
         assert_eq!([1, 75, 76, 150, 151].map(target_token_count), [75, 75, 150, 150, 225]);
     }
 
+    fn embedding(name: &str, count: usize) -> Arc<Embedding> {
+        Arc::new(Embedding::new(name, None, 1, (0..count).map(|i| i as f32).collect()))
+    }
+
+    /// `words` as word tokens, then `embedding`, then `after` words, in one part of `weight`.
+    fn with_embedding(before: &str, embedding: &Arc<Embedding>, after: &str, weight: f64) -> TokenizedPart {
+        let mut tokens: Vec<PromptToken> = fake_tokenize(before).into_iter().map(PromptToken::Word).collect();
+        tokens.push(PromptToken::Embedding { first_token: Some(2000), embedding: Arc::clone(embedding) });
+        tokens.extend(fake_tokenize(after).into_iter().map(PromptToken::Word));
+        TokenizedPart::Tokens { tokens, weight }
+    }
+
+    fn run_tokens(parts: &[TokenizedPart]) -> TokenizedPrompt {
+        chunk_tokens(parts, COMMA, COMMA_PADDING_BACKTRACK)
+    }
+
+    fn fix_positions(chunk: &PromptChunk) -> Vec<(usize, String)> {
+        chunk.fixes.iter().map(|fix| (fix.position, fix.embedding.name().to_string())).collect()
+    }
+
+    #[test]
+    fn embedding_takes_placeholders_with_its_weight() {
+        let three = embedding("three", 3);
+        let result = run_tokens(&[with_embedding("t0 t1", &three, "t2", 1.25)]);
+        assert_eq!(content(&result.chunks[0]), [1000, 1001, 0, 0, 0, 1002]);
+        assert!(result.chunks[0].weights[1..7].iter().all(|&w| w == 1.25));
+        assert_eq!(result.chunks[0].weights[7], 1.0);
+        assert_eq!(fix_positions(&result.chunks[0]), [(3, "three".to_string())]);
+        assert_eq!(result.token_count, 6);
+    }
+
+    #[test]
+    fn embedding_that_would_straddle_75_moves_whole_to_the_next_chunk() {
+        // 73 tokens, then 3 vectors: 73 + 3 > 75, so A1111 closes the chunk first (padded with 2 EOS)
+        // and the vectors take positions 1..=3 of the next; t99 follows at 4.
+        let three = embedding("three", 3);
+        let result = run_tokens(&[with_embedding(&words(0, 73), &three, "t99", 1.0)]);
+        assert_eq!(contents(&result), [ids(0..73), vec![0, 0, 0, 1099]]);
+        assert_eq!(result.chunks[0].ids[74..], [EOS, EOS, EOS]);
+        assert!(result.chunks[0].fixes.is_empty());
+        assert_eq!(fix_positions(&result.chunks[1]), [(1, "three".to_string())]);
+        assert_eq!(result.token_count, 75 + 4);
+    }
+
+    #[test]
+    fn embedding_that_just_fits_ends_the_chunk() {
+        // 72 + 3 = 75: it fits, at positions 73..=75; the next token opens chunk 2.
+        let three = embedding("three", 3);
+        let result = run_tokens(&[with_embedding(&words(0, 72), &three, "t99", 1.0)]);
+        let mut first = ids(0..72);
+        first.extend([0, 0, 0]);
+        assert_eq!(contents(&result), [first, vec![1099]]);
+        assert_eq!(fix_positions(&result.chunks[0]), [(73, "three".to_string())]);
+        // At a full chunk the embedding first closes it like any token.
+        let result = run_tokens(&[with_embedding(&words(0, 75), &three, "", 1.0)]);
+        assert_eq!(contents(&result), [ids(0..75), vec![0, 0, 0]]);
+        assert_eq!(fix_positions(&result.chunks[1]), [(1, "three".to_string())]);
+    }
+
+    #[test]
+    fn comma_back_off_moves_placeholders_but_leaves_the_fix_behind() {
+        // t0..t59, `,` at index 60, t61..t69 at 61..69, 3 vectors at 70..72, t80 t81 at 73..74: full.
+        // t82 finds 75 - 60 = 15 <= 20 tokens since the comma, so indices 61.. move on. A1111 moves
+        // tokens and multipliers only: the fix stays in chunk 1 at position 71 (over its padding),
+        // and chunk 2 gets three plain id-0 tokens without a fix.
+        let three = embedding("three", 3);
+        let before = format!("{} , {}", words(0, 60), words(61, 9));
+        let result = run_tokens(&[with_embedding(&before, &three, "t80 t81 t82", 1.0)]);
+        let mut first = ids(0..60);
+        first.push(COMMA);
+        let mut second = ids(61..70);
+        second.extend([0, 0, 0, 1080, 1081, 1082]);
+        assert_eq!(contents(&result), [first, second]);
+        assert_eq!(fix_positions(&result.chunks[0]), [(71, "three".to_string())]);
+        assert_eq!(result.chunks[0].ids[71], EOS);
+        assert!(result.chunks[1].fixes.is_empty());
+        assert_eq!(result.token_count, 75 + 15);
+    }
+
+    #[test]
+    fn fix_before_the_comma_stays_where_it_is() {
+        // The embedding sits at 50..52, before the comma at 60: the back-off moves only 61.., so the
+        // fix and its placeholders stay together in chunk 1.
+        let three = embedding("three", 3);
+        let after = format!("{} , {}", words(53, 7), words(61, 20));
+        let result = run_tokens(&[with_embedding(&words(0, 50), &three, &after, 1.0)]);
+        assert_eq!(fix_positions(&result.chunks[0]), [(51, "three".to_string())]);
+        assert_eq!(result.chunks[0].ids[51..54], [0, 0, 0]);
+        assert_eq!(content(&result.chunks[0]).len(), 61);
+        assert_eq!(content(&result.chunks[1]), ids(61..81));
+    }
+
+    #[test]
+    fn embedding_named_like_a_comma_counts_as_one() {
+        // A1111 checks the embedding's first token against the comma, like any token.
+        let one = embedding("one", 1);
+        let comma_named = PromptToken::Embedding { first_token: Some(COMMA), embedding: Arc::clone(&one) };
+        let mut tokens: Vec<PromptToken> = fake_tokenize(&words(0, 60)).into_iter().map(PromptToken::Word).collect();
+        tokens.push(comma_named);
+        tokens.extend(fake_tokenize(&words(61, 20)).into_iter().map(PromptToken::Word));
+        let result = run_tokens(&[TokenizedPart::Tokens { tokens, weight: 1.0 }]);
+        // The comma is at index 60, so tokens 61.. move on at the 76th.
+        assert_eq!(content(&result.chunks[0]).len(), 61);
+        assert_eq!(content(&result.chunks[1]), ids(61..81));
+    }
+
+    #[test]
+    fn word_tokens_chunk_like_tokenize_line() {
+        let prompt = format!("{} , {}", words(0, 60), words(60, 20));
+        let parts = [text(&prompt, 1.0), PromptPart::Break, text("t1", 1.1)];
+        let tokenized: Vec<TokenizedPart> = parts
+            .iter()
+            .map(|part| match part {
+                PromptPart::Break => TokenizedPart::Break,
+                PromptPart::Text { text, weight } => TokenizedPart::Tokens {
+                    tokens: fake_tokenize(text).into_iter().map(PromptToken::Word).collect(),
+                    weight: *weight,
+                },
+            })
+            .collect();
+        assert_eq!(run_tokens(&tokenized), run(&parts));
+    }
+
     #[test]
     fn random_parts_never_panic() {
         let mut state = 0x2545_F491_4F6C_DD1D_u64;
@@ -489,6 +695,43 @@ mod tests {
             for backtrack in [0, 1, 20, 74, 75, 200] {
                 let result = run_with_backtrack(&parts, backtrack);
                 assert!(!result.chunks.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn random_tokens_with_embeddings_keep_chunks_whole() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..500 {
+            let parts: Vec<TokenizedPart> = (0..next(8))
+                .map(|_| match next(5) {
+                    0 => TokenizedPart::Break,
+                    _ => TokenizedPart::Tokens {
+                        tokens: (0..next(80))
+                            .map(|_| match next(8) {
+                                0 => PromptToken::Embedding {
+                                    first_token: Some(2000),
+                                    embedding: embedding("e", next(76) as usize),
+                                },
+                                1 => PromptToken::Word(COMMA),
+                                _ => PromptToken::Word(1007),
+                            })
+                            .collect(),
+                        weight: 1.0,
+                    },
+                })
+                .collect();
+            for backtrack in [0, 20, 75] {
+                for chunk in chunk_tokens(&parts, COMMA, backtrack).chunks {
+                    assert_eq!((chunk.ids.len(), chunk.weights.len()), (77, 77));
+                    assert!(chunk.fixes.iter().all(|fix| fix.position >= 1 && fix.position + fix.embedding.count() <= 76));
+                }
             }
         }
     }

@@ -8,15 +8,19 @@
 //! `editing` yet.
 
 pub mod chunks;
+pub mod comfy_embedding;
 pub mod composable;
 pub mod conditioning;
 pub mod editing;
+pub mod embedding_index;
+pub mod embeddings;
 pub mod emphasis;
 pub mod extra_networks;
 pub mod python_number;
 pub mod text_cleanup;
 pub mod tokenizer;
 
-pub use chunks::PromptChunk;
-pub use conditioning::{encode_chunks, prompt_chunks, prompt_pair_chunks};
+pub use chunks::{ChunkFix, PromptChunk};
+pub use conditioning::{encode_chunks, prompt_chunks, prompt_chunks_with, prompt_pair_chunks, prompt_pair_chunks_with};
+pub use embeddings::{PromptEmbeddings, used_embeddings};
 pub use tokenizer::ClipTokenizer;
