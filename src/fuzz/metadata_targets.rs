@@ -18,9 +18,9 @@ use super::mutate::{ByteContext, TEXT_TOKENS, TextContext, mutate_bytes, mutate_
 use super::rng::Rng;
 use crate::metadata::python_format::python_strip;
 use crate::metadata::{
-    ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef, ParsedSettings, ReadLimits, RgbImage, SettingsSource,
-    TextEncoding, TextEntry, encode_png, infotext, read_png_text_from, settings_from_comfyui_prompt, settings_from_infotext,
-    settings_from_invokeai_metadata, settings_from_nurie_json, settings_from_text_chunks, to_nurie_json,
+    ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef, NetworkUse, ParsedSettings, ReadLimits, RgbImage,
+    SettingsSource, TextEncoding, TextEntry, encode_png, infotext, read_png_text_from, settings_from_comfyui_prompt,
+    settings_from_infotext, settings_from_invokeai_metadata, settings_from_nurie_json, settings_from_text_chunks, to_nurie_json,
 };
 use crate::vocabulary::{Choice, RecordedSampler, RngSource, SamplerKind};
 
@@ -45,7 +45,8 @@ fn fixture(name: &str) -> Value {
 }
 
 /// Records that use every field A1111 text carries: CJK and punctuation in prompts, every sampler
-/// kind, ControlNet units with line art, a VAE, an img2img strength and extra pairs.
+/// kind, ControlNet units with line art, a VAE, an img2img strength, LoRAs and embeddings with their
+/// hashes, and extra pairs.
 fn sample_records() -> Vec<GenerationRecord> {
     let unit = crate::metadata::round_trip_tests::lineart_unit();
     let mut full = GenerationRecord {
@@ -73,7 +74,7 @@ fn sample_records() -> Vec<GenerationRecord> {
         model_license: Some("creativeml-openrail-m".into()),
         ..Default::default()
     };
-    full.extra.insert("Lora hashes", "flat_color: 3b8aa1d351ef, detail: 0123456789ab");
+    full.networks = crate::metadata::round_trip_tests::sample_networks();
     full.extra.insert("Tricky", " leading space, \"quotes\"\nand a newline ");
     let mut others: Vec<GenerationRecord> = SamplerKind::ALL
         .iter()
@@ -272,7 +273,8 @@ fn has_label_line(prompt: &str) -> bool {
     prompt.split('\n').any(|line| python_strip(line).starts_with("Negative prompt:"))
 }
 
-/// Hashes as A1111 text carries them: AutoV1 8 hex digits, AutoV2 10, SHA-256 64. The writer copies
+/// Hashes as A1111 text carries them: AutoV1 8 hex digits, AutoV2 10, SHA-256 64, a network's short hash
+/// 8 to 64. The writer copies
 /// any other string into the text, where its reader refuses it and keeps it as an extra pair, which
 /// the next write leaves out (the field owns the key): such a record changes over two passes. Only a
 /// hand-edited or hostile `nurie` chunk holds one, so the round trip is not checked for it.
@@ -281,10 +283,13 @@ fn hashes_are_well_formed(record: &GenerationRecord) -> bool {
         hash.as_ref().is_none_or(|h| lengths.contains(&h.len()) && h.chars().all(|c| c.is_ascii_hexdigit()))
     };
     let model = |m: &ModelRef| hex(&m.autov1, &[8]) && hex(&m.autov2, &[10]) && hex(&m.sha256, &[64]);
+    let network =
+        |n: &NetworkUse| hex(&n.short_hash, &(8..=64).collect::<Vec<_>>()) && hex(&n.autov2, &[10]) && hex(&n.sha256, &[64]);
     model(&record.model)
         && record.vae.as_ref().is_none_or(model)
         && hex(&record.init_image_sha256, &[64])
         && record.controlnets.iter().all(|unit| model(&unit.model) && hex(&unit.line_art_sha256, &[64]))
+        && record.networks.iter().all(network)
 }
 
 // ----- PNG files -----

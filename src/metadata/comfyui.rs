@@ -5,15 +5,17 @@
 //! Nurie finds the sampler node (`KSampler` / `KSamplerAdvanced`; with several, the one that starts from
 //! an empty latent, else the lowest id), follows its `positive` / `negative` links through conditioning
 //! nodes (ControlNet apply nodes are recorded on the way) to the text encoders, its `model` link through
-//! LoRA loaders to the checkpoint, its `latent_image` link to the image size, the encoder's `clip` link
+//! LoRA loaders (recorded as networks with their strengths) to the checkpoint, its `latent_image` link to the image size, the encoder's `clip` link
 //! to `CLIPSetLastLayer` for CLIP skip, and the decoder's `vae` link to a separate VAE. What cannot be
-//! followed (text computed by other nodes, unknown samplers) becomes a warning. ComfyUI draws its noise
+//! followed (text computed by other nodes, unknown samplers) becomes a warning. `embedding:NAME` words of
+//! the prompts are recorded as embeddings. ComfyUI records no hashes of either. ComfyUI draws its noise
 //! with torch's CPU generator, so the RNG source is `cpu`.
 
 use serde_json::{Map, Value};
 
 use super::error::{MetadataError, Result};
 use super::generation_settings::ControlGuidance;
+use super::network_use::{NetworkKind, NetworkUse};
 use super::parsed_settings::{ParsedSettings, SettingsSource};
 use super::record::{ControlNetUnit, GenerationRecord, ModelRef};
 use crate::vocabulary::{RecordedSampler, RngSource, SamplerKind};
@@ -133,6 +135,19 @@ impl<'a> GraphReader<'a> {
         self.read_latent(node);
         self.read_checkpoint(node);
         self.read_vae(id);
+        self.read_embeddings();
+    }
+
+    /// `embedding:NAME` words of the prompts, once each, after the LoRAs.
+    fn read_embeddings(&mut self) {
+        let settings = &self.record.settings;
+        let names: Vec<String> =
+            [&settings.prompt, &settings.negative_prompt].iter().flat_map(|text| embedding_names(text)).collect();
+        for name in names {
+            if !self.record.networks.iter().any(|n| n.kind == NetworkKind::Embedding && n.name == name) {
+                self.record.networks.push(NetworkUse::named(NetworkKind::Embedding, name));
+            }
+        }
     }
 
     fn read_numbers(&mut self, node: &Value, advanced: bool) {
@@ -298,8 +313,10 @@ impl<'a> GraphReader<'a> {
                 self.record.model.file_name = file_name_of(name);
                 return;
             }
-            if Graph::class(link.node).starts_with("Lora") {
-                self.warnings.push("the graph applies a LoRA, which Nurie does not".to_string());
+            if let Some(lora) = lora_of(link.node) {
+                self.warnings.push(lora_warning(&lora));
+                // Walking back from the sampler meets the last-applied LoRA first.
+                self.record.networks.insert(0, lora);
             }
             current = self.graph.follow(link.node, "model");
         }
@@ -318,6 +335,53 @@ impl<'a> GraphReader<'a> {
             self.record.vae = Some(ModelRef { file_name: name, ..Default::default() });
         }
     }
+}
+
+/// A LoRA loader (`LoraLoader`, `LoraLoaderModelOnly` and custom nodes with a `lora_name`): the LoRA by
+/// its file name without folder and extension, as A1111 names it, and the strengths it applies.
+fn lora_of(node: &Value) -> Option<NetworkUse> {
+    let file = Graph::input(node, "lora_name").and_then(Value::as_str)?;
+    let number = |name: &str| Graph::input(node, name).and_then(Value::as_f64).filter(|x| x.is_finite());
+    Some(NetworkUse {
+        strength: number("strength_model"),
+        clip_strength: number("strength_clip"),
+        ..NetworkUse::named(NetworkKind::Lora, stem_of(&file_name_of(file)))
+    })
+}
+
+/// A loader applies a LoRA outside the prompt, where Nurie takes LoRAs from (`<lora:…>` tags).
+fn lora_warning(lora: &NetworkUse) -> String {
+    let strength = lora.strength.map_or(String::new(), |s| format!(":{s}"));
+    format!(
+        "the graph applies LoRA `{}` with a loader node; add <lora:{}{strength}> to the prompt to use it",
+        lora.name, lora.name
+    )
+}
+
+/// ComfyUI's embedding syntax, `embedding:NAME` as a word (its tokenizer splits at spaces and strips
+/// trailing commas; a weight is written `(embedding:NAME:1.2)`), NAME without folder or extension.
+fn embedding_names(text: &str) -> Vec<String> {
+    const MARK: &str = "embedding:";
+    let starts_word = |at: usize| text[..at].chars().next_back().is_none_or(|c| c.is_whitespace() || matches!(c, '(' | ','));
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices(MARK).filter(|(at, _)| starts_word(*at)) {
+        let rest = &text[at + MARK.len()..];
+        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | ':')).unwrap_or(rest.len());
+        let name = stem_of(&file_name_of(&rest[..end]));
+        if !name.is_empty() && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// `flat_color.safetensors` → `flat_color`; other names stay.
+fn stem_of(file_name: &str) -> String {
+    const EXTENSIONS: [&str; 5] = [".safetensors", ".pt", ".ckpt", ".bin", ".pth"];
+    let lower = file_name.to_ascii_lowercase();
+    let cut =
+        EXTENSIONS.iter().find(|ext| lower.ends_with(*ext) && lower.len() > ext.len()).map(|ext| file_name.len() - ext.len());
+    file_name[..cut.unwrap_or(file_name.len())].to_string()
 }
 
 /// `anime\\model.safetensors` or `anime/model.safetensors` → `model.safetensors`.
@@ -401,7 +465,16 @@ mod tests {
     fn advanced_sampler_lora_clip_skip_controlnet_and_vae() {
         let parsed = settings_from_comfyui_prompt(&fixture("comfyui_lora_clipskip_controlnet")).unwrap();
         let r = &parsed.record;
-        assert_eq!(parsed.warnings, vec!["the graph applies a LoRA, which Nurie does not".to_string()]);
+        assert_eq!(
+            parsed.warnings,
+            vec![
+                "the graph applies LoRA `flat_color` with a loader node; add <lora:flat_color:0.8> to the prompt to use it"
+                    .to_string()
+            ]
+        );
+        let lora =
+            NetworkUse { strength: Some(0.8), clip_strength: Some(0.8), ..NetworkUse::named(NetworkKind::Lora, "flat_color") };
+        assert_eq!(r.networks, vec![lora]);
         assert_eq!(
             (r.settings.seed, r.settings.steps, r.settings.cfg_scale, r.settings.sampler.stored_name()),
             (1234567890123, 28, 6.5, "dpmpp_2m_karras")
@@ -418,6 +491,29 @@ mod tests {
             (r.controlnets[0].model.file_name.as_str(), r.controlnets[0].guidance.weight),
             ("control_v11p_sd15_lineart.pth", 0.9)
         );
+    }
+
+    #[test]
+    fn embeddings_are_words_after_the_mark() {
+        let text = "embedding:EasyNegative, (embedding:sub/bad_hands.pt:1.2) xembedding:no embedding:EasyNegative,embedding:x.safetensors";
+        assert_eq!(embedding_names(text), vec!["EasyNegative", "bad_hands", "x"]);
+        assert!(embedding_names("embedding: embedding:").is_empty());
+    }
+
+    #[test]
+    fn chained_loras_in_order_and_embeddings_from_both_prompts() {
+        let graph = r#"{"1": {"class_type": "KSampler", "inputs": {"model": ["2", 0], "positive": ["5", 0], "negative": ["6", 0]}},
+            "2": {"class_type": "LoraLoaderModelOnly", "inputs": {"lora_name": "b.pt", "strength_model": 0.5, "model": ["3", 0]}},
+            "3": {"class_type": "LoraLoader", "inputs": {"lora_name": "styles\\a.safetensors", "strength_model": 1, "strength_clip": 0.25, "model": ["4", 0]}},
+            "4": {"class_type": "CheckpointLoaderSimple", "inputs": {"ckpt_name": "m.safetensors"}},
+            "5": {"class_type": "CLIPTextEncode", "inputs": {"text": "cat, embedding:good"}},
+            "6": {"class_type": "CLIPTextEncode", "inputs": {"text": "embedding:bad, embedding:good"}}}"#;
+        let record = settings_from_comfyui_prompt(graph).unwrap().record;
+        let names: Vec<(NetworkKind, &str)> = record.networks.iter().map(|n| (n.kind, n.name.as_str())).collect();
+        use NetworkKind::{Embedding, Lora};
+        assert_eq!(names, vec![(Lora, "a"), (Lora, "b"), (Embedding, "good"), (Embedding, "bad")]);
+        assert_eq!((record.networks[0].strength, record.networks[0].clip_strength), (Some(1.0), Some(0.25)));
+        assert_eq!((record.networks[1].strength, record.networks[1].clip_strength), (Some(0.5), None));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! 1.10's `create_infotext` writes them (`modules/processing.py`). A new setting gets its key here.
 //!
 //! [`LEADING_KEYS`] come before the extension keys (`ControlNet N`, written by `infotext_write` with
-//! Nurie's `Line art N` keys), [`TRAILING_KEYS`] after them; then the record's other pairs and
-//! `Version`. Values a key cannot read make its reader return `Err(why)`: the pair is kept in the
+//! Nurie's `Line art N` keys), then `Lora hashes` and `TI hashes` (`network_hash_keys`), [`TRAILING_KEYS`]
+//! after them; then the record's other pairs, `Version` and Civitai's `Hashes` (`civitai_hashes`). Values a key cannot read make its reader return `Err(why)`: the pair is kept in the
 //! record's extras with `why` as a warning (silently when `why` is empty).
 
+use super::civitai_hashes::CIVITAI_HASHES_KEY;
 use super::extra_params::ExtraParams;
 use super::generation_settings::GenerationSettings;
+use super::network_hash_keys::NETWORK_HASH_KEYS;
 use super::python_format::ui_number;
 use super::record::{GenerationRecord, ModelRef};
 use super::sampler::sampler_from_a1111;
@@ -165,7 +167,8 @@ pub const TRAILING_KEYS: [Key; 2] = [
 
 /// The key table entry that reads and writes `key`.
 pub fn key_named(key: &str) -> Option<&'static Key> {
-    LEADING_KEYS.iter().chain(TRAILING_KEYS.iter()).find(|entry| entry.names.contains(&key))
+    let network_keys = NETWORK_HASH_KEYS.iter().chain(std::iter::once(&CIVITAI_HASHES_KEY));
+    LEADING_KEYS.iter().chain(TRAILING_KEYS.iter()).chain(network_keys).find(|entry| entry.names.contains(&key))
 }
 
 /// `Sampler` and `Schedule type` as A1111 1.10 writes them; another tool's sampler by its name, with

@@ -9,11 +9,15 @@
 //! * a value is `"…"` JSON (unquoted with JSON rules; left as is if that fails) or runs to the next `,`;
 //! * a pair with an empty value is dropped (A1111 fails on `value[0]` and skips it);
 //! * a repeated key keeps its first position and its last value.
+//!
+//! One addition: a bare JSON object after `Hashes:` (Civitai's key, which A1111 does not read) is
+//! taken whole, where A1111's pattern would cut it at its first comma.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::civitai_hashes::HASHES_KEY;
 use super::extra_params::ExtraParams;
 use super::python_format::python_strip;
 
@@ -77,15 +81,39 @@ fn join_like_a1111(lines: &[&str]) -> String {
 /// The `Key: value` pairs of the settings line, unquoted.
 pub fn parse_pairs(line: &str) -> ExtraParams {
     let mut params = ExtraParams::new();
-    for captures in PAIR.captures_iter(line) {
-        let (Some(key), Some(value)) = (captures.get(1), captures.get(2)) else { continue };
-        let value = value.as_str();
-        if value.is_empty() {
+    let (mut at, mut bare_json_tried) = (0, false);
+    while let Some(captures) = PAIR.captures_at(line, at) {
+        let (Some(whole), Some(key), Some(value)) = (captures.get(0), captures.get(1), captures.get(2)) else { break };
+        at = whole.end();
+        // Once per line: each try may read to the end of the line, and a hostile line repeats the key.
+        let bare = (!bare_json_tried && key.as_str() == HASHES_KEY).then(|| bare_json_value(line, value.start()));
+        bare_json_tried |= bare.is_some();
+        if let Some((json, end)) = bare.flatten() {
+            params.insert(key.as_str(), json);
+            at = end;
             continue;
         }
-        params.insert(key.as_str(), unquote(value));
+        if !value.as_str().is_empty() {
+            params.insert(key.as_str(), unquote(value.as_str()));
+        }
     }
     params
+}
+
+/// Civitai's `Hashes: {"model": "…", "lora:x": "…"}` is a bare JSON object, which A1111's pattern
+/// would cut at its first comma: read whole (and where the line goes on after it) when it is one.
+fn bare_json_value(line: &str, start: usize) -> Option<(&str, usize)> {
+    let rest = line.get(start..).filter(|rest| rest.starts_with('{'))?;
+    let mut objects = serde_json::Deserializer::from_str(rest).into_iter::<ExtraParams>();
+    objects.next()?.ok()?;
+    let (json, after) = rest.split_at(objects.byte_offset());
+    let separator = after.trim_start_matches(|c: char| c.is_whitespace());
+    let end = match separator.strip_prefix(',') {
+        Some(next) => line.len() - next.len(),
+        None if separator.is_empty() => line.len(),
+        None => return None,
+    };
+    Some((json, end))
 }
 
 /// A1111's `unquote`: `"…"` is read as a JSON string; anything else, or invalid JSON, stays as is.
@@ -166,6 +194,18 @@ mod tests {
         assert_eq!(params.get("Lora hashes"), Some("77, ADetailer prompt: "));
         assert_eq!(params.get("ADetailer prompt"), None);
         assert_eq!(params.get("Seed"), Some("1"));
+    }
+
+    #[test]
+    fn a_bare_hashes_object_is_read_whole_once() {
+        let line = r#"Steps: 20, Hashes: {"model": "6ce0161689", "lora:a, b": "x"} , Seed: 1, Hashes: {"c": "d"}"#;
+        let params = parse_pairs(line);
+        assert_eq!(params.get("Hashes"), Some(r#"{"c": "d"}"#), "the second is cut as A1111 cuts it");
+        assert_eq!((params.get("Seed"), params.len()), (Some("1"), 3));
+        let first = parse_pairs(r#"Steps: 20, Hashes: {"model": "6ce0161689", "lora:a, b": "x"} , Seed: 1"#);
+        assert_eq!(first.get("Hashes"), Some(r#"{"model": "6ce0161689", "lora:a, b": "x"}"#));
+        let not_json = parse_pairs(r#"Steps: 20, Hashes: {"model": 5, "x": "y"}, Seed: 1"#);
+        assert_eq!(not_json.get("Hashes"), Some(r#"{"model": 5"#));
     }
 
     #[test]

@@ -97,6 +97,8 @@ impl PairReader<'_> {
         }
         let Reading { mut record, warnings, .. } = self.reading;
         record.controlnets = self.units.into_values().collect();
+        // The text lists LoRAs before embeddings (`Lora hashes`, `TI hashes`, then `Hashes`).
+        record.networks.sort_by_key(|network| network.kind);
         ParsedSettings { source: SettingsSource::A1111, record, warnings }
     }
 

@@ -5,9 +5,10 @@
 //!
 //! Keys, in order: `Steps, Sampler, Schedule type, CFG scale, Seed, Size, Model hash, Model, VAE hash,
 //! VAE, Denoising strength, Clip skip (only > 1), ENSD (only ≠ 0), Init image hash, RNG`, then what A1111
-//! adds from `extra_generation_params`: `ControlNet N` units (sd-webui-controlnet), Nurie's own keys
-//! (`Line art N hash`, `Line art N inverted`, `Batch size`, `Batch pos`, `Model license`), the record's
-//! `extra` pairs, and last `Version`.
+//! adds from `extra_generation_params`: `ControlNet N` units (sd-webui-controlnet), Nurie's `Line art N
+//! hash` / `Line art N inverted`, `Lora hashes` and `TI hashes` (the record's networks), Nurie's `Batch
+//! size`, `Batch pos`, `Model license`, the record's `extra` pairs, `Version`, and last Civitai's
+//! `Hashes`, a bare JSON object as Civitai's A1111 extension appends it (see `civitai_hashes`).
 //!
 //! Choices where Nurie cannot simply copy A1111:
 //! * `Version: nurie-<version>`. A1111 writes its git tag (`v1.10.1`); a tag of its own keeps A1111's
@@ -23,10 +24,12 @@
 //! * A `ControlNet N` unit that sd-webui-controlnet would write as an empty string (a `,` or `:` in a
 //!   value) is left out.
 
+use super::civitai_hashes::{CIVITAI_HASHES_KEY, is_bare_json};
 use super::controlnet_text::controlnet_unit_text;
 use super::extra_params::ExtraParams;
 use super::infotext_keys::{LEADING_KEYS, TRAILING_KEYS, key_named};
 use super::infotext_record::indexed;
+use super::network_hash_keys::NETWORK_HASH_KEYS;
 use super::python_format::{a1111_quote, python_strip};
 use super::record::GenerationRecord;
 
@@ -48,14 +51,19 @@ pub fn settings_pairs(record: &GenerationRecord) -> ExtraParams {
     LEADING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     let written = push_controlnets(&mut pairs, record);
     push_line_art(&mut pairs, record, &written);
+    NETWORK_HASH_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     TRAILING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     push_extra(&mut pairs, &record.extra);
     push_version(&mut pairs, record);
+    (CIVITAI_HASHES_KEY.write)(record, &mut pairs);
     pairs
 }
 
+/// Each value through A1111's `quote()`, but Civitai's `Hashes` object bare, as Civitai reads it.
 fn settings_line(pairs: &ExtraParams) -> String {
-    pairs.iter().map(|(key, value)| format!("{key}: {}", a1111_quote(value))).collect::<Vec<_>>().join(", ")
+    let value =
+        |key: &str, value: &'_ str| if is_bare_json(key, value) { value.to_string() } else { a1111_quote(value).into_owned() };
+    pairs.iter().map(|(key, v)| format!("{key}: {}", value(key, v))).collect::<Vec<_>>().join(", ")
 }
 
 /// `ControlNet N` for each unit that can be written; returns which were.
@@ -129,6 +137,7 @@ mod tests {
     use super::*;
     use crate::metadata::generation_settings::GenerationSettings;
     use crate::metadata::infotext_record::settings_from_infotext;
+    use crate::metadata::network_use::{NetworkKind, NetworkUse};
     use crate::metadata::record::{ControlNetUnit, ModelRef};
     use crate::vocabulary::{ControlMode, ResizeMode, RngSource, SamplerKind};
 
@@ -215,7 +224,9 @@ mod tests {
             model: ModelRef { file_name: "my: model, v2".into(), ..Default::default() },
             ..Default::default()
         };
-        record.extra.insert("Lora hashes", "flat: 0123456789ab");
+        let mut lora = NetworkUse::named(NetworkKind::Lora, "flat");
+        lora.short_hash = Some("0123456789ab".into());
+        record.networks.push(lora);
         record.extra.insert("Hires upscaler", "Latent");
         let text = infotext(&record);
         assert!(text.contains(r#"Model: "my: model, v2""#), "{text}");

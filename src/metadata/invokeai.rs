@@ -5,12 +5,14 @@
 //! Models are `{"model_name", "base_model"}` in 3.x and `{"key", "hash", "name", "base", "type"}` from
 //! 4.0; their names are InvokeAI's model names, not file names. InvokeAI's `clip_skip` counts skipped
 //! layers (0 = none), one less than A1111's. Its noise comes from torch on `rand_device`: `cpu` is
-//! Nurie's CPU source, `cuda` the one A1111's NV source reproduces.
+//! Nurie's CPU source, `cuda` the one A1111's NV source reproduces. Its `loras` are recorded as networks
+//! with their weights (InvokeAI records no embeddings).
 
 use serde_json::{Map, Value};
 
 use super::error::{MetadataError, Result};
 use super::generation_settings::ControlGuidance;
+use super::network_use::{NetworkKind, NetworkUse};
 use super::parsed_settings::{ParsedSettings, SettingsSource};
 use super::record::{ControlNetUnit, GenerationRecord, ModelRef};
 use crate::vocabulary::{Choice, ControlMode, RecordedSampler, ResizeMode, RngSource, SamplerKind};
@@ -71,7 +73,27 @@ impl FieldReader<'_> {
         }
         self.record.vae = self.model("vae");
         self.read_controlnets();
+        self.read_loras();
         self.read_unsupported();
+    }
+
+    /// `loras`: `{"model": {…}, "weight"}` from 4.0, `{"lora": {"model_name"}, "weight"}` in 3.x.
+    fn read_loras(&mut self) {
+        let Some(loras) = self.fields.get("loras").and_then(Value::as_array) else { return };
+        for (index, entry) in loras.iter().enumerate() {
+            match lora_use(entry) {
+                Some(lora) => {
+                    self.warnings.push(format!(
+                        "the image used LoRA `{}` outside the prompt; add <lora:{}:{}> to the prompt to use it",
+                        lora.name,
+                        lora.name,
+                        lora.strength.unwrap_or(1.0)
+                    ));
+                    self.record.networks.push(lora);
+                }
+                None => self.warnings.push(format!("LoRA {index} has no model name")),
+            }
+        }
     }
 
     fn check_model_family(&mut self) {
@@ -151,7 +173,7 @@ impl FieldReader<'_> {
     }
 
     fn read_unsupported(&mut self) {
-        for (name, what) in [("loras", "LoRAs"), ("ipAdapters", "IP-Adapters"), ("t2iAdapters", "T2I-Adapters")] {
+        for (name, what) in [("ipAdapters", "IP-Adapters"), ("t2iAdapters", "T2I-Adapters")] {
             let count = self.fields.get(name).and_then(Value::as_array).map_or(0, Vec::len);
             if count > 0 {
                 self.warnings.push(format!("the image used {count} {what}, which Nurie does not apply"));
@@ -169,6 +191,20 @@ fn model_ref(value: &Value) -> Option<ModelRef> {
     Some(match sha256.filter(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit())) {
         Some(sha) => ModelRef::from_sha256(name, sha),
         None => ModelRef { file_name: name.to_string(), ..Default::default() },
+    })
+}
+
+/// One entry of `loras`, by InvokeAI's model name; a `sha256:` hash gives its AutoV2 (its short hash,
+/// A1111's addnet hash, cannot be told from the file's SHA-256).
+fn lora_use(entry: &Value) -> Option<NetworkUse> {
+    let model = model_ref(entry.get("model").or_else(|| entry.get("lora"))?)?;
+    let weight = entry.get("weight").and_then(Value::as_f64).filter(|w| w.is_finite());
+    Some(NetworkUse {
+        autov2: model.autov2,
+        sha256: model.sha256,
+        strength: weight,
+        clip_strength: weight,
+        ..NetworkUse::named(NetworkKind::Lora, model.file_name)
     })
 }
 
@@ -272,7 +308,30 @@ mod tests {
         let guidance = &unit.guidance;
         assert_eq!((guidance.weight, guidance.guidance_start, guidance.guidance_end), (0.85, 0.0, 0.9));
         assert_eq!((guidance.control_mode, unit.resize_mode), (ControlMode::PromptMoreImportant, ResizeMode::JustResize));
-        assert_eq!(parsed.warnings, vec!["the image used 1 LoRAs, which Nurie does not apply".to_string()]);
+        assert_eq!(
+            parsed.warnings,
+            vec![
+                "the image used LoRA `flat_color` outside the prompt; add <lora:flat_color:0.7> to the prompt to use it"
+                    .to_string()
+            ]
+        );
+        let lora =
+            NetworkUse { strength: Some(0.7), clip_strength: Some(0.7), ..NetworkUse::named(NetworkKind::Lora, "flat_color") };
+        assert_eq!(r.networks, vec![lora]);
+    }
+
+    #[test]
+    fn loras_of_invokeai_3_and_sha256_hashes() {
+        let json = format!(
+            r#"{{"loras": [{{"lora": {{"model_name": "old_style", "base_model": "sd-1"}}, "weight": 0.5}},
+                {{"model": {{"name": "hashed", "hash": "sha256:{}"}}}}, {{"weight": 1}}]}}"#,
+            "ab".repeat(32)
+        );
+        let parsed = settings_from_invokeai_metadata(&json).unwrap();
+        let networks = &parsed.record.networks;
+        assert_eq!((networks[0].name.as_str(), networks[0].strength), ("old_style", Some(0.5)));
+        assert_eq!((networks[1].autov2.as_deref(), networks[1].strength), (Some("ababababab"), None));
+        assert!(parsed.warnings.iter().any(|w| w == "LoRA 2 has no model name"), "{:?}", parsed.warnings);
     }
 
     #[test]

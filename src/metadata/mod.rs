@@ -16,10 +16,13 @@
 //! the engine), [`record`] (those settings plus the files they were applied to), [`sampler`] (A1111's
 //! sampler names → Nurie's), [`python_format`] (Python's number and string formatting), `infotext_keys`
 //! (each A1111 key, written and read in one place), `infotext_write` / `infotext_parse` /
-//! `infotext_record` (A1111 text), `controlnet_text` (sd-webui-controlnet units), `nurie_json`,
+//! `infotext_record` (A1111 text), `controlnet_text` (sd-webui-controlnet units), [`network_use`] (the
+//! LoRAs and embeddings a generation used), `network_hash_keys` (A1111's `Lora hashes` / `TI hashes`),
+//! `civitai_hashes` (Civitai's `Hashes`), `nurie_json`,
 //! `comfyui`, `invokeai`, `read_settings` (choosing the chunk) and `parsed_settings` (its result),
 //! `png_read` / `png_write` / `atomic_write` (files).
 
+mod civitai_hashes;
 mod comfyui;
 mod controlnet_text;
 mod error;
@@ -30,6 +33,8 @@ mod infotext_parse;
 mod infotext_record;
 mod infotext_write;
 mod invokeai;
+mod network_hash_keys;
+pub mod network_use;
 mod nurie_json;
 mod parsed_settings;
 mod png_read;
@@ -50,6 +55,7 @@ pub use infotext_parse::{InfotextFields, parse_infotext};
 pub use infotext_record::settings_from_infotext;
 pub use infotext_write::{infotext, settings_pairs};
 pub use invokeai::{INVOKEAI_KEYWORD, settings_from_invokeai_metadata};
+pub use network_use::{NetworkKind, NetworkUse};
 pub use nurie_json::{NURIE_FORMAT_VERSION, NURIE_KEYWORD, settings_from_nurie_json, to_nurie_json};
 pub use parsed_settings::{ParsedSettings, SettingsSource};
 pub use png_read::{PngText, ReadLimits, SkippedChunk, TextChunk, TextChunkKind, read_png_text, read_png_text_from};

@@ -110,6 +110,10 @@ mod tests {
         record.extra.insert("ADetailer model", "face_yolov8n.pt");
         record.controlnets[0].extra.insert("Processor Res", "512");
         record.controlnets[0].extra.insert("Pixel Perfect", "False");
+        // Networks keep what A1111 text cannot carry: full hashes and loader strengths.
+        record.networks = crate::metadata::round_trip_tests::sample_networks();
+        record.networks[0].sha256 = Some("7e".repeat(32));
+        (record.networks[1].strength, record.networks[1].clip_strength) = (Some(0.8), Some(0.25));
         record
     }
 
@@ -129,6 +133,9 @@ mod tests {
         let mut record = GenerationRecord::default();
         record.settings.cfg_scale = f64::NAN;
         assert!(matches!(to_nurie_json(&record), Err(MetadataError::InvalidRecord { .. })));
+        let mut record = full_record();
+        record.networks[0].strength = Some(f64::INFINITY);
+        assert!(matches!(to_nurie_json(&record), Err(MetadataError::InvalidRecord { field, .. }) if field == "networks[0]"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{MetadataError, Result};
 use super::extra_params::ExtraParams;
 use super::generation_settings::{ControlGuidance, GenerationSettings};
+use super::network_use::NetworkUse;
 use crate::vocabulary::ResizeMode;
 
 /// Everything needed to reproduce one image: the settings the user chose, and which files they were
@@ -24,6 +25,9 @@ pub struct GenerationRecord {
     /// img2img only: SHA-256 (hex) of the init image file.
     pub init_image_sha256: Option<String>,
     pub controlnets: Vec<ControlNetUnit>,
+    /// The LoRAs and embeddings used, with the hashes of their files. The prompt keeps its
+    /// `<lora:…>` tags as A1111 keeps them; this list is what names the files.
+    pub networks: Vec<NetworkUse>,
     /// The Nurie version that made the image (`env!("CARGO_PKG_VERSION")`); `None` for other tools.
     pub nurie_version: Option<String>,
     /// The model's license tag, e.g. `creativeml-openrail-m`.
@@ -48,6 +52,10 @@ impl GenerationRecord {
             let guidance = &unit.guidance;
             let finite = [guidance.weight, guidance.guidance_start, guidance.guidance_end].iter().all(|x| x.is_finite());
             require(finite, &format!("controlnets[{index}]"), "weight and guidance must be finite numbers")?;
+        }
+        for (index, network) in self.networks.iter().enumerate() {
+            let finite = [network.strength, network.clip_strength].iter().flatten().all(|x| x.is_finite());
+            require(finite, &format!("networks[{index}]"), "strengths must be finite numbers")?;
         }
         Ok(())
     }

@@ -4,12 +4,15 @@
 //! whitespace at the ends of prompt lines (every line is stripped), full SHA-256 hashes (only the
 //! 10-digit AutoV2 is written), the extension of checkpoint and ControlNet file names (A1111 shows
 //! names without it), and prompt lines that start with `Negative prompt:` (the label is read off every
-//! such line). Records built within those limits must come back unchanged; the `nurie` chunk carries
-//! the rest. `src/fuzz` checks the same on mutated texts and on records read from other tools.
+//! such line). Networks (LoRAs, embeddings) come back by what `Lora hashes`, `TI hashes` and `Hashes`
+//! carry: the name (without `:` and `,`) and the short and AutoV2 hashes, LoRAs before embeddings and,
+//! within a kind, those with a short hash first; not the full SHA-256 or the strengths. Records built
+//! within those limits must come back unchanged; the `nurie` chunk carries the rest. `src/fuzz` checks the same on mutated texts and on records read from other tools.
 
 use super::generation_settings::{ControlGuidance, GenerationSettings};
 use super::infotext_record::settings_from_infotext;
 use super::infotext_write::infotext;
+use super::network_use::{NetworkKind, NetworkUse};
 use super::python_format::python_strip;
 use super::record::{ControlNetUnit, GenerationRecord, ModelRef};
 use crate::vocabulary::{Choice, ControlMode, ResizeMode, RngSource, SamplerKind};
@@ -109,12 +112,70 @@ fn every_sampler_and_every_optional_field() {
             ..Default::default()
         };
         record.extra.insert("Face restoration", "CodeFormer");
-        record.extra.insert("Lora hashes", "flat_color: 3b8aa1d351ef, detail: 0123456789ab");
+        record.networks = sample_networks();
         record.extra.insert("Tricky", " leading space, \"quotes\"\nand a newline ");
         record.extra.insert("Quoted", "\"already quoted\"");
         record.extra.insert("Empty", "");
         assert_round_trip(&record);
     }
+}
+
+/// Networks as A1111 text carries them: LoRAs, then embeddings; each with a short hash, an AutoV2 or
+/// both (also a fuzz seed).
+pub(crate) fn sample_networks() -> Vec<NetworkUse> {
+    let network = |kind, name: &str, short: Option<&str>, autov2: Option<&str>| NetworkUse {
+        short_hash: short.map(str::to_string),
+        autov2: autov2.map(str::to_string),
+        ..NetworkUse::named(kind, name)
+    };
+    vec![
+        network(NetworkKind::Lora, "flat_color", Some("3b8aa1d351ef"), Some("7e3a1f0c2d")),
+        network(NetworkKind::Lora, "詳細 detail", Some("0123456789ab"), None),
+        network(NetworkKind::Lora, "only\"civitai\"}", None, Some("aaaaaaaaaa")),
+        network(NetworkKind::Embedding, "EasyNegative", Some("c74b4e810b03"), Some("c74b4e810b")),
+        network(NetworkKind::Embedding, "bad-hands-5", None, Some("aa7651be15")),
+    ]
+}
+
+#[test]
+fn loras_and_embeddings_with_their_hashes() {
+    let record = GenerationRecord {
+        settings: GenerationSettings {
+            prompt: "1girl, <lora:flat_color:0.8>, <lora:詳細 detail:0.5>".into(),
+            negative_prompt: "EasyNegative, bad-hands-5".into(),
+            ..Default::default()
+        },
+        model: model("counterfeitV30_v30", "cbfba64e66"),
+        vae: Some(model("kl-f8-anime2.ckpt", "df3c506e51")),
+        networks: sample_networks(),
+        nurie_version: Some("0.1.0".into()),
+        ..Default::default()
+    };
+    let text = infotext(&record);
+    assert!(
+        text.contains(r#"Lora hashes: "flat_color: 3b8aa1d351ef, 詳細 detail: 0123456789ab", TI hashes: "EasyNegative: c74b4e810b03", Version: nurie-0.1.0, Hashes: {"model": "cbfba64e66", "vae": "df3c506e51", "lora:flat_color": "7e3a1f0c2d""#),
+        "{text}"
+    );
+    assert_round_trip(&record);
+}
+
+/// What the text cannot carry of networks: the SHA-256 and strengths, names' `:` and `,` (A1111 drops
+/// them), a network with no hash at all; the order becomes LoRAs first.
+#[test]
+fn what_a1111_text_cannot_carry_of_networks() {
+    let mut embedding = NetworkUse::named(NetworkKind::Embedding, "a:b,c");
+    (embedding.short_hash, embedding.sha256, embedding.strength) =
+        (Some("0123456789ab".into()), Some("ef".repeat(32)), Some(0.5));
+    let lora = NetworkUse { short_hash: Some("ba9876543210".into()), ..NetworkUse::named(NetworkKind::Lora, "x") };
+    let record = GenerationRecord {
+        networks: vec![embedding, NetworkUse::named(NetworkKind::Lora, "unhashed"), lora.clone()],
+        ..Default::default()
+    };
+    let parsed = settings_from_infotext(&infotext(&record)).record;
+    let carried = NetworkUse { autov2: Some("efefefefef".into()), ..NetworkUse::named(NetworkKind::Embedding, "a:b,c") };
+    let stripped = NetworkUse { short_hash: Some("0123456789ab".into()), ..NetworkUse::named(NetworkKind::Embedding, "abc") };
+    assert_eq!(parsed.networks, vec![lora, stripped, carried]);
+    assert_eq!(settings_from_infotext(&infotext(&parsed)).record, parsed);
 }
 
 #[test]
@@ -211,10 +272,32 @@ fn random_record(random: &mut Lcg) -> GenerationRecord {
         unit.line_art_inverted = random.below(2) == 0;
         record.controlnets.push(unit);
     }
-    for key in ["Face restoration", "Lora hashes", "ADetailer prompt"] {
+    for key in ["Face restoration", "ADetailer prompt"] {
         if random.below(2) == 0 {
             record.extra.insert(key, random.text(12));
         }
     }
+    record.networks = random_networks(random);
     record
+}
+
+/// Networks within what the text carries: names without `:`, `,` or whitespace at the ends, LoRAs first
+/// and within a kind those with a short hash first, one name per kind.
+fn random_networks(random: &mut Lcg) -> Vec<NetworkUse> {
+    let mut networks: Vec<NetworkUse> = Vec::new();
+    for _ in 0..random.below(5) {
+        let kind = if random.below(2) == 0 { NetworkKind::Lora } else { NetworkKind::Embedding };
+        let name = python_strip(&random.text(8).replace([':', ','], "")).to_string();
+        let hex = |random: &mut Lcg, digits: usize| format!("{:016x}", random.next())[..digits].to_string();
+        let (short, autov2) = match random.below(3) {
+            0 => (Some(hex(random, 12)), None),
+            1 => (None, Some(hex(random, 10))),
+            _ => (Some(hex(random, 12)), Some(hex(random, 10))),
+        };
+        if !name.is_empty() && !networks.iter().any(|n| n.kind == kind && n.name == name) {
+            networks.push(NetworkUse { short_hash: short, autov2, ..NetworkUse::named(kind, name) });
+        }
+    }
+    networks.sort_by_key(|n| (n.kind, n.short_hash.is_none()));
+    networks
 }

@@ -21,6 +21,8 @@ pub enum HashError {
     Folder { path: PathBuf },
     #[error("hashing {path} was cancelled")]
     Cancelled { path: PathBuf },
+    #[error("{path} is not a readable safetensors file: {reason}")]
+    CorruptSafetensorsHeader { path: PathBuf, reason: String },
 }
 
 /// The hashes that name a model file.
@@ -77,7 +79,7 @@ pub fn identify(path: &Path, progress: &mut dyn FnMut(u64, u64), cancel: &Atomic
 
 /// A1111's AutoV1 of an open file. A file shorter than 1 MiB hashes to the empty input's digest
 /// (`e3b0c442`), as A1111's does.
-fn autov1(file: &mut std::fs::File) -> std::io::Result<String> {
+pub(super) fn autov1(file: &mut std::fs::File) -> std::io::Result<String> {
     file.seek(SeekFrom::Start(AUTOV1_OFFSET))?;
     let mut window = Vec::with_capacity(AUTOV1_LENGTH as usize);
     file.take(AUTOV1_LENGTH).read_to_end(&mut window)?;
@@ -85,7 +87,7 @@ fn autov1(file: &mut std::fs::File) -> std::io::Result<String> {
     Ok(digest[..8].to_string())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(super) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -94,7 +96,9 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     match identify(path, &mut |_, _| {}, &AtomicBool::new(false)) {
         Ok(identity) => Ok(identity.sha256),
         Err(HashError::Io { source, .. }) => Err(source),
-        Err(error @ HashError::Folder { .. }) => Err(std::io::Error::other(error.to_string())),
+        Err(error @ (HashError::Folder { .. } | HashError::CorruptSafetensorsHeader { .. })) => {
+            Err(std::io::Error::other(error.to_string()))
+        }
         Err(HashError::Cancelled { .. }) => Err(std::io::Error::other("cancelled")),
     }
 }
