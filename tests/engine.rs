@@ -12,9 +12,13 @@ mod engine {
     mod checkpoint_files;
     mod cli;
     mod controlnet_parity;
+    mod embedding_parity;
+    mod embeddings;
     mod generation_flow;
     mod history_cli;
     mod inspect_cli;
+    mod lora_parity;
+    mod network_pipeline;
     mod pipeline_parity;
     mod prompt_conditioning;
     mod text_encoder_parity;

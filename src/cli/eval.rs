@@ -9,6 +9,9 @@
 //! | the UNet inputs + `cn.hint` [b,3,8h,8w], optional `cn.scale` [1], with `--controlnet` | `cn.down.0`…`cn.down.11`, `cn.mid` (scaled), `unet.eps_controlled` |
 //! | `vae.latents` [b,4,h,w] (×0.18215 space) | `vae.image` (raw decoder output) |
 //! | `vae.input_image` [b,3,H,W] in [−1,1] | `vae.mean` (posterior mean after quant_conv, unscaled) |
+//!
+//! `--lora FILE[:W]` (repeatable) merges LoRAs into the text encoder and the UNet first, at weight W
+//! (default 1) for both, as `<lora:NAME:W>` in a prompt does.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,7 +22,9 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 use super::DeviceArgs;
 use super::tensor_file::{NamedTensor, write_f32_tensors};
 use crate::checkpoint::Checkpoint;
+use crate::model::merge::{MergeTargets, NoLayers};
 use crate::model::{ClipTextEncoder, ControlNet, Unet, Vae};
+use crate::networks::lora::{WeightedLora, merge_loras, weighted_file};
 use crate::prompt::tokenizer::CONTEXT_LENGTH;
 use crate::runtime::device;
 
@@ -40,15 +45,53 @@ pub struct EvalArgs {
     /// A separate VAE file that replaces the checkpoint's.
     #[arg(long)]
     pub vae: Option<PathBuf>,
+    /// A LoRA file to merge, with its weight for both networks: FILE or FILE:W (repeatable).
+    #[arg(long, value_parser = parse_lora_arg)]
+    pub lora: Vec<(PathBuf, f32)>,
     #[command(flatten)]
     pub device: DeviceArgs,
 }
 
-/// What an evaluation needs: the inputs file, the device and the compute dtype.
+/// `FILE` or `FILE:W`; a path that itself holds `:` (a Windows drive) keeps it when what follows the
+/// last `:` is no number.
+fn parse_lora_arg(arg: &str) -> Result<(PathBuf, f32), String> {
+    match arg.rsplit_once(':') {
+        Some((path, weight)) if !path.is_empty() => match weight.parse::<f32>() {
+            Ok(weight) if weight.is_finite() => Ok((PathBuf::from(path), weight)),
+            Ok(_) => Err(format!("the weight in `{arg}` is not a finite number")),
+            Err(_) => Ok((PathBuf::from(arg), 1.0)),
+        },
+        _ => Ok((PathBuf::from(arg), 1.0)),
+    }
+}
+
+/// What an evaluation needs: the inputs file, the device, the compute dtype and the LoRAs to merge.
 struct Inputs<'a> {
     file: &'a Checkpoint,
     device: Device,
     dtype: DType,
+    loras: Vec<WeightedLora>,
+}
+
+impl Inputs<'_> {
+    /// Merges the LoRAs into one of the two networks (the other is not loaded here).
+    fn merge(&self, text_encoder: Option<&mut ClipTextEncoder>, unet: Option<&mut Unet>) -> anyhow::Result<()> {
+        if self.loras.is_empty() {
+            return Ok(());
+        }
+        let (mut no_text_encoder, mut no_unet) = (NoLayers, NoLayers);
+        let text_encoder: &mut dyn MergeTargets = match text_encoder {
+            Some(encoder) => encoder,
+            None => &mut no_text_encoder,
+        };
+        let unet: &mut dyn MergeTargets = match unet {
+            Some(unet) => unet,
+            None => &mut no_unet,
+        };
+        let report = timed("merged the LoRAs", || Ok(merge_loras(text_encoder, unet, &self.loras)?))?;
+        errln!("LoRA: {} layers changed, {} modules for the other network", report.layers_changed, report.unmatched.len());
+        Ok(())
+    }
 }
 
 impl Inputs<'_> {
@@ -87,7 +130,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
         errln!("note: {note}");
     }
     let checkpoint = Checkpoint::open(&args.checkpoint).context("opening the checkpoint")?;
-    let inputs = Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype() };
+    let loras = args.lora.iter().map(|(path, weight)| weighted_file(path, *weight)).collect::<Result<Vec<_>, _>>()?;
+    let inputs = Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype(), loras };
     let mut outputs = Vec::new();
     if wants_text {
         outputs.extend(text_encoder_outputs(&inputs, &checkpoint)?);
@@ -109,9 +153,10 @@ fn timed<T>(what: &str, work: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Res
 }
 
 fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Result<Vec<NamedTensor>> {
-    let encoder = timed("loaded the text encoder", || {
+    let mut encoder = timed("loaded the text encoder", || {
         ClipTextEncoder::load(checkpoint, &inputs.device, inputs.dtype).context("loading the text encoder")
     })?;
+    inputs.merge(Some(&mut encoder), None)?;
     let config = encoder.config();
     errln!("text encoder: {} layers, width {}, {}", config.layers, config.width, encoder.layout().description());
     let ids = read_ids(inputs.file).with_context(|| format!("reading {}", inputs.file.path().display()))?;
@@ -131,7 +176,8 @@ fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Res
 }
 
 fn unet_outputs(inputs: &Inputs, checkpoint: &Checkpoint, controlnet: Option<&Path>) -> anyhow::Result<Vec<NamedTensor>> {
-    let unet = timed("loaded the UNet", || Unet::load(checkpoint, &inputs.device, inputs.dtype).context("loading the UNet"))?;
+    let mut unet = timed("loaded the UNet", || Unet::load(checkpoint, &inputs.device, inputs.dtype).context("loading the UNet"))?;
+    inputs.merge(None, Some(&mut unet))?;
     let sample = inputs.tensor::<4>("unet.sample")?;
     let timesteps = inputs.values("unet.timestep").context("unet.sample needs unet.timestep")?;
     let context = inputs.tensor::<3>("unet.context").context("unet.sample needs unet.context")?;

@@ -97,6 +97,14 @@ pub struct GenerateArgs {
     /// img2img denoising strength in [0, 1].
     #[arg(long)]
     pub strength: Option<f64>,
+    /// A folder of LoRA files for the prompt's `<lora:NAME:W>` tags (repeatable); the LoRA folders of the
+    /// A1111, Forge, ComfyUI and InvokeAI installs found are searched after these.
+    #[arg(long = "lora-dir")]
+    pub lora_dir: Vec<PathBuf>,
+    /// A folder of textual-inversion embeddings, called by file name in either prompt (repeatable); the
+    /// installs' embedding folders are searched after these.
+    #[arg(long = "embeddings-dir")]
+    pub embeddings_dir: Vec<PathBuf>,
     /// Output folder (created if missing).
     #[arg(long = "out")]
     pub out: PathBuf,
@@ -127,7 +135,10 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let plan = plan(&args)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating the output folder {}", args.out.display()))?;
     let home = crate::home::data_dir()?;
-    let Resolved { mut request, provenance, files } = Resolver::in_home(&home).resolve(&plan)?;
+    let mut resolver = Resolver::in_home(&home)
+        .with_lora_folders(crate::networks::lora_folders(&args.lora_dir))
+        .with_embedding_folders(&crate::networks::embedding_folders(&args.embeddings_dir));
+    let Resolved { mut request, provenance, files, loras } = resolver.resolve(&plan)?;
     request.noise = noise_override(&args, &request)?;
     for (unit, _) in request.control.iter().enumerate().filter(|(_, control)| control.hint.is_blank()) {
         let art = args.lineart.get(unit).map_or_else(String::new, |path| path.display().to_string());
@@ -141,7 +152,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     }
     let compute = device::open(args.device.device)?;
     errln!("device: {}", compute.description);
-    let models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| errln!("loading the {part}…"))?;
+    let mut models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| errln!("loading the {part}…"))?;
+    apply_loras(&mut models, &loras)?;
     let made_from = MadeFrom { line_art: args.lineart.first().cloned(), init_image: args.init_image.clone() };
     let mut writer = ImageWriter::new(&args, request.clone(), provenance, made_from)?;
     let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
@@ -149,6 +161,30 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count()))?;
     if outcome.cancelled {
         errln!("cancelled after {} images", outcome.images);
+    }
+    Ok(())
+}
+
+/// Merges the prompt's LoRAs, saying which and what was left out.
+fn apply_loras(models: &mut Models, loras: &[crate::networks::lora::WeightedLora]) -> anyhow::Result<()> {
+    if loras.is_empty() {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let report = models.apply_loras(loras)?;
+    for lora in loras {
+        let network = &lora.network;
+        errln!(
+            "LoRA {} ({}, text encoder {} · UNet {})",
+            network.path.display(),
+            network.type_names(),
+            lora.text_encoder,
+            lora.unet
+        );
+    }
+    errln!("merged into {} layers in {:.2} s", report.layers_changed, started.elapsed().as_secs_f64());
+    for (file, module) in &report.unmatched {
+        errln!("warning: {file}: module `{module}` names no layer of this checkpoint; left out");
     }
     Ok(())
 }
@@ -175,18 +211,23 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
     Ok(Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() })
 }
 
-/// `<lora:…>` and kin leave the text CLIP sees (as in A1111), but their files are not applied yet; A1111's
+/// Hypernetwork and unknown tags leave the text CLIP sees (as in A1111) but are not applied; A1111's
 /// `AND` (composable diffusion) is read as words: say both.
 fn warn_about_extra_networks(prompt: &str) {
     if crate::prompt::composable::uses_and(prompt) {
         errln!("warning: the prompt uses AND (A1111's composable diffusion), which Nurie does not support: it is read as words");
     }
-    let tags = crate::prompt::extra_networks::parse_prompt(prompt).tags;
-    if !tags.is_empty() {
-        let named: Vec<String> = tags.iter().map(|tag| format!("<{}:{}>", tag.kind, tag.args.join(":"))).collect();
+    use crate::prompt::extra_networks::{NetworkKind, parse_prompt};
+    let tags = parse_prompt(prompt).tags;
+    let ignored: Vec<String> = tags
+        .iter()
+        .filter(|tag| tag.network_kind() != NetworkKind::Lora)
+        .map(|tag| format!("<{}:{}>", tag.kind, tag.args.join(":")))
+        .collect();
+    if !ignored.is_empty() {
         errln!(
-            "warning: {} taken out of the prompt as A1111 does, but Nurie does not apply LoRA or hypernetwork files yet",
-            named.join(", ")
+            "warning: {} taken out of the prompt as A1111 does; Nurie applies LoRAs only, not hypernetworks",
+            ignored.join(", ")
         );
     }
 }

@@ -9,6 +9,8 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
+use crate::checkpoint::family::ModelFamily;
+use crate::networks::lora::{LoraError, LoraInfo, LoraNetwork};
 use crate::provenance::composition::{AnalysisProgress, Composition, analyze};
 use crate::provenance::{CommercialUse, HashCache, ModelReport, Registry};
 
@@ -52,10 +54,22 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let lora =
+        (report.summary.family == ModelFamily::Lora).then(|| LoraNetwork::open(&args.file).map(|network| LoraInfo::of(&network)));
     if args.json {
-        outln!("{}", report_json(&report, composition.as_ref().map(|(c, s)| (c, *s)), args.base.as_ref()));
+        let mut value = report_json(&report, composition.as_ref().map(|(c, s)| (c, *s)), args.base.as_ref());
+        if let Some(lora) = &lora {
+            value["lora"] = match lora {
+                Ok(info) => json!(info),
+                Err(error) => json!({ "error": error.to_string() }),
+            };
+        }
+        outln!("{value}");
     } else {
         print_report(&report);
+        if let Some(lora) = &lora {
+            print_lora(lora);
+        }
         if let Some((composition, seconds)) = &composition {
             print_composition(composition, *seconds);
         }
@@ -134,6 +148,24 @@ fn print_report(report: &ModelReport) {
         if let Some(value) = value {
             outln!("  declared {name}: {value}");
         }
+    }
+}
+
+fn print_lora(lora: &Result<LoraInfo, LoraError>) {
+    let info = match lora {
+        Ok(info) => info,
+        Err(error) => return outln!("  LoRA     Nurie cannot apply it: {error}"),
+    };
+    outln!("  LoRA     {} ({} layout)", info.types, info.layout);
+    outln!("  modules  {} text encoder, {} UNet", info.text_encoder_modules, info.unet_modules);
+    let counted = |counts: Vec<String>| counts.join(", ");
+    outln!("  rank     {}", counted(info.ranks.iter().map(|(rank, n)| format!("{rank} ({n} modules)")).collect()));
+    if !info.alphas.is_empty() {
+        outln!("  alpha    {}", counted(info.alphas.iter().map(|(alpha, n)| format!("{alpha} ({n} modules)")).collect()));
+    }
+    outln!("  base     {}", info.base);
+    if !info.trigger_words.is_empty() {
+        outln!("  trigger words (most frequent training tags): {}", info.trigger_words.join(", "));
     }
 }
 

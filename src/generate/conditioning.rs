@@ -6,7 +6,7 @@ use burn::tensor::Tensor;
 use crate::model::ClipSkip;
 use crate::prompt::editing::{ScheduleSteps, ScheduledText, prompt_schedule};
 use crate::prompt::extra_networks::parse_prompt;
-use crate::prompt::{ClipTokenizer, encode_chunks, prompt_chunks, prompt_pair_chunks};
+use crate::prompt::{ClipTokenizer, PromptEmbeddings, encode_chunks, prompt_chunks_with, prompt_pair_chunks_with};
 
 use super::error::GenerateError;
 use super::models::Models;
@@ -22,13 +22,26 @@ pub fn encode_prompts(
     clip_skip: ClipSkip,
     guided: bool,
 ) -> Result<Tensor<3>, GenerateError> {
+    encode_prompts_with(models, prompt, negative, clip_skip, guided, None)
+}
+
+/// [`encode_prompts`] with textual-inversion embeddings, in both prompts as in A1111. Build
+/// `embeddings` with `PromptEmbeddings::for_clip(library, Some(models.text_encoder.config().width), tokenizer)`.
+pub fn encode_prompts_with(
+    models: &Models,
+    prompt: &str,
+    negative: &str,
+    clip_skip: ClipSkip,
+    guided: bool,
+    embeddings: Option<&PromptEmbeddings>,
+) -> Result<Tensor<3>, GenerateError> {
     let tokenizer = ClipTokenizer::shared()?;
     let prompt = &parse_prompt(prompt).text;
     if !guided {
-        let chunks = prompt_chunks(tokenizer, prompt);
+        let chunks = prompt_chunks_with(tokenizer, prompt, embeddings)?;
         return Ok(encode_chunks(&models.text_encoder, &chunks, clip_skip)?);
     }
-    let (positive, negative) = prompt_pair_chunks(tokenizer, prompt, negative);
+    let (positive, negative) = prompt_pair_chunks_with(tokenizer, prompt, negative, embeddings)?;
     let uncond = encode_chunks(&models.text_encoder, &negative, clip_skip)?;
     let cond = encode_chunks(&models.text_encoder, &positive, clip_skip)?;
     Ok(Tensor::cat(vec![uncond, cond], 0))
@@ -65,6 +78,19 @@ pub fn encode_prompt_schedule(
     guided: bool,
     steps: usize,
 ) -> Result<StepContexts, GenerateError> {
+    encode_prompt_schedule_with(models, prompt, negative, clip_skip, guided, steps, None)
+}
+
+/// [`encode_prompt_schedule`] with textual-inversion embeddings (see [`encode_prompts_with`]).
+pub fn encode_prompt_schedule_with(
+    models: &Models,
+    prompt: &str,
+    negative: &str,
+    clip_skip: ClipSkip,
+    guided: bool,
+    steps: usize,
+    embeddings: Option<&PromptEmbeddings>,
+) -> Result<StepContexts, GenerateError> {
     let frame = ScheduleSteps::new(u32::try_from(steps).unwrap_or(u32::MAX));
     let positive = prompt_schedule(&parse_prompt(prompt).text, frame)?;
     let negative = if guided { prompt_schedule(negative, frame)? } else { vec![] };
@@ -75,7 +101,7 @@ pub fn encode_prompt_schedule(
             Some((_, context)) => context.clone(),
             None => {
                 // The prompt's tags are gone already; `encode_prompts` finds none left to take out.
-                let context = encode_prompts(models, positive_text, negative_text, clip_skip, guided)?;
+                let context = encode_prompts_with(models, positive_text, negative_text, clip_skip, guided, embeddings)?;
                 encoded.push(((positive_text, negative_text), context.clone()));
                 context
             }

@@ -1,6 +1,7 @@
 //! Why a generation stopped.
 
 use crate::model::{ControlInputError, EncodeError, UnetInputError, VaeInputError};
+use crate::networks::embedding::EmbeddingError;
 use crate::prompt::editing::ScheduleError;
 use crate::prompt::tokenizer::TokenizerError;
 use crate::sampling::SamplerError;
@@ -17,6 +18,8 @@ pub enum GenerateError {
     Tokenizer(#[from] TokenizerError),
     #[error("encoding the prompt: {0}")]
     Encode(#[from] EncodeError),
+    #[error("a textual-inversion embedding of the prompt: {0}")]
+    Embedding(#[from] EmbeddingError),
     #[error("the prompt's editing: {0}")]
     Schedule(#[from] ScheduleError),
     /// A prompt schedule always has an entry; this would be a bug in the scheduler.

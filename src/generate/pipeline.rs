@@ -7,7 +7,7 @@ use crate::model::vae::SCALING_FACTOR;
 use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
 use crate::sampling::{self, Sampler};
 
-use super::conditioning::encode_prompt_schedule;
+use super::conditioning::{encode_prompt_schedule, encode_prompt_schedule_with};
 use super::control_step::PreparedUnit;
 use super::denoise::Denoiser;
 use super::error::GenerateError;
@@ -16,6 +16,7 @@ use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
 use super::request::Request;
 use super::tiled_decode::{Tiling, decode_tiled};
+use crate::prompt::{ClipTokenizer, PromptEmbeddings};
 
 /// Runs `request` on `models`, telling `observer` about every step and every finished image.
 pub fn generate(
@@ -28,7 +29,14 @@ pub fn generate(
     let guided = request.cfg_scale() != 1.0;
     let settings = &request.settings;
     let (prompt, negative, clip_skip) = (&settings.prompt, &settings.negative_prompt, request.clip_skip());
-    let contexts = encode_prompt_schedule(models, prompt, negative, clip_skip, guided, request.steps())?;
+    let contexts = match &request.embeddings {
+        Some(library) => {
+            let width = Some(models.text_encoder.config().width);
+            let embeddings = PromptEmbeddings::for_clip(library, width, ClipTokenizer::shared()?);
+            encode_prompt_schedule_with(models, prompt, negative, clip_skip, guided, request.steps(), Some(&embeddings))?
+        }
+        None => encode_prompt_schedule(models, prompt, negative, clip_skip, guided, request.steps())?,
+    };
     let batch = contexts.batch();
     let units: Vec<PreparedUnit> = request.control.iter().map(|u| PreparedUnit::new(u, batch, models, device)).collect();
     let denoiser = Denoiser {

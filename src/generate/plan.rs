@@ -4,11 +4,17 @@
 //! The window's worker and `nurie generate` both go through it.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
 use crate::control::{ControlError, LineArtSettings, load_rgb8, prepare_line_art};
-use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings, ModelRef};
+use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse};
+use crate::networks::embedding::{EmbeddingError, EmbeddingLibrary};
+use crate::networks::lora::{LoraError, LoraLibrary, WeightedLora, loras_in_prompt};
+use crate::prompt::extra_networks::parse_prompt;
+use crate::prompt::{ClipTokenizer, PromptEmbeddings, prompt_pair_chunks_with, used_embeddings};
 use crate::provenance::hash::file_name;
 use crate::provenance::{HashCache, HashError, Registry, license_of};
 
@@ -54,12 +60,14 @@ impl Plan {
     }
 }
 
-/// A plan made ready to run: the request, what its pictures' metadata records, and the files to load.
+/// A plan made ready to run: the request, what its pictures' metadata records, the files to load and
+/// the LoRAs its prompt names, read (merge them with [`super::Models::apply_loras`]).
 #[derive(Debug)]
 pub struct Resolved {
     pub request: Request,
     pub provenance: Provenance,
     pub files: ModelFiles,
+    pub loras: Vec<WeightedLora>,
 }
 
 /// Why a plan cannot run. Each names the file or the setting to change.
@@ -76,6 +84,12 @@ pub enum ResolveError {
     InitImage(#[source] ControlError),
     #[error("{0}")]
     Request(#[from] RequestError),
+    #[error("{0}")]
+    Lora(#[from] LoraError),
+    #[error("a textual-inversion embedding of the prompts: {0}")]
+    Embedding(#[from] EmbeddingError),
+    #[error("the CLIP tokenizer: {0}")]
+    Tokenizer(String),
 }
 
 /// Turns plans into requests, remembering what it hashed: model files once ever (in Nurie's home),
@@ -85,12 +99,53 @@ pub struct Resolver {
     models: HashCache,
     drawings: HashCache,
     registry: Registry,
+    loras: LoraLibrary,
+    embeddings: Arc<EmbeddingLibrary>,
 }
 
 impl Resolver {
     /// A resolver on Nurie's `home` (its hash cache and the user's known-models file).
     pub fn in_home(home: &Path) -> Self {
-        Self { models: HashCache::in_home(home), drawings: HashCache::in_memory(), registry: Registry::load(home).0 }
+        let (models, drawings, registry) = (HashCache::in_home(home), HashCache::in_memory(), Registry::load(home).0);
+        Self { models, drawings, registry, loras: LoraLibrary::default(), embeddings: Arc::default() }
+    }
+
+    /// Looks for the prompts' embedding names in `folders` (listed now; a name found again in a later
+    /// folder replaces the earlier one, as in A1111).
+    pub fn with_embedding_folders(mut self, folders: &[PathBuf]) -> Self {
+        self.embeddings = Arc::new(EmbeddingLibrary::scan(folders));
+        self
+    }
+
+    /// The embeddings both prompts use, with their files' hashes (A1111's `TI hashes`). The text
+    /// encoder's width is checked when the generation encodes them.
+    fn used_embeddings(&mut self, settings: &GenerationSettings) -> Result<Vec<NetworkUse>, ResolveError> {
+        if self.embeddings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tokenizer = ClipTokenizer::shared().map_err(|e| ResolveError::Tokenizer(e.to_string()))?;
+        let embeddings = PromptEmbeddings::for_clip(&self.embeddings, None, tokenizer);
+        let prompt = parse_prompt(&settings.prompt).text;
+        let (positive, negative) = prompt_pair_chunks_with(tokenizer, &prompt, &settings.negative_prompt, Some(&embeddings))?;
+        let mut uses = Vec::new();
+        for embedding in used_embeddings(&[positive, negative].concat()) {
+            // An embedding made in memory (tests) has no file to hash.
+            let Some(path) = embedding.path() else { continue };
+            let hashes = self.models.network_hashes(path, &mut |_, _| {}, &AtomicBool::new(false))?;
+            uses.push(hashes.network_use(NetworkKind::Embedding, embedding.name()));
+        }
+        Ok(uses)
+    }
+
+    /// Looks for the prompt's LoRAs in `folders` (earlier folders first).
+    pub fn with_lora_folders(mut self, folders: Vec<PathBuf>) -> Self {
+        self.loras = LoraLibrary::new(folders);
+        self
+    }
+
+    /// The LoRA folders and their files, for the window's browser.
+    pub fn lora_library(&mut self) -> &mut LoraLibrary {
+        &mut self.loras
     }
 
     /// The request and provenance for `plan`, checked as far as it can be without the models.
@@ -116,9 +171,19 @@ impl Resolver {
         let mut settings = plan.settings.clone();
         settings.denoising_strength =
             init_image.as_ref().map(|_| settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH));
-        let request = Request { settings, control, init_image, noise: NoiseOverride::default() };
+        let uses = loras_in_prompt(&settings.prompt)?;
+        let loras = self.loras.weighted(&uses)?;
+        for (used, lora) in uses.iter().zip(&loras) {
+            if !provenance.networks.iter().any(|known| known.kind == NetworkKind::Lora && known.name == used.name) {
+                let hashes = self.models.network_hashes(&lora.network.path, &mut |_, _| {}, &AtomicBool::new(false))?;
+                provenance.networks.push(hashes.network_use(NetworkKind::Lora, used.name.clone()));
+            }
+        }
+        let embeddings = Some(self.embeddings.clone());
+        provenance.networks.extend(self.used_embeddings(&settings)?);
+        let request = Request { settings, control, init_image, noise: NoiseOverride::default(), embeddings };
         request.validate(files.controlnets.len())?;
-        Ok(Resolved { request, provenance, files })
+        Ok(Resolved { request, provenance, files, loras })
     }
 
     fn model_provenance(&mut self, plan: &Plan) -> Result<Provenance, ResolveError> {

@@ -16,6 +16,8 @@ pub struct Provenance {
     pub init_image_sha256: Option<String>,
     /// The checkpoint's license, as the known-models registry or the file itself gives it.
     pub model_license: Option<String>,
+    /// The LoRAs and embeddings the prompts used, with their files' hashes.
+    pub networks: Vec<metadata::NetworkUse>,
 }
 
 /// Where one unit's guidance came from.
@@ -47,6 +49,7 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         controlnets: request.control.iter().zip(&provenance.units).map(|(unit, from)| recorded_unit(unit, from)).collect(),
         nurie_version: Some(metadata::NURIE_VERSION.to_string()),
         model_license: provenance.model_license.clone(),
+        networks: provenance.networks.clone(),
         ..GenerationRecord::default()
     }
 }

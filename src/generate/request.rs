@@ -27,6 +27,8 @@ pub struct Request {
     pub init_image: Option<InitImage>,
     /// Exact noise instead of the seeded generators (tests and reproduction).
     pub noise: NoiseOverride,
+    /// The textual-inversion embeddings either prompt may call by name; `None`: every word is text.
+    pub embeddings: Option<std::sync::Arc<crate::networks::embedding::EmbeddingLibrary>>,
 }
 
 /// One ControlNet unit: which loaded ControlNet, its prepared hint, and how strongly and when it acts.

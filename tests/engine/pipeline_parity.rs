@@ -126,6 +126,7 @@ fn reference_request(refs: &References, run: &str) -> Request {
         control,
         init_image,
         noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral },
+        embeddings: None,
     }
 }
 

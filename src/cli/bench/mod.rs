@@ -4,6 +4,7 @@ mod flops;
 mod history;
 mod history_scroll;
 mod hostile;
+mod lora_switch;
 mod memory;
 mod networks;
 
@@ -25,12 +26,16 @@ pub enum BenchWhat {
     /// Peak memory of refusing hostile inputs (zip bombs in `.ckpt`, prompt bombs), each in its own
     /// `nurie` process; the bound is 1 GB.
     Hostile(hostile::HostileBenchArgs),
+    /// What applying and changing LoRAs costs on a checkpoint: two random LoRAs of its shapes, each
+    /// change a user makes timed, and a UNet step with and without one merged.
+    Lora(lora_switch::LoraBenchArgs),
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
         Some(BenchWhat::History(args)) => history::run(args),
         Some(BenchWhat::Hostile(args)) => hostile::run(args),
+        Some(BenchWhat::Lora(args)) => lora_switch::run(args),
         None => networks::run(args.networks),
     }
 }
