@@ -16,7 +16,10 @@ use crate::history::{MadeFrom, Recorder};
 use crate::metadata::{
     self, ControlGuidance, GenerationRecord, GenerationSettings, read_settings_from_png, settings_from_nurie_json,
 };
+use crate::metadata::{NetworkKind, NetworkUse};
+use crate::networks::lora::prompt_with_recorded_loras;
 use crate::output::ImageSaver;
+use crate::provenance::NetworkPresence;
 use crate::runtime::device;
 use crate::sampling::noise::random_seed;
 use crate::vocabulary::{Choice, ControlMode, Polarity, Preprocessor, RecordedSampler, ResizeMode, RngSource, SamplerKind};
@@ -132,12 +135,13 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let plan = plan(&args)?;
+    let (mut plan, recorded_networks) = plan(&args)?;
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating the output folder {}", args.out.display()))?;
     let home = crate::home::data_dir()?;
     let mut resolver = Resolver::in_home(&home)
         .with_lora_folders(crate::networks::lora_folders(&args.lora_dir))
         .with_embedding_folders(&crate::networks::embedding_folders(&args.embeddings_dir));
+    report_recorded_networks(&mut resolver, &recorded_networks, &mut plan.settings.prompt);
     let Resolved { mut request, provenance, files, loras } = resolver.resolve(&plan)?;
     request.noise = noise_override(&args, &request)?;
     for (unit, _) in request.control.iter().enumerate().filter(|(_, control)| control.hint.is_blank()) {
@@ -189,10 +193,39 @@ fn apply_loras(models: &mut Models, loras: &[crate::networks::lora::WeightedLora
     Ok(())
 }
 
-/// The generation the flags describe, on top of a settings file or an image's metadata.
-fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
+/// Says which LoRAs and embeddings of the picture or settings file are missing here; a LoRA found
+/// under another name by its hash gets that name in the prompt, as A1111 renames it when pasting.
+fn report_recorded_networks(resolver: &mut Resolver, networks: &[NetworkUse], prompt: &mut String) {
+    for check in resolver.check_networks(networks) {
+        let (kind, name) = (check.network.kind, &check.network.name);
+        let noun = if kind == NetworkKind::Lora { "LoRA" } else { "embedding" };
+        match check.presence {
+            NetworkPresence::Found { .. } => {}
+            NetworkPresence::FoundUnderOtherName { local_name } => {
+                errln!("the picture's {noun} `{name}` is here as `{local_name}` (same hash): using it");
+                if kind == NetworkKind::Lora {
+                    *prompt = prompt.replace(&format!("<lora:{name}:"), &format!("<lora:{local_name}:"));
+                }
+            }
+            NetworkPresence::DifferentFile => {
+                errln!(
+                    "warning: the {noun} `{name}` here is not the picture's file (its hash differs): the picture may not reproduce"
+                )
+            }
+            NetworkPresence::Missing => errln!(
+                "warning: the picture's {noun} `{name}` is not in any {noun} folder (add its folder with --{})",
+                if kind == NetworkKind::Lora { "lora-dir" } else { "embeddings-dir" }
+            ),
+        }
+    }
+}
+
+/// The generation the flags describe, on top of a settings file or an image's metadata, and the
+/// LoRAs and embeddings that metadata lists.
+fn plan(args: &GenerateArgs) -> anyhow::Result<(Plan, Vec<NetworkUse>)> {
     let record = base_record(args)?;
     let mut settings = record.settings.clone();
+    settings.prompt = prompt_with_recorded_loras(&settings.prompt, &record.networks);
     apply_flags(args, &mut settings);
     round_size(&mut settings);
     if let RecordedSampler::Other(name) = &settings.sampler {
@@ -208,7 +241,9 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<Plan> {
         .enumerate()
         .map(|(unit, line_art)| unit_plan(args, unit, line_art, &controlnets, record.controlnets.get(unit)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    Ok(Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() })
+    let plan =
+        Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() };
+    Ok((plan, record.networks))
 }
 
 /// Hypernetwork and unknown tags leave the text CLIP sees (as in A1111) but are not applied; A1111's

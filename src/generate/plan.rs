@@ -12,11 +12,12 @@ use serde::{Deserialize, Serialize};
 use crate::control::{ControlError, LineArtSettings, load_rgb8, prepare_line_art};
 use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse};
 use crate::networks::embedding::{EmbeddingError, EmbeddingLibrary};
+use crate::networks::lookup::FolderLookup;
 use crate::networks::lora::{LoraError, LoraLibrary, WeightedLora, loras_in_prompt};
 use crate::prompt::extra_networks::parse_prompt;
 use crate::prompt::{ClipTokenizer, PromptEmbeddings, prompt_pair_chunks_with, used_embeddings};
 use crate::provenance::hash::file_name;
-use crate::provenance::{HashCache, HashError, Registry, license_of};
+use crate::provenance::{HashCache, HashError, NetworkCheck, Registry, check_networks, license_of};
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
@@ -115,6 +116,11 @@ impl Resolver {
     pub fn with_embedding_folders(mut self, folders: &[PathBuf]) -> Self {
         self.embeddings = Arc::new(EmbeddingLibrary::scan(folders));
         self
+    }
+
+    /// Which of a picture's LoRAs and embeddings are in this computer's folders, by name or by hash.
+    pub fn check_networks(&mut self, networks: &[NetworkUse]) -> Vec<NetworkCheck> {
+        check_networks(networks, &FolderLookup::new(&self.loras, &self.embeddings, &mut self.models))
     }
 
     /// The embeddings both prompts use, with their files' hashes (A1111's `TI hashes`). The text

@@ -4,6 +4,7 @@
 
 pub mod embedding;
 pub mod folders;
+pub mod lookup;
 pub mod lora;
 
 pub use folders::{embedding_folders, lora_folders};

@@ -706,3 +706,40 @@ fn noise_and_eval_refuse_impossible_shapes() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("text context has an empty dimension"), "{stderr}");
 }
+
+/// An A1111 picture whose LoRA has another name here: found by its `Lora hashes` entry, renamed in the
+/// prompt as A1111 does when pasting, merged, and recorded again under the new name; a missing
+/// embedding is named.
+#[test]
+fn generate_from_png_finds_a_renamed_lora_by_its_hash() {
+    use nurie::metadata::NetworkKind;
+    use std::sync::atomic::AtomicBool;
+    let dir = temp_dir("generate-renamed-lora");
+    let loras = dir.join("Lora");
+    std::fs::create_dir_all(&loras).unwrap();
+    let lora = loras.join("flat_v2.safetensors");
+    std::fs::copy(fixture("networks/lora-kohya-dev.safetensors"), &lora).unwrap();
+    let hashes = nurie::provenance::hash_network_file(&lora, &mut |_, _| {}, &AtomicBool::new(false)).unwrap();
+    let short = hashes.short_hash(NetworkKind::Lora).to_string();
+    let picture = dir.join("a1111.png");
+    let text = format!(
+        "1girl <lora:flat_v1:0.7>\nNegative prompt: lowres, EasyNegative\nSteps: 2, Sampler: Euler, CFG scale: 7, Seed: 3, \
+         Size: 64x64, Lora hashes: \"flat_v1: {short}\", TI hashes: \"EasyNegative: c74b4e810b03\", Version: v1.10.1"
+    );
+    png_with_parameters(&picture, &text);
+    let checkpoint = sd15_dev();
+    let out = dir.join("out");
+    let args = ["generate", "--checkpoint", checkpoint.to_str().unwrap(), "--from-png", picture.to_str().unwrap()];
+    let run =
+        nurie(&[&args[..], &["--lora-dir", loras.to_str().unwrap(), "--out", out.to_str().unwrap(), "--device", "cpu"]].concat());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(stderr.contains("`flat_v1` is here as `flat_v2`"), "{stderr}");
+    assert!(stderr.contains("embedding `EasyNegative` is not in any embedding folder"), "{stderr}");
+    assert!(stderr.contains("merged into"), "{stderr}");
+    let written = String::from_utf8_lossy(&run.stdout).lines().next().unwrap().to_string();
+    let record = nurie::metadata::read_settings_from_png(std::path::Path::new(&written)).unwrap().record;
+    assert!(record.settings.prompt.contains("<lora:flat_v2:0.7>"), "{}", record.settings.prompt);
+    assert_eq!(record.networks.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["flat_v2"]);
+    assert_eq!(record.networks[0].short_hash.as_deref(), Some(short.as_str()));
+}

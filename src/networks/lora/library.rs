@@ -68,6 +68,11 @@ impl LoraLibrary {
         self.lookup(name).ok_or_else(|| LoraError::NotFound { name: name.to_string(), searched: self.searched() })
     }
 
+    /// The file a name means among the files listed so far (no new listing).
+    pub fn listed(&self, name: &str) -> Option<PathBuf> {
+        self.lookup(name)
+    }
+
     fn lookup(&self, name: &str) -> Option<PathBuf> {
         let wanted = name.replace('\\', "/");
         let exact = |lora: &&FoundLora| lora.name == wanted || lora.relative == wanted;

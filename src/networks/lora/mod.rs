@@ -23,4 +23,4 @@ pub use library::{FoundLora, LoraLibrary};
 pub use merge::{MergeReport, WeightedLora, merge_loras};
 pub use module_weights::{Factor, HostTensor, ModuleWeights};
 pub use network_file::{LoraLayout, LoraModule, LoraNetwork};
-pub use prompt_loras::{LoraUse, loras_in_prompt, weighted_file};
+pub use prompt_loras::{LoraUse, loras_in_prompt, prompt_with_recorded_loras, weighted_file};

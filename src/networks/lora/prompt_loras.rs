@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::error::LoraError;
 use super::library::LoraLibrary;
 use super::merge::WeightedLora;
+use crate::metadata::{NetworkKind, NetworkUse};
 use crate::prompt::extra_networks::{lora_activation_order, parse_prompt};
 
 /// One LoRA tag of a prompt.
@@ -49,6 +50,26 @@ impl LoraLibrary {
     }
 }
 
+/// `prompt` with a `<lora:NAME:…>` tag added for each LoRA a picture lists with its weights apart from
+/// the prompt (ComfyUI's loader nodes, InvokeAI's `loras`), so that generating reproduces it as A1111
+/// would; LoRAs the prompt tags already are left as they are.
+pub fn prompt_with_recorded_loras(prompt: &str, networks: &[NetworkUse]) -> String {
+    let tagged: Vec<String> = loras_in_prompt(prompt).map(|uses| uses.into_iter().map(|u| u.name).collect()).unwrap_or_default();
+    let mut text = prompt.to_string();
+    for network in networks.iter().filter(|n| n.kind == NetworkKind::Lora && !tagged.contains(&n.name)) {
+        let tag = match (network.clip_strength, network.strength) {
+            (Some(te), Some(unet)) if te != unet => format!("<lora:{}:{te}:{unet}>", network.name),
+            (_, Some(weight)) | (Some(weight), None) => format!("<lora:{}:{weight}>", network.name),
+            (None, None) => continue,
+        };
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        text.push_str(&tag);
+    }
+    text
+}
+
 /// A LoRA read from `path` with both weights `weight` (the golden-test interface, `--lora FILE:W`).
 pub fn weighted_file(path: &std::path::Path, weight: f32) -> Result<WeightedLora, LoraError> {
     let network = Arc::new(super::network_file::LoraNetwork::open(path)?);
@@ -64,6 +85,19 @@ mod tests {
         let uses = loras_in_prompt("1girl, <lyco:ink:0.5>, <lora:flat_anime:0.8>, <lora:hands:1:0.3:dyn=4>").unwrap();
         let summary: Vec<_> = uses.iter().map(|u| (u.name.as_str(), u.text_encoder, u.unet, u.dyn_dim)).collect();
         assert_eq!(summary, [("ink", 0.5, 0.5, None), ("flat_anime", 0.8, 0.8, None), ("hands", 1.0, 0.3, Some(4))]);
+    }
+
+    #[test]
+    fn loras_recorded_apart_from_the_prompt_become_tags() {
+        let lora = |name: &str, unet: Option<f64>, te: Option<f64>| NetworkUse {
+            strength: unet,
+            clip_strength: te,
+            ..NetworkUse::named(NetworkKind::Lora, name)
+        };
+        let networks = [lora("flat", Some(0.8), Some(0.8)), lora("ink", Some(0.5), Some(1.0)), lora("tagged", Some(1.0), None)];
+        let prompt = prompt_with_recorded_loras("1girl <lora:tagged:0.3>", &networks);
+        assert_eq!(prompt, "1girl <lora:tagged:0.3>, <lora:flat:0.8>, <lora:ink:1:0.5>");
+        assert_eq!(prompt_with_recorded_loras("1girl", &[lora("a1111", None, None)]), "1girl");
     }
 
     #[test]
