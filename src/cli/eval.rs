@@ -11,7 +11,8 @@
 //! | `vae.input_image` [b,3,H,W] in [−1,1] | `vae.mean` (posterior mean after quant_conv, unscaled) |
 //!
 //! `--lora FILE[:W]` (repeatable) merges LoRAs into the text encoder and the UNet first, at weight W
-//! (default 1) for both, as `<lora:NAME:W>` in a prompt does.
+//! (default 1) for both, as `<lora:NAME:W>` in a prompt does. `--embeddings-dir DIR` (repeatable) puts
+//! the textual-inversion embeddings named in `te.input_ids` in place (see [`super::eval_embeddings`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -20,10 +21,12 @@ use anyhow::{Context, bail};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::DeviceArgs;
+use super::eval_embeddings::{EmbeddedRow, embed_rows};
 use super::tensor_file::{NamedTensor, write_f32_tensors};
 use crate::checkpoint::Checkpoint;
 use crate::model::merge::{MergeTargets, NoLayers};
 use crate::model::{ClipTextEncoder, ControlNet, Unet, Vae};
+use crate::networks::embedding::EmbeddingLibrary;
 use crate::networks::lora::{WeightedLora, merge_loras, weighted_file};
 use crate::prompt::tokenizer::CONTEXT_LENGTH;
 use crate::runtime::device;
@@ -48,6 +51,9 @@ pub struct EvalArgs {
     /// A LoRA file to merge, with its weight for both networks: FILE or FILE:W (repeatable).
     #[arg(long, value_parser = parse_lora_arg)]
     pub lora: Vec<(PathBuf, f32)>,
+    /// A folder of textual-inversion embeddings whose names `te.input_ids` may hold (repeatable).
+    #[arg(long = "embeddings-dir")]
+    pub embeddings_dir: Vec<PathBuf>,
     #[command(flatten)]
     pub device: DeviceArgs,
 }
@@ -71,6 +77,7 @@ struct Inputs<'a> {
     device: Device,
     dtype: DType,
     loras: Vec<WeightedLora>,
+    embeddings: Option<EmbeddingLibrary>,
 }
 
 impl Inputs<'_> {
@@ -131,7 +138,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     }
     let checkpoint = Checkpoint::open(&args.checkpoint).context("opening the checkpoint")?;
     let loras = args.lora.iter().map(|(path, weight)| weighted_file(path, *weight)).collect::<Result<Vec<_>, _>>()?;
-    let inputs = Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype(), loras };
+    let embeddings = (!args.embeddings_dir.is_empty()).then(|| EmbeddingLibrary::scan(&args.embeddings_dir));
+    let inputs = Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype(), loras, embeddings };
     let mut outputs = Vec::new();
     if wants_text {
         outputs.extend(text_encoder_outputs(&inputs, &checkpoint)?);
@@ -160,10 +168,15 @@ fn text_encoder_outputs(inputs: &Inputs, checkpoint: &Checkpoint) -> anyhow::Res
     let config = encoder.config();
     errln!("text encoder: {} layers, width {}, {}", config.layers, config.width, encoder.layout().description());
     let ids = read_ids(inputs.file).with_context(|| format!("reading {}", inputs.file.path().display()))?;
-    let rows: Vec<&[u32]> = ids.chunks(CONTEXT_LENGTH).collect();
+    let embedded = match &inputs.embeddings {
+        Some(library) => embed_rows(&ids, library, config.width)?,
+        None => ids.chunks(CONTEXT_LENGTH).map(|row| EmbeddedRow { ids: row.to_vec(), fixes: vec![] }).collect(),
+    };
+    let rows: Vec<&[u32]> = embedded.iter().map(|row| row.ids.as_slice()).collect();
+    let fixes: Vec<_> = embedded.iter().map(EmbeddedRow::token_fixes).collect();
     timed(&format!("encoded {}×{CONTEXT_LENGTH} tokens", rows.len()), || {
         let mut hidden = encoder
-            .hidden_states(&rows, config.layers)
+            .hidden_states_with_fixes(&rows, &fixes, config.layers)
             .with_context(|| format!("te.input_ids of {}", inputs.file.path().display()))?;
         let last = hidden.pop().context("the text encoder returned no hidden state")?;
         // With one layer, the penultimate state is the embeddings (as transformers' hidden_states[-2]).

@@ -4,6 +4,7 @@
 pub mod terminal;
 mod bench;
 mod eval;
+mod eval_embeddings;
 mod generate;
 mod history;
 mod inspect;

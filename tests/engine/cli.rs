@@ -743,3 +743,47 @@ fn generate_from_png_finds_a_renamed_lora_by_its_hash() {
     assert_eq!(record.networks.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["flat_v2"]);
     assert_eq!(record.networks[0].short_hash.as_deref(), Some(short.as_str()));
 }
+
+/// Writes `te.input_ids` (int32) to `path`.
+fn eval_ids(path: &std::path::Path, ids: &nurie::checkpoint::F32Tensor) {
+    let as_i32: Vec<i32> = ids.values.iter().map(|&v| v as i32).collect();
+    let view =
+        safetensors::tensor::TensorView::new(safetensors::Dtype::I32, ids.shape.clone(), bytemuck::cast_slice(&as_i32)).unwrap();
+    safetensors::serialize_to_file([("te.input_ids", view)], None, path).unwrap();
+}
+
+/// The golden-test interface with networks: `--lora FILE:0.7` against diffusers' LoRA at 0.7, and
+/// `--embeddings-dir` with the plain CLIP ids of a prompt naming a 3-vector embedding against
+/// diffusers' textual inversion.
+#[test]
+fn eval_applies_loras_and_embeddings() {
+    let dir = temp_dir("eval-networks");
+    let networks = fixture("networks");
+    let refs = Checkpoint::open(networks.join("refs-networks.safetensors")).unwrap();
+    let tol = tolerance("text_encoder", "fp32");
+    let checkpoint = sd15_dev();
+    let run = |input: &std::path::Path, output: &std::path::Path, extra: &[&str]| {
+        let args = ["eval", "--checkpoint", checkpoint.to_str().unwrap(), "--in", input.to_str().unwrap()];
+        let run = nurie(&[&args[..], &["--out", output.to_str().unwrap(), "--device", "cpu", "--dtype", "f32"], extra].concat());
+        assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+        Checkpoint::open(output).unwrap()
+    };
+
+    let input = dir.join("lora-in.safetensors");
+    eval_ids(&input, &references().read_f32("te.input_ids").unwrap());
+    let lora = format!("{}:0.7", networks.join("lora-kohya-dev.safetensors").display());
+    let outputs = run(&input, &dir.join("lora-out.safetensors"), &["--lora", &lora]);
+    for name in ["last_hidden_state", "penultimate"] {
+        let reference = refs.read_f32(&format!("lora.te.{name}")).unwrap();
+        assert_close(&format!("lora {name}"), &outputs.read_f32(&format!("te.{name}")).unwrap().values, &reference, tol);
+    }
+
+    let embeddings = dir.join("embeddings");
+    std::fs::create_dir_all(&embeddings).unwrap();
+    std::fs::copy(networks.join("emb-multi-dev.pt"), embeddings.join("emb-multi-dev.pt")).unwrap();
+    let input = dir.join("ti-in.safetensors");
+    eval_ids(&input, &refs.read_f32("ti.multi.clip_ids").unwrap());
+    let outputs = run(&input, &dir.join("ti-out.safetensors"), &["--embeddings-dir", embeddings.to_str().unwrap()]);
+    let reference = refs.read_f32("ti.multi.last_hidden_state").unwrap();
+    assert_close("ti.multi", &outputs.read_f32("te.last_hidden_state").unwrap().values, &reference, tol);
+}
