@@ -13,6 +13,7 @@ mod app {
     mod history_view;
     mod model_info;
     mod model_search;
+    mod networks;
     mod welcome;
     mod workspace;
 }

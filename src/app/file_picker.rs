@@ -16,6 +16,8 @@ pub enum Purpose {
     InitImage,
     OutputFolder,
     ModelFolder,
+    LoraFolder,
+    EmbeddingFolder,
     /// A folder of pictures to index in the history.
     HistoryFolder,
     /// "Save as…" of gallery picture `n`.
@@ -49,7 +51,11 @@ impl FilePicker {
             let dialog = dialog_for(purpose, suggested_name);
             let picked = pollster::block_on(async {
                 match purpose {
-                    Purpose::OutputFolder | Purpose::ModelFolder | Purpose::HistoryFolder => dialog.pick_folder().await,
+                    Purpose::OutputFolder
+                    | Purpose::ModelFolder
+                    | Purpose::LoraFolder
+                    | Purpose::EmbeddingFolder
+                    | Purpose::HistoryFolder => dialog.pick_folder().await,
                     Purpose::SaveAs(_) => dialog.save_file().await,
                     _ => dialog.pick_file().await,
                 }
@@ -80,7 +86,11 @@ fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFil
         | Purpose::CompositionReference => dialog.add_filter("Models", MODEL_EXTENSIONS),
         Purpose::LineArt(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
-        Purpose::OutputFolder | Purpose::ModelFolder | Purpose::HistoryFolder => dialog,
+        Purpose::OutputFolder
+        | Purpose::ModelFolder
+        | Purpose::LoraFolder
+        | Purpose::EmbeddingFolder
+        | Purpose::HistoryFolder => dialog,
     };
     match suggested_name {
         Some(name) => dialog.set_file_name(name),

@@ -65,8 +65,8 @@ pub struct Texts {
     pub negative_prompt: &'static str,
     pub tokens: &'static str,
     pub emphasis_hint: &'static str,
-    /// Under the prompt when it holds `<lora:…>` tags: taken out of the text, files not applied yet.
-    pub networks_not_applied: &'static str,
+    /// The LoRA and embedding browser, the notes about networks under the prompt, styles.
+    pub networks: &'static super::network_texts::NetworkTexts,
     /// Under the prompt when it uses A1111's `AND`.
     pub and_not_supported: &'static str,
     pub settings: &'static str,
@@ -300,8 +300,8 @@ pub const EN: Texts = Texts {
     prompt: "Prompt",
     negative_prompt: "Negative prompt",
     tokens: "tokens",
-    emphasis_hint: "Ctrl+↑/↓ on a selection changes its weight",
-    networks_not_applied: "<lora:…> tags are taken out of the prompt as A1111 does, but LoRA files are not applied yet",
+    emphasis_hint: "Ctrl+↑/↓ on a selection, or in a <lora:…> tag, changes its weight",
+    networks: &super::network_texts::EN,
     and_not_supported: "AND (A1111's composable diffusion) is not supported: it is read as words",
     settings: "Generation",
     device: "Device",
@@ -559,8 +559,8 @@ pub const JA: Texts = Texts {
     prompt: "プロンプト",
     negative_prompt: "ネガティブプロンプト",
     tokens: "トークン",
-    emphasis_hint: "選択して Ctrl+↑/↓ で強調を変更",
-    networks_not_applied: "<lora:…> タグは A1111 と同じくプロンプトから取り除かれますが、LoRA ファイルはまだ適用されません",
+    emphasis_hint: "選択範囲または <lora:…> タグの中で Ctrl+↑/↓ を押すと重みを変更",
+    networks: &super::network_texts::JA,
     and_not_supported: "AND（A1111 の Composable Diffusion）には対応していないため、単語として読まれます",
     settings: "生成設定",
     device: "デバイス",

@@ -15,6 +15,8 @@ use super::i18n::Texts;
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
 use super::model_info::{LicenseQuestion, ModelInfo};
 use super::model_search::{ModelSearch, SearchPlaces};
+use super::network_browser::{ListRequest, NetworkBrowser};
+use super::prompt_notes::PromptNotes;
 use super::queue::JobQueue;
 use super::service::Waker;
 use super::settings::{AppSettings, WindowPlacement, remember};
@@ -107,6 +109,12 @@ pub struct NurieApp {
     pub token_counter: super::token_count::TokenCounter,
     /// Models found in other tools' installs and the user's model folders.
     pub models: ModelSearch,
+    /// Where other tools' installs are looked for (their LoRA and embedding folders too).
+    places: SearchPlaces,
+    /// The LoRAs, embeddings and styles found, for the browser beside the prompt.
+    pub networks: NetworkBrowser,
+    /// What the prompt names that Nurie cannot find or does not do, said under it.
+    pub prompt_notes: PromptNotes,
     pub frame_stats: FrameStats,
     /// The window title last sent (the percentage of the running job).
     pub window_title: Option<String>,
@@ -185,7 +193,10 @@ impl NurieApp {
             last_seed: None,
             picker: FilePicker::default(),
             token_counter: Default::default(),
-            models: ModelSearch::new(places),
+            models: ModelSearch::new(places.clone()),
+            places,
+            networks: NetworkBrowser::start(waker.clone()),
+            prompt_notes: PromptNotes::default(),
             frame_stats: FrameStats::from_environment(),
             window_title: None,
             mode: Mode::Workspace,
@@ -201,6 +212,7 @@ impl NurieApp {
             ctx: ctx.clone(),
         };
         app.search_models();
+        app.refresh_networks(false);
         if app.settings.form.units.is_empty() {
             app.settings.form.units.push(UnitForm::default());
         }
@@ -309,6 +321,8 @@ impl NurieApp {
                     device: self.settings.device,
                     precision: self.settings.precision,
                     output_folder: self.output_folder(),
+                    lora_folders: self.settings.lora_folders.clone(),
+                    embedding_folders: self.settings.embedding_folders.clone(),
                 };
                 self.last_seed = Some(seed);
                 self.held_jobs.push(spec);
@@ -397,6 +411,9 @@ impl NurieApp {
         if self.models.poll() {
             self.report_unreadable_model_folders();
         }
+        if self.networks.poll(&self.ctx) {
+            self.token_counter.set_embeddings(self.networks.embeddings());
+        }
         self.history.pump(&self.ctx);
         for message in std::mem::take(&mut self.history.messages) {
             if let Some(text) = message.text(self.texts()) {
@@ -417,6 +434,9 @@ impl NurieApp {
         }
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
+            if matches!(purpose, Purpose::LoraFolder | Purpose::EmbeddingFolder) {
+                self.refresh_networks(false);
+            }
         }
         if self.saved_at.elapsed() >= SETTINGS_SAVE_INTERVAL {
             self.save_settings_if_changed();
@@ -576,6 +596,8 @@ impl NurieApp {
             Purpose::InitImage => self.settings.form.init_image = Some(path.to_path_buf()),
             Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
             Purpose::ModelFolder => self.add_model_folder(path),
+            Purpose::LoraFolder => add_folder(&mut self.settings.lora_folders, path),
+            Purpose::EmbeddingFolder => add_folder(&mut self.settings.embedding_folders, path),
             Purpose::HistoryFolder => self.history.scan(vec![path.to_path_buf()], false),
             Purpose::SaveAs(index) => self.save_copy(index, path),
             Purpose::CompositionBase => self.model_info.base = Some(path.to_path_buf()),
@@ -625,6 +647,17 @@ impl NurieApp {
             self.settings.model_folders.remove(index);
             self.search_models();
         }
+    }
+
+    /// Lists the LoRA and embedding folders again (at start, the Refresh button, the window back in
+    /// front, a folder added or removed); `forget_pictures` decodes the card pictures again too.
+    pub fn refresh_networks(&mut self, forget_pictures: bool) {
+        let request = ListRequest {
+            places: self.places.clone(),
+            user_lora_folders: self.settings.lora_folders.clone(),
+            user_embedding_folders: self.settings.embedding_folders.clone(),
+        };
+        self.networks.refresh(request, forget_pictures);
     }
 
     fn report_unreadable_model_folders(&mut self) {
@@ -793,9 +826,17 @@ impl NurieApp {
         }
         self.queue.cancel_running();
         self.save_settings_if_changed();
+        self.networks.stop();
         if let Some(worker) = self.worker.take() {
             worker.shut_down();
         }
+    }
+}
+
+/// Adds `path` to a folder list unless it is there already.
+fn add_folder(folders: &mut Vec<PathBuf>, path: &Path) {
+    if !folders.iter().any(|known| known == path) {
+        folders.push(path.to_path_buf());
     }
 }
 

@@ -110,7 +110,14 @@ mod tests {
         let mut form = GenerationForm::default();
         form.settings.prompt = prompt.into();
         let plan = form.to_plan(Some(std::path::Path::new("m")), None, 1).unwrap();
-        JobSpec { plan, device: DeviceChoice::Cpu, precision: Precision::F32, output_folder: "out".into() }
+        JobSpec {
+            plan,
+            device: DeviceChoice::Cpu,
+            precision: Precision::F32,
+            output_folder: "out".into(),
+            lora_folders: vec![],
+            embedding_folders: vec![],
+        }
     }
 
     fn prompts(queue: &JobQueue) -> Vec<String> {

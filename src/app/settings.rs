@@ -37,11 +37,21 @@ pub struct Layout {
     pub line_art_width: f32,
     pub gallery_height: f32,
     pub overlay_lines: bool,
+    /// The LoRA and embedding browser beside the prompt is shown, this wide.
+    pub networks_open: bool,
+    pub networks_width: f32,
 }
 
 impl Default for Layout {
     fn default() -> Self {
-        Self { controls_width: 360.0, line_art_width: 380.0, gallery_height: 120.0, overlay_lines: false }
+        Self {
+            controls_width: 360.0,
+            line_art_width: 380.0,
+            gallery_height: 120.0,
+            overlay_lines: false,
+            networks_open: false,
+            networks_width: 300.0,
+        }
     }
 }
 
@@ -86,6 +96,10 @@ pub struct AppSettings {
     pub recent: RecentModels,
     /// Folders the user added to the model search, besides the known installs.
     pub model_folders: Vec<PathBuf>,
+    /// Folders the user added to those prompts' LoRA names are looked for in (before the installs').
+    pub lora_folders: Vec<PathBuf>,
+    /// Folders the user added to those prompts' embedding names are looked for in.
+    pub embedding_folders: Vec<PathBuf>,
     /// `None`: the default output folder ([`crate::home::default_output_dir`]).
     pub output_folder: Option<PathBuf>,
     pub device: DeviceChoice,

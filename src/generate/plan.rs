@@ -114,8 +114,15 @@ impl Resolver {
     /// Looks for the prompts' embedding names in `folders` (listed now; a name found again in a later
     /// folder replaces the earlier one, as in A1111).
     pub fn with_embedding_folders(mut self, folders: &[PathBuf]) -> Self {
-        self.embeddings = Arc::new(EmbeddingLibrary::scan(folders));
+        self.set_embedding_folders(folders);
         self
+    }
+
+    /// Looks for embeddings in `folders` from now on. They are listed again on every call (a walk of
+    /// small folders; the files themselves are read when a prompt names them), so an embedding saved
+    /// since the last generation is found, as A1111 finds it.
+    pub fn set_embedding_folders(&mut self, folders: &[PathBuf]) {
+        self.embeddings = Arc::new(EmbeddingLibrary::scan(folders));
     }
 
     /// Which of a picture's LoRAs and embeddings are in this computer's folders, by name or by hash.

@@ -149,6 +149,8 @@ const NAMES: &[&str] = &[
     "flex",
     "lavapipe",
     "llvmpipe",
+    // Mesa's software adapter names itself "llvmpipe (LLVM 15.0.6, 256 bits)": the driver's words.
+    "bits",
     "mesa",
     "stable",
     "diffusion",

@@ -146,9 +146,15 @@ fn the_japanese_ui_renders_every_glyph_and_no_english() {
         s.form.units[0].line_art = Some(fixture("control/lineart_input.png"));
         s.form.units[0].controlnet = Some(super::support::controlnet());
         s.checkpoint = Some(checkpoint());
+        // The LoRA and embedding browser open, and a missing LoRA noted under the prompt.
+        let (loras, embeddings) = super::networks::network_folders("japanese");
+        (s.lora_folders, s.embedding_folders) = (vec![loras], vec![embeddings]);
+        s.layout.networks_open = true;
+        s.form.settings.prompt.push_str(" <lora:missing_one:1>");
     });
     let mut harness = harness(home);
     wait_until(&mut harness, MINUTE, "the line art", |app| app.units.first().is_some_and(|u| u.hint.is_some()));
+    wait_until(&mut harness, MINUTE, "the LoRA folders", |app| app.networks.listing().is_some());
     harness.run_steps(3);
     harness.get_by_label("生成");
     harness.get_by_label("線画");
@@ -163,7 +169,19 @@ fn the_japanese_ui_renders_every_glyph_and_no_english() {
     harness.get_by_label("≡").click();
     harness.run_steps(2);
     harness.get_by_label_contains("モデルフォルダー（");
+    harness.get_by_label_contains("LoRA フォルダー（");
     assert_eq!(english_on_screen(&harness), Vec::<String>::new(), "the menu");
+    harness.key_press(egui::Key::Escape);
+    harness.get_by_label_contains("missing_one という LoRA はありません");
+    harness.get_by_label("flat_anime");
+    harness.get_by_label_contains("埋め込み (1)").click();
+    harness.run_steps(2);
+    harness.get_by_label("easy_negative");
+    assert_eq!(english_on_screen(&harness), Vec::<String>::new(), "the embeddings");
+    harness.get_by_label("スタイル").click();
+    harness.run_steps(2);
+    harness.get_by_label_contains("styles.csv が見つかりません");
+    assert_eq!(english_on_screen(&harness), Vec::<String>::new(), "the styles menu");
     harness.key_press(egui::Key::Escape);
     for tab in ["履歴", "モデル情報"] {
         harness.get_by_label(tab).click();
@@ -251,14 +269,15 @@ fn pasted_a1111_settings_are_read_from_the_prompt_box() {
     harness.state_mut().shut_down();
 }
 
-/// A prompt pasted from A1111 with LoRA tags or `AND` says, under the prompt box, what Nurie does with
-/// them, instead of a silently different picture.
+/// A prompt pasted from A1111 with a LoRA Nurie cannot find or `AND` says, under the prompt box, why,
+/// instead of a silently different picture (more in `networks.rs`).
 #[test]
-fn lora_tags_and_and_are_noted_under_the_prompt() {
+fn missing_loras_and_and_are_noted_under_the_prompt() {
     let home = home("lora-note", |s| s.form.settings.prompt = "1girl, <lora:flat_anime:0.8> AND a cat".into());
     let mut harness = harness(home);
+    wait_until(&mut harness, MINUTE, "the LoRA folders to be listed", |app| app.networks.listing().is_some());
     harness.run_steps(2);
-    harness.get_by_label("<lora:…> tags are taken out of the prompt as A1111 does, but LoRA files are not applied yet");
+    harness.get_by_label_contains("No LoRA named flat_anime in ");
     harness.get_by_label("AND (A1111's composable diffusion) is not supported: it is read as words");
     harness.state_mut().shut_down();
 }

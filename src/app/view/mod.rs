@@ -10,13 +10,19 @@ mod line_art_panel;
 mod model_bar;
 mod model_combo;
 mod model_view;
+mod network_card;
+mod network_folders;
+mod network_panel;
 mod notices;
 mod picture;
 mod prompt_panel;
 mod result_view;
 mod settings_panel;
 mod status_bar;
+mod style_menu;
 mod welcome_view;
+
+pub use prompt_panel::editor_id;
 
 use super::nurie_app::{Mode, NurieApp};
 use super::service::Waker;
@@ -24,6 +30,7 @@ use super::service::Waker;
 /// Draws one frame of the whole window.
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     handle_shortcuts(app, ui);
+    refresh_networks_on_focus(app, ui.ctx());
     take_dropped_files(app, ui.ctx());
     app.refresh_line_art();
     egui::Panel::top("model-bar").show(ui, |ui| model_bar::show(app, ui));
@@ -63,6 +70,12 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         });
     });
     app.settings.layout.controls_width = controls.response.rect.width().round();
+    if app.settings.layout.networks_open {
+        let width = app.settings.layout.networks_width;
+        let networks =
+            egui::Panel::left("networks").resizable(true).default_size(width).show(ui, |ui| network_panel::show(app, ui));
+        app.settings.layout.networks_width = networks.response.rect.width().round();
+    }
     let line_art_width = app.settings.layout.line_art_width;
     let line_art = egui::Panel::left("line-art").resizable(true).default_size(line_art_width).show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| line_art_panel::show(app, ui));
@@ -103,6 +116,13 @@ fn handle_shortcuts(app: &mut NurieApp, ui: &mut egui::Ui) {
             app.gallery.browse(offset);
             app.view_gallery_item(app.gallery.selected.unwrap_or(0));
         }
+    }
+}
+
+/// The window came back to the front: the user may have downloaded a LoRA meanwhile.
+fn refresh_networks_on_focus(app: &mut NurieApp, ctx: &egui::Context) {
+    if ctx.input(|input| input.events.iter().any(|event| matches!(event, egui::Event::WindowFocused(true)))) {
+        app.refresh_networks(false);
     }
 }
 

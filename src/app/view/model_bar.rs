@@ -164,6 +164,8 @@ fn menu(app: &mut NurieApp, ui: &mut egui::Ui) {
         }
         ui.separator();
         model_folders(app, ui);
+        ui.separator();
+        super::network_folders::show(app, ui);
     });
 }
 

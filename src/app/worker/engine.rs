@@ -37,7 +37,9 @@ impl Engine {
             emitter,
             compute: None,
             loaded: None,
-            resolver: Resolver::in_home(home),
+            resolver: Resolver::in_home(home)
+                .with_lora_folders(crate::networks::lora_folders(&[]))
+                .with_embedding_folders(&crate::networks::embedding_folders(&[])),
             history: Recorder::new(home.to_path_buf()),
         }
     }
@@ -74,15 +76,31 @@ impl Engine {
         self.emitter.send(Event::Failed { job, error });
     }
 
+    /// The job's LoRA folders (the user's, which the window sends with each job, then the installs'),
+    /// listed again only when they changed.
+    fn use_lora_folders(&mut self, user: &[std::path::PathBuf]) {
+        let folders = crate::networks::lora_folders(user);
+        let library = self.resolver.lora_library();
+        if library.folders() != folders.as_slice() {
+            *library = crate::networks::lora::LoraLibrary::new(folders);
+        }
+    }
+
     fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
         let plan = &job.spec.plan;
+        self.use_lora_folders(&job.spec.lora_folders);
+        self.resolver.set_embedding_folders(&crate::networks::embedding_folders(&job.spec.embedding_folders));
         let resolved = self.resolver.resolve(plan).map_err(resolve_error)?;
         let saver = ImageSaver::new(&job.spec.output_folder)
             .map_err(|e| WorkerError { kind: ErrorKind::Output, message: e.to_string() })?;
         self.ensure_loaded(&job.spec.models(), &resolved.files, Some(job.id))?;
-        let (Some((_, compute)), Some(loaded)) = (&self.compute, &self.loaded) else {
+        let (Some((_, compute)), Some(loaded)) = (&self.compute, &mut self.loaded) else {
             return Err(WorkerError { kind: ErrorKind::Device, message: "the models are not loaded".into() });
         };
+        loaded
+            .models
+            .apply_loras(&resolved.loras)
+            .map_err(|e| WorkerError { kind: ErrorKind::Model, message: error_report(&e) })?;
         let mut reporter = Reporter {
             job: job.id,
             cancel: &job.cancel,
@@ -144,7 +162,9 @@ impl Engine {
 
 fn resolve_error(error: ResolveError) -> WorkerError {
     let kind = match &error {
-        ResolveError::Model(_) => ErrorKind::Model,
+        ResolveError::Model(_) | ResolveError::Lora(_) | ResolveError::Embedding(_) | ResolveError::Tokenizer(_) => {
+            ErrorKind::Model
+        }
         ResolveError::LineArt(_) | ResolveError::LineArtSize { .. } | ResolveError::InitImage(_) => ErrorKind::Image,
         ResolveError::Request(_) => ErrorKind::Settings,
     };

@@ -39,6 +39,10 @@ pub struct JobSpec {
     pub device: DeviceChoice,
     pub precision: Precision,
     pub output_folder: PathBuf,
+    /// The folders the user added for the prompt's LoRAs and embeddings; the worker looks there
+    /// first, then in the installs it finds (`crate::networks::lora_folders`).
+    pub lora_folders: Vec<PathBuf>,
+    pub embedding_folders: Vec<PathBuf>,
 }
 
 impl JobSpec {
