@@ -7,29 +7,30 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::module_weights::{Factor, HostTensor, ModuleWeights};
 
-/// The change `weights` make, unscaled, as [out, in·kh·kw] f32 on `device`; `dyn_dim` keeps only the
-/// first ranks of a low-rank module without a Tucker core (A1111's `dyn`).
-pub fn weight_change(weights: &ModuleWeights, dyn_dim: Option<usize>, device: &Device) -> Tensor<2> {
+/// The change `weights` make times `scale`, as [out, in·kh·kw] f32 on `device`; `dyn_dim` keeps only
+/// the first ranks of a low-rank module without a Tucker core (A1111's `dyn`). The scale multiplies the
+/// first (small) factor before the products: one pass over a full-size weight fewer.
+pub fn weight_change(weights: &ModuleWeights, dyn_dim: Option<usize>, scale: f32, device: &Device) -> Tensor<2> {
     let upload = |tensor: &HostTensor, rows: usize| matrix(tensor, rows, device);
     match weights {
         ModuleWeights::LowRank { up, down, mid: None } => match dyn_dim {
             Some(dim) if dim < down.shape[0] => {
-                let (up, down) = (upload(up, up.shape[0]), upload(down, down.shape[0]));
+                let (up, down) = (upload(&scaled(up, scale), up.shape[0]), upload(down, down.shape[0]));
                 up.narrow(1, 0, dim).matmul(down.narrow(0, 0, dim))
             }
-            _ => product(up, down, device),
+            _ => product(&scaled(up, scale), down, device),
         },
         ModuleWeights::LowRank { up, down, mid: Some(mid) } => {
-            let (up, down) = (upload(up, up.shape[0]), upload(down, down.shape[0]));
+            let (up, down) = (upload(&scaled(up, scale), up.shape[0]), upload(down, down.shape[0]));
             tucker(mid, up.transpose(), down, device)
         }
         ModuleWeights::Hadamard { w1a, w1b, w2a, w2b, t1, t2 } => {
-            factor(w1a, w1b, t1.as_ref(), device) * factor(w2a, w2b, t2.as_ref(), device)
+            factor(&scaled(w1a, scale), w1b, t1.as_ref(), device) * factor(w2a, w2b, t2.as_ref(), device)
         }
         ModuleWeights::Kronecker { w1, w2a, w2b, w2, t2 } => {
             let w1 = match w1 {
-                Factor::Full(w1) => upload(w1, w1.shape[0]),
-                Factor::Product { a, b } => product(a, b, device),
+                Factor::Full(w1) => upload(&scaled(w1, scale), w1.shape[0]),
+                Factor::Product { a, b } => product(&scaled(a, scale), b, device),
             };
             let w2 = match (w2, w2a, w2b) {
                 (Some(w2), ..) => upload(w2, w2.shape[0]),
@@ -38,8 +39,13 @@ pub fn weight_change(weights: &ModuleWeights, dyn_dim: Option<usize>, device: &D
             };
             kronecker(w1, w2)
         }
-        ModuleWeights::Full { diff } => upload(diff, diff.shape[0]),
+        ModuleWeights::Full { diff } => upload(&scaled(diff, scale), diff.shape[0]),
     }
+}
+
+/// `tensor` times `scale`, in host memory (a LoRA factor: small).
+fn scaled(tensor: &HostTensor, scale: f32) -> HostTensor {
+    HostTensor { shape: tensor.shape.clone(), values: tensor.values.iter().map(|v| v * scale).collect() }
 }
 
 /// `tensor` as a [rows, rest] f32 matrix on `device`.
@@ -101,7 +107,7 @@ mod tests {
         let w2 = host(&[1, 2], &[10.0, 20.0]);
         let change = ModuleWeights::Kronecker { w1: Factor::Full(w1), w2a: None, w2b: None, w2: Some(w2), t2: None };
         // kron([[1,2],[3,4]], [[10,20]]) = [[10,20,20,40],[30,60,40,80]]
-        assert_eq!(values(weight_change(&change, None, &device)), [10.0, 20.0, 20.0, 40.0, 30.0, 60.0, 40.0, 80.0]);
+        assert_eq!(values(weight_change(&change, None, 1.0, &device)), [10.0, 20.0, 20.0, 40.0, 30.0, 60.0, 40.0, 80.0]);
     }
 
     #[test]
@@ -113,7 +119,7 @@ mod tests {
         let mid = host(&[1, 1, 1, 2], &[1.0, 2.0]);
         let change = ModuleWeights::LowRank { up, down, mid: Some(mid) };
         // result[o, 0, 0, k] = up[o] * mid[k] * down = [[5, 10], [15, 30]]
-        assert_eq!(values(weight_change(&change, None, &device)), [5.0, 10.0, 15.0, 30.0]);
+        assert_eq!(values(weight_change(&change, None, 1.0, &device)), [5.0, 10.0, 15.0, 30.0]);
     }
 
     #[test]
@@ -121,6 +127,6 @@ mod tests {
         let device = Device::flex();
         let one = |v: f32| host(&[1, 1], &[v]);
         let change = ModuleWeights::Hadamard { w1a: one(2.0), w1b: one(3.0), w2a: one(4.0), w2b: one(0.5), t1: None, t2: None };
-        assert_eq!(values(weight_change(&change, None, &device)), [12.0]);
+        assert_eq!(values(weight_change(&change, None, 1.0, &device)), [12.0]);
     }
 }

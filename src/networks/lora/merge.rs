@@ -161,7 +161,7 @@ fn summed_change(
         .filter_map(|&(l, m)| {
             let multiplier = loras[l].multiplier(component);
             let module = &loras[l].network.modules[m];
-            (multiplier != 0.0).then(|| weight_change(&module.weights, loras[l].dyn_dim, &device) * (multiplier * module.scale()))
+            (multiplier != 0.0).then(|| weight_change(&module.weights, loras[l].dyn_dim, multiplier * module.scale(), &device))
         })
         .reduce(|sum, change| sum + change)
 }
