@@ -149,3 +149,27 @@ fn two_windows_write_at_the_same_time() {
     assert_eq!(first.count(&Query::parse("cat")).unwrap(), 300);
     check_text_indexes(&first);
 }
+
+/// The details of a picture list the other pictures made from the same kept drawing, newest first, and
+/// none of another drawing's.
+#[test]
+fn details_list_every_coloring_of_the_same_drawing() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = new_library(dir.path());
+    let drawing = dir.path().join("inputs").join("aaaa.png");
+    let other = dir.path().join("inputs").join("bbbb.png");
+    let add = |name: &str, line_art: &Path, modified: i64| {
+        let mut picture = entry(dir.path(), name, "girl").with_inputs(Some(line_art.to_path_buf()), None);
+        picture.facts.modified_ns = modified;
+        library.add_image(&picture).unwrap().id
+    };
+    let first = add("1.png", &drawing, 1_000_000_000_000_000_000);
+    add("2.png", &drawing, 1_100_000_000_000_000_000);
+    add("3.png", &other, 1_200_000_000_000_000_000);
+    add("4.png", &drawing, 1_300_000_000_000_000_000);
+    let details = library.details(first).unwrap();
+    let names: Vec<String> =
+        details.same_drawing.iter().map(|row| row.path.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["4.png", "2.png"]);
+    assert_eq!(library.colorings_of(&drawing, None).unwrap().len(), 3);
+}

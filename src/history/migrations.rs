@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use super::schema;
 
 /// The migration steps, in order; step `i` takes the database to version `i + 1`. Append only.
-pub const MIGRATIONS: &[&str] = &[schema::V1];
+pub const MIGRATIONS: &[&str] = &[schema::V1, schema::V2];
 
 /// The schema version this Nurie writes.
 pub fn current_version() -> i64 {
@@ -69,16 +69,16 @@ mod tests {
     #[test]
     fn a_new_database_gets_every_step_and_a_second_run_does_nothing() {
         let connection = Connection::open_in_memory().unwrap();
-        assert_eq!(migrate(&connection, MIGRATIONS).unwrap(), Migrated::Upgraded { from: 0, to: 1 });
-        assert_eq!(user_version(&connection).unwrap(), 1);
+        assert_eq!(migrate(&connection, MIGRATIONS).unwrap(), Migrated::Upgraded { from: 0, to: 2 });
+        assert_eq!(user_version(&connection).unwrap(), 2);
         assert!(table_columns(&connection, "images").contains(&"record_json".to_string()));
-        assert_eq!(migrate(&connection, MIGRATIONS).unwrap(), Migrated::Upgraded { from: 1, to: 1 });
+        assert_eq!(migrate(&connection, MIGRATIONS).unwrap(), Migrated::Upgraded { from: 2, to: 2 });
     }
 
     #[test]
     fn a_later_step_applies_on_top_of_an_existing_database() {
         let connection = Connection::open_in_memory().unwrap();
-        migrate(&connection, MIGRATIONS).unwrap();
+        migrate(&connection, &[schema::V1]).unwrap();
         let steps = [schema::V1, STEP_TWO];
         assert_eq!(migrate(&connection, &steps).unwrap(), Migrated::Upgraded { from: 1, to: 2 });
         assert!(table_columns(&connection, "images").contains(&"rating".to_string()));
@@ -87,7 +87,7 @@ mod tests {
     #[test]
     fn a_failing_step_leaves_the_previous_version() {
         let connection = Connection::open_in_memory().unwrap();
-        migrate(&connection, MIGRATIONS).unwrap();
+        migrate(&connection, &[schema::V1]).unwrap();
         let broken = "ALTER TABLE images ADD COLUMN rating INTEGER; ALTER TABLE no_such_table ADD COLUMN x;";
         assert!(migrate(&connection, &[schema::V1, broken]).is_err());
         assert_eq!(user_version(&connection).unwrap(), 1);
@@ -98,7 +98,7 @@ mod tests {
     fn a_newer_database_is_left_alone() {
         let connection = Connection::open_in_memory().unwrap();
         connection.pragma_update(None, "user_version", 7).unwrap();
-        assert_eq!(migrate(&connection, MIGRATIONS).unwrap(), Migrated::TooNew { found: 7, supported: 1 });
+        assert_eq!(migrate(&connection, MIGRATIONS).unwrap(), Migrated::TooNew { found: 7, supported: current_version() });
         assert!(table_columns(&connection, "images").is_empty());
     }
 }

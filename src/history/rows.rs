@@ -68,7 +68,12 @@ pub struct ImageDetails {
     pub tags: Vec<String>,
     pub line_art_path: Option<PathBuf>,
     pub init_image_path: Option<PathBuf>,
+    /// The other pictures made from the same drawing, newest first (at most [`SAME_DRAWING_LIMIT`]).
+    pub same_drawing: Vec<ImageRow>,
 }
+
+/// How many other colorings of a drawing the details list.
+pub const SAME_DRAWING_LIMIT: usize = 200;
 
 impl Library {
     /// The row of the image at `path`, if the history has it.
@@ -106,10 +111,27 @@ impl Library {
                     tags: Vec::new(),
                     line_art_path: row.get::<_, Option<String>>(17)?.map(PathBuf::from),
                     init_image_path: row.get::<_, Option<String>>(18)?.map(PathBuf::from),
+                    same_drawing: Vec::new(),
                 })
             })
             .optional()?
             .ok_or(HistoryError::NoSuchImage(id.0))?;
-        Ok(ImageDetails { record: self.record(id)?, tags: self.tags(id)?, ..details })
+        let same_drawing = match &details.line_art_path {
+            Some(line_art) => self.colorings_of(line_art, Some(id))?,
+            None => Vec::new(),
+        };
+        Ok(ImageDetails { record: self.record(id)?, tags: self.tags(id)?, same_drawing, ..details })
+    }
+
+    /// The pictures made from the drawing kept at `line_art` (but `except`), newest first.
+    pub fn colorings_of(&self, line_art: &Path, except: Option<ImageId>) -> Result<Vec<ImageRow>> {
+        let sql = format!(
+            "SELECT {ROW_COLUMNS} FROM images WHERE line_art_path = ?1 AND id != ?2 ORDER BY created_at DESC, id DESC LIMIT ?3"
+        );
+        let mut statement = self.connection().prepare_cached(&sql)?;
+        let except = except.map_or(-1, |id| id.0);
+        let rows = statement
+            .query_map(rusqlite::params![stored_path(line_art)?, except, SAME_DRAWING_LIMIT as i64], ImageRow::from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -104,3 +104,7 @@ pub const CHECK_TEXT_INDEXES: &str = "
 INSERT INTO images_words(images_words, rank) VALUES ('integrity-check', 1);
 INSERT INTO images_trigrams(images_trigrams, rank) VALUES ('integrity-check', 1);
 ";
+
+/// Version 2: pictures found by the drawing they color ("every coloring of this drawing"): the line art
+/// Nurie keeps is named by its content hash, so one drawing has one `line_art_path`.
+pub const V2: &str = "CREATE INDEX images_by_line_art ON images(line_art_path) WHERE line_art_path IS NOT NULL;";

@@ -172,6 +172,7 @@ fn details_pane(app: &mut NurieApp, ui: &mut egui::Ui) {
     };
     pictures_side_by_side(app, ui, &details);
     actions(app, ui, &details);
+    same_drawing(app, ui, &details);
     ui.separator();
     settings_grid(ui, texts, SettingTexts::of(app.settings.language()), &details);
     ui.separator();
@@ -203,6 +204,36 @@ fn pictures_side_by_side(app: &mut NurieApp, ui: &mut egui::Ui, details: &ImageD
                 }
             }
         }
+    });
+}
+
+/// Side of the thumbnails of the other colorings of a drawing, in points.
+const SAME_DRAWING_SIDE: f32 = 72.0;
+
+/// The other pictures made from the same drawing, as a strip of thumbnails; a click opens one.
+fn same_drawing(app: &mut NurieApp, ui: &mut egui::Ui, details: &ImageDetails) {
+    if details.same_drawing.is_empty() {
+        return;
+    }
+    let texts = app.texts();
+    ui.label(egui::RichText::new(format!("{} ({})", texts.same_drawing, details.same_drawing.len() + 1)).strong());
+    egui::ScrollArea::horizontal().id_salt("same-drawing").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            for row in &details.same_drawing {
+                let size = egui::vec2(SAME_DRAWING_SIDE, SAME_DRAWING_SIDE);
+                let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
+                if let PictureState::Ready(texture) = app.history.picture(&row.path, THUMBNAIL_SIDE) {
+                    let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+                    ui.painter().image(texture.id(), fit(texture.size_vec2(), rect), uv, egui::Color32::WHITE);
+                } else {
+                    ui.put(rect, egui::Spinner::new());
+                }
+                let response = response.on_hover_text(row.path.display().to_string());
+                if response.clicked() {
+                    app.history.select(row.id);
+                }
+            }
+        });
     });
 }
 
