@@ -145,7 +145,7 @@ fn read_tensor(checkpoint: &Checkpoint, key: &str, file_len: usize) -> Result<()
 
 /// Mutates the JSON header of a safetensors file and writes it back with a correct length prefix,
 /// so the mutation reaches the checks on dtypes, shapes and offsets rather than the JSON parser.
-fn mutate_safetensors_header(rng: &mut Rng, file: &[u8]) -> Vec<u8> {
+pub(super) fn mutate_safetensors_header(rng: &mut Rng, file: &[u8]) -> Vec<u8> {
     let Some(header_len) = file.get(..8).map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])) else {
         return file.to_vec();
     };

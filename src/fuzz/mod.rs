@@ -20,7 +20,7 @@
 //!
 //! Layout: [`rng`] (the generator), [`mutate`] (bytes and text), [`json_mutate`], [`harness`]
 //! (running, shrinking, reporting), [`alloc_meter`] (the heap), the seeds and targets for model files
-//! ([`checkpoint_seeds`], [`checkpoint_targets`]) and for metadata ([`metadata_targets`]); the PNG
+//! ([`checkpoint_seeds`], [`checkpoint_targets`]), for LoRA files ([`network_targets`]) and for metadata ([`metadata_targets`]); the PNG
 //! header reader's target is in `history::png_header`.
 
 mod alloc_meter;
@@ -30,4 +30,5 @@ pub(crate) mod harness;
 mod json_mutate;
 pub(crate) mod metadata_targets;
 mod mutate;
+mod network_targets;
 pub(crate) mod rng;
