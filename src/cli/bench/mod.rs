@@ -1,5 +1,6 @@
 //! `nurie bench …`: measurements that are too slow or too machine-dependent for tests.
 
+mod flats;
 mod flops;
 mod history;
 mod history_scroll;
@@ -20,6 +21,9 @@ pub struct BenchArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchWhat {
+    /// Flats (下塗り) of a synthetic comic page: time per stage and in total (`--width 4000 --height 6000`
+    /// by default), with the gap size to close.
+    Flats(flats::FlatsBenchArgs),
     /// The history library: import throughput, search latency and the grid's frame time while
     /// scrolling, on synthetic pictures (the user's own library is not touched).
     History(history::HistoryBenchArgs),
@@ -33,6 +37,7 @@ pub enum BenchWhat {
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     match args.what {
+        Some(BenchWhat::Flats(args)) => flats::run(args),
         Some(BenchWhat::History(args)) => history::run(args),
         Some(BenchWhat::Hostile(args)) => hostile::run(args),
         Some(BenchWhat::Lora(args)) => lora_switch::run(args),
