@@ -3,10 +3,11 @@
 //! The library is organised by domain: [`vocabulary`] names a generation's choices once (samplers,
 //! noise sources, control and resize modes…), [`checkpoint`] reads users' model files, [`prompt`] turns
 //! prompt text into conditioning, [`model`] holds the networks in burn,
-//! [`control`] turns line art into ControlNet hints, [`runtime`] picks the device,
+//! [`control`] turns line art into ControlNet hints, [`flats`] cuts a drawing into flat-colored areas, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
-//! the settings stored in PNG files, [`output`] writes finished pictures, [`history`] indexes every
+//! the settings stored in PNG files, [`output`] writes finished pictures, [`layered`] writes them as
+//! layered PSD and OpenRaster files with the artist's line art on top, [`history`] indexes every
 //! picture, [`provenance`] identifies model files,
 //! [`model_library`] finds models in existing installs, [`networks`] applies LoRAs and embeddings, [`home`] is Nurie's data directory,
 //! [`atomic_write`] writes every file whole, [`app`] is the desktop window and [`cli`] the command line.
@@ -17,11 +18,13 @@ pub mod checkpoint;
 pub mod cli;
 pub mod control;
 pub mod error_report;
+pub mod flats;
 #[cfg(test)]
 mod fuzz;
 pub mod generate;
 pub mod history;
 pub mod home;
+pub mod layered;
 pub mod metadata;
 pub mod model;
 pub mod model_library;

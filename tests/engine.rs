@@ -17,6 +17,7 @@ mod engine {
     mod generation_flow;
     mod history_cli;
     mod inspect_cli;
+    mod layered_export;
     mod lora_parity;
     mod network_pipeline;
     mod pipeline_parity;

@@ -126,6 +126,10 @@ pub struct GenerateArgs {
     /// Also write each image's final latents (tensor `latents`) next to its PNG.
     #[arg(long)]
     pub save_latents: bool,
+    /// Also write each picture as a layered file beside its PNG, `NNNNN-SEED.psd`/`.ora` (repeatable): its
+    /// colors under the first --lineart, untouched, in Multiply.
+    #[arg(long, value_enum, ignore_case = true, requires = "lineart")]
+    pub export: Vec<crate::layered::LayeredFormat>,
     /// Do not record these pictures in the history library (they are recorded by default, as in
     /// the window).
     #[arg(long)]
@@ -392,6 +396,8 @@ struct ImageWriter {
     request: Request,
     provenance: Provenance,
     save_latents: bool,
+    /// `--export`: the layered files written beside each PNG.
+    layered: Option<super::export::ExportBeside>,
     /// The history library pictures are recorded in, with the line art and init image they came from.
     history: Option<Recorder>,
     made_from: MadeFrom,
@@ -415,6 +421,7 @@ impl ImageWriter {
             request,
             provenance,
             save_latents: args.save_latents,
+            layered: super::export::ExportBeside::new(&args.export, made_from.line_art.as_deref())?,
             history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
             made_from,
             written: 0,
@@ -465,6 +472,11 @@ impl Observer for ImageWriter {
         }
         self.bar.suspend(|| outln!("{}", saved.path.display()));
         self.written += 1;
+        if let Some(layered) = &self.layered {
+            for path in layered.write(&saved, &image.image).map_err(|e| format!("{e:#}"))? {
+                self.bar.suspend(|| outln!("{}", path.display()));
+            }
+        }
         Ok(())
     }
 }

@@ -5,6 +5,7 @@ pub mod terminal;
 mod bench;
 mod eval;
 mod eval_embeddings;
+mod export;
 mod generate;
 mod history;
 mod inspect;
@@ -61,6 +62,9 @@ pub enum Command {
     /// Measure Nurie on this machine: the networks (`--checkpoint FILE`, see `nurie bench --help`) or the
     /// history library (`nurie bench history`).
     Bench(bench::BenchArgs),
+    /// Write a picture Nurie made as a layered PSD or OpenRaster file: the colors, and the artist's own
+    /// line art on top in Multiply.
+    Export(export::ExportArgs),
 }
 
 /// Runs the command line; errors are reported with their context by `main`.
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::History(args)) => history::run(args),
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Export(args)) => export::run(args),
         None => crate::app::run_window(),
     }
 }

@@ -36,6 +36,11 @@ impl KeptInputs {
         Ok(kept)
     }
 
+    /// Where the kept files are.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
     /// The kept file of `sha256`, whatever its extension.
     pub fn find(&self, sha256: &str) -> Option<PathBuf> {
         if !is_sha256_hex(sha256) {

@@ -1,0 +1,42 @@
+//! Layers for a picture Nurie made, rebuilt from the PNG alone: its metadata names the line art by
+//! SHA-256 (`line_art_sha256` of its first ControlNet unit), and Nurie keeps every drawing under that
+//! name in its home (`inputs/`, [`KeptInputs`]), so the artist's original lines are found even when
+//! the drawing was moved or edited since.
+
+use std::path::Path;
+
+use image::RgbImage;
+
+use super::compose::{LayerOptions, LayerSources, compose_layers};
+use super::error::{LayeredError, Result};
+use super::stack::LayerStack;
+use crate::metadata::{ControlNetUnit, read_settings_from_png};
+use crate::output::KeptInputs;
+
+/// The layer stack of `picture`, with the line art found in `kept`.
+pub fn layers_for_picture(picture: &Path, kept: &KeptInputs, options: LayerOptions) -> Result<LayerStack> {
+    let picture_error = |message: String| LayeredError::Picture { picture: picture.to_path_buf(), message };
+    let parsed = read_settings_from_png(picture).map_err(|e| picture_error(e.to_string()))?;
+    let unit = parsed.record.controlnets.first().ok_or_else(|| LayeredError::NoLineArt { picture: picture.to_path_buf() })?;
+    let drawing = kept_drawing(picture, unit, kept)?;
+    let color = image::open(picture).map_err(|e| picture_error(e.to_string()))?.to_rgb8();
+    compose_layers(sources_of_unit(unit, color, drawing), options)
+}
+
+/// The layers' sources for a picture made with `unit` from `drawing`. `line_art_inverted` records that
+/// Nurie read the drawing as dark lines on light paper (and inverted it for the model), so it also tells
+/// the drawing's polarity; `resize_mode` places the lines where the model saw them.
+pub fn sources_of_unit(unit: &ControlNetUnit, color: RgbImage, drawing: RgbImage) -> LayerSources {
+    LayerSources { color, drawing, black_on_white: unit.line_art_inverted, resize_mode: unit.resize_mode, hints: None }
+}
+
+/// The kept drawing the unit names.
+fn kept_drawing(picture: &Path, unit: &ControlNetUnit, kept: &KeptInputs) -> Result<RgbImage> {
+    let sha256 = unit.line_art_sha256.as_deref().ok_or_else(|| LayeredError::NoLineArt { picture: picture.to_path_buf() })?;
+    let path = kept.find(sha256).ok_or_else(|| LayeredError::LineArtGone {
+        picture: picture.to_path_buf(),
+        sha256: sha256.to_string(),
+        folder: kept.folder().to_path_buf(),
+    })?;
+    crate::control::load_rgb8(&path).map_err(|e| LayeredError::LineArt { path, message: e.to_string() })
+}
