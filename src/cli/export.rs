@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::flats::FlatsSettings;
-use crate::layered::{LayerOptions, LayeredFormat, compose_layers, layers_for_picture, sources_of_unit};
+use crate::flats::{FlatsSettings, MAX_GAP_PX};
+use crate::layered::{FLATS_LAYER, LayerOptions, LayeredFormat, compose_layers, layers_for_picture, sources_of_unit};
 use crate::output::{KeptInputs, SavedImage};
 
 #[derive(Debug, clap::Args)]
@@ -19,46 +19,70 @@ pub struct ExportArgs {
     /// The file to write; default: beside the picture, with the format's extension.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub finishing: FinishingArgs,
+}
+
+/// What goes into the layers beyond the colors and the line art; `nurie export` and `nurie generate`
+/// take the same flags.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FinishingArgs {
     /// 色トレス: recolor the lines from the colors beside them, darkened (their darkness is kept).
     #[arg(long)]
     pub color_trace: bool,
-    /// Add the flats (下塗り, one color per area the lines enclose) as a hidden "Flats" layer.
+    /// The flats (下塗り, one color per area the lines enclose) as a hidden "Flats" layer; `nurie
+    /// generate` also writes them as NNNNN-SEED-flats.png.
     #[arg(long)]
     pub flats: bool,
+    /// The widest gap in the lines, in pixels, that still closes an area for the flats.
+    #[arg(long, value_name = "PX", requires = "flats")]
+    pub flats_gap: Option<u32>,
     /// Make the background (the areas touching the picture's border) transparent in the color layers and
     /// the merged image; the line art is kept whole.
     #[arg(long)]
     pub transparent: bool,
 }
 
+impl FinishingArgs {
+    pub fn options(&self) -> anyhow::Result<LayerOptions> {
+        let flats = match (self.flats, self.flats_gap) {
+            (false, _) => None,
+            (true, None) => Some(FlatsSettings::default()),
+            (true, Some(gap)) if gap <= MAX_GAP_PX => Some(FlatsSettings { gap_px: gap, ..FlatsSettings::default() }),
+            (true, Some(gap)) => anyhow::bail!("--flats-gap {gap} is wider than the {MAX_GAP_PX} pixels Nurie closes"),
+        };
+        Ok(LayerOptions { color_trace: self.color_trace, flats, transparent: self.transparent })
+    }
+}
+
 pub fn run(args: ExportArgs) -> anyhow::Result<()> {
     let kept = KeptInputs::in_home(&crate::home::data_dir()?);
-    let options = LayerOptions {
-        color_trace: args.color_trace,
-        flats: args.flats.then(FlatsSettings::default),
-        transparent: args.transparent,
-    };
-    let stack = layers_for_picture(&args.picture, &kept, options)?;
+    let stack = layers_for_picture(&args.picture, &kept, args.finishing.options()?)?;
     let out = args.out.unwrap_or_else(|| args.to.beside(&args.picture));
     args.to.write(&stack, &out)?;
     outln!("{}", out.display());
     Ok(())
 }
 
-/// `nurie generate --export`: each picture also written as layered files beside its PNG.
+/// `nurie generate --export` and `--flats`: each picture also written as layered files, and its flats
+/// as a PNG, beside its PNG.
 pub struct ExportBeside {
     formats: Vec<LayeredFormat>,
+    options: LayerOptions,
     /// The first unit's line art as the user gave it.
     drawing: image::RgbImage,
 }
 
 impl ExportBeside {
-    /// `None` when no format is asked for; an error when the line art cannot be read.
-    pub fn new(formats: &[LayeredFormat], line_art: Option<&Path>) -> anyhow::Result<Option<Self>> {
-        if formats.is_empty() {
+    /// `None` when neither a format nor the flats are asked for; an error when the line art cannot be read.
+    pub fn new(formats: &[LayeredFormat], finishing: &FinishingArgs, line_art: Option<&Path>) -> anyhow::Result<Option<Self>> {
+        if formats.is_empty() && !finishing.flats {
             return Ok(None);
         }
-        let Some(line_art) = line_art else { anyhow::bail!("--export needs --lineart: the line art is the top layer") };
+        let options = finishing.options()?;
+        let Some(line_art) = line_art else {
+            anyhow::bail!("--export and --flats need --lineart: the layers and the flats come from the line art")
+        };
         let drawing = crate::control::load_rgb8(line_art)?;
         let mut unique = Vec::new();
         for format in formats {
@@ -66,14 +90,21 @@ impl ExportBeside {
                 unique.push(*format);
             }
         }
-        Ok(Some(Self { formats: unique, drawing }))
+        Ok(Some(Self { formats: unique, options, drawing }))
     }
 
     /// Writes the layered files of `saved` (whose colors are `color`); returns their paths.
     pub fn write(&self, saved: &SavedImage, color: &image::RgbImage) -> anyhow::Result<Vec<PathBuf>> {
         let unit = saved.record.controlnets.first().context("the picture's record has no ControlNet unit")?;
-        let stack = compose_layers(sources_of_unit(unit, color.clone(), self.drawing.clone()), LayerOptions::default())?;
+        let stack = compose_layers(sources_of_unit(unit, color.clone(), self.drawing.clone()), self.options.clone())?;
         let mut written = Vec::new();
+        if let Some(flats) = stack.layers.iter().find(|layer| layer.name == FLATS_LAYER) {
+            let path = flats_png_beside(&saved.path);
+            let mut bytes = Vec::new();
+            flats.pixels.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)?;
+            crate::atomic_write::write_file_atomically(&path, &bytes).with_context(|| format!("writing {}", path.display()))?;
+            written.push(path);
+        }
         for format in &self.formats {
             let path = format.beside(&saved.path);
             format.write(&stack, &path)?;
@@ -81,4 +112,10 @@ impl ExportBeside {
         }
         Ok(written)
     }
+}
+
+/// `NNNNN-SEED-flats.png` beside `NNNNN-SEED.png`.
+fn flats_png_beside(picture: &Path) -> PathBuf {
+    let stem = picture.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
+    picture.with_file_name(format!("{stem}-flats.png"))
 }

@@ -130,6 +130,8 @@ pub struct GenerateArgs {
     /// colors under the first --lineart, untouched, in Multiply.
     #[arg(long, value_enum, ignore_case = true, requires = "lineart")]
     pub export: Vec<crate::layered::LayeredFormat>,
+    #[command(flatten)]
+    pub finishing: super::export::FinishingArgs,
     /// Do not record these pictures in the history library (they are recorded by default, as in
     /// the window).
     #[arg(long)]
@@ -421,7 +423,7 @@ impl ImageWriter {
             request,
             provenance,
             save_latents: args.save_latents,
-            layered: super::export::ExportBeside::new(&args.export, made_from.line_art.as_deref())?,
+            layered: super::export::ExportBeside::new(&args.export, &args.finishing, made_from.line_art.as_deref())?,
             history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
             made_from,
             written: 0,

@@ -381,3 +381,48 @@ fn export_a_4000_by_6000_page() {
     assert_eq!((read.width(), read.height()), (4000, 6000));
     assert_eq!(read.rgba(), stack.merged.into_raw());
 }
+
+/// `nurie generate --flats` writes the flats beside the picture, one color per area, and puts them in
+/// the layered files it exports.
+#[test]
+fn generate_writes_the_flats_beside_the_picture() {
+    let dir = temp_dir("layered-generate-flats");
+    let out = dir.join("out");
+    let (checkpoint, controlnet) = (sd15_dev(), fixture("parity/controlnet-lineart-dev-fp16.safetensors"));
+    let lineart = fixture("control/lineart_input.png");
+    let args = [
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        lineart.to_str().unwrap(),
+        "--steps",
+        "1",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+        "--flats",
+        "--flats-gap",
+        "3",
+        "--export",
+        "ora",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let written = succeeded(nurie_in(&dir.join("home"), &args));
+    let png = &written[0];
+    let flats_png = png.with_file_name(format!("{}-flats.png", png.file_stem().unwrap().to_string_lossy()));
+    assert_eq!(written[1..], [flats_png.clone(), png.with_extension("ora")]);
+    let flats = image::open(&flats_png).unwrap().to_rgba8();
+    assert_eq!(flats.dimensions(), (64, 64));
+    assert!(flats.pixels().all(|p| p[3] == 255), "the flats cover every pixel");
+    let mut colors: Vec<[u8; 3]> = flats.pixels().map(|p| [p[0], p[1], p[2]]).collect();
+    colors.sort_unstable();
+    colors.dedup();
+    assert!(!colors.is_empty() && colors.len() < 64 * 64 / 24, "flat colors, not a photo: {} colors", colors.len());
+}
