@@ -96,7 +96,7 @@ impl ExportBeside {
     /// Writes the layered files of `saved` (whose colors are `color`); returns their paths.
     pub fn write(&self, saved: &SavedImage, color: &image::RgbImage) -> anyhow::Result<Vec<PathBuf>> {
         let unit = saved.record.controlnets.first().context("the picture's record has no ControlNet unit")?;
-        let stack = compose_layers(sources_of_unit(unit, color.clone(), self.drawing.clone()), self.options.clone())?;
+        let stack = compose_layers(sources_of_unit(unit, color.clone(), self.drawing.clone()), self.options)?;
         let mut written = Vec::new();
         if let Some(flats) = stack.layers.iter().find(|layer| layer.name == FLATS_LAYER) {
             let path = flats_png_beside(&saved.path);
