@@ -21,6 +21,7 @@ pub mod nurie_app;
 pub mod progress;
 pub mod prompt_insert;
 pub mod prompt_notes;
+pub mod prompt_underline;
 pub mod queue;
 pub mod service;
 pub mod settings;

@@ -4,9 +4,12 @@
 //! stands out when the prompt box holds one. Beside it: the LoRA and embedding browser's switch and
 //! A1111's saved styles. Under the prompt: what it names that Nurie cannot find or does not do.
 
+use std::ops::Range;
+
 use crate::app::emphasis::adjust_weight;
 use crate::app::nurie_app::{NurieApp, looks_like_infotext};
 use crate::app::prompt_insert::{insert_at, remove_lora_tags};
+use crate::app::prompt_underline::{flagged_spans, underlined_job};
 use crate::app::tag_weight::{STEP, adjust_tag_weight};
 use crate::app::token_count::TokenCounter;
 use crate::prompt::extra_networks::parse_prompt;
@@ -19,19 +22,20 @@ pub fn editor_id(negative: bool) -> egui::Id {
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
     let label = heading_row(app, ui);
+    let (prompt, negative) = (&app.settings.form.settings.prompt, &app.settings.form.settings.negative_prompt);
+    let notes = app.prompt_notes.of(prompt, negative, app.networks.listing(), app.networks.generation).to_vec();
     let prompt = &mut app.settings.form.settings.prompt;
-    prompt_editor(ui, editor_id(false), prompt, 5, label.id);
+    prompt_editor(ui, editor_id(false), prompt, 5, label.id, &flagged_spans(prompt, &notes, true));
     // Counted as generated: without the extra-network tags, which A1111 takes out of the prompt.
     token_line(ui, &mut app.token_counter, &parse_prompt(prompt).text, texts.tokens);
-    let negative = &app.settings.form.settings.negative_prompt;
-    let notes = app.prompt_notes.of(prompt, negative, app.networks.listing(), app.networks.generation);
     let warn = ui.visuals().warn_fg_color;
-    for note in notes {
+    for note in &notes {
         ui.small(egui::RichText::new(note.text(texts)).color(warn));
     }
     let label = ui.label(texts.negative_prompt).on_hover_text(texts.negative_prompt_hover);
     let negative = &mut app.settings.form.settings.negative_prompt;
-    prompt_editor(ui, editor_id(true), negative, 3, label.id);
+    let flagged = flagged_spans(negative, &notes, false);
+    prompt_editor(ui, editor_id(true), negative, 3, label.id, &flagged);
     token_line(ui, &mut app.token_counter, negative, texts.tokens);
     ui.small(texts.emphasis_hint);
 }
@@ -59,12 +63,23 @@ fn heading_row(app: &mut NurieApp, ui: &mut egui::Ui) -> egui::Response {
 }
 
 /// A multi-line editor; Ctrl+↑/↓ changes the weight of a `<lora:…>` tag around the cursor, else of the
-/// selected words (A1111's behaviour).
-fn prompt_editor(ui: &mut egui::Ui, id: egui::Id, text: &mut String, rows: usize, label: egui::Id) {
+/// selected words (A1111's behaviour). `flagged` parts (what a note is about) are underlined.
+fn prompt_editor(ui: &mut egui::Ui, id: egui::Id, text: &mut String, rows: usize, label: egui::Id, flagged: &[Range<usize>]) {
     if ui.memory(|memory| memory.has_focus(id)) {
         step_weight(ui, id, text);
     }
-    let output = egui::TextEdit::multiline(text).id(id).desired_rows(rows).desired_width(f32::INFINITY).show(ui);
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let (color, warn) = (ui.visuals().widgets.inactive.text_color(), ui.visuals().warn_fg_color);
+    let line_height = ui.fonts_mut(|fonts| fonts.row_height(&font)) + ui.spacing().extra_text_line_spacing;
+    let mut layouter = |ui: &egui::Ui, buffer: &dyn egui::TextBuffer, wrap_width: f32| {
+        let mut job = underlined_job(buffer.as_str(), flagged, &font, color, warn);
+        job.wrap.max_width = wrap_width;
+        job.sections.iter_mut().for_each(|section| section.format.line_height = Some(line_height));
+        ui.fonts_mut(|fonts| fonts.layout_job(job))
+    };
+    let editor = egui::TextEdit::multiline(text).id(id).desired_rows(rows).desired_width(f32::INFINITY);
+    let editor = if flagged.is_empty() { editor } else { editor.layouter(&mut layouter) };
+    let output = editor.show(ui);
     let _ = output.response.response.labelled_by(label);
 }
 
