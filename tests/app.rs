@@ -11,6 +11,7 @@ mod app {
     pub mod support;
 
     mod history_view;
+    mod layer_export;
     mod model_info;
     mod model_search;
     mod networks;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::Receiver;
 
 use crate::app::service::{Waker, spawn_task};
+use crate::layered::LayeredFormat;
 
 /// What a picked file is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum Purpose {
     HistoryFolder,
     /// "Save as…" of gallery picture `n`.
     SaveAs(usize),
+    /// Where to write the layered file of the picture in the export dialog.
+    ExportLayers(LayeredFormat),
     /// The base model of a composition analysis.
     CompositionBase,
     /// A reference model of a composition analysis.
@@ -44,11 +47,20 @@ impl FilePicker {
 
     /// Opens the dialog for `purpose` unless one is already open; `suggested_name` is for "save as".
     pub fn open(&mut self, purpose: Purpose, suggested_name: Option<String>, waker: Waker) {
+        self.open_in(purpose, None, suggested_name, waker);
+    }
+
+    /// As [`FilePicker::open`], starting in `folder` (a layered file is saved beside its picture).
+    pub fn open_in(&mut self, purpose: Purpose, folder: Option<PathBuf>, suggested_name: Option<String>, waker: Waker) {
         if self.open.is_some() {
             return;
         }
         let answer = spawn_task("file-dialog", waker, move || {
             let dialog = dialog_for(purpose, suggested_name);
+            let dialog = match folder {
+                Some(folder) => dialog.set_directory(folder),
+                None => dialog,
+            };
             let picked = pollster::block_on(async {
                 match purpose {
                     Purpose::OutputFolder
@@ -56,7 +68,7 @@ impl FilePicker {
                     | Purpose::LoraFolder
                     | Purpose::EmbeddingFolder
                     | Purpose::HistoryFolder => dialog.pick_folder().await,
-                    Purpose::SaveAs(_) => dialog.save_file().await,
+                    Purpose::SaveAs(_) | Purpose::ExportLayers(_) => dialog.save_file().await,
                     _ => dialog.pick_file().await,
                 }
             });
@@ -86,6 +98,8 @@ fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFil
         | Purpose::CompositionReference => dialog.add_filter("Models", MODEL_EXTENSIONS),
         Purpose::LineArt(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
+        Purpose::ExportLayers(LayeredFormat::Psd) => dialog.add_filter("PSD", &["psd"]),
+        Purpose::ExportLayers(LayeredFormat::Ora) => dialog.add_filter("OpenRaster", &["ora"]),
         Purpose::OutputFolder
         | Purpose::ModelFolder
         | Purpose::LoraFolder

@@ -5,6 +5,7 @@
 mod clipboard;
 pub mod dropped;
 pub mod emphasis;
+pub mod export_dialog;
 pub mod file_picker;
 pub mod fonts;
 pub mod form;
@@ -12,6 +13,7 @@ pub mod frame_stats;
 pub mod gallery;
 pub mod history;
 pub mod i18n;
+pub mod layer_export;
 pub mod line_art_preview;
 pub mod model_info;
 pub mod model_search;

@@ -6,12 +6,14 @@ use std::time::{Duration, Instant};
 
 use super::clipboard::PasteError;
 use super::dropped::{DropInspector, DroppedFile};
+use super::export_dialog::ExportDialog;
 use super::file_picker::{FilePicker, Purpose};
 use super::form::{FormProblem, GenerationForm, UnitForm};
 use super::frame_stats::FrameStats;
 use super::gallery::{Gallery, GalleryItem};
 use super::history::HistoryBrowser;
 use super::i18n::Texts;
+use super::layer_export::{ExportFailure, ExportJob, ExportOutcome, LayerExporter};
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
 use super::model_info::{LicenseQuestion, ModelInfo};
 use super::model_search::{ModelSearch, SearchPlaces};
@@ -136,6 +138,12 @@ pub struct NurieApp {
     pub dropped_picture: Option<DroppedPicture>,
     /// The line-art unit under the pointer while files are dragged over the window.
     pub drop_target: Option<usize>,
+    /// Writes layered files (PSD, OpenRaster) in the background.
+    pub exporter: LayerExporter,
+    /// The "Export layers…" dialog, while open (and while its save dialog is).
+    pub export_dialog: Option<ExportDialog>,
+    /// The layered file last written, with "Show in folder" in the status bar until dismissed.
+    pub last_export: Option<PathBuf>,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -209,6 +217,9 @@ impl NurieApp {
             drops: DropInspector::default(),
             dropped_picture: None,
             drop_target: None,
+            exporter: LayerExporter::start(&history_home, waker.clone()),
+            export_dialog: None,
+            last_export: None,
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -432,6 +443,9 @@ impl NurieApp {
         for (unit, file) in self.drops.finished() {
             self.on_dropped(unit, file);
         }
+        for outcome in self.exporter.finished() {
+            self.on_exported(outcome);
+        }
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
             if matches!(purpose, Purpose::LoraFolder | Purpose::EmbeddingFolder) {
@@ -458,6 +472,7 @@ impl NurieApp {
             }
             Event::ImageSaved { job, path, image, record, .. } => {
                 self.history.pictures_added();
+                self.export_always(&path, &record);
                 self.on_image(job, path, image, *record);
             }
             Event::Finished { job, images, cancelled } => {
@@ -600,6 +615,7 @@ impl NurieApp {
             Purpose::EmbeddingFolder => add_folder(&mut self.settings.embedding_folders, path),
             Purpose::HistoryFolder => self.history.scan(vec![path.to_path_buf()], false),
             Purpose::SaveAs(index) => self.save_copy(index, path),
+            Purpose::ExportLayers(_) => self.export_from_dialog(Some(path.to_path_buf())),
             Purpose::CompositionBase => self.model_info.base = Some(path.to_path_buf()),
             Purpose::CompositionReference => {
                 if !self.model_info.references.iter().any(|r| r == path) {
@@ -816,6 +832,63 @@ impl NurieApp {
     pub fn use_as_init_image(&mut self, index: usize) {
         if let Some(item) = self.gallery.items.get(index) {
             self.settings.form.init_image = Some(item.path.clone());
+        }
+    }
+
+    /// Opens the "Export layers…" dialog for `picture`, with the options chosen last time.
+    pub fn open_export_dialog(&mut self, picture: &Path) {
+        self.export_dialog = Some(ExportDialog::new(picture, self.settings.export.options));
+    }
+
+    /// Writes the dialog's picture to `target` (its default, beside the picture, when `None`) and
+    /// closes the dialog; its options are remembered for next time and for "always export".
+    pub fn export_from_dialog(&mut self, target: Option<PathBuf>) {
+        let Some(dialog) = self.export_dialog.take() else { return };
+        self.settings.export.options = dialog.options;
+        let target = target.unwrap_or_else(|| dialog.default_target());
+        self.export_layers(dialog.job(target));
+    }
+
+    /// Asks where to write the dialog's layered file (the system's save dialog, off the UI thread).
+    pub fn choose_export_target(&mut self) {
+        let Some(dialog) = &self.export_dialog else { return };
+        let target = dialog.default_target();
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned());
+        let folder = target.parent().map(Path::to_path_buf);
+        self.picker.open_in(Purpose::ExportLayers(dialog.format), folder, name, Waker::of(&self.ctx));
+    }
+
+    /// Queues `job` on the export thread.
+    pub fn export_layers(&mut self, job: ExportJob) {
+        if self.exporter.export(job).is_err() {
+            self.notify(Some(ErrorKind::Output), self.texts().worker_gone.to_string());
+        }
+    }
+
+    /// "Always export": a new picture (already on disk) also written as layered files beside it. A
+    /// picture made without line art has no lines to lay on top, and is left alone without a message.
+    fn export_always(&mut self, picture: &Path, record: &crate::metadata::GenerationRecord) {
+        if !self.settings.export.always || record.controlnets.is_empty() {
+            return;
+        }
+        for format in self.settings.export.formats() {
+            self.export_layers(ExportJob::beside(picture, format, self.settings.export.options));
+        }
+    }
+
+    fn on_exported(&mut self, outcome: ExportOutcome) {
+        match outcome {
+            ExportOutcome::Written { target, .. } => self.last_export = Some(target),
+            ExportOutcome::Failed { picture, why } => {
+                let texts = self.texts();
+                let why = match why {
+                    ExportFailure::NoLineArt => texts.no_line_art_kept.to_string(),
+                    ExportFailure::LineArtGone => texts.line_art_gone.to_string(),
+                    ExportFailure::Other(message) => message,
+                };
+                let text = (texts.cannot_export_layers)(&picture.display().to_string(), &why);
+                self.notify(Some(ErrorKind::Output), text);
+            }
         }
     }
 

@@ -84,8 +84,9 @@ mod tests {
     #[test]
     fn the_job_keeps_every_character_once() {
         let text = "日本語 <lora:ink:1> end";
-        let spans = [text.find('<').unwrap()..text.find('>').unwrap() + 1];
-        let job = underlined_job(text, &spans, &egui::FontId::default(), egui::Color32::WHITE, egui::Color32::RED);
+        let span = text.find('<').unwrap()..text.find('>').unwrap() + 1;
+        let job =
+            underlined_job(text, std::slice::from_ref(&span), &egui::FontId::default(), egui::Color32::WHITE, egui::Color32::RED);
         assert_eq!(job.text, text);
         assert_eq!(job.sections.len(), 3);
         assert!(job.sections[1].format.underline.width > 0.0 && job.sections[0].format.underline.width == 0.0);

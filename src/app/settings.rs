@@ -8,6 +8,8 @@ use crate::runtime::{DeviceChoice, Precision};
 
 use super::form::GenerationForm;
 use super::i18n::{Language, Texts};
+use super::layer_export::ExportOptions;
+use crate::layered::LayeredFormat;
 
 /// How many files each recent list keeps.
 const RECENT_LIMIT: usize = 10;
@@ -112,6 +114,36 @@ pub struct AppSettings {
     pub welcome_done: bool,
     /// The window's size and position when it was last open.
     pub window: Option<WindowPlacement>,
+    /// Layered files: the options last chosen, and whether each new picture gets them.
+    pub export: ExportSettings,
+}
+
+/// The layered-export choices, remembered: the dialog starts from them, and with `always` on every
+/// finished picture is also written as the formats ticked here, beside its PNG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ExportSettings {
+    pub options: ExportOptions,
+    /// Off by default: a layered file is several times the PNG's size.
+    pub always: bool,
+    pub psd: bool,
+    pub ora: bool,
+}
+
+impl Default for ExportSettings {
+    fn default() -> Self {
+        Self { options: ExportOptions::default(), always: false, psd: true, ora: false }
+    }
+}
+
+impl ExportSettings {
+    /// The formats "always export" writes.
+    pub fn formats(&self) -> Vec<LayeredFormat> {
+        [(self.psd, LayeredFormat::Psd), (self.ora, LayeredFormat::Ora)]
+            .into_iter()
+            .filter_map(|(on, format)| on.then_some(format))
+            .collect()
+    }
 }
 
 /// Settings read at start, and what went wrong reading them (shown once in the window).

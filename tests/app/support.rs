@@ -158,6 +158,11 @@ const NAMES: &[&str] = &[
     "gb",
     "mb",
     "english",
+    // Layered file formats and the programs that open them.
+    "openraster",
+    "photoshop",
+    "krita",
+    "mypaint",
 ];
 
 /// egui's own words for screen readers, which it does not translate.

@@ -183,6 +183,15 @@ fn the_japanese_ui_renders_every_glyph_and_no_english() {
     harness.get_by_label_contains("styles.csv が見つかりません");
     assert_eq!(english_on_screen(&harness), Vec::<String>::new(), "the styles menu");
     harness.key_press(egui::Key::Escape);
+    // The export dialog and the export's line in the status bar.
+    let picture = std::env::temp_dir().join("00001-42.png");
+    harness.state_mut().open_export_dialog(&picture);
+    harness.state_mut().last_export = Some(picture.with_extension("psd"));
+    harness.run_steps(3);
+    harness.get_by_label("レイヤーの書き出し");
+    harness.get_by_label_contains("色トレス");
+    assert_eq!(english_on_screen(&harness), Vec::<String>::new(), "the export dialog");
+    (harness.state_mut().export_dialog, harness.state_mut().last_export) = (None, None);
     for tab in ["履歴", "モデル情報"] {
         harness.get_by_label(tab).click();
         harness.run_steps(4);

@@ -14,6 +14,7 @@ enum Action {
     UseAsInit,
     Copy,
     SaveAs,
+    ExportLayers,
     OpenFolder,
 }
 
@@ -27,8 +28,10 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
                 let Some(texture) = &item.texture else { continue };
                 let size = egui::vec2(THUMBNAIL_HEIGHT * texture.aspect_ratio(), THUMBNAIL_HEIGHT);
                 let selected = app.gallery.selected == Some(index);
-                let button = egui::Button::image(egui::Image::new(texture).fit_to_exact_size(size)).selected(selected);
                 let name = item.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                // The file name names the thumbnail for screen readers (and tests).
+                let image = egui::Image::new(texture).fit_to_exact_size(size).alt_text(name.clone());
+                let button = egui::Button::image(image).selected(selected);
                 let response = ui.add(button).on_hover_text(format!("{name}\n{}", item.record.settings.prompt));
                 if response.clicked() {
                     chosen = Some((index, Action::View));
@@ -40,6 +43,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
                         (texts.use_as_img2img, Action::UseAsInit),
                         (texts.copy_image, Action::Copy),
                         (texts.save_as, Action::SaveAs),
+                        (texts.export_layers, Action::ExportLayers),
                         (texts.reveal, Action::OpenFolder),
                     ];
                     for (label, action) in actions {
@@ -67,6 +71,10 @@ fn run(app: &mut NurieApp, ctx: &egui::Context, index: usize, action: Action) {
         Action::SaveAs => {
             let name = app.gallery.items[index].path.file_name().map(|n| n.to_string_lossy().into_owned());
             app.pick(Purpose::SaveAs(index), name);
+        }
+        Action::ExportLayers => {
+            let path = app.gallery.items[index].path.clone();
+            app.open_export_dialog(&path);
         }
         Action::OpenFolder => {
             let path = app.gallery.items[index].path.clone();

@@ -254,6 +254,9 @@ fn actions(app: &mut NurieApp, ui: &mut egui::Ui, details: &ImageDetails) {
         if ui.button(texts.reveal).clicked() {
             app.reveal(&details.row.path);
         }
+        if ui.button(texts.export_layers).clicked() {
+            app.open_export_dialog(&details.row.path);
+        }
         if ui.button(texts.delete_to_trash).clicked() {
             app.history.delete_selected();
         }

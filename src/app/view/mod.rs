@@ -2,6 +2,9 @@
 //! side in the middle, progress and this session's gallery at the bottom.
 
 mod dropped_picture;
+mod export_dialog;
+mod export_menu;
+mod export_status;
 mod gallery_strip;
 mod history_sidebar;
 mod history_view;
@@ -37,6 +40,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     egui::Panel::bottom("status").show(ui, |ui| status_bar::show(app, ui));
     model_view::license_question(app, ui.ctx());
     dropped_picture::question(app, ui.ctx());
+    export_dialog::show(app, ui.ctx());
     app.remember_window(ui.ctx());
     match app.mode {
         Mode::History => {

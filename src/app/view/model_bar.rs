@@ -166,6 +166,8 @@ fn menu(app: &mut NurieApp, ui: &mut egui::Ui) {
         model_folders(app, ui);
         ui.separator();
         super::network_folders::show(app, ui);
+        ui.separator();
+        super::export_menu::show(app, ui);
     });
 }
 

@@ -18,6 +18,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
             let [w, h] = shown.texture.size();
             ui.small(if shown.is_preview { (texts.preview_size)(w, h) } else { format!("{w}×{h}") });
         }
+        export_button(app, ui);
     });
     let Some(shown) = app.shown.as_ref().map(|s| s.texture.clone()) else {
         ui.centered_and_justified(|ui| ui.label(egui::RichText::new(texts.nothing_yet).weak()));
@@ -64,4 +65,13 @@ fn compare_slider(ui: &mut egui::Ui, rect: egui::Rect, at: &mut f32) -> f32 {
     ui.painter().vline(x, rect.y_range(), egui::Stroke::new(2.0, ui.visuals().selection.bg_fill));
     ui.painter().circle_filled(egui::pos2(x, rect.center().y), 6.0, ui.visuals().selection.bg_fill);
     x
+}
+
+/// "Export layers…" for the finished picture on view.
+fn export_button(app: &mut NurieApp, ui: &mut egui::Ui) {
+    let finished = app.shown.as_ref().is_some_and(|shown| !shown.is_preview);
+    let Some(picture) = app.gallery.selected().filter(|_| finished).map(|item| item.path.clone()) else { return };
+    if ui.button(app.texts().export_layers).clicked() {
+        app.open_export_dialog(&picture);
+    }
 }

@@ -6,6 +6,7 @@ use crate::app::progress::format_duration;
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
     ui.horizontal(|ui| {
+        super::export_status::show(app, ui);
         if app.is_checking_license() {
             ui.spinner();
             ui.label(texts.checking_license);
