@@ -63,6 +63,16 @@ struct DisjointSets {
     parent: Vec<u32>,
 }
 
+/// The root of `label`'s set in a union-find `parent` table, halving the path on the way.
+pub(super) fn find_root(parent: &mut [u32], mut label: u32) -> u32 {
+    while parent[label as usize] != label {
+        let grandparent = parent[parent[label as usize] as usize];
+        parent[label as usize] = grandparent;
+        label = grandparent;
+    }
+    label
+}
+
 impl DisjointSets {
     fn make(&mut self) -> u32 {
         let label = self.parent.len() as u32;
@@ -70,13 +80,8 @@ impl DisjointSets {
         label
     }
 
-    fn find(&mut self, mut label: u32) -> u32 {
-        while self.parent[label as usize] != label {
-            let grandparent = self.parent[self.parent[label as usize] as usize];
-            self.parent[label as usize] = grandparent;
-            label = grandparent;
-        }
-        label
+    fn find(&mut self, label: u32) -> u32 {
+        find_root(&mut self.parent, label)
     }
 
     /// Joins the two sets; returns the root of the union.

@@ -119,13 +119,8 @@ impl Groups {
         Self { parent: (0..areas.len() as u32).collect(), areas }
     }
 
-    fn find(&mut self, mut label: u32) -> u32 {
-        while self.parent[label as usize] != label {
-            let grandparent = self.parent[self.parent[label as usize] as usize];
-            self.parent[label as usize] = grandparent;
-            label = grandparent;
-        }
-        label
+    fn find(&mut self, label: u32) -> u32 {
+        super::components::find_root(&mut self.parent, label)
     }
 
     fn area(&mut self, label: u32) -> usize {
