@@ -7,7 +7,7 @@ use crate::model::vae::SCALING_FACTOR;
 use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
 use crate::sampling::{self, Sampler};
 
-use super::conditioning::{encode_prompt_schedule, encode_prompt_schedule_with};
+use super::conditioning::encode_prompt_schedule_with;
 use super::control_step::PreparedUnit;
 use super::denoise::Denoiser;
 use super::error::GenerateError;
@@ -29,14 +29,13 @@ pub fn generate(
     let guided = request.cfg_scale() != 1.0;
     let settings = &request.settings;
     let (prompt, negative, clip_skip) = (&settings.prompt, &settings.negative_prompt, request.clip_skip());
-    let contexts = match &request.embeddings {
-        Some(library) => {
-            let width = Some(models.text_encoder.config().width);
-            let embeddings = PromptEmbeddings::for_clip(library, width, ClipTokenizer::shared()?);
-            encode_prompt_schedule_with(models, prompt, negative, clip_skip, guided, request.steps(), Some(&embeddings))?
-        }
-        None => encode_prompt_schedule(models, prompt, negative, clip_skip, guided, request.steps())?,
+    let width = Some(models.text_encoder.config().width);
+    let embeddings = match request.embeddings.as_deref() {
+        Some(library) => Some(PromptEmbeddings::for_clip(library, width, ClipTokenizer::shared()?)),
+        None => None,
     };
+    let contexts =
+        encode_prompt_schedule_with(models, prompt, negative, clip_skip, guided, request.steps(), embeddings.as_ref())?;
     let batch = contexts.batch();
     let units: Vec<PreparedUnit> = request.control.iter().map(|u| PreparedUnit::new(u, batch, models, device)).collect();
     let denoiser = Denoiser {
