@@ -22,6 +22,7 @@ pub mod flats;
 #[cfg(test)]
 mod fuzz;
 pub mod generate;
+pub mod hints;
 pub mod history;
 pub mod home;
 pub mod layered;

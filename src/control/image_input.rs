@@ -9,7 +9,7 @@
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use image::{DynamicImage, ImageBuffer, ImageFormat, ImageReader, Limits, Pixel, RgbImage};
+use image::{DynamicImage, ImageBuffer, ImageFormat, ImageReader, Limits, Pixel, RgbImage, RgbaImage};
 
 use super::declared_size::declared_size;
 use super::error::{ControlError, Result};
@@ -37,6 +37,22 @@ pub fn load_rgb8(path: impl AsRef<Path>) -> Result<RgbImage> {
     reader.limits(decoding_limits());
     let decoded = reader.decode().map_err(|e| decode_error(path, e))?;
     Ok(flatten_onto_paper(&decoded))
+}
+
+/// Loads a picture as 8-bit RGBA, keeping its transparency (color hints: transparent where nothing is
+/// painted), with the same format and size checks as [`load_rgb8`].
+pub fn load_rgba8(path: impl AsRef<Path>) -> Result<RgbaImage> {
+    let path = path.as_ref();
+    let bytes = read_file(path)?;
+    let format = sniff_format(path, &bytes)?;
+    let (width, height) = match reader(&bytes, format).into_dimensions() {
+        Ok(size) => size,
+        Err(error) => return Err(header_error(path, format, &bytes, error)),
+    };
+    check_file_dimensions(path, width, height)?;
+    let mut reader = reader(&bytes, format);
+    reader.limits(decoding_limits());
+    Ok(reader.decode().map_err(|e| decode_error(path, e))?.to_rgba8())
 }
 
 /// Checks an in-memory picture against the same size rules as a file.

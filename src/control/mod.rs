@@ -20,9 +20,9 @@ mod resize;
 
 pub use error::{ControlError, Result};
 pub use hint::Hint;
-pub use image_input::{MAX_IMAGE_SIDE, check_image_dimensions, flatten_onto_paper, load_rgb8};
+pub use image_input::{MAX_IMAGE_SIDE, check_image_dimensions, flatten_onto_paper, load_rgb8, load_rgba8};
 pub use lineart_standard::lineart_standard;
 pub use pipeline::{LineArtSettings, LineArtSource, PreparedLineArt, prepare_hint, prepare_line_art};
 pub use polarity::detect_polarity;
 pub use preprocess::{binarize, invert};
-pub use resize::fit_to_size;
+pub use resize::{fit_rgba_nearest, fit_to_size};

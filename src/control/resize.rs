@@ -14,7 +14,7 @@
 //! with 3..199 distinct colours (it drops thin lines when shrinking) and the Otsu re-binarisation and
 //! thinning of two-colour maps.
 
-use image::{Rgb, RgbImage};
+use image::{Rgb, RgbImage, Rgba, RgbaImage};
 
 use super::resample::resize_rgb8;
 use crate::vocabulary::ResizeMode;
@@ -58,6 +58,36 @@ fn resize_and_fill(map: &RgbImage, width: u32, height: u32) -> RgbImage {
         }
     }
     out
+}
+
+/// Fits `picture` to `width` x `height` as [`fit_to_size`] places a map with `mode`, sampling the nearest
+/// pixel instead of resampling: painted colors stay exactly the colors painted. What `mode` leaves
+/// uncovered (Resize and Fill's margins) is transparent.
+pub fn fit_rgba_nearest(picture: &RgbaImage, mode: ResizeMode, width: u32, height: u32) -> RgbaImage {
+    let source = picture.dimensions();
+    if source.0 == 0 || source.1 == 0 {
+        return RgbaImage::new(width, height);
+    }
+    let (scaled, offset) = match mode {
+        ResizeMode::JustResize => ((width, height), (0i64, 0i64)),
+        ResizeMode::CropAndResize => centred(source, (width, height), cover_scale(source, (width, height))),
+        ResizeMode::ResizeAndFill => centred(source, (width, height), fit_scale(source, (width, height))),
+    };
+    RgbaImage::from_fn(width, height, |x, y| {
+        let (sx, sy) = (i64::from(x) - offset.0, i64::from(y) - offset.1);
+        if sx < 0 || sy < 0 || sx >= i64::from(scaled.0) || sy >= i64::from(scaled.1) {
+            return Rgba([0, 0, 0, 0]);
+        }
+        let pick = |s: i64, scaled: u32, side: u32| ((s as u64 * u64::from(side)) / u64::from(scaled)) as u32;
+        *picture.get_pixel(pick(sx, scaled.0, source.0), pick(sy, scaled.1, source.1))
+    })
+}
+
+/// The scaled size and where its top-left corner lands (negative: cut off) when centred on the target.
+fn centred(source: (u32, u32), target: (u32, u32), k: f64) -> ((u32, u32), (i64, i64)) {
+    let scaled = scaled_size(source, k);
+    let offset = |target: u32, scaled: u32| (i64::from(target) - i64::from(scaled)) / 2;
+    (scaled, (offset(target.0, scaled.0), offset(target.1, scaled.1)))
 }
 
 /// sd-webui-controlnet's "pixel perfect" preprocessor resolution: the short side the source will have once
@@ -230,5 +260,19 @@ mod tests {
         let image = RgbImage::new(300, 200);
         assert_eq!(scale_short_side_to(&image, 100).dimensions(), (150, 100));
         assert_eq!(scale_short_side_to(&image, 512).dimensions(), (768, 512));
+    }
+
+    #[test]
+    fn rgba_pictures_are_placed_as_maps_are_with_their_colors_kept() {
+        // 4×2: left half red, right half blue, to a 2×2 target.
+        let picture = RgbaImage::from_fn(4, 2, |x, _| if x < 2 { Rgba([255, 0, 0, 255]) } else { Rgba([0, 0, 255, 255]) });
+        let crop = fit_rgba_nearest(&picture, ResizeMode::CropAndResize, 2, 2);
+        assert_eq!([crop.get_pixel(0, 0).0, crop.get_pixel(1, 0).0], [[255, 0, 0, 255], [0, 0, 255, 255]]);
+        let fill = fit_rgba_nearest(&picture, ResizeMode::ResizeAndFill, 4, 4);
+        assert_eq!(fill.get_pixel(0, 0).0[3], 0, "the margin is transparent");
+        assert_eq!(fill.get_pixel(0, 1).0, [255, 0, 0, 255]);
+        let stretch = fit_rgba_nearest(&picture, ResizeMode::JustResize, 8, 2);
+        assert_eq!(stretch.get_pixel(7, 1).0, [0, 0, 255, 255]);
+        assert!(stretch.pixels().all(|p| p.0 == [255, 0, 0, 255] || p.0 == [0, 0, 255, 255]), "no mixed colors");
     }
 }

@@ -57,19 +57,45 @@ pub fn make_flats_timed(
     check_sizes(line_art, color)?;
     let (width, height) = line_art.dimensions();
     let mut clock = timing::StageClock::start();
-    let lines = all_lines_as_paper(lines::line_mask(line_art, settings.line_threshold));
-    clock.lap("lines");
-    let (mut labels, count) = areas::label_areas(&lines, width as usize, settings.ball_radius(), &mut clock);
-    grow::grow_labels(&mut labels, &lines, width as usize);
-    clock.lap("lines to areas");
-    let count = merge::merge_small_areas(&mut labels, &lines, width as usize, count, settings.min_area_px);
-    clock.lap("merge small areas");
+    let Areas { labels, count, lines } = segment_timed(line_art, settings, &mut clock);
     let free: Vec<bool> = lines.par_iter().map(|&line| !line).collect();
     let colors = color::dominant_colors(&labels, &free, color, count);
     clock.lap("colors");
     let flats = Flats::assemble(labels, &colors, &lines, width, height);
     clock.lap("paint");
     Ok((flats, clock.timings))
+}
+
+/// The drawing cut into areas, before any color: steps 1–4 of [`make_flats`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Areas {
+    /// For each pixel (row by row), its area: `0..count`. Line pixels carry the area they border.
+    pub labels: Vec<u32>,
+    pub count: u32,
+    /// Which pixels are lines.
+    pub lines: Vec<bool>,
+}
+
+/// The areas `line_art` (dark lines on light paper) encloses, as [`make_flats`] finds them; for
+/// spreading something other than the AI's colors in them (the color hints).
+pub fn segment(line_art: &GrayImage, settings: &FlatsSettings) -> Result<Areas, FlatsError> {
+    let (width, height) = line_art.dimensions();
+    if width == 0 || height == 0 {
+        return Err(FlatsError::Empty { width, height });
+    }
+    Ok(segment_timed(line_art, settings, &mut timing::StageClock::start()))
+}
+
+fn segment_timed(line_art: &GrayImage, settings: &FlatsSettings, clock: &mut timing::StageClock) -> Areas {
+    let width = line_art.width() as usize;
+    let lines = all_lines_as_paper(lines::line_mask(line_art, settings.line_threshold));
+    clock.lap("lines");
+    let (mut labels, count) = areas::label_areas(&lines, width, settings.ball_radius(), clock);
+    grow::grow_labels(&mut labels, &lines, width);
+    clock.lap("lines to areas");
+    let count = merge::merge_small_areas(&mut labels, &lines, width, count, settings.min_area_px);
+    clock.lap("merge small areas");
+    Areas { labels, count, lines }
 }
 
 fn check_sizes(line_art: &GrayImage, color: &RgbImage) -> Result<(), FlatsError> {
