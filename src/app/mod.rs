@@ -3,6 +3,7 @@
 //! that owns the compute device and the models.
 
 mod clipboard;
+pub mod color_hints;
 pub mod dropped;
 pub mod emphasis;
 pub mod export_dialog;
