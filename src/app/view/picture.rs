@@ -33,9 +33,24 @@ pub fn fitted(area: egui::Rect, aspect: f32) -> egui::Rect {
 /// Allocates `size` and returns the response and the frame rectangle of `aspect` inside it; drag
 /// pans, the wheel zooms around the pointer and a double click fits, in the shared `view`.
 pub fn frame(ui: &mut egui::Ui, size: egui::Vec2, view: &mut ZoomPan, aspect: f32) -> (egui::Response, egui::Rect) {
+    framed(ui, size, view, aspect, true)
+}
+
+/// As [`frame`], for painting on: the primary button is left to the caller, the middle one pans.
+pub fn canvas(ui: &mut egui::Ui, size: egui::Vec2, view: &mut ZoomPan, aspect: f32) -> (egui::Response, egui::Rect) {
+    framed(ui, size, view, aspect, false)
+}
+
+fn framed(
+    ui: &mut egui::Ui,
+    size: egui::Vec2,
+    view: &mut ZoomPan,
+    aspect: f32,
+    primary_pans: bool,
+) -> (egui::Response, egui::Rect) {
     let (area, response) = ui.allocate_exact_size(size, egui::Sense::click_and_drag());
     let rect = fitted(area, aspect);
-    interact(ui, &response, rect, view);
+    interact(ui, &response, rect, view, primary_pans);
     ui.painter().rect_filled(rect, 0.0, ui.visuals().extreme_bg_color);
     (response, rect)
 }
@@ -49,20 +64,28 @@ pub fn paint(
     texture: egui::TextureId,
     placement: egui::Rect,
 ) {
-    let uv = view.uv_rect();
-    let to_screen = |p: egui::Pos2| rect.min + ((p - uv.min) / uv.size()) * rect.size();
-    let screen = egui::Rect::from_min_max(to_screen(placement.min), to_screen(placement.max));
+    let screen = on_screen(rect, view, placement);
     let full_uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
     painter.with_clip_rect(clip.intersect(rect)).image(texture, screen, full_uv, egui::Color32::WHITE);
 }
 
-fn interact(ui: &egui::Ui, response: &egui::Response, rect: egui::Rect, view: &mut ZoomPan) {
+/// Where `placement` (frame-relative, see [`placement`]) lies on screen in the frame `rect` as the view
+/// sees it; with the whole frame (0..1) it maps the pointer back to the picture too.
+pub fn on_screen(rect: egui::Rect, view: &ZoomPan, placement: egui::Rect) -> egui::Rect {
     let uv = view.uv_rect();
-    if response.dragged_by(egui::PointerButton::Primary) || response.dragged_by(egui::PointerButton::Middle) {
+    let to_screen = |p: egui::Pos2| rect.min + ((p - uv.min) / uv.size()) * rect.size();
+    egui::Rect::from_min_max(to_screen(placement.min), to_screen(placement.max))
+}
+
+fn interact(ui: &egui::Ui, response: &egui::Response, rect: egui::Rect, view: &mut ZoomPan, primary_pans: bool) {
+    let uv = view.uv_rect();
+    let panning =
+        (primary_pans && response.dragged_by(egui::PointerButton::Primary)) || response.dragged_by(egui::PointerButton::Middle);
+    if panning {
         let delta = response.drag_delta();
         view.pan(egui::vec2(delta.x / rect.width() * uv.width(), delta.y / rect.height() * uv.height()));
     }
-    if response.double_clicked() {
+    if primary_pans && response.double_clicked() {
         *view = ZoomPan::default();
     }
     if let Some(pointer) = response.hover_pos() {
@@ -89,5 +112,16 @@ mod tests {
         // The same drawing fitted inside: full width, half height.
         let fill = placement((2000, 1000), (512, 512), ResizeMode::ResizeAndFill);
         assert!((fill.height() - 0.5).abs() < 1e-5 && (fill.min.y - 0.25).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_frame_on_screen_follows_the_zoom() {
+        let rect = egui::Rect::from_min_size(egui::pos2(10.0, 20.0), egui::vec2(100.0, 200.0));
+        let whole = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+        assert_eq!(on_screen(rect, &ZoomPan::default(), whole), rect);
+        let mut view = ZoomPan::default();
+        view.zoom_around(2.0, egui::pos2(0.0, 0.0));
+        let zoomed = on_screen(rect, &view, whole);
+        assert_eq!((zoomed.min, zoomed.size()), (rect.min, egui::vec2(200.0, 400.0)));
     }
 }
