@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::clipboard::PasteError;
+use super::color_hints::HintLayer;
 use super::dropped::{DropInspector, DroppedFile};
 use super::export_dialog::ExportDialog;
 use super::file_picker::{FilePicker, Purpose};
@@ -103,6 +104,9 @@ pub struct NurieApp {
     pub previewer: LineArtPreviewer,
     pub shown: Option<Shown>,
     pub view: ZoomPan,
+    /// The color hints painted over the line art, at the generation size (one layer for the whole
+    /// form; not saved with the settings).
+    pub hints: HintLayer,
     /// The before/after slider is on, at this fraction of the width.
     pub compare: bool,
     pub compare_at: f32,
@@ -196,6 +200,7 @@ impl NurieApp {
             previewer: LineArtPreviewer::new(waker.clone()),
             shown: None,
             view: ZoomPan::default(),
+            hints: HintLayer::default(),
             compare: false,
             compare_at: 0.5,
             last_seed: None,

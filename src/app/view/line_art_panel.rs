@@ -2,6 +2,7 @@
 //! hint, and its settings. Files are dropped on a unit, pasted or opened. Each unit setting's name and
 //! hover explanation, in both languages, are in [`UnitTexts`] here.
 
+use crate::app::color_hints::HintTexts;
 use crate::app::file_picker::Purpose;
 use crate::app::form::UnitForm;
 use crate::app::i18n::Language;
@@ -73,11 +74,20 @@ fn line_art_view(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     let aspect = size.0 as f32 / size.1.max(1) as f32;
     match textures {
         Some((art, hint)) => {
-            let width = ui.available_width();
             let full_size = view.and_then(|v| v.full_size).unwrap_or((1, 1));
+            let hints_here = hints_unit(app) == Some(unit);
+            if hints_here {
+                hint_controls(app, ui);
+            }
+            let painting = hints_here && app.hints.painting;
+            let width = ui.available_width();
             let place = picture::placement(full_size, size, app.settings.form.units[unit].line_art_settings.resize_mode);
-            let (_, rect) = picture::frame(ui, egui::vec2(width, width / aspect.max(0.25)), &mut app.view, aspect);
+            let frame = if painting { picture::canvas } else { picture::frame };
+            let (response, rect) = frame(ui, egui::vec2(width, width / aspect.max(0.25)), &mut app.view, aspect);
             picture::paint(ui.painter(), rect, rect, &app.view, art.id(), place);
+            if hints_here {
+                hints_over_line_art(app, ui, &response, rect, painting);
+            }
             ui.horizontal(|ui| {
                 ui.label(texts.processed_hint);
                 let size = egui::vec2(96.0 * aspect.min(2.0), 96.0 / aspect.max(0.5));
@@ -110,6 +120,48 @@ fn line_art_view(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
             ui.small(file_name(&path)).on_hover_text(path.display().to_string());
         }
     });
+}
+
+/// The unit the color hints are painted on (one layer serves the whole form): the first one showing
+/// its line art.
+fn hints_unit(app: &NurieApp) -> Option<usize> {
+    app.units.iter().position(|view| view.line_art.is_some())
+}
+
+/// The "Paint hints" toggle and, while it is on, the hint layer's toolbar.
+fn hint_controls(app: &mut NurieApp, ui: &mut egui::Ui) {
+    let texts = HintTexts::of(app.settings.language());
+    app.hints.toggle(ui, texts);
+    if app.hints.painting {
+        app.hints.toolbar(ui, texts);
+        // HINT STRENGTH: a slider "Hint strength" (texts.strength, texts.strength_hover) bound to
+        // `app.settings.form.settings.hint_strength` (0.0–1.0, default `crate::metadata::DEFAULT_HINT_STRENGTH`)
+        // goes here once `GenerationSettings` has the field.
+    }
+}
+
+/// The hints over the line art in `rect` (the generation frame): painted on with the pointer while
+/// `painting`, shown always.
+fn hints_over_line_art(app: &mut NurieApp, ui: &egui::Ui, response: &egui::Response, rect: egui::Rect, painting: bool) {
+    let whole = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+    let screen = picture::on_screen(rect, &app.view, whole);
+    let label = HintTexts::of(app.settings.language()).canvas;
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, label));
+    if painting {
+        let result = finished_result(app);
+        app.hints.paint_with_pointer(ui, response, screen, result.as_deref());
+    }
+    app.hints.show_overlay(ui, screen, rect);
+    if painting {
+        app.hints.show_cursor(ui, response, screen);
+    }
+}
+
+/// The pixels of the finished picture on view in the result (not a running job's preview), for the
+/// eyedropper.
+fn finished_result(app: &NurieApp) -> Option<std::sync::Arc<image::RgbImage>> {
+    let finished = app.shown.as_ref().is_some_and(|shown| !shown.is_preview);
+    app.gallery.selected().filter(|_| finished).map(|item| item.image.clone())
 }
 
 fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {

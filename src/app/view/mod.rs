@@ -36,6 +36,8 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     refresh_networks_on_focus(app, ui.ctx());
     take_dropped_files(app, ui.ctx());
     app.refresh_line_art();
+    let form = &app.settings.form.settings;
+    app.hints.fit_to(form.width, form.height);
     egui::Panel::top("model-bar").show(ui, |ui| model_bar::show(app, ui));
     egui::Panel::bottom("status").show(ui, |ui| status_bar::show(app, ui));
     model_view::license_question(app, ui.ctx());
