@@ -10,6 +10,7 @@ mod model_variant;
 mod app {
     pub mod support;
 
+    mod color_hints;
     mod history_view;
     mod layer_export;
     mod model_info;

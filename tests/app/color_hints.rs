@@ -1,0 +1,78 @@
+//! Color hints in the window: painted on the line art with a palette color, undone and redone with
+//! the buttons, erased and brought back with Ctrl+Z.
+
+use std::time::Duration;
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use nurie::app::NurieApp;
+use nurie::app::color_hints::SWATCHES;
+
+use super::support::{fixture, harness, home, wait_until};
+
+const MINUTE: Duration = Duration::from_secs(60);
+const CANVAS: &str = "Line art to paint hints on";
+
+/// Drags with the primary button from `from` to `to` (fractions of the line art) in a few moves, a
+/// frame each.
+fn drag(harness: &mut Harness<'_, NurieApp>, from: egui::Vec2, to: egui::Vec2) {
+    let rect = harness.get_by_label(CANVAS).rect();
+    let at = |t: f32| rect.min + (from + (to - from) * t) * rect.size();
+    harness.hover_at(at(0.0));
+    harness.step();
+    harness.drag_at(at(0.0));
+    harness.step();
+    for step in 1..=4 {
+        harness.hover_at(at(step as f32 / 4.0));
+        harness.step();
+    }
+    harness.drop_at(at(1.0));
+    harness.run_steps(2);
+}
+
+/// The hint pixels of row `y` from `x0` to `x1` (inclusive).
+fn row(app: &NurieApp, y: u32, x0: u32, x1: u32) -> Vec<[u8; 4]> {
+    let picture = app.hints.picture().unwrap_or_else(|| image::RgbaImage::new(64, 96));
+    (x0..=x1).map(|x| picture.get_pixel(x, y).0).collect()
+}
+
+#[test]
+fn hints_are_painted_on_the_line_art_undone_redone_and_erased() {
+    let home = home("color-hints", |s| s.form.units[0].line_art = Some(fixture("control/lineart_input.png")));
+    let mut harness = harness(home);
+    wait_until(&mut harness, MINUTE, "the line art", |app| app.units.first().is_some_and(|u| u.line_art.is_some()));
+    harness.get_by_label("Paint hints").click();
+    harness.run_steps(2);
+    harness.get_by_label("Red").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().hints.color, SWATCHES[7]);
+    assert!(harness.state().hints.picture().is_none(), "nothing painted yet");
+
+    // Across the picture (64×96) at a fifth of its height: row 19, from x 12.8 to 51.2.
+    drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2));
+    let red = SWATCHES[7].to_srgba_unmultiplied();
+    let painted = harness.state().hints.picture().expect("hints painted");
+    assert_eq!(painted.dimensions(), (64, 96), "at the generation size");
+    assert!(row(harness.state(), 19, 13, 51).iter().all(|pixel| *pixel == red), "{:?}", row(harness.state(), 19, 13, 51));
+    assert_eq!(harness.state().view, Default::default(), "painting does not pan");
+
+    harness.get_by_label("Undo").click();
+    harness.run_steps(2);
+    assert!(harness.state().hints.picture().is_none(), "undone");
+    harness.get_by_label("Redo").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().hints.picture().as_ref(), Some(&painted), "redone, pixel for pixel");
+
+    // The eraser, then Ctrl+Z with the pointer over the line art.
+    harness.get_by_label("Eraser").click();
+    harness.run_steps(2);
+    drag(&mut harness, egui::vec2(0.1, 0.2), egui::vec2(0.9, 0.2));
+    assert!(row(harness.state(), 19, 13, 51).iter().all(|pixel| pixel[3] == 0), "erased");
+    let rect = harness.get_by_label(CANVAS).rect();
+    harness.hover_at(rect.center());
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    assert_eq!(harness.state().hints.picture().as_ref(), Some(&painted), "the erasing undone");
+    harness.state_mut().shut_down();
+}
