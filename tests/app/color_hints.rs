@@ -8,15 +8,15 @@ use egui_kittest::kittest::Queryable;
 use nurie::app::NurieApp;
 use nurie::app::color_hints::SWATCHES;
 
-use super::support::{fixture, harness, home, wait_until};
+use super::support::{english_on_screen, fixture, harness, home, wait_until};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const CANVAS: &str = "Line art to paint hints on";
 
 /// Drags with the primary button from `from` to `to` (fractions of the line art) in a few moves, a
 /// frame each.
-fn drag(harness: &mut Harness<'_, NurieApp>, from: egui::Vec2, to: egui::Vec2) {
-    let rect = harness.get_by_label(CANVAS).rect();
+fn drag(harness: &mut Harness<'_, NurieApp>, from: egui::Vec2, to: egui::Vec2, canvas: &str) {
+    let rect = harness.get_by_label(canvas).rect();
     let at = |t: f32| rect.min + (from + (to - from) * t) * rect.size();
     harness.hover_at(at(0.0));
     harness.step();
@@ -49,7 +49,7 @@ fn hints_are_painted_on_the_line_art_undone_redone_and_erased() {
     assert!(harness.state().hints.picture().is_none(), "nothing painted yet");
 
     // Across the picture (64×96) at a fifth of its height: row 19, from x 12.8 to 51.2.
-    drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2));
+    drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2), CANVAS);
     let red = SWATCHES[7].to_srgba_unmultiplied();
     let painted = harness.state().hints.picture().expect("hints painted");
     assert_eq!(painted.dimensions(), (64, 96), "at the generation size");
@@ -66,7 +66,7 @@ fn hints_are_painted_on_the_line_art_undone_redone_and_erased() {
     // The eraser, then Ctrl+Z with the pointer over the line art.
     harness.get_by_label("Eraser").click();
     harness.run_steps(2);
-    drag(&mut harness, egui::vec2(0.1, 0.2), egui::vec2(0.9, 0.2));
+    drag(&mut harness, egui::vec2(0.1, 0.2), egui::vec2(0.9, 0.2), CANVAS);
     assert!(row(harness.state(), 19, 13, 51).iter().all(|pixel| pixel[3] == 0), "erased");
     let rect = harness.get_by_label(CANVAS).rect();
     harness.hover_at(rect.center());
@@ -74,5 +74,24 @@ fn hints_are_painted_on_the_line_art_undone_redone_and_erased() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(2);
     assert_eq!(harness.state().hints.picture().as_ref(), Some(&painted), "the erasing undone");
+    harness.state_mut().shut_down();
+}
+
+/// The hint toolbar in the Japanese window: every word in Japanese.
+#[test]
+fn the_hint_toolbar_speaks_japanese() {
+    let home = home("color-hints-ja", |s| {
+        s.language = Some(nurie::app::i18n::Language::Japanese);
+        s.form.units[0].line_art = Some(fixture("control/lineart_input.png"));
+    });
+    let mut harness = harness(home);
+    wait_until(&mut harness, MINUTE, "the line art", |app| app.units.first().is_some_and(|u| u.line_art.is_some()));
+    harness.get_by_label("色ヒントを塗る").click();
+    harness.run_steps(2);
+    harness.get_by_label("赤").click();
+    harness.run_steps(2);
+    drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2), "色ヒントを塗る線画");
+    let english: Vec<String> = english_on_screen(&harness);
+    assert!(english.is_empty(), "English in the Japanese window: {english:?}");
     harness.state_mut().shut_down();
 }

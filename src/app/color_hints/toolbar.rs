@@ -29,15 +29,15 @@ impl HintLayer {
         ui.selectable_value(&mut self.tool, Tool::Eraser, texts.eraser);
         ui.selectable_value(&mut self.tool, Tool::Eyedropper, texts.eyedropper).on_hover_text(texts.eyedropper_hover);
         let label = ui.label(texts.size).on_hover_text(texts.size_hover);
-        ui.add(egui::Slider::new(&mut self.brush_size, BRUSH_SIZES).suffix(" px"))
-            .labelled_by(label.id)
-            .on_hover_text(texts.size_hover);
+        ui.add(egui::Slider::new(&mut self.brush_size, BRUSH_SIZES)).labelled_by(label.id).on_hover_text(texts.size_hover);
     }
 
     /// The color picker, the fixed swatches, then the recent colors.
     fn palette(&mut self, ui: &mut egui::Ui, texts: &HintTexts) {
         let mut color = self.color;
         let picker = egui::color_picker::color_edit_button_srgba(ui, &mut color, egui::color_picker::Alpha::Opaque);
+        // Read out in the window's language, not as egui's English "Color".
+        picker.widget_info(|| egui::WidgetInfo::labeled(egui::Role::ColorWell, true, texts.pick_color));
         if picker.on_hover_text(texts.pick_color).changed() {
             self.choose(color);
         }
@@ -63,7 +63,7 @@ impl HintLayer {
         if ui.add_enabled(self.can_undo(), egui::Button::new(texts.undo)).on_hover_text("Ctrl+Z").clicked() {
             self.undo();
         }
-        if ui.add_enabled(self.can_redo(), egui::Button::new(texts.redo)).on_hover_text("Ctrl+Shift+Z").clicked() {
+        if ui.add_enabled(self.can_redo(), egui::Button::new(texts.redo)).on_hover_text("Ctrl+Y").clicked() {
             self.redo();
         }
         if ui.button(texts.clear).on_hover_text(texts.clear_hover).clicked() {
