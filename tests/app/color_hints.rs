@@ -6,7 +6,7 @@ use std::time::Duration;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use nurie::app::NurieApp;
-use nurie::app::color_hints::SWATCHES;
+use nurie::app::color_hints::{SWATCHES, Tool};
 
 use super::support::{english_on_screen, fixture, harness, home, wait_until};
 
@@ -74,6 +74,14 @@ fn hints_are_painted_on_the_line_art_undone_redone_and_erased() {
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(2);
     assert_eq!(harness.state().hints.picture().as_ref(), Some(&painted), "the erasing undone");
+
+    // The eyedropper, with no result yet, takes the hint's color and goes back to the brush.
+    harness.get_by_label("Blue").click();
+    harness.get_by_label("Eyedropper").click();
+    harness.run_steps(2);
+    drag(&mut harness, egui::vec2(0.5, 0.2), egui::vec2(0.5, 0.2), CANVAS);
+    assert_eq!((harness.state().hints.color, harness.state().hints.tool), (SWATCHES[7], Tool::Brush));
+    assert_eq!(harness.state().hints.picture().as_ref(), Some(&painted), "picking paints nothing");
     harness.state_mut().shut_down();
 }
 

@@ -14,7 +14,9 @@ const SWATCH_SIZE: f32 = 18.0;
 impl HintLayer {
     /// The "Paint hints" toggle.
     pub fn toggle(&mut self, ui: &mut egui::Ui, texts: &HintTexts) {
-        ui.toggle_value(&mut self.painting, texts.paint_hints).on_hover_text(texts.paint_hints_hover);
+        if ui.toggle_value(&mut self.painting, texts.paint_hints).on_hover_text(texts.paint_hints_hover).changed() {
+            self.release();
+        }
     }
 
     /// The tools, size, palette and history buttons (shown while painting).
