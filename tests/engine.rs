@@ -11,6 +11,7 @@ mod engine {
 
     mod checkpoint_files;
     mod cli;
+    mod color_hints;
     mod controlnet_parity;
     mod embedding_parity;
     mod embeddings;

@@ -104,6 +104,8 @@ impl GenerationForm {
             vae: vae.map(Path::to_path_buf),
             units,
             init_image: self.init_image.clone(),
+            // The window's hints are painted, not a file: the worker keeps them and fills this in.
+            color_hints: None,
         })
     }
 

@@ -18,7 +18,7 @@ use crate::metadata::{
 };
 use crate::metadata::{NetworkKind, NetworkUse};
 use crate::networks::lora::prompt_with_recorded_loras;
-use crate::output::ImageSaver;
+use crate::output::{ImageSaver, KeptInputs};
 use crate::provenance::NetworkPresence;
 use crate::runtime::device;
 use crate::sampling::noise::random_seed;
@@ -100,6 +100,14 @@ pub struct GenerateArgs {
     /// img2img denoising strength in [0, 1].
     #[arg(long)]
     pub strength: Option<f64>,
+    /// Color hints: an RGBA picture (transparent where no hint) over the line art, placed as the first
+    /// --lineart is; each area of the line art a hint touches takes its color.
+    #[arg(long)]
+    pub color_hints: Option<PathBuf>,
+    /// The fraction of the steps during which the hinted areas are held to the hint colors, in [0, 1]
+    /// (default 0.5).
+    #[arg(long)]
+    pub hint_strength: Option<f64>,
     /// A folder of LoRA files for the prompt's `<lora:NAME:W>` tags (repeatable); the LoRA folders of the
     /// A1111, Forge, ComfyUI and InvokeAI installs found are searched after these.
     #[arg(long = "lora-dir")]
@@ -164,7 +172,11 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     errln!("device: {}", compute.description);
     let mut models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| errln!("loading the {part}…"))?;
     apply_loras(&mut models, &loras)?;
-    let made_from = MadeFrom { line_art: args.lineart.first().cloned(), init_image: args.init_image.clone() };
+    let made_from = MadeFrom {
+        line_art: args.lineart.first().cloned(),
+        init_image: args.init_image.clone(),
+        color_hints: plan.color_hints.clone(),
+    };
     let mut writer = ImageWriter::new(&args, request.clone(), provenance, made_from)?;
     let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
     writer.finish();
@@ -247,9 +259,30 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<(Plan, Vec<NetworkUse>)> {
         .enumerate()
         .map(|(unit, line_art)| unit_plan(args, unit, line_art, &controlnets, record.controlnets.get(unit)))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let plan =
-        Plan { settings, checkpoint: args.checkpoint.clone(), vae: args.vae.clone(), units, init_image: args.init_image.clone() };
+    let plan = Plan {
+        settings,
+        checkpoint: args.checkpoint.clone(),
+        vae: args.vae.clone(),
+        units,
+        init_image: args.init_image.clone(),
+        color_hints: color_hints(args, &record),
+    };
     Ok((plan, record.networks))
+}
+
+/// The flag's hints, or the kept copy of the hints the picture or settings file recorded (with a
+/// warning when they are not kept here).
+fn color_hints(args: &GenerateArgs, record: &GenerationRecord) -> Option<PathBuf> {
+    if args.color_hints.is_some() {
+        return args.color_hints.clone();
+    }
+    let sha256 = record.color_hints_sha256.as_deref()?;
+    let kept = crate::home::data_dir().ok().and_then(|home| KeptInputs::in_home(&home).find(sha256));
+    match &kept {
+        Some(path) => errln!("using the picture's color hints, kept as {}", path.display()),
+        None => errln!("warning: the picture was colored with hints ({sha256}) not kept here; give them with --color-hints"),
+    }
+    kept
 }
 
 /// Hypernetwork and unknown tags leave the text CLIP sees (as in A1111) but are not applied; A1111's
@@ -314,6 +347,7 @@ fn apply_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
     settings.height = args.height.unwrap_or(settings.height);
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.denoising_strength = args.strength.or(settings.denoising_strength);
+    settings.hint_strength = args.hint_strength.or(settings.hint_strength);
     settings.seed = match args.seed {
         Some(seed) if seed >= 0 => seed as u64,
         Some(_) => random_seed(),

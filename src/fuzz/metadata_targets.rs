@@ -64,11 +64,13 @@ fn sample_records() -> Vec<GenerationRecord> {
             batch_size: 4,
             clip_skip: 2,
             denoising_strength: Some(0.35),
+            hint_strength: Some(0.6),
         },
         batch_index: 3,
         model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"cb".repeat(32)),
         vae: Some(ModelRef { file_name: "kl-f8-anime2.ckpt".into(), autov2: Some("df3c506e51".into()), ..Default::default() }),
         init_image_sha256: Some("ab".repeat(32)),
+        color_hints_sha256: Some("c0".repeat(32)),
         controlnets: vec![unit, ControlNetUnit::default()],
         nurie_version: Some("0.1.0".into()),
         model_license: Some("creativeml-openrail-m".into()),
@@ -288,6 +290,7 @@ fn hashes_are_well_formed(record: &GenerationRecord) -> bool {
     model(&record.model)
         && record.vae.as_ref().is_none_or(model)
         && hex(&record.init_image_sha256, &[64])
+        && hex(&record.color_hints_sha256, &[64])
         && record.controlnets.iter().all(|unit| model(&unit.model) && hex(&unit.line_art_sha256, &[64]))
         && record.networks.iter().all(network)
 }

@@ -10,6 +10,7 @@ use crate::sampling::{Sampler, guide};
 use super::conditioning::StepContexts;
 use super::control_step::{PreparedUnit, control_residuals};
 use super::error::GenerateError;
+use super::hold::Hold;
 use super::models::Models;
 use super::progress::Flow;
 
@@ -50,7 +51,8 @@ impl Denoiser<'_> {
     }
 
     /// Runs `sampler` from step `start` to the end on `latents`. `noise(k)` gives the fresh noise of
-    /// the k-th step run (ancestral samplers); `after_step(k, latents)` hears each step and may cancel.
+    /// the k-th step run (ancestral samplers); `hold` keeps part of the latents to a picture during the
+    /// first steps (color hints); `after_step(k, latents)` hears each step and may cancel.
     /// Returns `None` when cancelled.
     pub fn run(
         &self,
@@ -58,11 +60,15 @@ impl Denoiser<'_> {
         start: usize,
         mut latents: Vec<f32>,
         noise: &mut dyn FnMut(usize) -> Vec<f32>,
+        hold: Option<&Hold>,
         after_step: &mut dyn FnMut(usize, &[f32]) -> Flow,
     ) -> Result<Option<Vec<f32>>, GenerateError> {
         let steps = sampler.timesteps().len();
         let run = steps - start.min(steps);
         for step in start..steps {
+            if let Some(hold) = hold {
+                hold.apply(&*sampler, step, &mut latents)?;
+            }
             let k = step - start;
             let timestep = sampler.timesteps()[step];
             let model_input = sampler.scale_model_input(step, &latents)?;

@@ -10,6 +10,7 @@ mod control_mode;
 mod control_step;
 mod denoise;
 mod error;
+mod hold;
 mod models;
 mod pipeline;
 mod plan;

@@ -3,6 +3,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::hints::ColorGuide;
 use crate::model::vae::SCALING_FACTOR;
 use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
 use crate::sampling::{self, Sampler};
@@ -11,6 +12,7 @@ use super::conditioning::encode_prompt_schedule_with;
 use super::control_step::PreparedUnit;
 use super::denoise::Denoiser;
 use super::error::GenerateError;
+use super::hold::Hold;
 use super::models::Models;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
@@ -47,8 +49,10 @@ pub fn generate(
         latent_size: request.latent_size(),
     };
     let init_latents = request.init_image.as_ref().map(|init| encode_init_image(models, &init.rgb, device)).transpose()?;
+    let guide = request.color_guide.as_ref().map(|guide| held_guide(models, guide, device)).transpose()?;
+    let starts = Starts { init_latents: init_latents.as_deref(), guide: guide.as_ref() };
     for index in 0..request.batch_count() {
-        let Some(latents) = sample_image(&denoiser, request, index, init_latents.as_deref(), observer)? else {
+        let Some(latents) = sample_image(&denoiser, request, index, &starts, observer)? else {
             return Ok(Outcome { images: index, cancelled: true });
         };
         let image = decode(models, &latents, request, device)?;
@@ -59,12 +63,28 @@ pub fn generate(
     Ok(Outcome { images: request.batch_count(), cancelled: false })
 }
 
+/// The color guide in latent space: its latents and how much each latent value is held.
+struct HeldGuide {
+    latents: Vec<f32>,
+    mask: Vec<f32>,
+}
+
+fn held_guide(models: &Models, guide: &ColorGuide, device: &Device) -> Result<HeldGuide, GenerateError> {
+    Ok(HeldGuide { latents: encode_init_image(models, &guide.image, device)?, mask: guide.latent_mask_channels() })
+}
+
+/// What every image of a request starts from besides its noise, encoded once.
+struct Starts<'a> {
+    init_latents: Option<&'a [f32]>,
+    guide: Option<&'a HeldGuide>,
+}
+
 /// Samples image `index` of the request; `None` when the observer cancelled.
 fn sample_image(
     denoiser: &Denoiser,
     request: &Request,
     index: usize,
-    init_latents: Option<&[f32]>,
+    starts: &Starts,
     observer: &mut dyn Observer,
 ) -> Result<Option<Vec<f32>>, GenerateError> {
     let mut sampler = sampling::sampler(request.sampler()?, request.steps())?;
@@ -76,7 +96,13 @@ fn sample_image(
         Some(all) => all[index * per_image..(index + 1) * per_image].to_vec(),
         None => generator.first(),
     };
-    let (start, latents) = starting_latents(sampler.as_ref(), request, initial, init_latents)?;
+    let (start, latents) = starting_latents(sampler.as_ref(), request, initial.clone(), starts.init_latents)?;
+    let hold = starts.guide.map(|guide| Hold {
+        target: &guide.latents,
+        mask: &guide.mask,
+        noise: &initial,
+        until_step: Hold::end_step(start, request.steps(), request.hint_strength()),
+    });
     let run = request.steps() - start;
     let mut noise = |k: usize| match &request.noise.ancestral {
         Some(all) => {
@@ -93,7 +119,7 @@ fn sample_image(
     if run == 0 && after_step(0, &latents) == Flow::Cancel {
         return Ok(None);
     }
-    denoiser.run(sampler.as_mut(), start, latents, &mut noise, &mut after_step)
+    denoiser.run(sampler.as_mut(), start, latents, &mut noise, hold.as_ref(), &mut after_step)
 }
 
 /// The first step and the latents it starts from: pure noise at the sampler's initial scale for

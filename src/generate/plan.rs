@@ -9,8 +9,14 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use crate::control::{ControlError, LineArtSettings, load_rgb8, prepare_line_art};
-use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse};
+use image::{GrayImage, Luma};
+
+use crate::control::{ControlError, Hint, LineArtSettings, fit_rgba_nearest, load_rgb8, load_rgba8, prepare_line_art};
+use crate::flats::FlatsSettings;
+use crate::hints::{ColorGuide, HintsError, spread_hints};
+use crate::metadata::{
+    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse,
+};
 use crate::networks::embedding::{EmbeddingError, EmbeddingLibrary};
 use crate::networks::lookup::FolderLookup;
 use crate::networks::lora::{LoraError, LoraLibrary, WeightedLora, loras_in_prompt};
@@ -18,6 +24,7 @@ use crate::prompt::extra_networks::parse_prompt;
 use crate::prompt::{ClipTokenizer, PromptEmbeddings, prompt_pair_chunks_with, used_embeddings};
 use crate::provenance::hash::file_name;
 use crate::provenance::{HashCache, HashError, NetworkCheck, Registry, check_networks, license_of};
+use crate::vocabulary::ResizeMode;
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
@@ -36,6 +43,10 @@ pub struct Plan {
     /// img2img: the picture to start from (resized to the generation size); the settings' denoising
     /// strength says how much of it changes.
     pub init_image: Option<PathBuf>,
+    /// Color hints: an RGBA picture, transparent where nothing is painted, placed on the generation as
+    /// the first unit's line art is; the settings' hint strength says how long they hold.
+    #[serde(default)]
+    pub color_hints: Option<PathBuf>,
 }
 
 /// One line-art unit of a plan.
@@ -83,6 +94,10 @@ pub enum ResolveError {
     LineArtSize { path: PathBuf, source: ControlError },
     #[error("the img2img picture: {0}")]
     InitImage(#[source] ControlError),
+    #[error("the color hints: {0}")]
+    HintsFile(#[source] ControlError),
+    #[error("the color hints {path}: {source}")]
+    Hints { path: PathBuf, source: HintsError },
     #[error("{0}")]
     Request(#[from] RequestError),
     #[error("{0}")]
@@ -181,9 +196,17 @@ impl Resolver {
             }
             None => None,
         };
+        let color_guide = match &plan.color_hints {
+            Some(path) => {
+                provenance.color_hints_sha256 = self.drawing_sha256(path);
+                Some(color_guide(path, plan, &control)?)
+            }
+            None => None,
+        };
         let mut settings = plan.settings.clone();
         settings.denoising_strength =
             init_image.as_ref().map(|_| settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH));
+        settings.hint_strength = color_guide.as_ref().map(|_| settings.hint_strength.unwrap_or(DEFAULT_HINT_STRENGTH));
         let uses = loras_in_prompt(&settings.prompt)?;
         let loras = self.loras.weighted(&uses)?;
         for (used, lora) in uses.iter().zip(&loras) {
@@ -194,7 +217,7 @@ impl Resolver {
         }
         let embeddings = Some(self.embeddings.clone());
         provenance.networks.extend(self.used_embeddings(&settings)?);
-        let request = Request { settings, control, init_image, noise: NoiseOverride::default(), embeddings };
+        let request = Request { settings, control, init_image, noise: NoiseOverride::default(), embeddings, color_guide };
         request.validate(files.controlnets.len())?;
         Ok(Resolved { request, provenance, files, loras })
     }
@@ -236,6 +259,26 @@ impl Resolver {
     }
 }
 
+/// The color hints spread into the areas of the first unit's line art (as the ControlNet sees it), at
+/// the generation size; placed as that unit's line art is (stretched without a unit).
+fn color_guide(path: &Path, plan: &Plan, control: &[ControlUnit]) -> Result<ColorGuide, ResolveError> {
+    let hints = load_rgba8(path).map_err(ResolveError::HintsFile)?;
+    let (width, height) = (plan.settings.width, plan.settings.height);
+    let mode = plan.units.first().map_or(ResizeMode::JustResize, |unit| unit.line_art_settings.resize_mode);
+    let placed = fit_rgba_nearest(&hints, mode, width, height);
+    let line_art = control.first().map(|unit| lines_of_hint(&unit.hint));
+    spread_hints(&placed, line_art.as_ref(), &FlatsSettings::default())
+        .map_err(|source| ResolveError::Hints { path: path.to_path_buf(), source })
+}
+
+/// A ControlNet hint (white lines on black) as line art (dark lines on white paper).
+fn lines_of_hint(hint: &Hint) -> GrayImage {
+    GrayImage::from_fn(hint.width, hint.height, |x, y| {
+        let value = hint.data.get((y * hint.width + x) as usize).copied().unwrap_or(0.0);
+        Luma([255 - (value.clamp(0.0, 1.0) * 255.0).round() as u8])
+    })
+}
+
 /// The img2img picture at the generation size (Lanczos, as A1111 resizes it).
 fn init_image(path: &Path, settings: &GenerationSettings) -> Result<InitImage, ResolveError> {
     let picture = load_rgb8(path).map_err(ResolveError::InitImage)?;
@@ -264,6 +307,7 @@ mod tests {
             vae: None,
             units: vec![unit("b.pth"), unit("a.pth"), unit("b.pth")],
             init_image: None,
+            color_hints: None,
         };
         let files = plan.model_files();
         assert_eq!(files.controlnets, [PathBuf::from("b.pth"), PathBuf::from("a.pth")]);
@@ -277,6 +321,7 @@ mod tests {
             vae: Some("v.pt".into()),
             units: vec![unit("cn.pth")],
             init_image: Some("start.png".into()),
+            color_hints: Some("hints.png".into()),
         };
         let json = serde_json::to_string(&plan).unwrap();
         assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
@@ -292,6 +337,7 @@ mod tests {
             vae: None,
             units: vec![],
             init_image: None,
+            color_hints: None,
         };
         let error = Resolver::in_home(home.path()).resolve(&plan).unwrap_err();
         assert!(matches!(error, ResolveError::Model(_)), "{error}");

@@ -14,6 +14,7 @@ pub struct Provenance {
     /// One per ControlNet unit of the request, in its order.
     pub units: Vec<UnitProvenance>,
     pub init_image_sha256: Option<String>,
+    pub color_hints_sha256: Option<String>,
     /// The checkpoint's license, as the known-models registry or the file itself gives it.
     pub model_license: Option<String>,
     /// The LoRAs and embeddings the prompts used, with their files' hashes.
@@ -38,6 +39,7 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         seed: request.settings.seed.wrapping_add(index as u64),
         // A denoising strength is recorded for img2img only, as A1111 does.
         denoising_strength: request.init_image.as_ref().map(|_| request.strength()),
+        hint_strength: request.color_guide.as_ref().map(|_| request.hint_strength()),
         ..request.settings.clone()
     };
     GenerationRecord {
@@ -46,6 +48,7 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         model: provenance.model.clone(),
         vae: provenance.vae.clone(),
         init_image_sha256: provenance.init_image_sha256.clone(),
+        color_hints_sha256: request.color_guide.as_ref().and(provenance.color_hints_sha256.clone()),
         controlnets: request.control.iter().zip(&provenance.units).map(|(unit, from)| recorded_unit(unit, from)).collect(),
         nurie_version: Some(metadata::NURIE_VERSION.to_string()),
         model_license: provenance.model_license.clone(),

@@ -1,7 +1,8 @@
 //! Everything one generation needs, checked before any network runs.
 
 use crate::control::Hint;
-use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings};
+use crate::hints::ColorGuide;
+use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings};
 use crate::model::ClipSkip;
 use crate::sampling::SamplerError;
 use crate::vocabulary::{Choice, RecordedSampler, SamplerKind};
@@ -29,6 +30,9 @@ pub struct Request {
     pub noise: NoiseOverride,
     /// The textual-inversion embeddings either prompt may call by name; `None`: every word is text.
     pub embeddings: Option<std::sync::Arc<crate::networks::embedding::EmbeddingLibrary>>,
+    /// Color hints spread into their areas, at the generation size; the settings' hint strength says
+    /// for how many of the steps the hinted areas are held (see [`crate::hints`]).
+    pub color_guide: Option<ColorGuide>,
 }
 
 /// One ControlNet unit: which loaded ControlNet, its prepared hint, and how strongly and when it acts.
@@ -66,6 +70,10 @@ pub enum RequestError {
     Size { width: u32, height: u32 },
     #[error("denoising strength {0} is outside [0, 1]")]
     Strength(f64),
+    #[error("hint strength {0} is outside [0, 1]")]
+    HintStrength(f64),
+    #[error("the color hints are {found:?} pixels; the generation size is {expected:?}")]
+    ColorHintsSize { found: [u32; 2], expected: [u32; 2] },
     #[error("CFG scale {0} is not a finite number")]
     CfgScale(f64),
     #[error("the sampler `{name}` is not one Nurie has: choose one of {accepted}")]
@@ -169,6 +177,12 @@ impl Request {
         self.settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH)
     }
 
+    /// The fraction of the steps color hints hold their areas ([`DEFAULT_HINT_STRENGTH`] when the
+    /// settings do not say).
+    pub fn hint_strength(&self) -> f64 {
+        self.settings.hint_strength.unwrap_or(DEFAULT_HINT_STRENGTH)
+    }
+
     /// Latent size [h, w] (1/8 of the image).
     pub fn latent_size(&self) -> [usize; 2] {
         [self.height() / 8, self.width() / 8]
@@ -186,6 +200,9 @@ impl Request {
         if let Some(init) = &self.init_image {
             self.validate_init(init)?;
         }
+        if let Some(guide) = &self.color_guide {
+            self.validate_guide(guide)?;
+        }
         for (unit, control) in self.control.iter().enumerate() {
             self.validate_unit(unit, control, controlnets)?;
         }
@@ -201,6 +218,19 @@ impl Request {
         let expected = [self.settings.width, self.settings.height];
         if found != expected {
             return Err(RequestError::InitImageSize { found, expected });
+        }
+        Ok(())
+    }
+
+    fn validate_guide(&self, guide: &ColorGuide) -> Result<(), RequestError> {
+        let strength = self.hint_strength();
+        if !(0.0..=1.0).contains(&strength) {
+            return Err(RequestError::HintStrength(strength));
+        }
+        let found = [guide.image.width(), guide.image.height()];
+        let expected = [self.settings.width, self.settings.height];
+        if found != expected || guide.coverage.dimensions() != guide.image.dimensions() {
+            return Err(RequestError::ColorHintsSize { found, expected });
         }
         Ok(())
     }

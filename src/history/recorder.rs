@@ -47,6 +47,8 @@ pub struct MadeFrom {
     pub line_art: Option<PathBuf>,
     /// The img2img picture.
     pub init_image: Option<PathBuf>,
+    /// The color hints (kept by hash, not indexed: the record's hash finds them).
+    pub color_hints: Option<PathBuf>,
 }
 
 /// A saved picture and the files that made it.
@@ -66,13 +68,15 @@ impl Recorder {
     /// Records a picture the [`ImageSaver`](crate::output::ImageSaver) of `folder` just wrote (see
     /// [`Self::add`]).
     pub fn add_saved(&mut self, saved: &SavedImage, folder: &Path, made_from: &MadeFrom) -> Option<String> {
-        self.add(SavedPicture {
+        let (_, hints_notice) = self.keep(made_from.color_hints.clone(), saved.record.color_hints_sha256.as_deref());
+        let notice = self.add(SavedPicture {
             path: &saved.path,
             folder,
             record: &saved.record,
             line_art: made_from.line_art.clone(),
             init_image: made_from.init_image.clone(),
-        })
+        });
+        hints_notice.or(notice)
     }
 
     /// Keeps `picture`'s inputs and indexes it; returns a message for the window the first time

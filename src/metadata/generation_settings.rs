@@ -34,6 +34,9 @@ pub struct GenerationSettings {
     pub clip_skip: u32,
     /// img2img only: how much of the starting picture is replaced, in [0, 1].
     pub denoising_strength: Option<f64>,
+    /// Color hints only: the fraction of the steps during which the hinted areas are held to the hint
+    /// colors, in [0, 1] (see [`crate::hints`]).
+    pub hint_strength: Option<f64>,
 }
 
 impl Default for GenerationSettings {
@@ -53,12 +56,17 @@ impl Default for GenerationSettings {
             batch_size: 1,
             clip_skip: 1,
             denoising_strength: None,
+            hint_strength: None,
         }
     }
 }
 
 /// A1111's img2img default denoising strength, used when an init image comes without one.
 pub const DEFAULT_DENOISING_STRENGTH: f64 = 0.75;
+
+/// The hint strength used when color hints come without one: the first half of the steps hold the
+/// hinted areas, which leaves them as much freedom as an img2img of the guide at denoising 0.5.
+pub const DEFAULT_HINT_STRENGTH: f64 = 0.5;
 
 /// How strongly and when one ControlNet unit guides, as sd-webui-controlnet names it. Serialized flat
 /// into a record's unit.

@@ -141,7 +141,7 @@ pub const LEADING_KEYS: [Key; 12] = [
 ];
 
 /// Keys written after the extension keys: older A1111's batch keys and Nurie's own.
-pub const TRAILING_KEYS: [Key; 2] = [
+pub const TRAILING_KEYS: [Key; 3] = [
     Key {
         names: &["Batch size", "Batch pos"],
         write: |r, out| {
@@ -153,6 +153,17 @@ pub const TRAILING_KEYS: [Key; 2] = [
         read: |reading, key, value| match key {
             "Batch size" => parse_positive(value, key, &mut reading.settings().batch_size),
             _ => parse_into(value, key, &mut reading.record.batch_index),
+        },
+    },
+    Key {
+        names: &["Color hints hash", "Hint strength"],
+        write: |r, out| {
+            r.color_hints_sha256.iter().for_each(|hash| out.insert("Color hints hash", hash.clone()));
+            r.settings.hint_strength.iter().for_each(|&s| out.insert("Hint strength", ui_number(s)));
+        },
+        read: |reading, key, value| match key {
+            "Color hints hash" => parse_sha256(value).map(|sha| reading.record.color_hints_sha256 = Some(sha)),
+            _ => parse_finite(value, key).map(|x| reading.settings().hint_strength = Some(x)),
         },
     },
     Key {

@@ -50,7 +50,7 @@ pub use comfyui::{COMFYUI_KEYWORD, settings_from_comfyui_prompt};
 pub use controlnet_text::{controlnet_unit_text, parse_controlnet_unit};
 pub use error::{ChunkProblem, MetadataError, Result};
 pub use extra_params::ExtraParams;
-pub use generation_settings::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationSettings};
+pub use generation_settings::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings};
 pub use infotext_parse::{InfotextFields, parse_infotext};
 pub use infotext_record::settings_from_infotext;
 pub use infotext_write::{infotext, settings_pairs};

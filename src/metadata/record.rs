@@ -24,6 +24,8 @@ pub struct GenerationRecord {
     pub vae: Option<ModelRef>,
     /// img2img only: SHA-256 (hex) of the init image file.
     pub init_image_sha256: Option<String>,
+    /// SHA-256 (hex) of the color hints file (an RGBA picture, transparent where nothing is painted).
+    pub color_hints_sha256: Option<String>,
     pub controlnets: Vec<ControlNetUnit>,
     /// The LoRAs and embeddings used, with the hashes of their files. The prompt keeps its
     /// `<lora:…>` tags as A1111 keeps them; this list is what names the files.
@@ -48,6 +50,8 @@ impl GenerationRecord {
         require(settings.cfg_scale.is_finite(), "cfg_scale", "must be a finite number")?;
         let denoising_ok = settings.denoising_strength.is_none_or(|d| d.is_finite());
         require(denoising_ok, "denoising_strength", "must be a finite number")?;
+        let hint_ok = settings.hint_strength.is_none_or(|d| d.is_finite());
+        require(hint_ok, "hint_strength", "must be a finite number")?;
         for (index, unit) in self.controlnets.iter().enumerate() {
             let guidance = &unit.guidance;
             let finite = [guidance.weight, guidance.guidance_start, guidance.guidance_end].iter().all(|x| x.is_finite());

@@ -261,10 +261,14 @@ fn random_record(random: &mut Lcg) -> GenerationRecord {
             height: 8 * (1 + random.below(256) as u32),
             clip_skip: 1 + random.below(3) as u32,
             denoising_strength: (random.below(2) == 0).then(|| random.unit_float()),
+            hint_strength: (random.below(2) == 0).then(|| random.unit_float()),
             ..Default::default()
         },
         ..Default::default()
     };
+    if record.settings.hint_strength.is_some() {
+        record.color_hints_sha256 = Some("c0".repeat(32));
+    }
     if random.below(2) == 0 {
         let mut unit = lineart_unit();
         unit.guidance.weight = random.unit_float() * 2.0;

@@ -130,7 +130,14 @@ mod tests {
             batch_size: 2,
             ..GenerationSettings::default()
         };
-        Request { settings, control: Vec::new(), init_image: None, noise: Default::default(), embeddings: None }
+        Request {
+            settings,
+            control: Vec::new(),
+            init_image: None,
+            noise: Default::default(),
+            embeddings: None,
+            color_guide: None,
+        }
     }
 
     /// A picture of `side`² pixels whose PNG does not compress (a xorshift pattern).

@@ -49,7 +49,7 @@ fn request(batch_count: usize) -> Request {
         batch_size: batch_count as u32,
         ..GenerationSettings::default()
     };
-    Request { settings, control: vec![], init_image: None, noise: NoiseOverride::default(), embeddings: None }
+    Request { settings, control: vec![], init_image: None, noise: NoiseOverride::default(), embeddings: None, color_guide: None }
 }
 
 fn run(observer: &mut Scripted, batch_count: usize) -> Result<Outcome, GenerateError> {

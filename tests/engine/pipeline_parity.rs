@@ -127,6 +127,7 @@ fn reference_request(refs: &References, run: &str) -> Request {
         init_image,
         noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral },
         embeddings: None,
+        color_guide: None,
     }
 }
 

@@ -112,6 +112,7 @@ impl Engine {
             made_from: MadeFrom {
                 line_art: plan.units.first().map(|unit| unit.line_art.clone()),
                 init_image: plan.init_image.clone(),
+                color_hints: plan.color_hints.clone(),
             },
         };
         let outcome = generate(&loaded.models, &resolved.request, &compute.device, &mut reporter).map_err(generate_error)?;
@@ -165,7 +166,11 @@ fn resolve_error(error: ResolveError) -> WorkerError {
         ResolveError::Model(_) | ResolveError::Lora(_) | ResolveError::Embedding(_) | ResolveError::Tokenizer(_) => {
             ErrorKind::Model
         }
-        ResolveError::LineArt(_) | ResolveError::LineArtSize { .. } | ResolveError::InitImage(_) => ErrorKind::Image,
+        ResolveError::LineArt(_)
+        | ResolveError::LineArtSize { .. }
+        | ResolveError::InitImage(_)
+        | ResolveError::HintsFile(_)
+        | ResolveError::Hints { .. } => ErrorKind::Image,
         ResolveError::Request(_) => ErrorKind::Settings,
     };
     WorkerError { kind, message: error_report(&error) }
