@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::flats::{FlatsSettings, MAX_GAP_PX};
-use crate::layered::{FLATS_LAYER, LayerOptions, LayeredFormat, compose_layers, layers_for_picture, sources_of_unit};
+use crate::history::MadeFrom;
+use crate::layered::{
+    FLATS_LAYER, LayerOptions, LayeredFormat, compose_layers, hints_at_size, layers_for_picture, sources_of_unit,
+};
 use crate::output::{KeptInputs, SavedImage};
 
 #[derive(Debug, clap::Args)]
@@ -71,32 +74,37 @@ pub struct ExportBeside {
     options: LayerOptions,
     /// The first unit's line art as the user gave it.
     drawing: image::RgbImage,
+    /// The color hints as the user gave them (the hidden "Hints" layer).
+    hints: Option<image::RgbaImage>,
 }
 
 impl ExportBeside {
     /// `None` when neither a format nor the flats are asked for; an error when the line art cannot be read.
-    pub fn new(formats: &[LayeredFormat], finishing: &FinishingArgs, line_art: Option<&Path>) -> anyhow::Result<Option<Self>> {
+    pub fn new(formats: &[LayeredFormat], finishing: &FinishingArgs, made_from: &MadeFrom) -> anyhow::Result<Option<Self>> {
         if formats.is_empty() && !finishing.flats {
             return Ok(None);
         }
         let options = finishing.options()?;
-        let Some(line_art) = line_art else {
+        let Some(line_art) = made_from.line_art.as_deref() else {
             anyhow::bail!("--export and --flats need --lineart: the layers and the flats come from the line art")
         };
         let drawing = crate::control::load_rgb8(line_art)?;
+        let hints = made_from.color_hints.as_deref().map(crate::control::load_rgba8).transpose()?;
         let mut unique = Vec::new();
         for format in formats {
             if !unique.contains(format) {
                 unique.push(*format);
             }
         }
-        Ok(Some(Self { formats: unique, options, drawing }))
+        Ok(Some(Self { formats: unique, options, drawing, hints }))
     }
 
     /// Writes the layered files of `saved` (whose colors are `color`); returns their paths.
     pub fn write(&self, saved: &SavedImage, color: &image::RgbImage) -> anyhow::Result<Vec<PathBuf>> {
         let unit = saved.record.controlnets.first().context("the picture's record has no ControlNet unit")?;
-        let stack = compose_layers(sources_of_unit(unit, color.clone(), self.drawing.clone()), self.options)?;
+        let mut sources = sources_of_unit(unit, color.clone(), self.drawing.clone());
+        sources.hints = self.hints.as_ref().map(|hints| hints_at_size(hints, unit.resize_mode, color.dimensions()));
+        let stack = compose_layers(sources, self.options)?;
         let mut written = Vec::new();
         if let Some(flats) = stack.layers.iter().find(|layer| layer.name == FLATS_LAYER) {
             let path = flats_png_beside(&saved.path);

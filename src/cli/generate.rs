@@ -457,7 +457,7 @@ impl ImageWriter {
             request,
             provenance,
             save_latents: args.save_latents,
-            layered: super::export::ExportBeside::new(&args.export, &args.finishing, made_from.line_art.as_deref())?,
+            layered: super::export::ExportBeside::new(&args.export, &args.finishing, &made_from)?,
             history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
             made_from,
             written: 0,

@@ -14,6 +14,7 @@ pub mod merge;
 pub mod ora;
 pub mod packbits;
 pub mod picture;
+pub mod picture_flats;
 pub mod psd;
 mod psd_channel;
 mod psd_layers;
@@ -25,7 +26,7 @@ pub use compose::{COLOR_LAYER, FLATS_LAYER, HINTS_LAYER, LINE_ART_LAYER, LayerOp
 pub use error::{LayeredError, Result};
 pub use format::LayeredFormat;
 pub use ora::{ora_bytes, write_ora};
-pub use picture::{layers_for_picture, sources_of_unit};
+pub use picture::{hints_at_size, layers_for_picture, sources_of_unit};
 pub use psd::{PSD_MAX_SIDE, psd_bytes, write_psd};
 pub use stack::{BlendMode, Layer, LayerStack};
 

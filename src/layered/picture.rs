@@ -1,17 +1,20 @@
 //! Layers for a picture Nurie made, rebuilt from the PNG alone: its metadata names the line art by
 //! SHA-256 (`line_art_sha256` of its first ControlNet unit), and Nurie keeps every drawing under that
 //! name in its home (`inputs/`, [`KeptInputs`]), so the artist's original lines are found even when
-//! the drawing was moved or edited since.
+//! the drawing was moved or edited since. The color hints, kept the same way, become the hidden
+//! "Hints" layer (left out when they are not kept here: they only steered the picture).
 
 use std::path::Path;
 
-use image::RgbImage;
+use image::{RgbImage, RgbaImage};
 
 use super::compose::{LayerOptions, LayerSources, compose_layers};
 use super::error::{LayeredError, Result};
 use super::stack::LayerStack;
+use crate::control::{fit_rgba_nearest, load_rgba8};
 use crate::metadata::{ControlNetUnit, read_settings_from_png};
 use crate::output::KeptInputs;
+use crate::vocabulary::ResizeMode;
 
 /// The layer stack of `picture`, with the line art found in `kept`.
 pub fn layers_for_picture(picture: &Path, kept: &KeptInputs, options: LayerOptions) -> Result<LayerStack> {
@@ -20,7 +23,16 @@ pub fn layers_for_picture(picture: &Path, kept: &KeptInputs, options: LayerOptio
     let unit = parsed.record.controlnets.first().ok_or_else(|| LayeredError::NoLineArt { picture: picture.to_path_buf() })?;
     let drawing = kept_drawing(picture, unit, kept)?;
     let color = image::open(picture).map_err(|e| picture_error(e.to_string()))?.to_rgb8();
-    compose_layers(sources_of_unit(unit, color, drawing), options)
+    let hints = parsed.record.color_hints_sha256.as_deref().and_then(|sha256| kept.find(sha256));
+    let hints = hints.and_then(|path| load_rgba8(path).ok());
+    let mut sources = sources_of_unit(unit, color, drawing);
+    sources.hints = hints.map(|hints| hints_at_size(&hints, unit.resize_mode, sources.color.dimensions()));
+    compose_layers(sources, options)
+}
+
+/// Color hints placed on a picture of `size` as its line art was (painted colors kept exactly).
+pub fn hints_at_size(hints: &RgbaImage, resize_mode: ResizeMode, (width, height): (u32, u32)) -> RgbaImage {
+    fit_rgba_nearest(hints, resize_mode, width, height)
 }
 
 /// The layers' sources for a picture made with `unit` from `drawing`. `line_art_inverted` records that
@@ -31,7 +43,7 @@ pub fn sources_of_unit(unit: &ControlNetUnit, color: RgbImage, drawing: RgbImage
 }
 
 /// The kept drawing the unit names.
-fn kept_drawing(picture: &Path, unit: &ControlNetUnit, kept: &KeptInputs) -> Result<RgbImage> {
+pub(super) fn kept_drawing(picture: &Path, unit: &ControlNetUnit, kept: &KeptInputs) -> Result<RgbImage> {
     let sha256 = unit.line_art_sha256.as_deref().ok_or_else(|| LayeredError::NoLineArt { picture: picture.to_path_buf() })?;
     let path = kept.find(sha256).ok_or_else(|| LayeredError::LineArtGone {
         picture: picture.to_path_buf(),

@@ -150,3 +150,101 @@ fn a_stronger_hint_holds_closer() {
     eprintln!("hint strength 0.2, 0.5, 1: RMS {distances:.2?}");
     assert!(distances[0] > distances[1] && distances[1] > distances[2], "{distances:?}");
 }
+
+fn nurie_in(home: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nurie"))
+        .env("NURIE_HOME", home)
+        .args(args)
+        .output()
+        .expect("the nurie binary runs")
+}
+
+fn stdout_paths(output: &std::process::Output) -> Vec<std::path::PathBuf> {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).lines().map(std::path::PathBuf::from).collect()
+}
+
+/// `nurie generate --color-hints` records the hints by hash, keeps them, puts them in the layered file
+/// as the hidden "Hints" layer, and `--from-png` finds them again.
+#[test]
+fn the_command_line_keeps_records_and_reuses_the_hints() {
+    let dir = temp_dir("hints-cli");
+    let (home, out) = (dir.join("home"), dir.join("out"));
+    let (drawing, hints) = (dir.join("square.png"), dir.join("ヒント.png"));
+    write_drawing(&drawing);
+    write_hints(&hints);
+    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
+    let common = [
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        drawing.to_str().unwrap(),
+        "--steps",
+        "2",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let first = [
+        &["generate", "--width", "64", "--height", "64", "--color-hints", hints.to_str().unwrap()][..],
+        &common,
+        &["--hint-strength", "0.75", "--export", "psd"],
+    ]
+    .concat();
+    let written = stdout_paths(&nurie_in(&home, &first));
+    let png = &written[0];
+    let sha256 = nurie::provenance::hash::file_sha256(&hints).unwrap();
+    let record = nurie::metadata::read_settings_from_png(png).unwrap().record;
+    assert_eq!(record.color_hints_sha256.as_deref(), Some(sha256.as_str()));
+    assert_eq!(record.settings.hint_strength, Some(0.75));
+    assert!(home.join("inputs").join(format!("{sha256}.png")).is_file(), "the hints are kept");
+    let psd = psd::Psd::from_bytes(&std::fs::read(png.with_extension("psd")).unwrap()).unwrap();
+    let names: Vec<&str> = psd.layers().iter().rev().map(|layer| layer.name()).collect();
+    assert_eq!(names, ["Color", "Hints", "Line art"]);
+    let hints_layer = psd.layer_by_name("Hints").unwrap();
+    // The `psd` crate reads the hidden flag as "visible" (see layered_export.rs).
+    assert!(hints_layer.visible(), "the hints are hidden");
+    assert_eq!(&hints_layer.rgba()[(32 * 64 + 32) * 4..][..4], [RED[0], RED[1], RED[2], 255]);
+
+    let again = [&["generate", "--from-png", png.to_str().unwrap()][..], &common].concat();
+    let output = nurie_in(&home, &again);
+    let repeated = stdout_paths(&output);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("using the picture's color hints"));
+    let record = nurie::metadata::read_settings_from_png(&repeated[0]).unwrap().record;
+    assert_eq!(record.color_hints_sha256.as_deref(), Some(sha256.as_str()));
+}
+
+#[test]
+fn hints_with_nothing_painted_are_refused_naming_the_file() {
+    let dir = temp_dir("hints-empty");
+    let (drawing, hints, out) = (dir.join("square.png"), dir.join("empty hints.png"), dir.join("out"));
+    write_drawing(&drawing);
+    RgbaImage::new(64, 64).save(&hints).unwrap();
+    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
+    let args = [
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        drawing.to_str().unwrap(),
+        "--color-hints",
+        hints.to_str().unwrap(),
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = nurie_in(&dir.join("home"), &args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("empty hints.png") && stderr.contains("nothing is painted"), "{stderr}");
+}
