@@ -47,6 +47,7 @@ fn hints_are_painted_on_the_line_art_undone_redone_and_erased() {
     harness.run_steps(2);
     assert_eq!(harness.state().hints.color, SWATCHES[7]);
     assert!(harness.state().hints.picture().is_none(), "nothing painted yet");
+    assert!(harness.get_all_by_label("Hint strength").next().is_some(), "the strength slider");
 
     // Across the picture (64×96) at a fifth of its height: row 19, from x 12.8 to 51.2.
     drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2), CANVAS);

@@ -134,10 +134,20 @@ fn hint_controls(app: &mut NurieApp, ui: &mut egui::Ui) {
     app.hints.toggle(ui, texts);
     if app.hints.painting {
         app.hints.toolbar(ui, texts);
-        // HINT STRENGTH: a slider "Hint strength" (texts.strength, texts.strength_hover) bound to
-        // `app.settings.form.settings.hint_strength` (0.0–1.0, default `crate::metadata::DEFAULT_HINT_STRENGTH`)
-        // goes here once `GenerationSettings` has the field.
+        hint_strength(ui, texts, &mut app.settings.form.settings.hint_strength);
     }
+}
+
+/// The hint strength slider; the engine's default until the user moves it.
+fn hint_strength(ui: &mut egui::Ui, texts: &HintTexts, strength: &mut Option<f64>) {
+    let mut value = strength.unwrap_or(crate::metadata::DEFAULT_HINT_STRENGTH);
+    ui.horizontal(|ui| {
+        let label = ui.label(texts.strength).on_hover_text(texts.strength_hover);
+        let slider = ui.add(egui::Slider::new(&mut value, 0.0..=1.0).step_by(0.05)).labelled_by(label.id);
+        if slider.on_hover_text(texts.strength_hover).changed() {
+            *strength = Some(value);
+        }
+    });
 }
 
 /// The hints over the line art in `rect` (the generation frame): painted on with the pointer while
