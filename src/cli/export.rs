@@ -122,8 +122,7 @@ impl ExportBeside {
     }
 }
 
-/// `NNNNN-SEED-flats.png` beside `NNNNN-SEED.png`.
+/// `NNNNN-SEED-flats.png` beside `NNNNN-SEED.png`, the name the window's "Save flats…" writes too.
 fn flats_png_beside(picture: &Path) -> PathBuf {
-    let stem = picture.file_stem().map(|stem| stem.to_string_lossy().into_owned()).unwrap_or_default();
-    picture.with_file_name(format!("{stem}-flats.png"))
+    crate::layered::picture_flats::flats_png_beside(picture)
 }

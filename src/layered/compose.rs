@@ -70,16 +70,26 @@ pub fn compose_layers(sources: LayerSources, options: LayerOptions) -> Result<La
     Ok(LayerStack { layers, merged })
 }
 
+/// The flats of `sources` alone, exactly as the "Flats" layer has them (the window's Flats view).
+pub fn flats_of(sources: &LayerSources, settings: &FlatsSettings) -> Result<Flats> {
+    let (width, height) = sources.color.dimensions();
+    let drawing = drawing_at_size(&sources.drawing, sources.resize_mode, width, height);
+    flats_from(&drawing, sources, settings)
+}
+
 /// The flats, when a Flats layer or a transparent background asks for them.
 fn flats_if_needed(drawing: &RgbImage, sources: &LayerSources, options: LayerOptions) -> Result<Option<Flats>> {
     if options.flats.is_none() && !options.transparent {
         return Ok(None);
     }
+    flats_from(drawing, sources, &options.flats.unwrap_or_default()).map(Some)
+}
+
+/// The flats of the drawing already fitted to the colors' size.
+fn flats_from(drawing_at_size: &RgbImage, sources: &LayerSources, settings: &FlatsSettings) -> Result<Flats> {
     let polarity = if sources.black_on_white { Polarity::BlackOnWhite } else { Polarity::WhiteOnBlack };
-    let settings = options.flats.unwrap_or_default();
-    let flats = make_flats(&line_art_from_rgb(drawing, polarity), &sources.color, &settings)
-        .map_err(|e| LayeredError::Flats(e.to_string()))?;
-    Ok(Some(flats))
+    make_flats(&line_art_from_rgb(drawing_at_size, polarity), &sources.color, settings)
+        .map_err(|e| LayeredError::Flats(e.to_string()))
 }
 
 /// `pixels` made transparent where `background` is set (255).
