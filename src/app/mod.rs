@@ -8,6 +8,7 @@ pub mod dropped;
 pub mod emphasis;
 pub mod export_dialog;
 pub mod file_picker;
+pub mod flats_maker;
 pub mod fonts;
 pub mod form;
 pub mod frame_stats;
