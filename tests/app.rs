@@ -11,6 +11,7 @@ mod app {
     pub mod support;
 
     mod color_hints;
+    mod flats_view;
     mod history_view;
     mod layer_export;
     mod model_info;

@@ -9,6 +9,7 @@ pub mod emphasis;
 pub mod export_dialog;
 pub mod file_picker;
 pub mod flats_maker;
+pub mod flats_view;
 pub mod fonts;
 pub mod form;
 pub mod frame_stats;

@@ -9,6 +9,7 @@ use super::color_hints::HintLayer;
 use super::dropped::{DropInspector, DroppedFile};
 use super::export_dialog::ExportDialog;
 use super::file_picker::{FilePicker, Purpose};
+use super::flats_view::FlatsView;
 use super::form::{FormProblem, GenerationForm, UnitForm};
 use super::frame_stats::FrameStats;
 use super::gallery::{Gallery, GalleryItem};
@@ -148,6 +149,8 @@ pub struct NurieApp {
     pub export_dialog: Option<ExportDialog>,
     /// The layered file last written, with "Show in folder" in the status bar until dismissed.
     pub last_export: Option<PathBuf>,
+    /// The result view's Flats (下塗り): shown or not, their gap, made in the background.
+    pub flats: FlatsView,
     /// The settings last written to disk, to save only on change, and when.
     saved: AppSettings,
     saved_at: Instant,
@@ -225,6 +228,7 @@ impl NurieApp {
             exporter: LayerExporter::start(&history_home, waker.clone()),
             export_dialog: None,
             last_export: None,
+            flats: FlatsView::start(&history_home, waker.clone()),
             ctx: ctx.clone(),
         };
         app.search_models();
@@ -451,6 +455,7 @@ impl NurieApp {
         for outcome in self.exporter.finished() {
             self.on_exported(outcome);
         }
+        self.flats.maker.pump();
         if let Some((purpose, Some(path))) = self.picker.poll() {
             self.on_picked(purpose, &path);
             if matches!(purpose, Purpose::LoraFolder | Purpose::EmbeddingFolder) {

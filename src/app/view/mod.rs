@@ -5,6 +5,7 @@ mod dropped_picture;
 mod export_dialog;
 mod export_menu;
 mod export_status;
+mod flats_bar;
 mod gallery_strip;
 mod history_sidebar;
 mod history_view;

@@ -1,9 +1,14 @@
 //! The result: the live preview while a job runs, then the finished picture; the line art can be
 //! laid over it (multiplied) or compared with a before/after slider, under the shared zoom/pan.
 
+use std::path::{Path, PathBuf};
+
+use crate::app::flats_view::{FlatsOnView, ResultLayer};
+use crate::app::i18n::Texts;
+use crate::app::layer_export::ExportFailure;
 use crate::app::nurie_app::NurieApp;
 
-use super::picture;
+use super::{flats_bar, picture};
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let texts = app.texts();
@@ -20,7 +25,11 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         }
         export_button(app, ui);
     });
-    let Some(shown) = app.shown.as_ref().map(|s| s.texture.clone()) else {
+    let finished = finished_picture(app);
+    if let Some(picture) = &finished {
+        flats_bar::show(app, ui, picture);
+    }
+    let Some(colors) = app.shown.as_ref().map(|s| s.texture.clone()) else {
         ui.centered_and_justified(|ui| ui.label(egui::RichText::new(texts.nothing_yet).weak()));
         return;
     };
@@ -31,7 +40,10 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     let line_art = first_line_art(app);
     let split = if app.compare { compare_slider(ui, rect, &mut app.compare_at) } else { rect.left() };
     let result_clip = egui::Rect::from_min_max(egui::pos2(split, rect.top()), rect.max);
-    picture::paint(ui.painter(), rect, result_clip, &app.view, shown.id(), whole);
+    let (shown, note) = colors_or_flats(app, ui.ctx(), finished.as_deref(), colors);
+    if let Some(shown) = &shown {
+        picture::paint(ui.painter(), rect, result_clip, &app.view, shown.id(), whole);
+    }
     if let Some((art, lines, place)) = line_art {
         if app.compare {
             let before_clip = egui::Rect::from_min_max(rect.min, egui::pos2(split, rect.bottom()));
@@ -39,6 +51,66 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         }
         if app.settings.layout.overlay_lines {
             picture::paint(ui.painter(), rect, result_clip, &app.view, lines.id(), place);
+        }
+    }
+    if let Some(note) = note {
+        show_note(ui, rect, &note, texts);
+    }
+}
+
+/// The finished picture on view (not the running job's preview), by its file.
+fn finished_picture(app: &NurieApp) -> Option<PathBuf> {
+    let finished = app.shown.as_ref().is_some_and(|shown| !shown.is_preview);
+    app.gallery.selected().filter(|_| finished).map(|item| item.path.clone())
+}
+
+/// Said over the result: the flats being made, or why there are none.
+enum Note {
+    Making,
+    NoFlats(String),
+}
+
+/// What the result shows: the colors, or the flats when they are chosen for a finished picture (the
+/// flats shown last, or the colors, while they are made); and what to say over it.
+fn colors_or_flats(
+    app: &mut NurieApp,
+    ctx: &egui::Context,
+    picture: Option<&Path>,
+    colors: egui::TextureHandle,
+) -> (Option<egui::TextureHandle>, Option<Note>) {
+    let Some(picture) = picture.filter(|_| app.flats.showing == ResultLayer::Flats) else { return (Some(colors), None) };
+    let texts = app.texts();
+    match app.flats.on_view(picture, ctx) {
+        FlatsOnView::Ready(flats) => (Some(flats), None),
+        FlatsOnView::Making(last) => (Some(last.unwrap_or(colors)), Some(Note::Making)),
+        FlatsOnView::Failed(why) => {
+            let why = match why {
+                ExportFailure::NoLineArt => texts.no_line_art_for_flats.to_string(),
+                ExportFailure::LineArtGone => texts.line_art_gone.to_string(),
+                ExportFailure::Other(message) => message,
+            };
+            (None, Some(Note::NoFlats((texts.no_flats)(&why))))
+        }
+    }
+}
+
+/// The note over the frame: a spinner at its top while the flats are made, the reason in its middle.
+fn show_note(ui: &mut egui::Ui, rect: egui::Rect, note: &Note, texts: &Texts) {
+    let area = rect.shrink(12.0);
+    match note {
+        Note::Making => {
+            ui.scope_builder(egui::UiBuilder::new().max_rect(area), |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(texts.making_flats);
+                    });
+                });
+            });
+        }
+        Note::NoFlats(text) => {
+            let layout = egui::Layout::centered_and_justified(egui::Direction::TopDown);
+            ui.scope_builder(egui::UiBuilder::new().max_rect(area).layout(layout), |ui| ui.label(text.as_str()));
         }
     }
 }
@@ -69,8 +141,7 @@ fn compare_slider(ui: &mut egui::Ui, rect: egui::Rect, at: &mut f32) -> f32 {
 
 /// "Export layers…" for the finished picture on view.
 fn export_button(app: &mut NurieApp, ui: &mut egui::Ui) {
-    let finished = app.shown.as_ref().is_some_and(|shown| !shown.is_preview);
-    let Some(picture) = app.gallery.selected().filter(|_| finished).map(|item| item.path.clone()) else { return };
+    let Some(picture) = finished_picture(app) else { return };
     if ui.button(app.texts().export_layers).clicked() {
         app.open_export_dialog(&picture);
     }
