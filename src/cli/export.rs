@@ -41,7 +41,8 @@ pub struct FinishingArgs {
     #[arg(long, value_name = "PX", requires = "flats")]
     pub flats_gap: Option<u32>,
     /// Make the background (the areas touching the picture's border) transparent in the color layers and
-    /// the merged image; the line art is kept whole.
+    /// the merged image, and (`nurie generate`) in the PNG itself, whose colors stay under the
+    /// transparency; the line art is kept whole.
     #[arg(long)]
     pub transparent: bool,
 }
@@ -79,14 +80,18 @@ pub struct ExportBeside {
 }
 
 impl ExportBeside {
-    /// `None` when neither a format nor the flats are asked for; an error when the line art cannot be read.
+    /// `None` when no format, flats or transparent background is asked for; an error when the line art
+    /// cannot be read.
     pub fn new(formats: &[LayeredFormat], finishing: &FinishingArgs, made_from: &MadeFrom) -> anyhow::Result<Option<Self>> {
-        if formats.is_empty() && !finishing.flats {
+        if formats.is_empty() && !finishing.flats && !finishing.transparent {
             return Ok(None);
         }
         let options = finishing.options()?;
         let Some(line_art) = made_from.line_art.as_deref() else {
-            anyhow::bail!("--export and --flats need --lineart: the layers and the flats come from the line art")
+            anyhow::bail!(
+                "--export, --flats and --transparent need --lineart: the layers, the flats and the background come from \
+                 the line art"
+            )
         };
         let drawing = crate::control::load_rgb8(line_art)?;
         let hints = made_from.color_hints.as_deref().map(crate::control::load_rgba8).transpose()?;
@@ -105,6 +110,9 @@ impl ExportBeside {
         let mut sources = sources_of_unit(unit, color.clone(), self.drawing.clone());
         sources.hints = self.hints.as_ref().map(|hints| hints_at_size(hints, unit.resize_mode, color.dimensions()));
         let stack = compose_layers(sources, self.options)?;
+        if self.options.transparent {
+            write_transparent_png(saved, color, &stack.merged)?;
+        }
         let mut written = Vec::new();
         if let Some(flats) = stack.layers.iter().find(|layer| layer.name == FLATS_LAYER) {
             let path = flats_png_beside(&saved.path);
@@ -125,4 +133,16 @@ impl ExportBeside {
 /// `NNNNN-SEED-flats.png` beside `NNNNN-SEED.png`, the name the window's "Save flats…" writes too.
 fn flats_png_beside(picture: &Path) -> PathBuf {
     crate::layered::picture_flats::flats_png_beside(picture)
+}
+
+/// Rewrites the picture with the merged image's transparency (the background cut out, the lines over
+/// it kept) and its own colors, record included: no color is lost under the transparent pixels.
+fn write_transparent_png(saved: &SavedImage, color: &image::RgbImage, merged: &image::RgbaImage) -> anyhow::Result<()> {
+    let rgba = image::RgbaImage::from_fn(color.width(), color.height(), |x, y| {
+        let [r, g, b] = color.get_pixel(x, y).0;
+        image::Rgba([r, g, b, merged.get_pixel(x, y).0[3]])
+    });
+    let pixels = crate::metadata::RgbaImage { width: rgba.width(), height: rgba.height(), pixels: rgba.as_raw() };
+    crate::metadata::write_rgba_png_with_record(&saved.path, pixels, &saved.record)
+        .with_context(|| format!("making the background of {} transparent", saved.path.display()))
 }

@@ -496,6 +496,8 @@ impl Observer for ImageWriter {
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
         let saved = self.saver.save(&self.request, &self.provenance, &image).map_err(|e| e.to_string())?;
+        // Before the history reads the picture: `--transparent` rewrites it with its alpha.
+        let finishing = self.layered.as_ref().map(|layered| layered.write(&saved, &image.image).map_err(|e| format!("{e:#}")));
         let recorded = self.history.as_mut().and_then(|history| history.add_saved(&saved, self.saver.folder(), &self.made_from));
         if let Some(message) = recorded {
             self.bar.suspend(|| errln!("{message}"));
@@ -508,10 +510,8 @@ impl Observer for ImageWriter {
         }
         self.bar.suspend(|| outln!("{}", saved.path.display()));
         self.written += 1;
-        if let Some(layered) = &self.layered {
-            for path in layered.write(&saved, &image.image).map_err(|e| format!("{e:#}"))? {
-                self.bar.suspend(|| outln!("{}", path.display()));
-            }
+        for path in finishing.transpose()?.unwrap_or_default() {
+            self.bar.suspend(|| outln!("{}", path.display()));
         }
         Ok(())
     }

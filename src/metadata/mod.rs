@@ -60,7 +60,8 @@ pub use nurie_json::{NURIE_FORMAT_VERSION, NURIE_KEYWORD, settings_from_nurie_js
 pub use parsed_settings::{ParsedSettings, SettingsSource};
 pub use png_read::{PngText, ReadLimits, SkippedChunk, TextChunk, TextChunkKind, read_png_text, read_png_text_from};
 pub use png_write::{
-    RgbImage, TextEncoding, TextEntry, encode_png, write_new_png_with_record, write_png_atomic, write_png_with_record,
+    RgbImage, RgbaImage, TextEncoding, TextEntry, encode_png, write_new_png_with_record, write_png_atomic, write_png_with_record,
+    write_rgba_png_with_record,
 };
 pub use read_settings::{A1111_KEYWORD, read_settings_from_png, settings_from_text_chunks};
 pub use record::{ControlNetUnit, GenerationRecord, ModelRef};

@@ -23,6 +23,14 @@ pub struct RgbImage<'a> {
     pub pixels: &'a [u8],
 }
 
+/// 8-bit RGBA pixels, row by row, no padding (a picture with a transparent background).
+#[derive(Debug, Clone, Copy)]
+pub struct RgbaImage<'a> {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: &'a [u8],
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextEncoding {
     /// `tEXt` when every character is Latin-1, else `iTXt` (Pillow's `add_text`).
@@ -51,15 +59,27 @@ pub fn write_new_png_with_record(path: &Path, image: RgbImage, record: &Generati
     write_new_file_atomically(path, &bytes).map_err(|source| write_error(path, source))
 }
 
+/// As [`write_png_with_record`] for a picture with transparency, replacing `path` atomically.
+pub fn write_rgba_png_with_record(path: &Path, image: RgbaImage, record: &GenerationRecord) -> Result<()> {
+    let pixels = Pixels { width: image.width, height: image.height, pixels: image.pixels, color: ColorType::Rgba };
+    let bytes = with_record_texts(record, |texts| encode_pixels(path, pixels, texts))?;
+    write_file_atomically(path, &bytes).map_err(|source| write_error(path, source))
+}
+
 /// The PNG file's bytes with the `parameters` and `nurie` chunks; `path` only names the file in errors.
 fn png_with_record(path: &Path, image: RgbImage, record: &GenerationRecord) -> Result<Vec<u8>> {
+    with_record_texts(record, |texts| encode_png(path, image, texts))
+}
+
+/// `encode` given the `parameters` and `nurie` text chunks of `record`.
+fn with_record_texts(record: &GenerationRecord, encode: impl FnOnce(&[TextEntry]) -> Result<Vec<u8>>) -> Result<Vec<u8>> {
     let nurie = to_nurie_json(record)?;
     let parameters = infotext(record);
     let texts = [
         TextEntry { keyword: A1111_KEYWORD, text: &parameters, encoding: TextEncoding::LatinWhenPossible },
         TextEntry { keyword: NURIE_KEYWORD, text: &nurie, encoding: TextEncoding::Utf8 },
     ];
-    encode_png(path, image, &texts)
+    encode(&texts)
 }
 
 /// Saves `image` with `texts`, replacing `path` atomically.
@@ -74,11 +94,24 @@ fn write_error(path: &Path, source: std::io::Error) -> MetadataError {
 
 /// The PNG file's bytes; `path` only names the file in errors.
 pub fn encode_png(path: &Path, image: RgbImage, texts: &[TextEntry]) -> Result<Vec<u8>> {
+    encode_pixels(path, Pixels { width: image.width, height: image.height, pixels: image.pixels, color: ColorType::Rgb }, texts)
+}
+
+/// 8-bit pixels of either layout.
+#[derive(Clone, Copy)]
+struct Pixels<'a> {
+    width: u32,
+    height: u32,
+    pixels: &'a [u8],
+    color: ColorType,
+}
+
+fn encode_pixels(path: &Path, image: Pixels, texts: &[TextEntry]) -> Result<Vec<u8>> {
     check_image(image)?;
     let encode_error = |source| MetadataError::PngEncode { path: path.to_path_buf(), source };
     let mut bytes = Vec::new();
     let mut encoder = Encoder::new(&mut bytes, image.width, image.height);
-    encoder.set_color(ColorType::Rgb);
+    encoder.set_color(image.color);
     encoder.set_depth(BitDepth::Eight);
     for entry in texts {
         // PNG text ends at a NUL: one inside would cut the text short for every reader (prompts are
@@ -97,14 +130,16 @@ pub fn encode_png(path: &Path, image: RgbImage, texts: &[TextEntry]) -> Result<V
     Ok(bytes)
 }
 
-fn check_image(image: RgbImage) -> Result<()> {
+fn check_image(image: Pixels) -> Result<()> {
     if image.width == 0 || image.height == 0 {
         return Err(MetadataError::InvalidImage { reason: format!("it is {}x{} pixels", image.width, image.height) });
     }
-    let expected = (image.width as usize).checked_mul(image.height as usize).and_then(|n| n.checked_mul(3));
+    let channels = usize::from(image.color.samples());
+    let expected = (image.width as usize).checked_mul(image.height as usize).and_then(|n| n.checked_mul(channels));
     if expected != Some(image.pixels.len()) {
+        let layout = if channels == 4 { "RGBA" } else { "RGB" };
         return Err(MetadataError::InvalidImage {
-            reason: format!("{} bytes of pixels for a {}x{} RGB image", image.pixels.len(), image.width, image.height),
+            reason: format!("{} bytes of pixels for a {}x{} {layout} image", image.pixels.len(), image.width, image.height),
         });
     }
     Ok(())

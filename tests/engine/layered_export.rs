@@ -426,3 +426,51 @@ fn generate_writes_the_flats_beside_the_picture() {
     colors.dedup();
     assert!(!colors.is_empty() && colors.len() < 64 * 64 / 24, "flat colors, not a photo: {} colors", colors.len());
 }
+
+/// `nurie generate --transparent` cuts the background out of the PNG itself: the paper around a drawn
+/// square (it touches the border) becomes transparent, the square stays opaque, and the colors and the
+/// metadata are all still in the file.
+#[test]
+fn generate_makes_the_background_of_the_png_transparent() {
+    let dir = temp_dir("layered-transparent-png");
+    let drawing = dir.join("square.png");
+    let on_square = |v: u32| (16..18).contains(&v) || (46..48).contains(&v);
+    image::GrayImage::from_fn(64, 64, |x, y| {
+        let within = |v: u32| (16..48).contains(&v);
+        image::Luma([if (on_square(x) && within(y)) || (on_square(y) && within(x)) { 0 } else { 255 }])
+    })
+    .save(&drawing)
+    .unwrap();
+    let (checkpoint, controlnet) = (sd15_dev(), fixture("parity/controlnet-lineart-dev-fp16.safetensors"));
+    let out = dir.join("out");
+    let args = [
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        drawing.to_str().unwrap(),
+        "--steps",
+        "1",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+        "--transparent",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let written = succeeded(nurie_in(&dir.join("home"), &args));
+    assert_eq!(written.len(), 1, "only the picture: {written:?}");
+    let picture = image::open(&written[0]).unwrap();
+    assert_eq!(picture.color(), image::ColorType::Rgba8);
+    let rgba = picture.to_rgba8();
+    assert_eq!((rgba.get_pixel(2, 2).0[3], rgba.get_pixel(60, 40).0[3]), (0, 0), "the background is cut out");
+    assert_eq!(rgba.get_pixel(32, 32).0[3], 255, "inside the square stays opaque");
+    assert!(rgba.pixels().filter(|p| p.0[3] == 0).any(|p| p.0[..3] != [0, 0, 0]), "the colors stay under the transparency");
+    let record = nurie::metadata::read_settings_from_png(&written[0]).unwrap().record;
+    assert_eq!((record.settings.width, record.settings.steps), (64, 1));
+}
