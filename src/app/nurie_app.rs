@@ -336,6 +336,8 @@ impl NurieApp {
         let (checkpoint, vae) = (self.settings.checkpoint.as_deref(), self.settings.vae.as_deref());
         match self.settings.form.to_plan(checkpoint, vae, seed) {
             Ok(plan) => {
+                // Ctrl+Enter may come before the hint layer follows a new size: ask for the plan's.
+                let color_hints = self.hints.picture_sized(plan.settings.width, plan.settings.height).map(Arc::new);
                 let spec = JobSpec {
                     plan,
                     device: self.settings.device,
@@ -343,6 +345,7 @@ impl NurieApp {
                     output_folder: self.output_folder(),
                     lora_folders: self.settings.lora_folders.clone(),
                     embedding_folders: self.settings.embedding_folders.clone(),
+                    color_hints,
                 };
                 self.last_seed = Some(seed);
                 self.held_jobs.push(spec);

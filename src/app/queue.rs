@@ -117,6 +117,7 @@ mod tests {
             output_folder: "out".into(),
             lora_folders: vec![],
             embedding_folders: vec![],
+            color_hints: None,
         }
     }
 

@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::atomic_write::write_file_atomically;
 
 /// A folder of kept input files: `<sha256>.<extension>`.
@@ -32,6 +34,23 @@ impl KeptInputs {
         let io_error = |source| KeepError::Io { path: file.to_path_buf(), source };
         std::fs::create_dir_all(&self.folder).map_err(io_error)?;
         let bytes = std::fs::read(file).map_err(io_error)?;
+        write_file_atomically(&kept, &bytes).map_err(|e| KeepError::Write { path: kept.clone(), message: e.to_string() })?;
+        Ok(kept)
+    }
+
+    /// Keeps a picture made in the window (the painted color hints) as a PNG named by the SHA-256 of
+    /// its bytes, as a file would be kept; returns the kept file.
+    pub fn keep_png(&self, picture: &image::RgbaImage) -> Result<PathBuf, KeepError> {
+        let mut bytes = Vec::new();
+        let encoded = picture.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png);
+        let kept_name = self.folder.join("painted.png");
+        encoded.map_err(|e| KeepError::Write { path: kept_name.clone(), message: e.to_string() })?;
+        let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let kept = self.folder.join(format!("{sha256}.png"));
+        if kept.is_file() {
+            return Ok(kept);
+        }
+        std::fs::create_dir_all(&self.folder).map_err(|source| KeepError::Io { path: self.folder.clone(), source })?;
         write_file_atomically(&kept, &bytes).map_err(|e| KeepError::Write { path: kept.clone(), message: e.to_string() })?;
         Ok(kept)
     }

@@ -8,7 +8,7 @@ use egui_kittest::kittest::Queryable;
 use nurie::app::NurieApp;
 use nurie::app::color_hints::{SWATCHES, Tool};
 
-use super::support::{english_on_screen, fixture, harness, home, wait_until};
+use super::support::{checkpoint, controlnet, english_on_screen, fixture, harness, home, pngs, wait_until};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const CANVAS: &str = "Line art to paint hints on";
@@ -102,5 +102,33 @@ fn the_hint_toolbar_speaks_japanese() {
     drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2), "色ヒントを塗る線画");
     let english: Vec<String> = english_on_screen(&harness);
     assert!(english.is_empty(), "English in the Japanese window: {english:?}");
+    harness.state_mut().shut_down();
+}
+
+/// Painted hints go with the job: the picture records them by hash, Nurie keeps the painted layer under
+/// that hash, and the kept file holds exactly what was painted.
+#[test]
+fn painted_hints_color_the_next_picture_and_are_kept_with_it() {
+    let home = home("color-hints-generate", |s| {
+        s.checkpoint = Some(checkpoint());
+        s.form.units[0].line_art = Some(fixture("control/lineart_input.png"));
+        s.form.units[0].controlnet = Some(controlnet());
+        s.form.settings.steps = 2;
+    });
+    let mut harness = harness(home.clone());
+    wait_until(&mut harness, MINUTE, "the line art", |app| app.units.first().is_some_and(|u| u.hint.is_some()));
+    harness.get_by_label("Paint hints").click();
+    harness.run_steps(2);
+    harness.get_by_label("Red").click();
+    drag(&mut harness, egui::vec2(0.2, 0.2), egui::vec2(0.8, 0.2), CANVAS);
+    let painted = harness.state().hints.picture().expect("hints painted");
+    harness.get_by_label("Generate").click();
+    wait_until(&mut harness, 2 * MINUTE, "a picture", |app| !app.gallery.items.is_empty());
+    let picture = pngs(&home.join("outputs")).pop().expect("the picture");
+    let record = nurie::metadata::read_settings_from_png(&picture).unwrap().record;
+    let sha256 = record.color_hints_sha256.expect("the hints are recorded");
+    assert_eq!(record.settings.hint_strength, Some(nurie::metadata::DEFAULT_HINT_STRENGTH));
+    let kept = home.join("inputs").join(format!("{sha256}.png"));
+    assert_eq!(image::open(&kept).unwrap().to_rgba8(), painted, "the kept hints are the painted ones");
     harness.state_mut().shut_down();
 }

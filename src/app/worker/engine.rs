@@ -7,12 +7,12 @@ use std::sync::mpsc::Receiver;
 
 use crate::app::service::Emitter;
 use crate::error_report::error_report;
-use crate::generate::{GenerateError, ModelFiles, Models, ResolveError, Resolver, generate};
+use crate::generate::{GenerateError, ModelFiles, Models, Plan, ResolveError, Resolver, generate};
 use crate::history::{MadeFrom, Recorder};
-use crate::output::ImageSaver;
+use crate::output::{ImageSaver, KeptInputs};
 use crate::runtime::{ComputeDevice, DeviceChoice, device};
 
-use super::messages::{Command, DeviceReport, ErrorKind, Event, Job, JobId, ModelSelection, WorkerError};
+use super::messages::{Command, DeviceReport, ErrorKind, Event, Job, JobId, JobSpec, ModelSelection, WorkerError};
 use super::reporter::Reporter;
 
 /// Networks on a device, and what they were loaded from.
@@ -28,6 +28,8 @@ pub struct Engine {
     loaded: Option<Loaded>,
     resolver: Resolver,
     history: Recorder,
+    /// Where the hints painted in the window are kept, as the drawings are.
+    kept_inputs: KeptInputs,
 }
 
 impl Engine {
@@ -41,6 +43,7 @@ impl Engine {
                 .with_lora_folders(crate::networks::lora_folders(&[]))
                 .with_embedding_folders(&crate::networks::embedding_folders(&[])),
             history: Recorder::new(home.to_path_buf()),
+            kept_inputs: KeptInputs::in_home(home),
         }
     }
 
@@ -87,7 +90,7 @@ impl Engine {
     }
 
     fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
-        let plan = &job.spec.plan;
+        let plan = &self.with_painted_hints(&job.spec)?;
         self.use_lora_folders(&job.spec.lora_folders);
         self.resolver.set_embedding_folders(&crate::networks::embedding_folders(&job.spec.embedding_folders));
         let resolved = self.resolver.resolve(plan).map_err(resolve_error)?;
@@ -118,6 +121,19 @@ impl Engine {
         let outcome = generate(&loaded.models, &resolved.request, &compute.device, &mut reporter).map_err(generate_error)?;
         self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });
         Ok(())
+    }
+
+    /// The job's plan, with the hints painted in the window kept as a file it names.
+    fn with_painted_hints(&self, spec: &JobSpec) -> Result<Plan, WorkerError> {
+        let mut plan = spec.plan.clone();
+        if let Some(hints) = &spec.color_hints {
+            let kept = self.kept_inputs.keep_png(hints).map_err(|e| WorkerError {
+                kind: ErrorKind::Output,
+                message: format!("the painted color hints could not be kept: {e}"),
+            })?;
+            plan.color_hints = Some(kept);
+        }
+        Ok(plan)
     }
 
     /// Loads `files` on the selected device unless they are already there; the old networks are

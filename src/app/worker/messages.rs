@@ -43,6 +43,9 @@ pub struct JobSpec {
     /// first, then in the installs it finds (`crate::networks::lora_folders`).
     pub lora_folders: Vec<PathBuf>,
     pub embedding_folders: Vec<PathBuf>,
+    /// The color hints painted in the window, at the generation size; the worker keeps them in Nurie's
+    /// home (by hash, as drawings are) and gives the plan that file.
+    pub color_hints: Option<Arc<image::RgbaImage>>,
 }
 
 impl JobSpec {
