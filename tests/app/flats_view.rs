@@ -7,7 +7,7 @@ use egui_kittest::kittest::Queryable;
 use nurie::app::flats_maker::FlatsKey;
 use nurie::flats::FlatsSettings;
 
-use super::support::{checkpoint, controlnet, fixture, harness, home, wait_until};
+use super::support::{checkpoint, controlnet, english_on_screen, fixture, harness, home, wait_until};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -52,5 +52,30 @@ fn flats_are_shown_beside_the_colors_and_saved_beside_the_picture() {
     harness.run_steps(2);
     assert!(harness.query_by_label("Save flats…").is_none(), "the flats' controls go with them");
     assert!(harness.state().notices.is_empty(), "{:?}", harness.state().notices);
+    harness.state_mut().shut_down();
+}
+
+/// The flats' controls, the note while they are made and the saved message, in Japanese.
+#[test]
+fn the_flats_speak_japanese() {
+    let home = home("flats-ja", |s| {
+        s.language = Some(nurie::app::i18n::Language::Japanese);
+        s.checkpoint = Some(checkpoint());
+        s.form.units[0].line_art = Some(fixture("control/lineart_input.png"));
+        s.form.units[0].controlnet = Some(controlnet());
+    });
+    let mut harness = harness(home);
+    wait_until(&mut harness, MINUTE, "the line art", |app| app.units.first().is_some_and(|u| u.hint.is_some()));
+    harness.get_by_label("生成").click();
+    wait_until(&mut harness, 2 * MINUTE, "a picture", |app| !app.gallery.items.is_empty() && !app.is_busy());
+    harness.run_steps(2);
+    harness.get_by_label("下塗り").click();
+    wait_until(&mut harness, MINUTE, "the flats", |app| app.flats.texture_key().is_some());
+    harness.get_by_label("下塗りを保存…").click();
+    wait_until(&mut harness, MINUTE, "the flats saved", |app| app.flats.maker.saved().is_some());
+    harness.run_steps(2);
+    harness.get_by_label_contains("下塗りを保存しました");
+    harness.get_by_label("カラー");
+    assert_eq!(english_on_screen(&harness), Vec::<String>::new());
     harness.state_mut().shut_down();
 }
