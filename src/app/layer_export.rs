@@ -32,6 +32,8 @@ impl ExportOptions {
         LayerOptions {
             color_trace: self.color_trace,
             flats: self.flats.then(FlatsSettings::default),
+            // The window's flats come with their per-color layers, ready for selecting a color's areas.
+            flats_by_color: self.flats,
             transparent: self.transparent,
         }
     }

@@ -40,6 +40,10 @@ pub struct FinishingArgs {
     /// The widest gap in the lines, in pixels, that still closes an area for the flats.
     #[arg(long, value_name = "PX", requires = "flats")]
     pub flats_gap: Option<u32>,
+    /// With --flats, also one hidden layer per flat color ("Flat #rrggbb"), to select a color's areas
+    /// at once in the painting program.
+    #[arg(long, requires = "flats")]
+    pub flats_layers: bool,
     /// Make the background (the areas touching the picture's border) transparent in the color layers and
     /// the merged image, and (`nurie generate`) in the PNG itself, whose colors stay under the
     /// transparency; the line art is kept whole.
@@ -55,7 +59,12 @@ impl FinishingArgs {
             (true, Some(gap)) if gap <= MAX_GAP_PX => Some(FlatsSettings { gap_px: gap, ..FlatsSettings::default() }),
             (true, Some(gap)) => anyhow::bail!("--flats-gap {gap} is wider than the {MAX_GAP_PX} pixels Nurie closes"),
         };
-        Ok(LayerOptions { color_trace: self.color_trace, flats, transparent: self.transparent })
+        Ok(LayerOptions {
+            color_trace: self.color_trace,
+            flats,
+            flats_by_color: self.flats_layers,
+            transparent: self.transparent,
+        })
     }
 }
 

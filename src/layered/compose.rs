@@ -1,6 +1,7 @@
 //! The layer stack Nurie exports, bottom to top: "Color" (the AI result), "Flats" (hidden, when made),
 //! "Hints" (hidden, when given), "Line art" (the artist's drawing, Multiply), and the merged image.
 //!
+//! With `flats_by_color`, one hidden "Flat #rrggbb" layer per flat color follows "Flats".
 //! Flats and Hints are hidden so the stack shows what the merged image shows, the colors under the
 //! artist's lines; the artist turns them on, or selects areas from them, in the painting program.
 //! With a transparent background, the areas of the flats that touch the picture's border
@@ -44,6 +45,9 @@ pub struct LayerOptions {
     pub color_trace: bool,
     /// Make flats (下塗り) from the drawing and the colors, as a hidden "Flats" layer.
     pub flats: Option<FlatsSettings>,
+    /// With the flats, also one hidden layer per flat color ("Flat #rrggbb"), each cropped to its
+    /// areas: a color's areas selected at once in Clip Studio Paint or Photoshop.
+    pub flats_by_color: bool,
     /// Make the background (the areas touching the border) transparent; uses the flats' areas, with the
     /// default settings when `flats` is `None`.
     pub transparent: bool,
@@ -62,8 +66,10 @@ pub fn compose_layers(sources: LayerSources, options: LayerOptions) -> Result<La
     let merged = multiply_lines(&sources.color, &lines, background.as_ref());
     let mut layers = vec![Layer::new(COLOR_LAYER, cut_out(DynamicImage::ImageRgb8(sources.color).into_rgba8(), &background))];
     if let Some(flats) = flats.filter(|_| options.flats.is_some()) {
+        let by_color = if options.flats_by_color { color_layers(&flats, background.as_ref()) } else { Vec::new() };
         let flats = cut_out(DynamicImage::ImageRgb8(flats.image).into_rgba8(), &background);
         layers.push(Layer::new(FLATS_LAYER, flats).hidden());
+        layers.extend(by_color);
     }
     layers.extend(sources.hints.map(|hints| Layer::new(HINTS_LAYER, hints).hidden()));
     layers.push(Layer::new(LINE_ART_LAYER, lines).blended(BlendMode::Multiply));
@@ -90,6 +96,28 @@ fn flats_from(drawing_at_size: &RgbImage, sources: &LayerSources, settings: &Fla
     let polarity = if sources.black_on_white { Polarity::BlackOnWhite } else { Polarity::WhiteOnBlack };
     make_flats(&line_art_from_rgb(drawing_at_size, polarity), &sources.color, settings)
         .map_err(|e| LayeredError::Flats(e.to_string()))
+}
+
+/// One hidden layer per flat color, placed over its areas; areas cut out as background are left out,
+/// and a color left with nothing gets no layer.
+fn color_layers(flats: &Flats, background: Option<&GrayImage>) -> Vec<Layer> {
+    let mut layers = Vec::new();
+    for mut layer in flats.layers_by_color() {
+        let (x0, y0) = (layer.bounds.x, layer.bounds.y);
+        if let Some(background) = background {
+            for (x, y, pixel) in layer.mask.enumerate_pixels_mut() {
+                if background.get_pixel(x0 + x, y0 + y).0[0] == 255 {
+                    pixel.0[0] = 0;
+                }
+            }
+        }
+        if layer.mask.pixels().all(|pixel| pixel.0[0] == 0) {
+            continue;
+        }
+        let [r, g, b] = layer.color;
+        layers.push(Layer::new(format!("Flat #{r:02x}{g:02x}{b:02x}"), layer.to_rgba()).at(x0, y0).hidden());
+    }
+    layers
 }
 
 /// `pixels` made transparent where `background` is set (255).

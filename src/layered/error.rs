@@ -8,7 +8,7 @@ pub enum LayeredError {
     TooLargeForPsd { path: PathBuf, width: u32, height: u32, max: u32 },
     #[error("{path}: the layers do not fit a PSD file's 4 GiB sections")]
     PsdSectionTooLong { path: PathBuf },
-    #[error("{path}: layer \"{layer}\" is {got_w}×{got_h}, the picture is {width}×{height}")]
+    #[error("{path}: layer \"{layer}\" ({got_w}×{got_h} where it is placed) does not fit in the {width}×{height} picture")]
     LayerSize { path: PathBuf, layer: String, got_w: u32, got_h: u32, width: u32, height: u32 },
     #[error("cannot write {path}: {message}")]
     Write { path: PathBuf, message: String },

@@ -33,7 +33,12 @@ pub use stack::{BlendMode, Layer, LayerStack};
 /// Every layer must cover the picture exactly: both formats place full-size layers at (0, 0).
 fn check_layer_sizes(stack: &LayerStack, path: &Path) -> Result<()> {
     let (width, height) = (stack.width(), stack.height());
-    match stack.layers.iter().find(|layer| layer.pixels.dimensions() != (width, height)) {
+    let outside = |layer: &&Layer| {
+        let (x, y) = layer.origin;
+        u64::from(x) + u64::from(layer.pixels.width()) > u64::from(width)
+            || u64::from(y) + u64::from(layer.pixels.height()) > u64::from(height)
+    };
+    match stack.layers.iter().find(outside) {
         Some(layer) => Err(LayeredError::LayerSize {
             path: path.to_path_buf(),
             layer: layer.name.clone(),

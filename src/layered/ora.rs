@@ -63,9 +63,11 @@ pub fn stack_xml(stack: &LayerStack) -> String {
 
 fn layer_element(index: usize, layer: &Layer) -> String {
     format!(
-        "  <layer name=\"{}\" src=\"{}\" x=\"0\" y=\"0\" opacity=\"{:.3}\" visibility=\"{}\" composite-op=\"{}\"/>\n",
+        "  <layer name=\"{}\" src=\"{}\" x=\"{}\" y=\"{}\" opacity=\"{:.3}\" visibility=\"{}\" composite-op=\"{}\"/>\n",
         html_escape::encode_double_quoted_attribute(&layer.name),
         layer_file(index),
+        layer.origin.0,
+        layer.origin.1,
         f64::from(layer.opacity) / 255.0,
         if layer.visible { "visible" } else { "hidden" },
         composite_op(layer.blend),

@@ -43,7 +43,8 @@ fn pack_layer(layer: &Layer) -> Vec<PackedChannel> {
 }
 
 fn layer_record(out: &mut Vec<u8>, layer: &Layer, channels: &[PackedChannel], path: &Path) -> Result<()> {
-    for bound in [0, 0, layer.pixels.height(), layer.pixels.width()] {
+    let (left, top) = layer.origin;
+    for bound in [top, left, top + layer.pixels.height(), left + layer.pixels.width()] {
         out.extend_from_slice(&bound.to_be_bytes()); // top, left, bottom, right
     }
     out.extend_from_slice(&(CHANNEL_IDS.len() as u16).to_be_bytes());

@@ -10,12 +10,14 @@ pub enum BlendMode {
     Multiply,
 }
 
-/// One layer, covering the whole picture.
+/// One layer: a rectangle of pixels inside the picture (most cover all of it).
 #[derive(Debug, Clone)]
 pub struct Layer {
     /// Shown in the painting program's layer panel (any Unicode, e.g. Japanese).
     pub name: String,
     pub pixels: RgbaImage,
+    /// Where the pixels' top-left corner sits in the picture, (x, y).
+    pub origin: (u32, u32),
     /// 0 (transparent) to 255 (opaque).
     pub opacity: u8,
     pub visible: bool,
@@ -25,7 +27,13 @@ pub struct Layer {
 impl Layer {
     /// A visible, opaque, Normal layer.
     pub fn new(name: impl Into<String>, pixels: RgbaImage) -> Self {
-        Self { name: name.into(), pixels, opacity: 255, visible: true, blend: BlendMode::Normal }
+        Self { name: name.into(), pixels, origin: (0, 0), opacity: 255, visible: true, blend: BlendMode::Normal }
+    }
+
+    /// The layer placed with its top-left corner at `(x, y)` of the picture.
+    pub fn at(mut self, x: u32, y: u32) -> Self {
+        self.origin = (x, y);
+        self
     }
 
     pub fn hidden(mut self) -> Self {
@@ -40,7 +48,7 @@ impl Layer {
 }
 
 /// The layers, bottom first, and the merged picture a reader shows without compositing them. Every
-/// layer has the merged picture's size.
+/// layer lies inside the merged picture.
 #[derive(Debug, Clone)]
 pub struct LayerStack {
     pub layers: Vec<Layer>,

@@ -134,7 +134,7 @@ fn check_image(image: Pixels) -> Result<()> {
     if image.width == 0 || image.height == 0 {
         return Err(MetadataError::InvalidImage { reason: format!("it is {}x{} pixels", image.width, image.height) });
     }
-    let channels = usize::from(image.color.samples());
+    let channels = image.color.samples();
     let expected = (image.width as usize).checked_mul(image.height as usize).and_then(|n| n.checked_mul(channels));
     if expected != Some(image.pixels.len()) {
         let layout = if channels == 4 { "RGBA" } else { "RGB" };

@@ -474,3 +474,44 @@ fn generate_makes_the_background_of_the_png_transparent() {
     let record = nurie::metadata::read_settings_from_png(&written[0]).unwrap().record;
     assert_eq!((record.settings.width, record.settings.steps), (64, 1));
 }
+
+/// `flats_by_color`: one hidden layer per flat color after "Flats", cropped to that color's areas and
+/// placed over them, in both formats; the background color has none once the background is cut out.
+#[test]
+fn export_one_layer_per_flat_color() {
+    // Two boxes side by side on paper: left inside red, right inside blue.
+    let boxes = |x: u32, y: u32| {
+        let frame = |x0: u32| {
+            (x0..x0 + 20).contains(&x) && (10..30).contains(&y) && !((x0 + 2..x0 + 18).contains(&x) && (12..28).contains(&y))
+        };
+        frame(5) || frame(35)
+    };
+    let drawing = RgbImage::from_fn(60, 40, |x, y| if boxes(x, y) { Rgb([0, 0, 0]) } else { Rgb([255; 3]) });
+    let color = RgbImage::from_fn(60, 40, |x, y| match (x, y) {
+        (7..23, 12..28) => Rgb([200, 40, 40]),
+        (37..53, 12..28) => Rgb([40, 40, 200]),
+        _ => Rgb([250, 250, 240]),
+    });
+    let sources = LayerSources { color, drawing, black_on_white: true, resize_mode: ResizeMode::JustResize, hints: None };
+    let settings = nurie::flats::FlatsSettings::default();
+    let options = LayerOptions { flats: Some(settings), flats_by_color: true, transparent: true, ..LayerOptions::default() };
+    let stack = compose_layers(sources, options).unwrap();
+    let psd = psd::Psd::from_bytes(&psd_bytes(&stack, Path::new("by-color.psd")).unwrap()).unwrap();
+    let layers = bottom_first(&psd);
+    let names: Vec<&str> = layers.iter().map(|l| l.name()).collect();
+    assert_eq!(names[..2], ["Color", "Flats"]);
+    assert_eq!(names[names.len() - 1], "Line art");
+    let by_color: Vec<&&psd::PsdLayer> = layers.iter().filter(|l| l.name().starts_with("Flat #")).collect();
+    assert_eq!(by_color.len(), 2, "red and blue; the paper is background: {names:?}");
+    let red = by_color.iter().find(|l| l.name() == "Flat #c82828").expect("the red layer");
+    assert!(red.visible(), "hidden (the psd crate reads the hidden flag as visible)");
+    let (left, top, right, bottom) = (red.layer_left(), red.layer_top(), red.layer_right(), red.layer_bottom());
+    assert!(left >= 5 && right <= 25 && top >= 10 && bottom <= 30, "cropped to the left box: {left},{top} – {right},{bottom}");
+    let pixels = red.rgba();
+    assert_eq!(&pixels[(15 * 60 + 15) * 4..][..4], [200, 40, 40, 255], "placed over the left box inside");
+    assert_eq!(pixels[(15 * 60 + 45) * 4 + 3], 0, "nothing over the right box");
+
+    let bytes = ora_bytes(&stack, Path::new("by-color.ora")).unwrap();
+    let xml = String::from_utf8(ora_entries(&bytes).into_iter().find(|e| e.0 == "stack.xml").unwrap().2).unwrap();
+    assert!(xml.contains("name=\"Flat #c82828\"") && xml.contains(&format!("x=\"{left}\" y=\"{top}\"")), "{xml}");
+}
