@@ -130,5 +130,13 @@ fn painted_hints_color_the_next_picture_and_are_kept_with_it() {
     assert_eq!(record.settings.hint_strength, Some(nurie::metadata::DEFAULT_HINT_STRENGTH));
     let kept = home.join("inputs").join(format!("{sha256}.png"));
     assert_eq!(image::open(&kept).unwrap().to_rgba8(), painted, "the kept hints are the painted ones");
+
+    // Reusing the picture's settings brings its hints back onto a cleared layer.
+    harness.get_by_label("Clear").click();
+    harness.run_steps(2);
+    assert!(harness.state().hints.picture().is_none(), "cleared");
+    harness.state_mut().reuse_settings(0);
+    harness.run_steps(2);
+    assert_eq!(harness.state().hints.picture().as_ref(), Some(&painted), "the picture's hints are back");
     harness.state_mut().shut_down();
 }

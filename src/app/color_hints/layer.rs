@@ -186,6 +186,19 @@ impl HintLayer {
         self.changed = true;
     }
 
+    /// Puts `hints` (a picture's kept hints, at the generation size) in place of what is painted, as
+    /// one step that can be undone.
+    pub fn replace_with(&mut self, hints: RgbaImage) {
+        self.release();
+        let before = std::mem::replace(&mut self.picture, hints);
+        if before.dimensions() == self.picture.dimensions() {
+            self.history.push(Patch::between(&before, &self.picture, Area::of(&before)));
+        } else {
+            self.history.forget();
+        }
+        self.changed = true;
+    }
+
     /// What the current tool puts down: the color, or transparency for the eraser.
     fn paint_color(&self) -> Option<Rgba<u8>> {
         match self.tool {
