@@ -96,5 +96,10 @@ fn devices() -> anyhow::Result<()> {
     if let Some(note) = chosen.fallback_note {
         outln!("note: {note}");
     }
+    // The wgpu device (the one `--device gpu` opens), with what its kernels compile to.
+    match crate::runtime::device::open(DeviceChoice::Gpu) {
+        Ok(gpu) => outln!("gpu: {}; {}", gpu.description, crate::runtime::shader_compiler::wgpu_shader_compiler()),
+        Err(error) => outln!("gpu: {error}"),
+    }
     Ok(())
 }

@@ -2,5 +2,6 @@
 
 pub mod cpu;
 pub mod device;
+pub mod shader_compiler;
 
 pub use device::{ComputeDevice, DeviceChoice, DeviceError, DeviceSummary, Fallback, Precision};
