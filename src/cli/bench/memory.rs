@@ -17,6 +17,13 @@ pub fn gpu_reserved_bytes(device: &Device) -> Option<u64> {
     device.memory_pool_usage().map(|usage| usage.bytes_reserved)
 }
 
+/// The most bytes burn's pool held at once on `device`: each pool's page size times the most pages it
+/// ever held, summed (an upper bound: the pools' peaks need not coincide), or `None` on the CPU backend.
+pub fn gpu_pool_peak_bytes(device: &Device) -> Option<u64> {
+    let pools = device.memory_pool_report()?;
+    Some(pools.iter().map(|pool| pool.page_size.saturating_mul(pool.pages_peak)).sum())
+}
+
 pub fn gigabytes(bytes: u64) -> f64 {
     bytes as f64 / 1e9
 }

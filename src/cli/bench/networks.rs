@@ -10,7 +10,7 @@ use anyhow::Context;
 use burn::tensor::{Device, Tensor, TensorData};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::memory::{gigabytes, gpu_reserved_bytes, peak_rss_bytes};
+use super::memory::{gigabytes, gpu_pool_peak_bytes, gpu_reserved_bytes, peak_rss_bytes};
 use super::{flops, median};
 use crate::cli::DeviceArgs;
 use crate::generate::{ModelFiles, Models, encode_prompts};
@@ -89,6 +89,8 @@ struct Report {
     parts: Vec<PartTiming>,
     peak_rss_bytes: Option<u64>,
     gpu_reserved_bytes: Option<u64>,
+    /// The pools' peaks summed (see [`gpu_pool_peak_bytes`]).
+    gpu_pool_peak_bytes: Option<u64>,
 }
 
 /// The inputs every timed run uses, on the device.
@@ -146,6 +148,7 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
         parts,
         peak_rss_bytes: peak_rss_bytes(),
         gpu_reserved_bytes: gpu_reserved_bytes(&compute.device),
+        gpu_pool_peak_bytes: gpu_pool_peak_bytes(&compute.device),
     };
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)
@@ -273,6 +276,9 @@ fn print_report(report: &Report) {
     }
     if let Some(bytes) = report.gpu_reserved_bytes {
         outln!("GPU memory reserved by burn's pool: {:.2} GB", gigabytes(bytes));
+    }
+    if let Some(bytes) = report.gpu_pool_peak_bytes {
+        outln!("GPU memory, burn's pools at their peaks (summed): {:.2} GB", gigabytes(bytes));
     }
     for part in &report.parts {
         if let Some(profile) = &part.profile {
