@@ -25,24 +25,18 @@ const SUPPORTED_FORMATS: [ImageFormat; 4] = [ImageFormat::Png, ImageFormat::Jpeg
 /// transparency composited over contrasting paper (see the module doc). Serves both ControlNet line art
 /// and img2img init images.
 pub fn load_rgb8(path: impl AsRef<Path>) -> Result<RgbImage> {
-    let path = path.as_ref();
-    let bytes = read_file(path)?;
-    let format = sniff_format(path, &bytes)?;
-    let (width, height) = match reader(&bytes, format).into_dimensions() {
-        Ok(size) => size,
-        Err(error) => return Err(header_error(path, format, &bytes, error)),
-    };
-    check_file_dimensions(path, width, height)?;
-    let mut reader = reader(&bytes, format);
-    reader.limits(decoding_limits());
-    let decoded = reader.decode().map_err(|e| decode_error(path, e))?;
-    Ok(flatten_onto_paper(&decoded))
+    Ok(flatten_onto_paper(&decode_checked(path.as_ref())?))
 }
 
 /// Loads a picture as 8-bit RGBA, keeping its transparency (color hints: transparent where nothing is
 /// painted), with the same format and size checks as [`load_rgb8`].
 pub fn load_rgba8(path: impl AsRef<Path>) -> Result<RgbaImage> {
-    let path = path.as_ref();
+    Ok(decode_checked(path.as_ref())?.to_rgba8())
+}
+
+/// The picture at `path`, decoded once its format and declared size are known to be acceptable (a
+/// header claiming 65536² pixels is refused before any pixel memory is taken).
+fn decode_checked(path: &Path) -> Result<DynamicImage> {
     let bytes = read_file(path)?;
     let format = sniff_format(path, &bytes)?;
     let (width, height) = match reader(&bytes, format).into_dimensions() {
@@ -52,7 +46,7 @@ pub fn load_rgba8(path: impl AsRef<Path>) -> Result<RgbaImage> {
     check_file_dimensions(path, width, height)?;
     let mut reader = reader(&bytes, format);
     reader.limits(decoding_limits());
-    Ok(reader.decode().map_err(|e| decode_error(path, e))?.to_rgba8())
+    reader.decode().map_err(|e| decode_error(path, e))
 }
 
 /// Checks an in-memory picture against the same size rules as a file.

@@ -10,28 +10,14 @@ use std::path::Path;
 use burn::tensor::DType;
 use image::{Luma, Rgba, RgbaImage};
 use nurie::control::LineArtSettings;
-use nurie::generate::{FinishedImage, Flow, Models, Observer, Plan, Resolver, StepProgress, UnitPlan, generate, record_for};
+use nurie::generate::{Models, Plan, Resolver, UnitPlan, generate, record_for};
 use nurie::metadata::{ControlGuidance, GenerationSettings, infotext};
 use nurie::vocabulary::{RngSource, SamplerKind};
 
-use super::support::{Weights, cpu, temp_dir};
+use super::support::{Images, Weights, cpu, nurie_in, succeeded, temp_dir};
 
 const SIZE: u32 = 64;
 const RED: [u8; 3] = [220, 40, 40];
-
-#[derive(Default)]
-struct Images(Vec<FinishedImage>);
-
-impl Observer for Images {
-    fn step(&mut self, _progress: &StepProgress) -> Flow {
-        Flow::Continue
-    }
-
-    fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        self.0.push(image);
-        Ok(())
-    }
-}
 
 /// A square drawn with 2-px lines from 16 to 48 on white paper.
 fn write_drawing(path: &Path) {
@@ -151,19 +137,6 @@ fn a_stronger_hint_holds_closer() {
     assert!(distances[0] > distances[1] && distances[1] > distances[2], "{distances:?}");
 }
 
-fn nurie_in(home: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_nurie"))
-        .env("NURIE_HOME", home)
-        .args(args)
-        .output()
-        .expect("the nurie binary runs")
-}
-
-fn stdout_paths(output: &std::process::Output) -> Vec<std::path::PathBuf> {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).lines().map(std::path::PathBuf::from).collect()
-}
-
 /// `nurie generate --color-hints` records the hints by hash, keeps them, puts them in the layered file
 /// as the hidden "Hints" layer, and `--from-png` finds them again.
 #[test]
@@ -194,7 +167,7 @@ fn the_command_line_keeps_records_and_reuses_the_hints() {
         &["--hint-strength", "0.75", "--export", "psd"],
     ]
     .concat();
-    let written = stdout_paths(&nurie_in(&home, &first));
+    let written = succeeded(nurie_in(&home, &first));
     let png = &written[0];
     let sha256 = nurie::provenance::hash::file_sha256(&hints).unwrap();
     let record = nurie::metadata::read_settings_from_png(png).unwrap().record;
@@ -211,8 +184,9 @@ fn the_command_line_keeps_records_and_reuses_the_hints() {
 
     let again = [&["generate", "--from-png", png.to_str().unwrap()][..], &common].concat();
     let output = nurie_in(&home, &again);
-    let repeated = stdout_paths(&output);
-    assert!(String::from_utf8_lossy(&output.stderr).contains("using the picture's color hints"));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let repeated = succeeded(output);
+    assert!(stderr.contains("using the picture's color hints"), "{stderr}");
     let record = nurie::metadata::read_settings_from_png(&repeated[0]).unwrap().record;
     assert_eq!(record.color_hints_sha256.as_deref(), Some(sha256.as_str()));
 }

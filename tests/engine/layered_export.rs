@@ -10,7 +10,7 @@ use image::{Rgb, RgbImage, RgbaImage};
 use nurie::layered::{BlendMode, Layer, LayerOptions, LayerSources, LayerStack, compose_layers, ora_bytes, psd_bytes};
 use nurie::vocabulary::ResizeMode;
 
-use super::support::{fixture, sd15_dev, temp_dir};
+use super::support::{fixture, nurie_in, sd15_dev, succeeded, temp_dir};
 
 /// A colorful 48×40 picture.
 fn colors() -> RgbImage {
@@ -260,15 +260,6 @@ fn export_flats_and_a_transparent_background() {
     let psd = psd::Psd::from_bytes(&psd_bytes(&stack, Path::new("flats.psd")).unwrap()).unwrap();
     assert_eq!(bottom_first(&psd).iter().map(|l| l.name()).collect::<Vec<_>>(), ["Color", "Flats", "Line art"]);
     assert_eq!(psd.rgba(), merged.into_raw(), "the PSD's merged image keeps the transparency");
-}
-
-fn nurie_in(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_nurie")).env("NURIE_HOME", home).args(args).output().expect("the nurie binary runs")
-}
-
-fn succeeded(output: Output) -> Vec<PathBuf> {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).lines().map(PathBuf::from).collect()
 }
 
 /// `nurie generate --export psd --export ora` on the fixture model writes both beside the PNG, and

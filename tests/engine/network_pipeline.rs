@@ -5,28 +5,14 @@
 
 use burn::tensor::DType;
 use nurie::checkpoint::Checkpoint;
-use nurie::generate::{FinishedImage, Flow, Models, Observer, Plan, Resolver, StepProgress, generate, record_for};
+use nurie::generate::{Models, Plan, Resolver, generate, record_for};
 use nurie::metadata::{GenerationSettings, NetworkKind, infotext};
 use nurie::runtime::ComputeDevice;
 use nurie::vocabulary::{RngSource, SamplerKind};
 
-use super::support::{assert_close, cpu, fixture, sd15_dev, temp_dir, tolerance};
+use super::support::{Images, assert_close, cpu, fixture, sd15_dev, temp_dir, tolerance};
 
 const RUN: &str = "pipe_net.euler";
-
-#[derive(Default)]
-struct Images(Vec<FinishedImage>);
-
-impl Observer for Images {
-    fn step(&mut self, _progress: &StepProgress) -> Flow {
-        Flow::Continue
-    }
-
-    fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        self.0.push(image);
-        Ok(())
-    }
-}
 
 /// The LoRA and the two embeddings in folders of their own, as a user keeps them.
 fn folders(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {

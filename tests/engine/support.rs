@@ -144,3 +144,33 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
+
+/// Collects the finished images of a generation; every step continues.
+#[derive(Default)]
+pub struct Images(pub Vec<nurie::generate::FinishedImage>);
+
+impl nurie::generate::Observer for Images {
+    fn step(&mut self, _progress: &nurie::generate::StepProgress) -> nurie::generate::Flow {
+        nurie::generate::Flow::Continue
+    }
+
+    fn image(&mut self, image: nurie::generate::FinishedImage) -> Result<(), String> {
+        self.0.push(image);
+        Ok(())
+    }
+}
+
+/// The `nurie` binary run with `args`, its home at `home`.
+pub fn nurie_in(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_nurie"))
+        .env("NURIE_HOME", home)
+        .args(args)
+        .output()
+        .expect("the nurie binary runs")
+}
+
+/// The paths a successful run printed, one per line (fails the test, with its stderr, otherwise).
+pub fn succeeded(output: std::process::Output) -> Vec<PathBuf> {
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).lines().map(PathBuf::from).collect()
+}
