@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use image::{Rgb, RgbImage, RgbaImage};
 use nurie::layered::{BlendMode, Layer, LayerOptions, LayerSources, LayerStack, compose_layers, ora_bytes, psd_bytes};
