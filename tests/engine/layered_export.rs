@@ -3,7 +3,7 @@
 //! picture's size, and the merged image the colors multiplied by the lines.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use image::{Rgb, RgbImage, RgbaImage};
 use nurie::layered::{BlendMode, Layer, LayerOptions, LayerSources, LayerStack, compose_layers, ora_bytes, psd_bytes};
