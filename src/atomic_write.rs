@@ -21,6 +21,19 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes what `fill` writes to `path` atomically (see the module docs), streamed through a buffer:
+/// for files too big to hold in memory at once (a random model of gigabytes).
+pub fn write_file_atomically_with(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
+    let temp = temp_beside(path)?;
+    let mut writer = io::BufWriter::with_capacity(8 << 20, temp);
+    fill(&mut writer)?;
+    let temp = writer.into_inner().map_err(|e| e.into_error())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    sync_folder(path);
+    Ok(())
+}
+
 /// Writes `bytes` to `path` atomically, only if nothing is at `path` yet: when another writer (a second
 /// Nurie window) took the name first, the error is [`io::ErrorKind::AlreadyExists`] and nothing was
 /// changed. The complete file is moved in under its name by a rename that refuses to replace (or a
@@ -55,16 +68,22 @@ pub fn is_temporary_name(name: &str) -> bool {
 /// `bytes` in a new temporary file beside `path` (same folder, so the rename cannot cross devices),
 /// flushed to disk; the file is removed when dropped unless persisted.
 fn flushed_temp_beside(path: &Path, bytes: &[u8]) -> io::Result<NamedTempFile> {
+    let mut temp = temp_beside(path)?;
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    Ok(temp)
+}
+
+/// A new, empty temporary file beside `path` (same folder, so the rename cannot cross devices); it is
+/// removed when dropped unless persisted.
+fn temp_beside(path: &Path) -> io::Result<NamedTempFile> {
     let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path has no file name"))?;
     let folder = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let prefix = format!(".{}.nurie-", name.to_string_lossy());
-    let mut temp = tempfile::Builder::new().prefix(&prefix).suffix(".tmp").tempfile_in(folder)?;
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    Ok(temp)
+    tempfile::Builder::new().prefix(&prefix).suffix(".tmp").tempfile_in(folder)
 }
 
 /// Makes the rename itself durable on Unix. Best effort: the file is already complete and in place,
@@ -98,6 +117,23 @@ mod tests {
             fs::read_dir(folder).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn a_streamed_write_replaces_whole_or_leaves_the_old_file() {
+        let folder = scratch_folder("atomic-streamed");
+        let target = folder.join("model.safetensors");
+        write_file_atomically(&target, b"old").unwrap();
+        let failed = write_file_atomically_with(&target, |out| {
+            out.write_all(b"half")?;
+            Err(io::Error::other("stopped"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(fs::read(&target).unwrap(), b"old");
+        write_file_atomically_with(&target, |out| (0..3).try_for_each(|i| out.write_all(&[b'a' + i; 4]))).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"aaaabbbbcccc");
+        assert_eq!(entries(&folder), vec!["model.safetensors"]);
+        fs::remove_dir_all(folder).unwrap();
     }
 
     #[test]
