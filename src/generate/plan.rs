@@ -9,10 +9,8 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use image::{GrayImage, Luma};
-
-use crate::control::{ControlError, Hint, LineArtSettings, fit_rgba_nearest, load_rgb8, load_rgba8, prepare_line_art};
-use crate::flats::FlatsSettings;
+use crate::control::{ControlError, LineArtSettings, fit_rgba_nearest, load_rgb8, load_rgba8, prepare_line_art};
+use crate::flats::{FlatsSettings, line_art_from_rgb};
 use crate::hints::{ColorGuide, HintsError, spread_hints};
 use crate::metadata::{
     ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse,
@@ -24,7 +22,7 @@ use crate::prompt::extra_networks::parse_prompt;
 use crate::prompt::{ClipTokenizer, PromptEmbeddings, prompt_pair_chunks_with, used_embeddings};
 use crate::provenance::hash::file_name;
 use crate::provenance::{HashCache, HashError, NetworkCheck, Registry, check_networks, license_of};
-use crate::vocabulary::ResizeMode;
+use crate::vocabulary::{Polarity, ResizeMode};
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
@@ -266,17 +264,9 @@ fn color_guide(path: &Path, plan: &Plan, control: &[ControlUnit]) -> Result<Colo
     let (width, height) = (plan.settings.width, plan.settings.height);
     let mode = plan.units.first().map_or(ResizeMode::JustResize, |unit| unit.line_art_settings.resize_mode);
     let placed = fit_rgba_nearest(&hints, mode, width, height);
-    let line_art = control.first().map(|unit| lines_of_hint(&unit.hint));
+    let line_art = control.first().map(|unit| line_art_from_rgb(&unit.hint.to_rgb8(), Polarity::WhiteOnBlack));
     spread_hints(&placed, line_art.as_ref(), &FlatsSettings::default())
         .map_err(|source| ResolveError::Hints { path: path.to_path_buf(), source })
-}
-
-/// A ControlNet hint (white lines on black) as line art (dark lines on white paper).
-fn lines_of_hint(hint: &Hint) -> GrayImage {
-    GrayImage::from_fn(hint.width, hint.height, |x, y| {
-        let value = hint.data.get((y * hint.width + x) as usize).copied().unwrap_or(0.0);
-        Luma([255 - (value.clamp(0.0, 1.0) * 255.0).round() as u8])
-    })
 }
 
 /// The img2img picture at the generation size (Lanczos, as A1111 resizes it).
