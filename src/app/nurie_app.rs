@@ -840,20 +840,12 @@ impl NurieApp {
     /// Puts the color hints `record` names back on the hint layer, from the copy Nurie keeps (a
     /// picture made without hints leaves the layer as it is).
     fn reuse_hints(&mut self, record: &crate::metadata::GenerationRecord) {
-        let Some(sha256) = record.color_hints_sha256.as_deref() else { return };
-        let Some(kept) = self.kept_inputs.find(sha256) else {
-            let text = format!("{}: {sha256}", self.texts().hints_not_kept);
-            self.notices.push(Notice { kind: Some(ErrorKind::Image), text });
-            return;
-        };
-        match crate::control::load_rgba8(&kept) {
-            Ok(hints) => {
-                let mode = record.controlnets.first().map_or(Default::default(), |unit| unit.resize_mode);
-                let (width, height) = (record.settings.width, record.settings.height);
-                self.hints.replace_with(crate::layered::hints_at_size(&hints, mode, (width, height)));
-            }
-            Err(e) => {
-                let text = format!("{}: {e}", self.texts().hints_not_kept);
+        let size = (record.settings.width, record.settings.height);
+        match crate::layered::kept_hints(record, &self.kept_inputs, size) {
+            Ok(Some(hints)) => self.hints.replace_with(hints),
+            Ok(None) => {}
+            Err(why) => {
+                let text = format!("{}: {why}", self.texts().hints_not_kept);
                 self.notices.push(Notice { kind: Some(ErrorKind::Image), text });
             }
         }

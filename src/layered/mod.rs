@@ -26,7 +26,7 @@ pub use compose::{COLOR_LAYER, FLATS_LAYER, HINTS_LAYER, LINE_ART_LAYER, LayerOp
 pub use error::{LayeredError, Result};
 pub use format::LayeredFormat;
 pub use ora::{ora_bytes, write_ora};
-pub use picture::{hints_at_size, layers_for_picture, sources_of_unit};
+pub use picture::{hints_at_size, kept_hints, layers_for_picture, sources_of_unit};
 pub use psd::{PSD_MAX_SIDE, psd_bytes, write_psd};
 pub use stack::{BlendMode, Layer, LayerStack};
 

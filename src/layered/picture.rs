@@ -12,7 +12,7 @@ use super::compose::{LayerOptions, LayerSources, compose_layers};
 use super::error::{LayeredError, Result};
 use super::stack::LayerStack;
 use crate::control::{fit_rgba_nearest, load_rgba8};
-use crate::metadata::{ControlNetUnit, read_settings_from_png};
+use crate::metadata::{ControlNetUnit, GenerationRecord, read_settings_from_png};
 use crate::output::KeptInputs;
 use crate::vocabulary::ResizeMode;
 
@@ -23,11 +23,26 @@ pub fn layers_for_picture(picture: &Path, kept: &KeptInputs, options: LayerOptio
     let unit = parsed.record.controlnets.first().ok_or_else(|| LayeredError::NoLineArt { picture: picture.to_path_buf() })?;
     let drawing = kept_drawing(picture, unit, kept)?;
     let color = image::open(picture).map_err(|e| picture_error(e.to_string()))?.to_rgb8();
-    let hints = parsed.record.color_hints_sha256.as_deref().and_then(|sha256| kept.find(sha256));
-    let hints = hints.and_then(|path| load_rgba8(path).ok());
+    let size = color.dimensions();
     let mut sources = sources_of_unit(unit, color, drawing);
-    sources.hints = hints.map(|hints| hints_at_size(&hints, unit.resize_mode, sources.color.dimensions()));
+    // The hints only steered the picture: when they are no longer kept, the layers go without them.
+    sources.hints = kept_hints(&parsed.record, kept, size).ok().flatten();
     compose_layers(sources, options)
+}
+
+/// The color hints `record` names, from the copy `kept` holds, placed on a picture of `size` as its
+/// first unit's line art was: `Ok(None)` when the picture was made without hints, `Err(why)` when they
+/// are no longer kept (the hash) or cannot be read.
+pub fn kept_hints(
+    record: &GenerationRecord,
+    kept: &KeptInputs,
+    size: (u32, u32),
+) -> std::result::Result<Option<RgbaImage>, String> {
+    let Some(sha256) = record.color_hints_sha256.as_deref() else { return Ok(None) };
+    let path = kept.find(sha256).ok_or_else(|| sha256.to_string())?;
+    let hints = load_rgba8(path).map_err(|e| e.to_string())?;
+    let mode = record.controlnets.first().map_or(ResizeMode::default(), |unit| unit.resize_mode);
+    Ok(Some(hints_at_size(&hints, mode, size)))
 }
 
 /// Color hints placed on a picture of `size` as its line art was (painted colors kept exactly).
