@@ -38,7 +38,7 @@ pub fn paste_image(folder: &Path) -> Result<PathBuf, PasteError> {
 
 /// Writes `image` as `<sha256>-WxH.png` in `folder` unless that file already exists.
 pub fn save_by_content(folder: &Path, image: &image::RgbaImage) -> Result<PathBuf, PasteError> {
-    let digest: String = Sha256::digest(image.as_raw()).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let digest = crate::provenance::hash::hex(&Sha256::digest(image.as_raw())[..16]);
     let path = folder.join(format!("{digest}-{}x{}.png", image.width(), image.height()));
     if path.exists() {
         return Ok(path);

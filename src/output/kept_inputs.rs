@@ -45,7 +45,7 @@ impl KeptInputs {
         let encoded = picture.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png);
         let kept_name = self.folder.join("painted.png");
         encoded.map_err(|e| KeepError::Write { path: kept_name.clone(), message: e.to_string() })?;
-        let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let sha256 = crate::provenance::hash::hex(&Sha256::digest(&bytes));
         let kept = self.folder.join(format!("{sha256}.png"));
         if kept.is_file() {
             return Ok(kept);

@@ -87,7 +87,8 @@ pub(super) fn autov1(file: &mut std::fs::File) -> std::io::Result<String> {
     Ok(digest[..8].to_string())
 }
 
-pub(super) fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex (a digest as the metadata and kept files name it).
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -48,7 +48,7 @@ pub fn cached_path(cache: &Path, picture: &Path, side: u32) -> std::io::Result<P
     hasher.update(metadata.len().to_le_bytes());
     hasher.update(modified.as_nanos().to_le_bytes());
     hasher.update(side.to_le_bytes());
-    let name: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let name = crate::provenance::hash::hex(&hasher.finalize()[..16]);
     Ok(cache.join(format!("{name}.png")))
 }
 
