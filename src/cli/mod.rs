@@ -84,21 +84,41 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn devices() -> anyhow::Result<()> {
-    let adapters = crate::runtime::device::list_adapters();
+    use crate::runtime::{graphics_api::GraphicsApi, shader_compiler};
+    let chosen = crate::runtime::device::open(DeviceChoice::Auto)?;
+    // The wgpu device (the one `--device gpu` opens), with what its kernels compile to; its properties
+    // are the template the other adapters' checks are written into.
+    let api = GraphicsApi::from_env()?;
+    let gpu = crate::runtime::device::open(DeviceChoice::Gpu).map(|gpu| (gpu, shader_compiler::wgpu_shader_compiler(api)));
+    let scratch = gpu
+        .as_ref()
+        .ok()
+        .map(|_| cubecl::Device::from(cubecl::wgpu::WgpuDevice::default().on(api.backend())).client().properties().clone());
+    let adapters = crate::runtime::device::adapters();
     if adapters.is_empty() {
         outln!("no GPU adapters found");
     }
-    for info in adapters {
-        outln!("{} ({:?}, {:?}, driver {} {})", info.name, info.device_type, info.backend, info.driver, info.driver_info);
+    for adapter in adapters {
+        let info = adapter.get_info();
+        let compiler = scratch
+            .as_ref()
+            .map(|props| format!("; {}", shader_compiler::adapter_shader_compiler(&adapter, props)))
+            .unwrap_or_default();
+        outln!(
+            "{} ({:?}, {:?}, driver {} {}){compiler}",
+            info.name,
+            info.device_type,
+            info.backend,
+            info.driver,
+            info.driver_info
+        );
     }
-    let chosen = crate::runtime::device::open(DeviceChoice::Auto)?;
     outln!("auto: {}", chosen.description);
     if let Some(note) = chosen.fallback_note {
         outln!("note: {note}");
     }
-    // The wgpu device (the one `--device gpu` opens), with what its kernels compile to.
-    match crate::runtime::device::open(DeviceChoice::Gpu) {
-        Ok(gpu) => outln!("gpu: {}; {}", gpu.description, crate::runtime::shader_compiler::wgpu_shader_compiler()),
+    match gpu {
+        Ok((gpu, compiler)) => outln!("gpu: {}; {compiler}", gpu.description),
         Err(error) => outln!("gpu: {error}"),
     }
     Ok(())

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 use burn::tensor::wgpu::wgpu;
 use burn::tensor::{DType, Device, DeviceKind};
 
+use super::graphics_api::GraphicsApi;
+
 /// What the user asked for (`--device`, `NURIE_DEVICE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -96,6 +98,8 @@ pub enum DeviceError {
     NoAdapter,
     #[error("the GPU could not be opened: {0}")]
     Init(String),
+    #[error("NURIE_GPU_API={value} is not a graphics API Nurie knows; use one of {known}, or leave it unset")]
+    UnknownApi { value: String, known: String },
 }
 
 /// Opens the device the user chose.
@@ -145,10 +149,13 @@ fn open_wgpu() -> Result<ComputeDevice, DeviceError> {
 }
 
 fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
+    let api = GraphicsApi::from_env()?;
     let (device, setup) = Device::wgpu_options()
         .device_kind(DeviceKind::DefaultDevice)
+        .graphics_api(api.backend())
         .init_with_setup()
         .map_err(|e| if list_adapters().is_empty() { DeviceError::NoAdapter } else { DeviceError::Init(e.to_string()) })?;
+    crate::model::attention_heads::set_tile_depth(super::shader_compiler::wgpu_shader_compiler(api).f16_tile_depth);
     let info = setup.adapter.get_info();
     let (kind, backend) = (format!("{:?}", info.device_type), format!("{:?}", info.backend));
     Ok(ComputeDevice {
@@ -162,6 +169,11 @@ fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
 
 /// Every adapter wgpu can see, on every graphics API compiled in.
 pub fn list_adapters() -> Vec<wgpu::AdapterInfo> {
+    adapters().iter().map(|adapter| adapter.get_info()).collect()
+}
+
+/// The adapters themselves, to ask what each one offers (`nurie devices`).
+pub fn adapters() -> Vec<wgpu::Adapter> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
-    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all())).iter().map(|adapter| adapter.get_info()).collect()
+    pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
 }

@@ -2,6 +2,7 @@
 
 pub mod cpu;
 pub mod device;
+pub mod graphics_api;
 pub mod shader_compiler;
 
 pub use device::{ComputeDevice, DeviceChoice, DeviceError, DeviceSummary, Fallback, Precision};

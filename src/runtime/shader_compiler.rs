@@ -4,6 +4,14 @@
 //! matmul and attention kernels use cooperative matrices (tensor cores, simdgroup matrices) only where
 //! the device reports them, and only for f16 inputs on Vulkan.
 
+use burn::tensor::wgpu::wgpu;
+use std::collections::BTreeSet;
+
+use cubecl::ir::features::MmaConfig;
+use cubecl::ir::{DeviceProperties, ElemType, FloatKind};
+
+use super::graphics_api::GraphicsApi;
+
 /// The shader compiler and cooperative-matrix shapes of a device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShaderCompiler {
@@ -11,6 +19,9 @@ pub struct ShaderCompiler {
     pub compiler: String,
     /// Each shape as "f16×f16→f32 16×16×16" (A×B→C/D, m×n×k); empty: none.
     pub cooperative_matrices: Vec<String>,
+    /// The depth (k) of its f16 tiles, which fused attention needs head widths to be a multiple of
+    /// ([`crate::model::attention_heads`]); 0 when it has no f16 cooperative matrices.
+    pub f16_tile_depth: usize,
 }
 
 impl std::fmt::Display for ShaderCompiler {
@@ -23,20 +34,69 @@ impl std::fmt::Display for ShaderCompiler {
     }
 }
 
-/// The compiler of burn's default wgpu device, which [`super::device::open`] opens (the same cubecl
-/// client: the runtime keeps one per device). Call it after the device is open.
-pub fn wgpu_shader_compiler() -> ShaderCompiler {
-    let client = cubecl::Device::from(cubecl::wgpu::WgpuDevice::default()).client();
-    let compiler = compiler_name(client.name());
-    let cooperative_matrices = client
-        .properties()
-        .features
-        .matmul
-        .cmma
+/// The compiler of burn's default wgpu device on `api`, which [`super::device::open`] opens (the same
+/// cubecl client: the runtime keeps one per device). Call it after the device is open.
+pub fn wgpu_shader_compiler(api: GraphicsApi) -> ShaderCompiler {
+    let client = cubecl::Device::from(cubecl::wgpu::WgpuDevice::default().on(api.backend())).client();
+    let configs = &client.properties().features.matmul.cmma;
+    ShaderCompiler {
+        compiler: compiler_name(client.name()),
+        cooperative_matrices: shapes(configs),
+        f16_tile_depth: f16_tile_depth(configs),
+    }
+}
+
+/// The compiler cubecl would give `adapter` if it were opened, by the checks cubecl itself makes when it
+/// opens one (`scratch`: the opened device's properties, a copy to write the adapter's features into).
+/// Vulkan adapters are checked (SPIR-V, with cooperative matrices where listed); a Metal adapter is
+/// decided only when opened (MSL on Metal 3 GPUs from macOS 15, else WGSL); the other APIs run WGSL.
+pub fn adapter_shader_compiler(adapter: &wgpu::Adapter, scratch: &DeviceProperties) -> ShaderCompiler {
+    let wgsl = || ShaderCompiler { compiler: "WGSL".to_string(), cooperative_matrices: Vec::new(), f16_tile_depth: 0 };
+    match adapter.get_info().backend {
+        wgpu::Backend::Vulkan => vulkan_compiler(adapter, scratch.clone()).unwrap_or_else(wgsl),
+        wgpu::Backend::Metal => {
+            ShaderCompiler { compiler: "MSL or WGSL".to_string(), cooperative_matrices: Vec::new(), f16_tile_depth: 0 }
+        }
+        _ => wgsl(),
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+fn vulkan_compiler(adapter: &wgpu::Adapter, mut props: DeviceProperties) -> Option<ShaderCompiler> {
+    props.features.matmul.cmma.clear();
+    let mut options = cubecl::WgpuCompilationOptions::default();
+    let supported = cubecl::wgpu::vulkan::register_vulkan_features(adapter, &mut props, &mut options);
+    let configs = &props.features.matmul.cmma;
+    supported.then(|| ShaderCompiler {
+        compiler: "SPIR-V".to_string(),
+        cooperative_matrices: shapes(configs),
+        f16_tile_depth: f16_tile_depth(configs),
+    })
+}
+
+#[cfg(target_os = "macos")]
+fn vulkan_compiler(_adapter: &wgpu::Adapter, _props: DeviceProperties) -> Option<ShaderCompiler> {
+    None
+}
+
+/// Each cooperative-matrix shape as "f16×f16→f32 16×16×16".
+fn shapes(configs: &BTreeSet<MmaConfig>) -> Vec<String> {
+    configs
         .iter()
         .map(|shape| format!("{}×{}→{} {}×{}×{}", shape.a_type, shape.b_type, shape.cd_type, shape.m, shape.n, shape.k))
-        .collect();
-    ShaderCompiler { compiler, cooperative_matrices }
+        .collect()
+}
+
+/// The deepest f16×f16 tile up to 16, the depth burn's tensor-core attention picks its tiles by.
+fn f16_tile_depth(configs: &BTreeSet<MmaConfig>) -> usize {
+    let f16 = ElemType::Float(FloatKind::F16);
+    configs
+        .iter()
+        .filter(|shape| shape.a_type == f16 && shape.b_type == f16)
+        .map(|shape| shape.k as usize)
+        .filter(|&k| k <= 16)
+        .max()
+        .unwrap_or(0)
 }
 
 /// cubecl's runtime name (`wgpu<spirv>`) as users know the compiler.
@@ -58,7 +118,7 @@ mod tests {
         assert_eq!(compiler_name("wgpu<spirv>"), "SPIR-V");
         assert_eq!(compiler_name("wgpu<wgsl>"), "WGSL");
         assert_eq!(compiler_name("cuda"), "cuda");
-        let none = ShaderCompiler { compiler: "WGSL".into(), cooperative_matrices: vec![] };
+        let none = ShaderCompiler { compiler: "WGSL".into(), cooperative_matrices: vec![], f16_tile_depth: 0 };
         assert_eq!(none.to_string(), "shader compiler WGSL, cooperative matrices: none");
     }
 }
