@@ -4,6 +4,7 @@ use burn::module::Param;
 use burn::tensor::ops::{AttentionModuleOptions, ConvOptions};
 use burn::tensor::{DType, Tensor, activation, module};
 
+use super::attention_heads;
 use super::merge::{MergeTarget, Pristine, add_in_f32};
 use super::profile::{self, image_shape};
 use super::weights::WeightLoader;
@@ -292,6 +293,8 @@ pub fn attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, options: AttentionMod
     let all_f32 = [k.dtype(), v.dtype()].iter().all(|&dtype| dtype == DType::F32);
     let y = if cpu::applies(&q) && all_f32 && !options.is_causal && options.scale.is_none() && options.softcap.is_none() {
         cpu::attention(q, k, v)
+    } else if let Some(padded) = attention_heads::padded_width(d).filter(|_| !cpu::is_cpu(&q) && options.scale.is_none()) {
+        attention_heads::padded_attention(q, k, v, padded, options)
     } else {
         module::attention(q, k, v, None, None, options)
     };

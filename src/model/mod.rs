@@ -1,5 +1,6 @@
 //! The networks of Stable Diffusion 1.x in burn, loaded by structure from single-file checkpoints.
 
+pub mod attention_heads;
 pub mod clip;
 pub mod controlnet;
 pub mod layers;

@@ -68,7 +68,12 @@ use burn::tensor::{DType, Tensor, TensorData};
 
 /// Whether `tensor` lives on the CPU backend in f32, where these paths apply.
 pub fn applies<const D: usize>(tensor: &Tensor<D>) -> bool {
-    enabled() && tensor.dtype() == DType::F32 && matches!(tensor.device().as_dispatch(), burn::backend::DispatchDevice::Flex(_))
+    enabled() && tensor.dtype() == DType::F32 && is_cpu(tensor)
+}
+
+/// Whether `tensor` lives on burn's Flex CPU backend.
+pub fn is_cpu<const D: usize>(tensor: &Tensor<D>) -> bool {
+    matches!(tensor.device().as_dispatch(), burn::backend::DispatchDevice::Flex(_))
 }
 
 /// Off when the environment says `NURIE_CPU_KERNELS=burn`.
