@@ -4,13 +4,15 @@
 # full-size random checkpoint written here, the wgpu parity tests when they can run, and diffusers'
 # fp16 times on the same card when a CUDA PyTorch with diffusers is importable (for the ratio).
 #
-#   scripts/gpu-check.sh [--nurie BINARY] [--out DIR] [--size PX] [--dtype f16|f32] [--repeats N] [--no-parity]
+#   scripts/gpu-check.sh [--nurie BINARY] [--out DIR] [--size PX] [--dtype f16|f32] [--repeats N]
+#                        [--tests release|dev] [--no-parity]
 #
 # BINARY defaults to target/release/nurie, else target/gpu-check/nurie.zst (unpacked here: a GPU run
 # may carry only a small file, and the stripped release binary compresses to about 28 MB with
 # `zstd -19`). Every step runs even when an earlier one fails; the summary at the end says which
 # failed, and the exit status is 1 when any did. Results (text and JSON) are written to DIR
-# (default: $OUT when set, else gpu-check-out).
+# (default: $OUT when set, else gpu-check-out). The parity tests are the release build's (`--tests dev`:
+# the debug build's, as scripts/test.sh builds them).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,7 @@ size=512
 dtype=f16
 repeats=3
 parity=yes
+tests_profile=release
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --nurie) nurie="$2"; shift 2 ;;
@@ -27,6 +30,7 @@ while [[ $# -gt 0 ]]; do
     --size) size="$2"; shift 2 ;;
     --dtype) dtype="$2"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
+    --tests) tests_profile="$2"; shift 2 ;;
     --no-parity) parity=no; shift ;;
     *) echo "gpu-check.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -111,12 +115,19 @@ bench() {
 bench bench-unet
 bench bench-controlnet --controlnet "$controlnet"
 
+cargo_profile=(--release)
+if [[ $tests_profile == dev ]]; then
+  cargo_profile=()
+  # The build scripts/test.sh makes: clippy-driver compiles Nurie's crate there (same code, no rebuild).
+  RUSTC_WORKSPACE_WRAPPER="$(dirname "$(rustup which cargo 2>/dev/null || command -v cargo)")/clippy-driver"
+  export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+fi
 # The parity tests need cargo and the crates offline (the test binaries know the fixtures' path only
 # where they were built).
 if [[ $parity == no ]]; then
   echo "== parity: skipped (--no-parity)"
-elif command -v cargo >/dev/null && cargo test --offline --release --test engine --no-run >/dev/null 2>&1; then
-  step parity cargo test --offline --release --test engine -- wgpu --test-threads=1
+elif command -v cargo >/dev/null && cargo test --offline "${cargo_profile[@]}" --test engine --no-run >/dev/null 2>&1; then
+  step parity cargo test --offline "${cargo_profile[@]}" --test engine -- wgpu --test-threads=1
 else
   echo "== parity: skipped (cargo cannot build the engine tests offline here)"
 fi

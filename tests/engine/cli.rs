@@ -163,11 +163,15 @@ fn devices_lists_adapters_and_auto_skips_software_ones() {
     if !stdout.lines().any(|l| hardware.iter().any(|h| l.contains(h))) {
         assert!(auto.contains("CPU"), "{stdout}");
     }
-    // The wgpu device `--device gpu` opens, with the compiler its kernels go through.
+    // The wgpu device `--device gpu` opens, with the compiler its kernels go through; once it is open,
+    // each adapter says the compiler its kernels would go through.
     let gpu = stdout.lines().find(|l| l.starts_with("gpu: ")).expect("a `gpu:` line");
     if !gpu.contains("no GPU adapter") {
         let compilers = ["shader compiler WGSL", "shader compiler SPIR-V", "shader compiler MSL"];
         assert!(compilers.iter().any(|c| gpu.contains(c)) && gpu.contains("cooperative matrices: "), "{gpu}");
+        for adapter in stdout.lines().take_while(|l| !l.starts_with("auto: ")) {
+            assert!(adapter.contains("; shader compiler "), "{stdout}");
+        }
     }
 }
 
