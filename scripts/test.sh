@@ -30,6 +30,10 @@ echo "test.sh: Vulkan adapters: $(vulkaninfo --summary 2>/dev/null | grep -E 'de
 export RUSTC_WORKSPACE_WRAPPER
 RUSTC_WORKSPACE_WRAPPER="$(dirname "$(rustup which cargo 2>/dev/null || command -v cargo)")/clippy-driver"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+if [[ ! -x $RUSTC_WORKSPACE_WRAPPER ]]; then
+  echo "test.sh: clippy is not installed (no $RUSTC_WORKSPACE_WRAPPER); add it with: rustup component add clippy" >&2
+  exit 1
+fi
 if [[ $# -gt 0 ]]; then
   exec cargo test --locked "$@"
 fi
