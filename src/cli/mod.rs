@@ -90,10 +90,7 @@ fn devices() -> anyhow::Result<()> {
     // are the template the other adapters' checks are written into.
     let api = GraphicsApi::from_env()?;
     let gpu = crate::runtime::device::open(DeviceChoice::Gpu).map(|gpu| (gpu, shader_compiler::wgpu_shader_compiler(api)));
-    let scratch = gpu
-        .as_ref()
-        .ok()
-        .map(|_| cubecl::Device::from(cubecl::wgpu::WgpuDevice::default().on(api.backend())).client().properties().clone());
+    let scratch = gpu.as_ref().ok().map(|_| shader_compiler::wgpu_device_properties(api));
     let adapters = crate::runtime::device::adapters();
     if adapters.is_empty() {
         outln!("no GPU adapters found");

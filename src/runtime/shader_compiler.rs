@@ -37,13 +37,24 @@ impl std::fmt::Display for ShaderCompiler {
 /// The compiler of burn's default wgpu device on `api`, which [`super::device::open`] opens (the same
 /// cubecl client: the runtime keeps one per device). Call it after the device is open.
 pub fn wgpu_shader_compiler(api: GraphicsApi) -> ShaderCompiler {
-    let client = cubecl::Device::from(cubecl::wgpu::WgpuDevice::default().on(api.backend())).client();
+    let client = wgpu_client(api);
     let configs = &client.properties().features.matmul.cmma;
     ShaderCompiler {
         compiler: compiler_name(client.name()),
         cooperative_matrices: shapes(configs),
         f16_tile_depth: f16_tile_depth(configs),
     }
+}
+
+/// The properties of burn's default wgpu device on `api` (open), the template
+/// [`adapter_shader_compiler`] writes each adapter's features into.
+pub fn wgpu_device_properties(api: GraphicsApi) -> DeviceProperties {
+    wgpu_client(api).properties().clone()
+}
+
+/// cubecl's client of burn's default wgpu device on `api` (the same id burn opened it under).
+fn wgpu_client(api: GraphicsApi) -> cubecl::client::Client {
+    cubecl::Device::from(cubecl::wgpu::WgpuDevice::default().on(api.backend())).client()
 }
 
 /// The compiler cubecl would give `adapter` if it were opened, by the checks cubecl itself makes when it
