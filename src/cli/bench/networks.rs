@@ -10,7 +10,7 @@ use anyhow::Context;
 use burn::tensor::{Device, Tensor, TensorData};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::memory::{gigabytes, gpu_pool_peak_bytes, gpu_reserved_bytes, peak_rss_bytes};
+use super::memory::{driver_gpu_bytes, gigabytes, gpu_pool_peak_bytes, gpu_reserved_bytes, peak_rss_bytes};
 use super::{flops, median};
 use crate::cli::DeviceArgs;
 use crate::generate::{ModelFiles, Models, encode_prompts};
@@ -91,6 +91,10 @@ struct Report {
     gpu_reserved_bytes: Option<u64>,
     /// The pools' peaks summed (see [`gpu_pool_peak_bytes`]).
     gpu_pool_peak_bytes: Option<u64>,
+    /// What the driver says the process holds on the GPU (NVIDIA only)...
+    gpu_driver_bytes: Option<u64>,
+    /// ...or why it was not read.
+    gpu_driver_unread: Option<String>,
 }
 
 /// The inputs every timed run uses, on the device.
@@ -109,7 +113,7 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
     );
     anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
     let compute = device::open(args.device.device)?;
-    let dtype = args.device.dtype.dtype();
+    let dtype = args.device.dtype.dtype_on(&compute);
     let progress = spinner(args.json);
     progress.set_message(format!("loading {} on {}", checkpoint.display(), compute.description));
     let files = ModelFiles { checkpoint: checkpoint.clone(), vae: None, controlnets: args.controlnet.iter().cloned().collect() };
@@ -135,10 +139,11 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
     })?);
     progress.finish_and_clear();
 
+    let driver_bytes = if compute.is_gpu { driver_gpu_bytes() } else { Err("not a hardware GPU".to_string()) };
     let report = Report {
         device: compute.description.clone(),
         kernels: if crate::runtime::cpu::enabled() { "nurie" } else { "burn" },
-        dtype: format!("{:?}", args.device.dtype).to_lowercase(),
+        dtype: crate::runtime::dtype_name(dtype),
         threads: rayon::current_num_threads(),
         width: args.width,
         height: args.height,
@@ -149,6 +154,8 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
         peak_rss_bytes: peak_rss_bytes(),
         gpu_reserved_bytes: gpu_reserved_bytes(&compute.device),
         gpu_pool_peak_bytes: gpu_pool_peak_bytes(&compute.device),
+        gpu_driver_bytes: driver_bytes.as_ref().ok().copied(),
+        gpu_driver_unread: driver_bytes.err(),
     };
     if args.json {
         outln!("{}", serde_json::to_string_pretty(&report)?)
@@ -279,6 +286,11 @@ fn print_report(report: &Report) {
     }
     if let Some(bytes) = report.gpu_pool_peak_bytes {
         outln!("GPU memory, burn's pools at their peaks (summed): {:.2} GB", gigabytes(bytes));
+        match (report.gpu_driver_bytes, &report.gpu_driver_unread) {
+            (Some(bytes), _) => outln!("GPU memory held by this process, as the driver reports it: {:.2} GB", gigabytes(bytes)),
+            (None, Some(why)) => outln!("GPU memory as the driver reports it: not read ({why})"),
+            (None, None) => {}
+        }
     }
     for part in &report.parts {
         if let Some(profile) = &part.profile {
