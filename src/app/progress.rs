@@ -31,7 +31,7 @@ impl ProgressTracker {
 
     /// Steps done and in all, over every image of the job.
     pub fn steps(&self) -> Option<(usize, usize)> {
-        self.latest.map(|l| (l.image * l.steps + l.step, l.images * l.steps))
+        self.latest.map(|l| (l.image * l.steps + l.together * l.step, l.images * l.steps))
     }
 
     pub fn fraction(&self) -> f32 {
@@ -45,7 +45,9 @@ impl ProgressTracker {
     pub fn eta(&self) -> Option<Duration> {
         let (done, all) = self.steps()?;
         let per_step = self.seconds_per_step?;
-        Some(Duration::from_secs_f64(per_step * (all - done) as f64))
+        // A step advances every image of the UNet batch at once.
+        let together = self.latest.map_or(1, |l| l.together.max(1));
+        Some(Duration::from_secs_f64(per_step * (all - done).div_ceil(together) as f64))
     }
 }
 
@@ -61,7 +63,7 @@ mod tests {
     use super::*;
 
     fn info(image: usize, step: usize) -> StepInfo {
-        StepInfo { image, images: 2, step, steps: 10 }
+        StepInfo { image, together: 1, images: 2, step, steps: 10 }
     }
 
     #[test]

@@ -170,7 +170,8 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     }
     let compute = device::open(args.device.device)?;
     errln!("device: {}", compute.description);
-    let mut models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| errln!("loading the {part}…"))?;
+    let mut models =
+        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute), |part| errln!("loading the {part}…"))?;
     apply_loras(&mut models, &loras)?;
     let made_from = MadeFrom {
         line_art: args.lineart.first().cloned(),
@@ -483,9 +484,13 @@ impl ImageWriter {
 impl Observer for ImageWriter {
     fn step(&mut self, progress: &StepProgress) -> Flow {
         let skipped = self.request.steps() - progress.steps;
-        let done = progress.image * self.request.steps() + skipped + progress.step;
+        let done = progress.image * self.request.steps() + progress.together * (skipped + progress.step);
         self.bar.set_position(done as u64);
-        self.bar.set_message(format!("image {}/{}", progress.image + 1, progress.images));
+        let last = progress.image + progress.together;
+        match progress.together {
+            1 => self.bar.set_message(format!("image {last}/{}", progress.images)),
+            _ => self.bar.set_message(format!("images {}–{last}/{}", progress.image + 1, progress.images)),
+        }
         let now = std::time::Instant::now();
         if let Some(last) = self.last_step.filter(|_| progress.step > 1) {
             self.step_seconds.push((now - last).as_secs_f64());

@@ -36,8 +36,9 @@ pub struct DeviceArgs {
     /// wgpu on any adapter; `cpu` is burn's Flex backend.
     #[arg(long, value_enum, env = "NURIE_DEVICE", ignore_case = true, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
-    /// Compute precision.
-    #[arg(long, value_enum, ignore_case = true, default_value_t = Precision::F32)]
+    /// Compute precision: `auto` is f16 on a hardware GPU that computes in f16 and f32 elsewhere (the
+    /// VAE always decodes in f32).
+    #[arg(long, value_enum, ignore_case = true, default_value_t = Precision::Auto)]
     pub dtype: Precision,
 }
 

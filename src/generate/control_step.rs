@@ -16,11 +16,21 @@ pub struct PreparedUnit<'a> {
 }
 
 impl<'a> PreparedUnit<'a> {
-    /// Uploads the hint, repeated for the CFG batch.
+    /// Uploads the hint, repeated for the largest UNet batch of the generation (the CFG halves of
+    /// every image taking its steps together).
     pub fn new(unit: &'a ControlUnit, batch: usize, models: &Models, device: &burn::tensor::Device) -> Self {
         let shape = [1, 3, unit.hint.height, unit.hint.width];
         let hint = Tensor::<4>::from_data(TensorData::new(unit.hint.data.clone(), shape), (device, models.dtype));
         Self { unit, hint: hint.repeat_dim(0, batch) }
+    }
+
+    /// The hint for a UNet batch of `batch` (at most the prepared one: the last images of a request
+    /// can be fewer).
+    fn hint_for(&self, batch: usize) -> Tensor<4> {
+        match self.hint.dims()[0] {
+            prepared if prepared == batch => self.hint.clone(),
+            _ => self.hint.clone().slice(0..batch),
+        }
     }
 }
 
@@ -38,7 +48,7 @@ pub fn control_residuals(
     for prepared in units.iter().filter(|p| p.unit.guidance.active_at(step, steps)) {
         let unit = prepared.unit;
         let controlnet = &models.controlnets[unit.controlnet];
-        let residuals = controlnet.forward(sample.clone(), &[timestep], context, prepared.hint.clone())?;
+        let residuals = controlnet.forward(sample.clone(), &[timestep], context, prepared.hint_for(sample.dims()[0]))?;
         let count = residuals.down.len() + 1;
         let (mode, weight) = (unit.guidance.control_mode, unit.guidance.weight as f32);
         let mut scaled = residuals.scaled(|i| mode.residual_scale(weight, i, count));

@@ -1,4 +1,5 @@
-//! The sampling loop of one image: UNet (and ControlNets) on the device, sampler math on the host.
+//! The sampling loop of one image, or of several taking their steps together: UNet (and ControlNets)
+//! on the device, sampler math on the host.
 //!
 //! The latents live on the host between steps as f32. A step uploads them once (a few hundred KB at
 //! 512²), so the sampler arithmetic is identical on every backend and the preview costs no extra copy.
@@ -31,13 +32,16 @@ impl Denoiser<'_> {
         self.contexts.batch() == 2
     }
 
-    /// The guided noise prediction for `model_input` ([1, 4, h, w], already scaled by the sampler).
+    /// The guided noise prediction for `model_input` ([n, 4, h, w]: n images one after another, already
+    /// scaled by the sampler). With guidance the UNet batch is [n × uncond, n × cond].
     pub fn predict(&self, model_input: &[f32], timestep: f64, position: (usize, usize)) -> Result<Vec<f32>, GenerateError> {
         let [h, w] = self.latent_size;
-        let x = Tensor::<4>::from_data(TensorData::new(model_input.to_vec(), [1, 4, h, w]), (self.device, self.models.dtype));
+        let images = model_input.len() / (4 * h * w);
+        let data = TensorData::new(model_input.to_vec(), [images, 4, h, w]);
+        let x = Tensor::<4>::from_data(data, (self.device, self.models.dtype));
         let batch = if self.guided() { Tensor::cat(vec![x.clone(), x], 0) } else { x };
         let t = timestep as f32;
-        let context = self.contexts.at(position.0);
+        let context = &per_image(self.contexts.at(position.0), images);
         let control = control_residuals(self.models, self.units, &batch, t, context, position)?;
         let eps = self.models.unet.forward(batch, &[t], context, control.as_ref())?;
         let eps = eps
@@ -50,7 +54,7 @@ impl Denoiser<'_> {
         Ok(guide(uncond, cond, self.cfg_scale)?)
     }
 
-    /// Runs `sampler` from step `start` to the end on `latents`. `noise(k)` gives the fresh noise of
+    /// Runs `sampler` from step `start` to the end on `latents` (of one image or several). `noise(k)` gives the fresh noise of
     /// the k-th step run (ancestral samplers); `hold` keeps part of the latents to a picture during the
     /// first steps (color hints); `after_step(k, latents)` hears each step and may cancel.
     /// Returns `None` when cancelled.
@@ -85,4 +89,13 @@ impl Denoiser<'_> {
         }
         Ok(Some(latents))
     }
+}
+
+/// The context [uncond, cond] (or [cond]) repeated for `images` images: [uncond × n, cond × n].
+fn per_image(context: &Tensor<3>, images: usize) -> Tensor<3> {
+    if images == 1 {
+        return context.clone();
+    }
+    let [halves, tokens, width] = context.dims();
+    context.clone().reshape([halves, 1, tokens, width]).repeat_dim(1, images).reshape([halves * images, tokens, width])
 }

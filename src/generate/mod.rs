@@ -2,9 +2,11 @@
 //! init image) and its [`Provenance`], then turned into pictures by the loaded [`Models`], with
 //! per-step progress, live previews and cancellation.
 //!
-//! One image at a time: each is handed to the [`Observer`] as soon as it is decoded, so it can be
-//! written before the next one starts.
+//! Each image is handed to the [`Observer`] as soon as it is decoded, so it can be written before the
+//! next ones start; on a GPU with the memory, several images take their steps together in one UNet
+//! batch ([`batching`]).
 
+pub mod batching;
 mod conditioning;
 mod control_mode;
 mod control_step;
@@ -24,7 +26,7 @@ pub mod tiled_decode;
 pub use conditioning::{StepContexts, encode_prompt_schedule, encode_prompts};
 pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};
-pub use pipeline::{generate, rgb_from_planes};
+pub use pipeline::{generate, generate_together, rgb_from_planes};
 pub use plan::{Plan, ResolveError, Resolved, Resolver, UnitPlan};
 pub use preview::{RgbPreview, latent_preview};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};

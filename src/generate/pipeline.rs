@@ -1,5 +1,6 @@
-//! A whole request: prompts encoded once, then each image seeded, sampled, decoded and handed over
-//! before the next one starts (so a failure later in a batch keeps the images already made).
+//! A whole request: prompts encoded once, then the images seeded and sampled — several at a time in
+//! one UNet batch where the GPU has the memory ([`super::batching`]) — and each decoded and handed
+//! over before the next ones start (so a failure later in a batch keeps the images already made).
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -8,6 +9,7 @@ use crate::model::vae::SCALING_FACTOR;
 use crate::sampling::noise::{ImageNoise, LATENT_CHANNELS};
 use crate::sampling::{self, Sampler};
 
+use super::batching::{Workload, images_per_call};
 use super::conditioning::encode_prompt_schedule_with;
 use super::control_step::PreparedUnit;
 use super::denoise::Denoiser;
@@ -27,6 +29,25 @@ pub fn generate(
     device: &Device,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, GenerateError> {
+    let workload = Workload {
+        images: request.batch_count(),
+        width: request.width(),
+        height: request.height(),
+        controlnets: request.control.len(),
+        dtype: models.dtype,
+    };
+    let together = images_per_call(&workload, crate::runtime::cpu::is_cpu_device(device));
+    generate_together(models, request, device, together, observer)
+}
+
+/// [`generate`] with `together` images in each UNet call (the last call takes what is left).
+pub fn generate_together(
+    models: &Models,
+    request: &Request,
+    device: &Device,
+    together: usize,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, GenerateError> {
     request.validate(models.controlnets.len())?;
     let guided = request.cfg_scale() != 1.0;
     let settings = &request.settings;
@@ -39,7 +60,9 @@ pub fn generate(
     let contexts =
         encode_prompt_schedule_with(models, prompt, negative, clip_skip, guided, request.steps(), embeddings.as_ref())?;
     let batch = contexts.batch();
-    let units: Vec<PreparedUnit> = request.control.iter().map(|u| PreparedUnit::new(u, batch, models, device)).collect();
+    let together = together.clamp(1, request.batch_count().max(1));
+    let units: Vec<PreparedUnit> =
+        request.control.iter().map(|u| PreparedUnit::new(u, batch * together, models, device)).collect();
     let denoiser = Denoiser {
         models,
         device,
@@ -51,16 +74,21 @@ pub fn generate(
     let init_latents = request.init_image.as_ref().map(|init| encode_init_image(models, &init.rgb, device)).transpose()?;
     let guide = request.color_guide.as_ref().map(|guide| held_guide(models, guide, device)).transpose()?;
     let starts = Starts { init_latents: init_latents.as_deref(), guide: guide.as_ref() };
-    for index in 0..request.batch_count() {
-        let Some(latents) = sample_image(&denoiser, request, index, &starts, observer)? else {
-            return Ok(Outcome { images: index, cancelled: true });
+    let images = request.batch_count();
+    for first in (0..images).step_by(together) {
+        let indices = first..(first + together).min(images);
+        let Some(latents) = sample_images(&denoiser, request, indices.clone(), &starts, observer)? else {
+            return Ok(Outcome { images: first, cancelled: true });
         };
-        let image = decode(models, &latents, request, device)?;
-        let seed = settings.seed.wrapping_add(index as u64);
-        let finished = FinishedImage { index, seed, image, latents };
-        observer.image(finished).map_err(|message| GenerateError::Output { index, message })?;
+        let per_image = latents.len() / indices.len();
+        for (index, latents) in indices.zip(latents.chunks_exact(per_image)) {
+            let image = decode(models, latents, request, device)?;
+            let seed = settings.seed.wrapping_add(index as u64);
+            let finished = FinishedImage { index, seed, image, latents: latents.to_vec() };
+            observer.image(finished).map_err(|message| GenerateError::Output { index, message })?;
+        }
     }
-    Ok(Outcome { images: request.batch_count(), cancelled: false })
+    Ok(Outcome { images, cancelled: false })
 }
 
 /// The color guide in latent space: its latents and how much each latent value is held.
@@ -79,41 +107,52 @@ struct Starts<'a> {
     guide: Option<&'a HeldGuide>,
 }
 
-/// Samples image `index` of the request; `None` when the observer cancelled.
-fn sample_image(
+/// Samples images `indices` of the request together, their latents one after another; `None` when
+/// the observer cancelled.
+fn sample_images(
     denoiser: &Denoiser,
     request: &Request,
-    index: usize,
+    indices: std::ops::Range<usize>,
     starts: &Starts,
     observer: &mut dyn Observer,
 ) -> Result<Option<Vec<f32>>, GenerateError> {
     let mut sampler = sampling::sampler(request.sampler()?, request.steps())?;
     let [h, w] = request.latent_size();
-    let seed = request.settings.seed.wrapping_add(index as u64);
-    let mut generator = ImageNoise::new(request.settings.rng, vec![seed], h, w, request.eta_noise_seed_delta());
     let per_image = LATENT_CHANNELS * h * w;
+    let seeds = indices.clone().map(|index| request.settings.seed.wrapping_add(index as u64)).collect();
+    let mut generator = ImageNoise::new(request.settings.rng, seeds, h, w, request.eta_noise_seed_delta());
     let initial = match &request.noise.initial {
-        Some(all) => all[index * per_image..(index + 1) * per_image].to_vec(),
+        Some(all) => all[indices.start * per_image..indices.end * per_image].to_vec(),
         None => generator.first(),
     };
-    let (start, latents) = starting_latents(sampler.as_ref(), request, initial.clone(), starts.init_latents)?;
-    let hold = starts.guide.map(|guide| Hold {
-        target: &guide.latents,
-        mask: &guide.mask,
+    let init_latents = starts.init_latents.map(|x0| x0.repeat(indices.len()));
+    let (start, latents) = starting_latents(sampler.as_ref(), request, initial.clone(), init_latents.as_deref())?;
+    let held = starts.guide.map(|guide| (guide.latents.repeat(indices.len()), guide.mask.repeat(indices.len())));
+    let hold = held.as_ref().map(|(target, mask)| Hold {
+        target,
+        mask,
         noise: &initial,
         until_step: Hold::end_step(start, request.steps(), request.hint_strength()),
     });
     let run = request.steps() - start;
     let mut noise = |k: usize| match &request.noise.ancestral {
         Some(all) => {
-            let offset = (k * request.batch_count() + index) * per_image;
-            all[offset..offset + per_image].to_vec()
+            let offset = (k * request.batch_count() + indices.start) * per_image;
+            all[offset..offset + indices.len() * per_image].to_vec()
         }
         None => generator.next_noise(),
     };
+    let (first, together, images) = (indices.start, indices.len(), request.batch_count());
     let mut after_step = |k: usize, latents: &[f32]| {
-        let progress =
-            StepProgress { image: index, images: request.batch_count(), step: k + 1, steps: run, latents, latent_size: [h, w] };
+        let progress = StepProgress {
+            image: first,
+            together,
+            images,
+            step: k + 1,
+            steps: run,
+            latents: &latents[..per_image],
+            latent_size: [h, w],
+        };
         observer.step(&progress)
     };
     if run == 0 && after_step(0, &latents) == Flow::Cancel {

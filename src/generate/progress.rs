@@ -10,20 +10,27 @@ pub enum Flow {
     Cancel,
 }
 
-/// Where a generation is: image `image` (0-based) of `images`, step `step` (1-based) of `steps`.
+/// Where a generation is: image `image` (0-based) of `images`, step `step` (1-based) of `steps`; the
+/// `together` images from `image` on take their steps together (one UNet batch).
 #[derive(Debug)]
 pub struct StepProgress<'a> {
     pub image: usize,
+    pub together: usize,
     pub images: usize,
     pub step: usize,
     pub steps: usize,
-    /// The current latents of this image, [4, h, w] row-major.
+    /// The current latents of image `image`, [4, h, w] row-major.
     pub latents: &'a [f32],
     /// [h, w] of the latents.
     pub latent_size: [usize; 2],
 }
 
 impl StepProgress<'_> {
+    /// Image steps done so far, counting each image's steps (the images before `image` are done).
+    pub fn image_steps_done(&self) -> usize {
+        self.image * self.steps + self.together * self.step
+    }
+
     /// The cheap RGB preview of the current latents (1/8 of the image size).
     pub fn preview(&self) -> RgbPreview {
         latent_preview(self.latents, self.latent_size[0], self.latent_size[1])

@@ -21,22 +21,34 @@ pub enum DeviceChoice {
     Cpu,
 }
 
-/// Compute precision of the networks (`--dtype`).
+/// Compute precision of the networks (`--dtype`). The VAE decodes in f32 whatever is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Precision {
+    /// f16 on a hardware GPU whose shaders compute in f16 (half the memory, and the only precision its
+    /// tensor cores take), f32 elsewhere: the CPU backend has no fast f16 arithmetic, and a software
+    /// rasterizer gains nothing from it.
     #[default]
+    Auto,
     F32,
     F16,
 }
 
 impl Precision {
-    pub fn dtype(self) -> DType {
+    /// The precision the networks compute in on `compute`.
+    pub fn dtype_on(self, compute: &ComputeDevice) -> DType {
         match self {
             Precision::F32 => DType::F32,
             Precision::F16 => DType::F16,
+            Precision::Auto if compute.is_gpu && compute.computes_f16 => DType::F16,
+            Precision::Auto => DType::F32,
         }
     }
+}
+
+/// A precision as the command line and reports write it ("f16", "f32").
+pub fn dtype_name(dtype: DType) -> String {
+    format!("{dtype:?}").to_lowercase()
 }
 
 /// An opened compute device and a human description of it.
@@ -49,6 +61,8 @@ pub struct ComputeDevice {
     pub summary: DeviceSummary,
     /// A hardware GPU (not a software rasterizer such as lavapipe, and not the CPU backend).
     pub is_gpu: bool,
+    /// Its kernels can compute in f16 (wgpu's `SHADER_F16`; burn's CPU backend always can).
+    pub computes_f16: bool,
     /// Set when `auto` had to fall back to the CPU, with the reason.
     pub fallback_note: Option<Fallback>,
 }
@@ -118,6 +132,7 @@ fn cpu(fallback_note: Option<Fallback>) -> ComputeDevice {
         description: format!("CPU (burn Flex, {threads} threads)"),
         summary: DeviceSummary::Cpu { threads },
         is_gpu: false,
+        computes_f16: true,
         fallback_note,
     }
 }
@@ -155,7 +170,9 @@ fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
         .graphics_api(api.backend())
         .init_with_setup()
         .map_err(|e| if list_adapters().is_empty() { DeviceError::NoAdapter } else { DeviceError::Init(e.to_string()) })?;
-    crate::model::attention_heads::set_tile_depth(super::shader_compiler::wgpu_shader_compiler(api).f16_tile_depth);
+    let compiler = super::shader_compiler::wgpu_shader_compiler(api);
+    crate::model::attention_heads::set_tile_depth(compiler.f16_tile_depth);
+    crate::generate::batching::set_device_memory(compiler.memory_bytes);
     let info = setup.adapter.get_info();
     let (kind, backend) = (format!("{:?}", info.device_type), format!("{:?}", info.backend));
     Ok(ComputeDevice {
@@ -163,6 +180,7 @@ fn init_wgpu() -> Result<ComputeDevice, DeviceError> {
         description: format!("{} ({kind}, {backend}, driver {})", info.name, info.driver),
         summary: DeviceSummary::Gpu { name: info.name.clone(), kind, backend, driver: info.driver.clone() },
         is_gpu: info.device_type != wgpu::DeviceType::Cpu,
+        computes_f16: compiler.computes_f16,
         fallback_note: None,
     })
 }
@@ -176,4 +194,23 @@ pub fn list_adapters() -> Vec<wgpu::AdapterInfo> {
 pub fn adapters() -> Vec<wgpu::Adapter> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
     pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hardware_gpu(computes_f16: bool) -> ComputeDevice {
+        ComputeDevice { is_gpu: true, computes_f16, ..cpu(None) }
+    }
+
+    #[test]
+    fn auto_precision_is_f16_only_on_a_gpu_that_computes_in_f16() {
+        assert_eq!(Precision::Auto.dtype_on(&hardware_gpu(true)), DType::F16);
+        assert_eq!(Precision::Auto.dtype_on(&hardware_gpu(false)), DType::F32);
+        assert_eq!(Precision::Auto.dtype_on(&cpu(None)), DType::F32);
+        assert_eq!(Precision::F16.dtype_on(&cpu(None)), DType::F16, "an explicit choice stands");
+        assert_eq!(Precision::F32.dtype_on(&hardware_gpu(true)), DType::F32);
+        assert_eq!(dtype_name(DType::F16), "f16");
+    }
 }

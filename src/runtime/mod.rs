@@ -5,4 +5,4 @@ pub mod device;
 pub mod graphics_api;
 pub mod shader_compiler;
 
-pub use device::{ComputeDevice, DeviceChoice, DeviceError, DeviceSummary, Fallback, Precision};
+pub use device::{ComputeDevice, DeviceChoice, DeviceError, DeviceSummary, Fallback, Precision, dtype_name};

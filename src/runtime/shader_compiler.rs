@@ -22,14 +22,24 @@ pub struct ShaderCompiler {
     /// The depth (k) of its f16 tiles, which fused attention needs head widths to be a multiple of
     /// ([`crate::model::attention_heads`]); 0 when it has no f16 cooperative matrices.
     pub f16_tile_depth: usize,
+    /// Kernels can compute in f16 on it (what `--dtype auto` asks before choosing f16).
+    pub computes_f16: bool,
+    /// Its memory as cubecl reads it (the largest device-local Vulkan heap, Metal's recommended
+    /// working set), where the API gives a figure.
+    pub memory_bytes: Option<u64>,
 }
 
 impl std::fmt::Display for ShaderCompiler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "shader compiler {}, cooperative matrices: ", self.compiler)?;
+        let f16 = if self.computes_f16 { "f16 kernels" } else { "no f16 kernels" };
+        write!(f, "shader compiler {}, {f16}, cooperative matrices: ", self.compiler)?;
         match self.cooperative_matrices.as_slice() {
-            [] => f.write_str("none"),
-            shapes => f.write_str(&shapes.join(", ")),
+            [] => f.write_str("none")?,
+            shapes => f.write_str(&shapes.join(", "))?,
+        }
+        match self.memory_bytes {
+            Some(bytes) => write!(f, "; memory {:.1} GB", bytes as f64 / 1e9),
+            None => Ok(()),
         }
     }
 }
@@ -43,6 +53,8 @@ pub fn wgpu_shader_compiler(api: GraphicsApi) -> ShaderCompiler {
         compiler: compiler_name(client.name()),
         cooperative_matrices: shapes(configs),
         f16_tile_depth: f16_tile_depth(configs),
+        computes_f16: client.properties().supports_type(ElemType::Float(FloatKind::F16)),
+        memory_bytes: client.properties().memory.max_memory(),
     }
 }
 
@@ -62,12 +74,17 @@ fn wgpu_client(api: GraphicsApi) -> cubecl::client::Client {
 /// Vulkan adapters are checked (SPIR-V, with cooperative matrices where listed); a Metal adapter is
 /// decided only when opened (MSL on Metal 3 GPUs from macOS 15, else WGSL); the other APIs run WGSL.
 pub fn adapter_shader_compiler(adapter: &wgpu::Adapter, scratch: &DeviceProperties) -> ShaderCompiler {
-    let wgsl = || ShaderCompiler { compiler: "WGSL".to_string(), cooperative_matrices: Vec::new(), f16_tile_depth: 0 };
+    let computes_f16 = adapter.features().contains(wgpu::Features::SHADER_F16);
+    let wgsl = || ShaderCompiler {
+        compiler: "WGSL".to_string(),
+        cooperative_matrices: Vec::new(),
+        f16_tile_depth: 0,
+        computes_f16,
+        memory_bytes: None,
+    };
     match adapter.get_info().backend {
         wgpu::Backend::Vulkan => vulkan_compiler(adapter, scratch.clone()).unwrap_or_else(wgsl),
-        wgpu::Backend::Metal => {
-            ShaderCompiler { compiler: "MSL or WGSL".to_string(), cooperative_matrices: Vec::new(), f16_tile_depth: 0 }
-        }
+        wgpu::Backend::Metal => ShaderCompiler { compiler: "MSL or WGSL".to_string(), ..wgsl() },
         _ => wgsl(),
     }
 }
@@ -82,6 +99,8 @@ fn vulkan_compiler(adapter: &wgpu::Adapter, mut props: DeviceProperties) -> Opti
         compiler: "SPIR-V".to_string(),
         cooperative_matrices: shapes(configs),
         f16_tile_depth: f16_tile_depth(configs),
+        computes_f16: adapter.features().contains(wgpu::Features::SHADER_F16),
+        memory_bytes: props.memory.max_memory(),
     })
 }
 
@@ -129,7 +148,13 @@ mod tests {
         assert_eq!(compiler_name("wgpu<spirv>"), "SPIR-V");
         assert_eq!(compiler_name("wgpu<wgsl>"), "WGSL");
         assert_eq!(compiler_name("cuda"), "cuda");
-        let none = ShaderCompiler { compiler: "WGSL".into(), cooperative_matrices: vec![], f16_tile_depth: 0 };
-        assert_eq!(none.to_string(), "shader compiler WGSL, cooperative matrices: none");
+        let none = ShaderCompiler {
+            compiler: "WGSL".into(),
+            cooperative_matrices: vec![],
+            f16_tile_depth: 0,
+            computes_f16: true,
+            memory_bytes: None,
+        };
+        assert_eq!(none.to_string(), "shader compiler WGSL, f16 kernels, cooperative matrices: none");
     }
 }

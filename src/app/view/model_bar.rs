@@ -101,11 +101,12 @@ fn device_controls(app: &mut NurieApp, ui: &mut egui::Ui) {
     egui::ComboBox::from_id_salt("precision")
         .selected_text(precision_name(precision))
         .show_ui(ui, |ui| {
-            for choice in [Precision::F32, Precision::F16] {
+            for choice in [Precision::Auto, Precision::F32, Precision::F16] {
                 ui.selectable_value(&mut app.settings.precision, choice, precision_name(choice));
             }
         })
         .response
+        .on_hover_text(texts.precision_auto)
         .labelled_by(label.id);
     if (device, precision) != (app.settings.device, app.settings.precision) {
         app.preload();
@@ -122,6 +123,7 @@ fn device_name(device: DeviceChoice) -> &'static str {
 
 fn precision_name(precision: Precision) -> &'static str {
     match precision {
+        Precision::Auto => "Auto",
         Precision::F32 => "f32",
         Precision::F16 => "f16",
     }

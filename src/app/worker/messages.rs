@@ -83,6 +83,8 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StepInfo {
     pub image: usize,
+    /// Images taking their steps together with `image` (one UNet batch).
+    pub together: usize,
     pub images: usize,
     pub step: usize,
     pub steps: usize,

@@ -25,7 +25,13 @@ pub struct Reporter<'a> {
 
 impl Observer for Reporter<'_> {
     fn step(&mut self, progress: &StepProgress) -> Flow {
-        let info = StepInfo { image: progress.image, images: progress.images, step: progress.step, steps: progress.steps };
+        let info = StepInfo {
+            image: progress.image,
+            together: progress.together,
+            images: progress.images,
+            step: progress.step,
+            steps: progress.steps,
+        };
         // Previews are lossy: when the window is behind, a step's preview is dropped, never waited for.
         self.emitter.offer(Event::Step { job: self.job, info, preview: progress.preview() });
         if self.cancel.load(Ordering::Relaxed) { Flow::Cancel } else { Flow::Continue }

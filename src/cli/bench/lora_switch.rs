@@ -51,7 +51,8 @@ pub fn run(args: LoraBenchArgs) -> anyhow::Result<()> {
     let compute = device::open(args.device.device)?;
     let files = ModelFiles { checkpoint: args.checkpoint.clone(), vae: None, controlnets: vec![] };
     let started = Instant::now();
-    let mut models = Models::load(&files, &compute.device, args.device.dtype.dtype(), |part| errln!("loading the {part}…"))?;
+    let mut models =
+        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute), |part| errln!("loading the {part}…"))?;
     let load_seconds = started.elapsed().as_secs_f64();
     let scratch = tempfile::tempdir().context("making a scratch folder")?;
     for (name, seed) in [("bench_a", 1u64), ("bench_b", 2)] {
@@ -80,7 +81,7 @@ pub fn run(args: LoraBenchArgs) -> anyhow::Result<()> {
             merged_step = Some(step(&models)?);
         }
     }
-    let dtype = format!("{:?}", args.device.dtype).to_lowercase();
+    let dtype = crate::runtime::dtype_name(models.dtype);
     let report = serde_json::json!({
         "device": compute.description,
         "dtype": dtype,

@@ -73,7 +73,12 @@ pub fn applies<const D: usize>(tensor: &Tensor<D>) -> bool {
 
 /// Whether `tensor` lives on burn's Flex CPU backend.
 pub fn is_cpu<const D: usize>(tensor: &Tensor<D>) -> bool {
-    matches!(tensor.device().as_dispatch(), burn::backend::DispatchDevice::Flex(_))
+    is_cpu_device(&tensor.device())
+}
+
+/// Whether `device` is burn's Flex CPU backend.
+pub fn is_cpu_device(device: &burn::tensor::Device) -> bool {
+    matches!(device.as_dispatch(), burn::backend::DispatchDevice::Flex(_))
 }
 
 /// Off when the environment says `NURIE_CPU_KERNELS=burn`.
