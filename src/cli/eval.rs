@@ -140,7 +140,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<()> {
     let loras = args.lora.iter().map(|(path, weight)| weighted_file(path, *weight)).collect::<Result<Vec<_>, _>>()?;
     let embeddings = (!args.embeddings_dir.is_empty()).then(|| EmbeddingLibrary::scan(&args.embeddings_dir));
     let inputs =
-        Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype_on(&compute), loras, embeddings };
+        Inputs { file: &file, device: compute.device.clone(), dtype: args.device.dtype.dtype_on(&compute)?, loras, embeddings };
     let mut outputs = Vec::new();
     if wants_text {
         outputs.extend(text_encoder_outputs(&inputs, &checkpoint)?);

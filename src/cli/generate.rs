@@ -171,7 +171,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
     let compute = device::open(args.device.device)?;
     errln!("device: {}", compute.description);
     let mut models =
-        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute), |part| errln!("loading the {part}…"))?;
+        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute)?, |part| errln!("loading the {part}…"))?;
     apply_loras(&mut models, &loras)?;
     let made_from = MadeFrom {
         line_art: args.lineart.first().cloned(),

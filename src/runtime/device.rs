@@ -35,13 +35,15 @@ pub enum Precision {
 }
 
 impl Precision {
-    /// The precision the networks compute in on `compute`.
-    pub fn dtype_on(self, compute: &ComputeDevice) -> DType {
+    /// The precision the networks compute in on `compute`; f16 asked of a device that cannot compute
+    /// in it is an error that says so.
+    pub fn dtype_on(self, compute: &ComputeDevice) -> Result<DType, DeviceError> {
         match self {
-            Precision::F32 => DType::F32,
-            Precision::F16 => DType::F16,
-            Precision::Auto if compute.is_gpu && compute.computes_f16 => DType::F16,
-            Precision::Auto => DType::F32,
+            Precision::F32 => Ok(DType::F32),
+            Precision::F16 if compute.computes_f16 => Ok(DType::F16),
+            Precision::F16 => Err(DeviceError::NoF16(compute.description.clone())),
+            Precision::Auto if compute.is_gpu && compute.computes_f16 => Ok(DType::F16),
+            Precision::Auto => Ok(DType::F32),
         }
     }
 }
@@ -114,6 +116,8 @@ pub enum DeviceError {
     Init(String),
     #[error("NURIE_GPU_API={value} is not a graphics API Nurie knows; use one of {known}, or leave it unset")]
     UnknownApi { value: String, known: String },
+    #[error("{0} cannot compute in f16 (its driver offers no f16 shaders): choose the precision f32 or auto")]
+    NoF16(String),
 }
 
 /// Opens the device the user chose.
@@ -206,11 +210,13 @@ mod tests {
 
     #[test]
     fn auto_precision_is_f16_only_on_a_gpu_that_computes_in_f16() {
-        assert_eq!(Precision::Auto.dtype_on(&hardware_gpu(true)), DType::F16);
-        assert_eq!(Precision::Auto.dtype_on(&hardware_gpu(false)), DType::F32);
-        assert_eq!(Precision::Auto.dtype_on(&cpu(None)), DType::F32);
-        assert_eq!(Precision::F16.dtype_on(&cpu(None)), DType::F16, "an explicit choice stands");
-        assert_eq!(Precision::F32.dtype_on(&hardware_gpu(true)), DType::F32);
+        assert_eq!(Precision::Auto.dtype_on(&hardware_gpu(true)).unwrap(), DType::F16);
+        assert_eq!(Precision::Auto.dtype_on(&hardware_gpu(false)).unwrap(), DType::F32);
+        assert_eq!(Precision::Auto.dtype_on(&cpu(None)).unwrap(), DType::F32);
+        assert_eq!(Precision::F16.dtype_on(&cpu(None)).unwrap(), DType::F16, "an explicit choice stands");
+        assert_eq!(Precision::F32.dtype_on(&hardware_gpu(true)).unwrap(), DType::F32);
+        let refused = Precision::F16.dtype_on(&hardware_gpu(false)).unwrap_err().to_string();
+        assert!(refused.starts_with("CPU (burn Flex") && refused.contains("choose the precision f32 or auto"), "{refused}");
         assert_eq!(dtype_name(DType::F16), "f16");
     }
 }

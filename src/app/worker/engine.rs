@@ -149,7 +149,9 @@ impl Engine {
         let (Some((_, compute)), emitter) = (&self.compute, &self.emitter) else {
             return Err(WorkerError { kind: ErrorKind::Device, message: "no device".into() });
         };
-        let models = Models::load(files, &compute.device, selection.precision.dtype_on(compute), |part| {
+        let dtype =
+            selection.precision.dtype_on(compute).map_err(|e| WorkerError { kind: ErrorKind::Device, message: e.to_string() })?;
+        let models = Models::load(files, &compute.device, dtype, |part| {
             emitter.send(Event::Loading { job, part: part.to_string() });
         })
         .map_err(|e| WorkerError { kind: ErrorKind::Model, message: e.to_string() })?;

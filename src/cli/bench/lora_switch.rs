@@ -52,7 +52,7 @@ pub fn run(args: LoraBenchArgs) -> anyhow::Result<()> {
     let files = ModelFiles { checkpoint: args.checkpoint.clone(), vae: None, controlnets: vec![] };
     let started = Instant::now();
     let mut models =
-        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute), |part| errln!("loading the {part}…"))?;
+        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute)?, |part| errln!("loading the {part}…"))?;
     let load_seconds = started.elapsed().as_secs_f64();
     let scratch = tempfile::tempdir().context("making a scratch folder")?;
     for (name, seed) in [("bench_a", 1u64), ("bench_b", 2)] {

@@ -113,7 +113,7 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
     );
     anyhow::ensure!(args.repeats > 0, "--repeats must be at least 1");
     let compute = device::open(args.device.device)?;
-    let dtype = args.device.dtype.dtype_on(&compute);
+    let dtype = args.device.dtype.dtype_on(&compute)?;
     let progress = spinner(args.json);
     progress.set_message(format!("loading {} on {}", checkpoint.display(), compute.description));
     let files = ModelFiles { checkpoint: checkpoint.clone(), vae: None, controlnets: args.controlnet.iter().cloned().collect() };
