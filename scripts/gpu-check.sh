@@ -105,12 +105,10 @@ bench() {
   local name=$1; shift
   local watcher
   watcher=$(watch_memory "$name")
+  # Text on the terminal and the same as one JSON object in a file, for scripts/bench_torch.py --nurie.
   step "$name" "$nurie" bench --checkpoint "$checkpoint" "$@" --device gpu --dtype "$dtype" \
-    --width "$size" --height "$size" --repeats "$repeats" --warmup 1
+    --width "$size" --height "$size" --repeats "$repeats" --warmup 1 --json-file "$out/$name.json"
   report_memory "$name" "$watcher"
-  # The same as one JSON object (stdout only), for scripts/bench_torch.py --nurie.
-  "$nurie" bench --checkpoint "$checkpoint" "$@" --device gpu --dtype "$dtype" --width "$size" --height "$size" \
-    --repeats 1 --warmup 1 --json >"$out/$name.json" 2>/dev/null || failed+=("$name-json")
 }
 bench bench-unet
 bench bench-controlnet --controlnet "$controlnet"

@@ -50,7 +50,37 @@ step cargo test --locked ${NURIE_CARGO_TIMINGS:+--timings} --no-run
 # worker thread, and wgpu tests running next to each other on the shared device have twice given f16
 # results outside the parity tolerances (never when run alone).
 step cargo test --locked -- --skip wgpu
-# Through Vulkan, where cubecl compiles its kernels to SPIR-V, as on NVIDIA, AMD and Intel cards.
-# (`NURIE_GPU_API=gl` runs the same tests through OpenGL and cubecl's WGSL compiler, as under DX12 and on
-# Macs before macOS 15; CI does not run it yet: lavapipe's compiles make it too long, see issue 22's note.)
-step env NURIE_GPU_API=vulkan cargo test --locked --test engine -- wgpu --test-threads=1
+# The wgpu tests through Vulkan, where cubecl compiles its kernels to SPIR-V as on NVIDIA, AMD and Intel
+# cards, in two processes side by side: the whole-generation CLI test (`nurie generate` on the device,
+# a process of its own anyway) and the rest. Most of their time is lavapipe compiling kernels on little
+# more than one core, so the two share CI's two cores. Each keeps its own cubecl store, so they never
+# write one file at once, and runs its tests one at a time, as above.
+# (`NURIE_GPU_API=gl` runs any of them through OpenGL and cubecl's WGSL compiler, in f32: llvmpipe's
+# OpenGL has no f16. CI does not: on Debian 12's llvmpipe the CLI test's first matrix-product autotune
+# waits with the CPU idle for many minutes, see issue 22's note.)
+wgpu_passes() {
+  local engine logs status=0
+  engine=$(cargo test --locked --test engine --no-run 2>&1 | sed -n 's|.*Executable tests/engine.rs (\(.*\))|\1|p')
+  logs=$(mktemp -d)
+  wgpu_pass in-process "$engine" wgpu --skip cli::generate_on_wgpu >"$logs/in-process" 2>&1 &
+  local in_process=$!
+  wgpu_pass cli "$engine" cli::generate_on_wgpu >"$logs/cli" 2>&1 &
+  local cli=$!
+  wait "$in_process" || status=1
+  wait "$cli" || status=1
+  for pass in in-process cli; do
+    echo "test.sh: the wgpu tests, $pass:"
+    cat "$logs/$pass"
+  done
+  rm -rf "$logs"
+  return "$status"
+}
+# wgpu_pass NAME ENGINE_TESTS FILTER...: the engine tests FILTER selects, through Vulkan.
+wgpu_pass() {
+  local name=$1 engine=$2 started=$SECONDS status=0
+  shift 2
+  env NURIE_GPU_API=vulkan CUBECL_ENVIRONMENT="wgpu-tests-$name" "$engine" "$@" --test-threads=1 || status=$?
+  echo "test.sh: the wgpu tests, $name, took $((SECONDS - started)) s"
+  return "$status"
+}
+step wgpu_passes

@@ -54,9 +54,10 @@ impl Denoiser<'_> {
         Ok(guide(uncond, cond, self.cfg_scale)?)
     }
 
-    /// Runs `sampler` from step `start` to the end on `latents` (of one image or several). `noise(k)` gives the fresh noise of
-    /// the k-th step run (ancestral samplers); `hold` keeps part of the latents to a picture during the
-    /// first steps (color hints); `after_step(k, latents)` hears each step and may cancel.
+    /// Runs `sampler` from step `start` to the end on `latents` (of one image or several, one after
+    /// another). `noise(k)` gives the fresh noise of the k-th step run (ancestral samplers); `hold` keeps
+    /// part of the latents to a picture during the first steps (color hints); `after_step(k, latents)`
+    /// hears each step and may cancel.
     /// Returns `None` when cancelled.
     pub fn run(
         &self,

@@ -51,6 +51,10 @@ pub struct NetworkBenchArgs {
     /// One JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Also write the JSON object to this file (the text still goes to the terminal): one run gives
+    /// both, where each run compiles the GPU's kernels anew.
+    #[arg(long, value_name = "FILE")]
+    json_file: Option<PathBuf>,
 }
 
 /// The timings of one part.
@@ -157,8 +161,12 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
         gpu_driver_bytes: driver_bytes.as_ref().ok().copied(),
         gpu_driver_unread: driver_bytes.err(),
     };
+    let json = serde_json::to_string_pretty(&report)?;
+    if let Some(path) = &args.json_file {
+        std::fs::write(path, &json).with_context(|| format!("writing {}", path.display()))?;
+    }
     if args.json {
-        outln!("{}", serde_json::to_string_pretty(&report)?)
+        outln!("{json}")
     } else {
         print_report(&report)
     }
