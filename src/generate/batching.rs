@@ -88,6 +88,7 @@ mod tests {
         assert_eq!(images_fitting(&line_art, 8 * GB), 1);
         assert_eq!(images_fitting(&line_art, 12 * GB), 2);
         assert_eq!(images_fitting(&line_art, 24 * GB), 4, "never more than the request's images");
+        assert_eq!(images_fitting(&workload(8, 512, 1, DType::F16), 24 * GB), 6);
         assert_eq!(images_fitting(&workload(16, 512, 0, DType::F16), 80 * GB), MAX_IMAGES_PER_CALL);
     }
 

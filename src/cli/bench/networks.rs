@@ -81,7 +81,7 @@ struct LayerProfile {
 #[derive(Debug, serde::Serialize)]
 struct Report {
     device: String,
-    /// On the CPU: Nurie's own kernels, or burn's ops (`NURIE_CPU_KERNELS=burn`).
+    /// Nurie's own kernels (on the CPU, unless `NURIE_CPU_KERNELS=burn`), or burn's (on a GPU always).
     kernels: &'static str,
     dtype: String,
     threads: usize,
@@ -146,7 +146,10 @@ pub fn run(args: NetworkBenchArgs) -> anyhow::Result<()> {
     let driver_bytes = if compute.is_gpu { driver_gpu_bytes() } else { Err("not a hardware GPU".to_string()) };
     let report = Report {
         device: compute.description.clone(),
-        kernels: if crate::runtime::cpu::enabled() { "nurie" } else { "burn" },
+        kernels: match (crate::runtime::cpu::is_cpu_device(&compute.device), crate::runtime::cpu::enabled()) {
+            (true, true) => "nurie",
+            _ => "burn",
+        },
         dtype: crate::runtime::dtype_name(dtype),
         threads: rayon::current_num_threads(),
         width: args.width,
@@ -268,7 +271,7 @@ fn spinner(hidden: bool) -> ProgressBar {
 
 fn print_report(report: &Report) {
     outln!("{} — {}, {}×{}, {} threads", report.device, report.dtype, report.width, report.height, report.threads);
-    if report.kernels == "burn" {
+    if report.kernels == "burn" && !crate::runtime::cpu::enabled() {
         outln!("CPU fast paths off (NURIE_CPU_KERNELS=burn): burn's own ops");
     }
     outln!("load to ready: {:.2} s", report.load_seconds);
