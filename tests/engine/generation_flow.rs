@@ -106,7 +106,7 @@ fn images_sampled_together_match_images_sampled_one_at_a_time() {
         assert_eq!((one.index, one.seed), (batched.index, batched.seed));
         let worst = one.latents.iter().zip(&batched.latents).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         // Only rounding: a batch changes how the CPU kernels block their sums (seen: 2.7e-4 after three
-        // Euler a steps at CFG 5); a mixed-up image, half or hint differs by far more than 0.1.
+        // Euler a steps at CFG 5); contexts laid out [u, c, u, c] instead of [u, u, c, c] differ by 11.
         assert!(worst < 2e-3, "image {}: latents differ by {worst}", one.index);
     }
     let differ = |a: &FinishedImage, b: &FinishedImage| a.latents.iter().zip(&b.latents).any(|(x, y)| (x - y).abs() > 0.1);
