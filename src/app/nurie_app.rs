@@ -48,7 +48,11 @@ pub struct Notice {
 pub enum ModelStatus {
     NotLoaded,
     Loading(String),
-    Ready { device: DeviceSummary },
+    /// Loaded on `device`, computing in `precision` ("f16", "f32": what Auto chose).
+    Ready {
+        device: DeviceSummary,
+        precision: String,
+    },
     Failed,
 }
 
@@ -473,7 +477,7 @@ impl NurieApp {
     fn on_event(&mut self, event: Event) {
         match event {
             Event::Loading { part, .. } => self.model_status = ModelStatus::Loading(part),
-            Event::ModelsReady { device, .. } => self.model_status = ModelStatus::Ready { device },
+            Event::ModelsReady { device, precision, .. } => self.model_status = ModelStatus::Ready { device, precision },
             Event::DeviceOpened(report) => self.on_device_opened(report),
             Event::Step { job, info, preview } => {
                 if let Some(running) = self.queue.running_mut().filter(|r| r.id == job) {

@@ -29,7 +29,9 @@ fn line_art_becomes_a_colored_picture_in_the_gallery() {
     wait_until(&mut harness, MINUTE, "the model to load", |app| {
         matches!(app.model_status, nurie::app::nurie_app::ModelStatus::Ready { .. })
     });
+    // The CPU runs the default precision, Auto, in f32; the status line says which it is.
     harness.get_by_label_contains("Ready on").hover();
+    harness.get_by_label_contains("· f32");
 
     let prompt = harness.get_all_by_role(Role::MultilineTextInput).next().expect("the prompt editor");
     prompt.focus();

@@ -137,8 +137,8 @@ fn status(app: &NurieApp, ui: &mut egui::Ui) {
             ui.spinner();
             ui.label((texts.loading_part)(part));
         }
-        ModelStatus::Ready { device } => {
-            ui.label((texts.ready_on)(&(texts.device_is)(device)));
+        ModelStatus::Ready { device, precision } => {
+            ui.label(format!("{} · {precision}", (texts.ready_on)(&(texts.device_is)(device))));
         }
         ModelStatus::Failed => {
             ui.colored_label(ui.visuals().error_fg_color, "×");

@@ -157,7 +157,8 @@ impl Engine {
         .map_err(|e| WorkerError { kind: ErrorKind::Model, message: e.to_string() })?;
         let device = compute.summary.clone();
         self.loaded = Some(Loaded { selection: selection.clone(), files: files.clone(), models });
-        self.emitter.send(Event::ModelsReady { selection: selection.clone(), device });
+        let precision = crate::runtime::dtype_name(dtype);
+        self.emitter.send(Event::ModelsReady { selection: selection.clone(), device, precision });
         Ok(())
     }
 

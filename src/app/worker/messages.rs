@@ -98,10 +98,11 @@ pub enum Event {
         job: Option<JobId>,
         part: String,
     },
-    /// The models of `selection` are ready on `device`.
+    /// The models of `selection` are ready on `device`, computing in `precision` ("f16", "f32").
     ModelsReady {
         selection: ModelSelection,
         device: DeviceSummary,
+        precision: String,
     },
     /// The compute device was opened for a choice (at start, or when the choice changed).
     DeviceOpened(DeviceReport),
