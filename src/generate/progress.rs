@@ -26,11 +26,6 @@ pub struct StepProgress<'a> {
 }
 
 impl StepProgress<'_> {
-    /// Image steps done so far, counting each image's steps (the images before `image` are done).
-    pub fn image_steps_done(&self) -> usize {
-        self.image * self.steps + self.together * self.step
-    }
-
     /// The cheap RGB preview of the current latents (1/8 of the image size).
     pub fn preview(&self) -> RgbPreview {
         latent_preview(self.latents, self.latent_size[0], self.latent_size[1])
