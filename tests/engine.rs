@@ -23,6 +23,7 @@ mod engine {
     mod network_pipeline;
     mod pipeline_parity;
     mod prompt_conditioning;
+    mod reference_parity;
     mod text_encoder_parity;
     mod tokenizer_cases;
     mod torch_ckpt;

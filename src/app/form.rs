@@ -103,6 +103,8 @@ impl GenerationForm {
             checkpoint: checkpoint.to_path_buf(),
             vae: vae.map(Path::to_path_buf),
             units,
+            // The window has no reference units yet.
+            references: vec![],
             init_image: self.init_image.clone(),
             // The window's hints are painted, not a file: the worker keeps them and fills this in.
             color_hints: None,

@@ -9,12 +9,13 @@ use super::DeviceArgs;
 use super::tensor_file::{NamedTensor, read_f32_tensor, write_f32_tensors};
 use crate::control::LineArtSettings;
 use crate::generate::{
-    self, FinishedImage, Flow, Models, NoiseOverride, Observer, Plan, Provenance, Request, Resolved, Resolver, StepProgress,
-    UnitPlan, nearest_multiple_of_8,
+    self, FinishedImage, Flow, Models, NoiseOverride, Observer, Plan, Provenance, ReferenceNoise, ReferencePlan, Request,
+    Resolved, Resolver, StepProgress, UnitPlan, nearest_multiple_of_8,
 };
 use crate::history::{MadeFrom, Recorder};
 use crate::metadata::{
-    self, ControlGuidance, GenerationRecord, GenerationSettings, read_settings_from_png, settings_from_nurie_json,
+    self, ControlGuidance, GenerationRecord, GenerationSettings, ReferenceSettings, read_settings_from_png,
+    settings_from_nurie_json,
 };
 use crate::metadata::{NetworkKind, NetworkUse};
 use crate::networks::lora::prompt_with_recorded_loras;
@@ -22,7 +23,9 @@ use crate::output::{ImageSaver, KeptInputs};
 use crate::provenance::NetworkPresence;
 use crate::runtime::device;
 use crate::sampling::noise::random_seed;
-use crate::vocabulary::{Choice, ControlMode, Polarity, Preprocessor, RecordedSampler, ResizeMode, RngSource, SamplerKind};
+use crate::vocabulary::{
+    Choice, ControlMode, Polarity, Preprocessor, RecordedSampler, ReferenceMode, ResizeMode, RngSource, SamplerKind,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
@@ -94,6 +97,27 @@ pub struct GenerateArgs {
     /// Also write each unit's preprocessed hint as hint-N.png into --out (hint-N-2.png… when taken).
     #[arg(long)]
     pub save_hint: bool,
+    /// A reference unit's picture (a character sheet, an earlier colored page), whose look the pictures
+    /// share: sd-webui-controlnet's reference preprocessors, no model file needed. Repeat for several.
+    #[arg(long)]
+    pub reference: Vec<PathBuf>,
+    /// Per reference unit (or one for all): only (shared attention), adain (matched block statistics)
+    /// or adain+attn (both).
+    #[arg(long)]
+    pub reference_mode: Vec<ReferenceMode>,
+    /// Per reference unit (or one for all): style fidelity in [0, 1] (default 0.5): how much CFG leans
+    /// toward the reference.
+    #[arg(long)]
+    pub style_fidelity: Vec<f64>,
+    /// Per reference unit (or one for all): weight, 0 to 2 (default 1: attention in every block).
+    #[arg(long)]
+    pub reference_weight: Vec<f64>,
+    /// Per reference unit: fraction of the steps where it starts acting.
+    #[arg(long)]
+    pub reference_start: Vec<f64>,
+    /// Per reference unit: fraction of the steps where it stops.
+    #[arg(long)]
+    pub reference_end: Vec<f64>,
     /// img2img: the picture to start from (resized to the generation size).
     #[arg(long)]
     pub init_image: Option<PathBuf>,
@@ -131,6 +155,10 @@ pub struct GenerateArgs {
     /// Exact ancestral noise: tensor `noise` [steps,b,4,h,w].
     #[arg(long)]
     pub ancestral_noise: Option<PathBuf>,
+    /// Exact reference-unit draws, the same for every picture and unit: tensors `encode` [1,4,h,w] (the
+    /// reference picture's VAE sample) and `steps` [steps,1,4,h,w] (added to its latents at each step).
+    #[arg(long, requires = "reference")]
+    pub reference_noise: Option<PathBuf>,
     /// Also write each image's final latents (tensor `latents`) next to its PNG.
     #[arg(long)]
     pub save_latents: bool,
@@ -177,6 +205,7 @@ pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
         line_art: args.lineart.first().cloned(),
         init_image: args.init_image.clone(),
         color_hints: plan.color_hints.clone(),
+        references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
     };
     let mut writer = ImageWriter::new(&args, request.clone(), provenance, made_from)?;
     let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
@@ -265,6 +294,7 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<(Plan, Vec<NetworkUse>)> {
         checkpoint: args.checkpoint.clone(),
         vae: args.vae.clone(),
         units,
+        references: reference_plans(args, &record)?,
         init_image: args.init_image.clone(),
         color_hints: color_hints(args, &record),
     };
@@ -411,7 +441,47 @@ fn unit_plan(
     Ok(UnitPlan { controlnet: controlnet.clone(), line_art: line_art.to_path_buf(), line_art_settings: art, guidance })
 }
 
-/// `--init-noise` / `--ancestral-noise`: exact noise for the request's size, batch and steps.
+/// The reference units of the flags, each option per unit or one for all, on top of the recorded unit
+/// of the same place; without `--reference`, the recorded units with their kept pictures.
+fn reference_plans(args: &GenerateArgs, record: &GenerationRecord) -> anyhow::Result<Vec<ReferencePlan>> {
+    if args.reference.is_empty() {
+        return record.references.iter().map(kept_reference).collect();
+    }
+    Ok((0..args.reference.len())
+        .map(|unit| {
+            let saved = record.references.get(unit).map(|recorded| recorded.settings).unwrap_or_default();
+            ReferencePlan {
+                picture: args.reference[unit].clone(),
+                settings: ReferenceSettings {
+                    mode: per_unit(&args.reference_mode, unit).unwrap_or(saved.mode),
+                    weight: per_unit(&args.reference_weight, unit).unwrap_or(saved.weight),
+                    style_fidelity: per_unit(&args.style_fidelity, unit).unwrap_or(saved.style_fidelity),
+                    guidance_start: per_unit(&args.reference_start, unit).unwrap_or(saved.guidance_start),
+                    guidance_end: per_unit(&args.reference_end, unit).unwrap_or(saved.guidance_end),
+                },
+            }
+        })
+        .collect())
+}
+
+/// A recorded reference unit with the copy of its picture Nurie kept when the picture was made.
+fn kept_reference(recorded: &metadata::ReferenceRecord) -> anyhow::Result<ReferencePlan> {
+    let mode = recorded.settings.mode;
+    let Some(sha256) = recorded.picture_sha256.as_deref() else {
+        bail!("the picture was made with a {mode} reference unit whose picture it does not name: give it with --reference FILE");
+    };
+    let home = crate::home::data_dir()?;
+    let Some(picture) = KeptInputs::in_home(&home).find(sha256) else {
+        bail!(
+            "the picture was made with a {mode} reference unit whose picture (SHA-256 {sha256}) is not kept here: give it with --reference FILE"
+        );
+    };
+    errln!("using the picture's {mode} reference, kept as {}", picture.display());
+    Ok(ReferencePlan { picture, settings: recorded.settings })
+}
+
+/// `--init-noise` / `--ancestral-noise` / `--reference-noise`: exact noise for the request's size,
+/// batch and steps.
 fn noise_override(args: &GenerateArgs, request: &Request) -> anyhow::Result<NoiseOverride> {
     let [h, w] = request.latent_size();
     let latent = [request.batch_count(), 4, h, w];
@@ -424,7 +494,16 @@ fn noise_override(args: &GenerateArgs, request: &Request) -> anyhow::Result<Nois
             read_f32_tensor(p, "noise", Some(&shape)).map(|t| t.values)
         })
         .transpose()?;
-    Ok(NoiseOverride { initial, ancestral })
+    let reference = args
+        .reference_noise
+        .as_deref()
+        .map(|p| {
+            let encode = read_f32_tensor(p, "encode", Some(&[1, 4, h, w]))?.values;
+            let steps = read_f32_tensor(p, "steps", Some(&[request.steps(), 1, 4, h, w]))?.values;
+            anyhow::Ok(ReferenceNoise { encode, steps })
+        })
+        .transpose()?;
+    Ok(NoiseOverride { initial, ancestral, reference })
 }
 
 /// Writes each finished image as soon as it arrives, and shows progress on a terminal.

@@ -292,6 +292,7 @@ fn hashes_are_well_formed(record: &GenerationRecord) -> bool {
         && hex(&record.init_image_sha256, &[64])
         && hex(&record.color_hints_sha256, &[64])
         && record.controlnets.iter().all(|unit| model(&unit.model) && hex(&unit.line_art_sha256, &[64]))
+        && record.references.iter().all(|unit| hex(&unit.picture_sha256, &[64]))
         && record.networks.iter().all(network)
 }
 

@@ -29,6 +29,8 @@ const VAE_BYTES: f64 = 335e6;
 const ACTIVATIONS_512_F16: f64 = 1.5e9;
 /// A ControlNet adds about half a UNet's activations.
 const CONTROLNET_ACTIVATION_SHARE: f64 = 0.5;
+/// So does a reference unit: its kept tokens, and self-attention over twice the keys.
+const REFERENCE_ACTIVATION_SHARE: f64 = 0.5;
 
 /// Memory of the opened wgpu device (its largest device-local heap, or Metal's recommended working
 /// set), 0 when unknown or when none is open.
@@ -47,6 +49,7 @@ pub struct Workload {
     pub width: usize,
     pub height: usize,
     pub controlnets: usize,
+    pub references: usize,
     pub dtype: DType,
 }
 
@@ -65,7 +68,8 @@ pub fn images_fitting(workload: &Workload, memory: u64) -> usize {
     let parameters = UNET_PARAMETERS + TEXT_ENCODER_PARAMETERS + CONTROLNET_PARAMETERS * controlnets;
     let weights = parameters * bytes + VAE_BYTES;
     let pixels = (workload.width * workload.height) as f64 / (512.0 * 512.0);
-    let per_image = ACTIVATIONS_512_F16 * bytes / 2.0 * pixels * (1.0 + CONTROLNET_ACTIVATION_SHARE * controlnets);
+    let extra_share = CONTROLNET_ACTIVATION_SHARE * controlnets + REFERENCE_ACTIVATION_SHARE * workload.references as f64;
+    let per_image = ACTIVATIONS_512_F16 * bytes / 2.0 * pixels * (1.0 + extra_share);
     let spare = memory as f64 * USABLE_SHARE - weights;
     let fitting = if spare > 0.0 { (spare / per_image).floor() as usize } else { 0 };
     fitting.clamp(1, MAX_IMAGES_PER_CALL).min(workload.images.max(1))
@@ -78,7 +82,7 @@ mod tests {
     const GB: u64 = 1_000_000_000;
 
     fn workload(images: usize, side: usize, controlnets: usize, dtype: DType) -> Workload {
-        Workload { images, width: side, height: side, controlnets, dtype }
+        Workload { images, width: side, height: side, controlnets, references: 0, dtype }
     }
 
     #[test]

@@ -14,6 +14,8 @@ use super::error::GenerateError;
 use super::hold::Hold;
 use super::models::Models;
 use super::progress::Flow;
+use super::reference_step::{GroupReferences, fill_banks};
+use crate::model::{ReferenceEffect, ReferencePass};
 
 /// What stays the same across the steps of one generation.
 pub struct Denoiser<'a> {
@@ -33,8 +35,15 @@ impl Denoiser<'_> {
     }
 
     /// The guided noise prediction for `model_input` ([n, 4, h, w]: n images one after another, already
-    /// scaled by the sampler). With guidance the UNet batch is [n × uncond, n × cond].
-    pub fn predict(&self, model_input: &[f32], timestep: f64, position: (usize, usize)) -> Result<Vec<f32>, GenerateError> {
+    /// scaled by the sampler). With guidance the UNet batch is [n × uncond, n × cond]. `references`:
+    /// the UNet inputs of the reference units acting at this step.
+    pub fn predict(
+        &self,
+        model_input: &[f32],
+        timestep: f64,
+        position: (usize, usize),
+        references: &[(ReferenceEffect, Vec<f32>)],
+    ) -> Result<Vec<f32>, GenerateError> {
         let [h, w] = self.latent_size;
         let images = model_input.len() / (4 * h * w);
         let data = TensorData::new(model_input.to_vec(), [images, 4, h, w]);
@@ -43,7 +52,11 @@ impl Denoiser<'_> {
         let t = timestep as f32;
         let context = &per_image(self.contexts.at(position.0), images);
         let control = control_residuals(self.models, self.units, &batch, t, context, position)?;
-        let eps = self.models.unet.forward(batch, &[t], context, control.as_ref())?;
+        let banks = fill_banks(self.models, self.device, references, self.latent_size, self.guided(), t, context)?;
+        let uncond_rows = if self.guided() { images } else { 0 };
+        let mut reference =
+            if banks.is_empty() { ReferencePass::Off } else { ReferencePass::Read { banks: &banks, uncond_rows } };
+        let eps = self.models.unet.forward_with_reference(batch, &[t], context, control.as_ref(), &mut reference)?;
         let eps = eps
             .try_into_vec_as::<f32>()
             .map_err(|e| GenerateError::Device { during: "running the UNet", message: format!("{e:?}") })?;
@@ -55,19 +68,17 @@ impl Denoiser<'_> {
     }
 
     /// Runs `sampler` from step `start` to the end on `latents` (of one image or several, one after
-    /// another). `noise(k)` gives the fresh noise of the k-th step run (ancestral samplers); `hold` keeps
-    /// part of the latents to a picture during the first steps (color hints); `after_step(k, latents)`
-    /// hears each step and may cancel.
-    /// Returns `None` when cancelled.
+    /// another), with what each step takes besides them from `inputs`; `after_step(k, latents)` hears
+    /// each step and may cancel. Returns `None` when cancelled.
     pub fn run(
         &self,
         sampler: &mut dyn Sampler,
         start: usize,
         mut latents: Vec<f32>,
-        noise: &mut dyn FnMut(usize) -> Vec<f32>,
-        hold: Option<&Hold>,
+        inputs: StepInputs,
         after_step: &mut dyn FnMut(usize, &[f32]) -> Flow,
     ) -> Result<Option<Vec<f32>>, GenerateError> {
+        let StepInputs { noise, mut references, hold } = inputs;
         let steps = sampler.timesteps().len();
         let run = steps - start.min(steps);
         for step in start..steps {
@@ -77,7 +88,8 @@ impl Denoiser<'_> {
             let k = step - start;
             let timestep = sampler.timesteps()[step];
             let model_input = sampler.scale_model_input(step, &latents)?;
-            let eps = self.predict(&model_input, timestep, (k, run))?;
+            let reference_inputs = references.inputs(&*sampler, step, (k, run))?;
+            let eps = self.predict(&model_input, timestep, (k, run), &reference_inputs)?;
             let fresh = sampler.needs_noise(step).then(|| noise(k));
             latents = sampler.step(step, &eps, &latents, fresh.as_deref())?;
             if latents.iter().any(|v| !v.is_finite()) {
@@ -90,6 +102,16 @@ impl Denoiser<'_> {
         }
         Ok(Some(latents))
     }
+}
+
+/// What the steps of a run take besides the latents.
+pub struct StepInputs<'a> {
+    /// `noise(k)`: the fresh noise of the k-th step run (ancestral samplers).
+    pub noise: &'a mut dyn FnMut(usize) -> Vec<f32>,
+    /// The reference units' inputs of each step.
+    pub references: GroupReferences<'a>,
+    /// Keeps part of the latents to a picture during the first steps (color hints).
+    pub hold: Option<&'a Hold<'a>>,
 }
 
 /// The context [uncond, cond] (or [cond]) repeated for `images` images: [uncond × n, cond × n].

@@ -20,6 +20,7 @@ mod preview;
 mod progress;
 mod prompt_check;
 mod record;
+mod reference_step;
 mod request;
 pub mod tiled_decode;
 
@@ -27,12 +28,12 @@ pub use conditioning::{StepContexts, encode_prompt_schedule, encode_prompts};
 pub use error::GenerateError;
 pub use models::{LoadError, ModelFiles, Models};
 pub use pipeline::{generate, generate_together, rgb_from_planes};
-pub use plan::{Plan, ResolveError, Resolved, Resolver, UnitPlan};
+pub use plan::{Plan, ReferencePlan, ResolveError, Resolved, Resolver, UnitPlan};
 pub use preview::{RgbPreview, latent_preview};
 pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
 pub use prompt_check::{MAX_PROMPT_CHARS, MAX_PROMPT_CHUNKS, WhichPrompt};
 pub use record::{Provenance, UnitProvenance, record_for};
 pub use request::{
-    ControlUnit, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, Request, RequestError, nearest_multiple_of_8,
-    validate_settings,
+    ControlUnit, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, ReferenceNoise, ReferenceUnit, Request, RequestError,
+    nearest_multiple_of_8, validate_settings,
 };

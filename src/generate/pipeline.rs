@@ -12,12 +12,13 @@ use crate::sampling::{self, Sampler};
 use super::batching::{Workload, images_per_call};
 use super::conditioning::encode_prompt_schedule_with;
 use super::control_step::PreparedUnit;
-use super::denoise::Denoiser;
+use super::denoise::{Denoiser, StepInputs};
 use super::error::GenerateError;
 use super::hold::Hold;
 use super::models::Models;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
+use super::reference_step::{GroupReferences, PreparedReference};
 use super::request::Request;
 use super::tiled_decode::{Tiling, decode_tiled};
 use crate::prompt::{ClipTokenizer, PromptEmbeddings};
@@ -34,6 +35,7 @@ pub fn generate(
         width: request.width(),
         height: request.height(),
         controlnets: request.control.len(),
+        references: request.reference.len(),
         dtype: models.dtype,
     };
     let together = images_per_call(&workload, crate::runtime::cpu::is_cpu_device(device));
@@ -73,7 +75,9 @@ pub fn generate_together(
     };
     let init_latents = request.init_image.as_ref().map(|init| encode_init_image(models, &init.rgb, device)).transpose()?;
     let guide = request.color_guide.as_ref().map(|guide| held_guide(models, guide, device)).transpose()?;
-    let starts = Starts { init_latents: init_latents.as_deref(), guide: guide.as_ref() };
+    let references =
+        request.reference.iter().map(|unit| PreparedReference::new(unit, models, device)).collect::<Result<Vec<_>, _>>()?;
+    let starts = Starts { init_latents: init_latents.as_deref(), guide: guide.as_ref(), references: &references };
     let images = request.batch_count();
     for first in (0..images).step_by(together) {
         let indices = first..(first + together).min(images);
@@ -105,6 +109,7 @@ fn held_guide(models: &Models, guide: &ColorGuide, device: &Device) -> Result<He
 struct Starts<'a> {
     init_latents: Option<&'a [f32]>,
     guide: Option<&'a HeldGuide>,
+    references: &'a [PreparedReference<'a>],
 }
 
 /// Samples images `indices` of the request together, their latents one after another; `None` when
@@ -119,7 +124,9 @@ fn sample_images(
     let mut sampler = sampling::sampler(request.sampler()?, request.steps())?;
     let [h, w] = request.latent_size();
     let per_image = LATENT_CHANNELS * h * w;
-    let seeds = indices.clone().map(|index| request.settings.seed.wrapping_add(index as u64)).collect();
+    let seeds: Vec<u64> = indices.clone().map(|index| request.settings.seed.wrapping_add(index as u64)).collect();
+    let references =
+        GroupReferences::new(starts.references, request.noise.reference.as_ref(), request.settings.rng, &seeds, [h, w]);
     let mut generator = ImageNoise::new(request.settings.rng, seeds, h, w, request.eta_noise_seed_delta());
     let initial = match &request.noise.initial {
         Some(all) => all[indices.start * per_image..indices.end * per_image].to_vec(),
@@ -158,7 +165,8 @@ fn sample_images(
     if run == 0 && after_step(0, &latents) == Flow::Cancel {
         return Ok(None);
     }
-    denoiser.run(sampler.as_mut(), start, latents, &mut noise, hold.as_ref(), &mut after_step)
+    let inputs = StepInputs { noise: &mut noise, references, hold: hold.as_ref() };
+    denoiser.run(sampler.as_mut(), start, latents, inputs, &mut after_step)
 }
 
 /// The first step and the latents it starts from: pure noise at the sampler's initial scale for
@@ -185,17 +193,22 @@ fn starting_latents(
 /// the posterior's spread is tiny for SD VAEs, and the result stays a function of the settings alone.
 fn encode_init_image(models: &Models, rgb: &image::RgbImage, device: &Device) -> Result<Vec<f32>, GenerateError> {
     let (width, height) = (rgb.width() as usize, rgb.height() as usize);
-    let plane = width * height;
+    let image = Tensor::<4>::from_data(TensorData::new(image_to_planes(rgb), [1, 3, height, width]), device);
+    let mean = models.vae.encode(image)?.mean * SCALING_FACTOR;
+    mean.try_into_vec_as::<f32>()
+        .map_err(|e| GenerateError::Device { during: "encoding the init image", message: format!("{e:?}") })
+}
+
+/// An RGB8 picture as the VAE takes it: [3, H, W] planes in [−1, 1].
+pub(crate) fn image_to_planes(rgb: &image::RgbImage) -> Vec<f32> {
+    let plane = rgb.width() as usize * rgb.height() as usize;
     let mut chw = vec![0.0f32; 3 * plane];
     for (p, pixel) in rgb.pixels().enumerate() {
         for c in 0..3 {
             chw[c * plane + p] = pixel.0[c] as f32 / 127.5 - 1.0;
         }
     }
-    let image = Tensor::<4>::from_data(TensorData::new(chw, [1, 3, height, width]), device);
-    let mean = models.vae.encode(image)?.mean * SCALING_FACTOR;
-    mean.try_into_vec_as::<f32>()
-        .map_err(|e| GenerateError::Device { during: "encoding the init image", message: format!("{e:?}") })
+    chw
 }
 
 /// Final latents → RGB8 picture: VAE decode (in tiles above 768², see [`tiled_decode`]), then

@@ -9,11 +9,12 @@ use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 
-use crate::control::{ControlError, LineArtSettings, fit_rgba_nearest, load_rgb8, load_rgba8, prepare_line_art};
+use crate::control::{ControlError, LineArtSettings, fit_rgba_nearest, fit_to_size, load_rgb8, load_rgba8, prepare_line_art};
 use crate::flats::{FlatsSettings, line_art_from_rgb};
 use crate::hints::{ColorGuide, HintsError, spread_hints};
 use crate::metadata::{
     ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse,
+    ReferenceSettings,
 };
 use crate::networks::embedding::{EmbeddingError, EmbeddingLibrary};
 use crate::networks::lookup::FolderLookup;
@@ -26,7 +27,7 @@ use crate::vocabulary::{Polarity, ResizeMode};
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
-use super::request::{ControlUnit, InitImage, NoiseOverride, Request, RequestError, validate_settings};
+use super::request::{ControlUnit, InitImage, NoiseOverride, ReferenceUnit, Request, RequestError, validate_settings};
 
 /// One generation at the level of files: the settings, and the paths of everything they apply to.
 /// Serializable, so a job can be kept or handed over as it is.
@@ -38,6 +39,9 @@ pub struct Plan {
     /// A separate VAE that replaces the checkpoint's.
     pub vae: Option<PathBuf>,
     pub units: Vec<UnitPlan>,
+    /// Reference units: pictures whose look the generation shares.
+    #[serde(default)]
+    pub references: Vec<ReferencePlan>,
     /// img2img: the picture to start from (resized to the generation size); the settings' denoising
     /// strength says how much of it changes.
     pub init_image: Option<PathBuf>,
@@ -54,6 +58,14 @@ pub struct UnitPlan {
     pub line_art: PathBuf,
     pub line_art_settings: LineArtSettings,
     pub guidance: ControlGuidance,
+}
+
+/// One reference unit of a plan: its picture (fitted to the generation size by cropping, as
+/// sd-webui-controlnet's default "Crop and Resize") and how it acts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferencePlan {
+    pub picture: PathBuf,
+    pub settings: ReferenceSettings,
 }
 
 impl Plan {
@@ -92,6 +104,8 @@ pub enum ResolveError {
     LineArtSize { path: PathBuf, source: ControlError },
     #[error("the img2img picture: {0}")]
     InitImage(#[source] ControlError),
+    #[error("the reference picture {path}: {source}")]
+    Reference { path: PathBuf, source: ControlError },
     #[error("the color hints: {0}")]
     HintsFile(#[source] ControlError),
     #[error("the color hints {path}: {source}")]
@@ -187,6 +201,8 @@ impl Resolver {
             control.push(unit);
             provenance.units.push(from);
         }
+        let reference = plan.references.iter().map(|unit| reference_unit(unit, &plan.settings)).collect::<Result<_, _>>()?;
+        provenance.reference_pictures = plan.references.iter().map(|unit| self.drawing_sha256(&unit.picture)).collect();
         let init_image = match &plan.init_image {
             Some(path) => {
                 provenance.init_image_sha256 = self.drawing_sha256(path);
@@ -215,7 +231,8 @@ impl Resolver {
         }
         let embeddings = Some(self.embeddings.clone());
         provenance.networks.extend(self.used_embeddings(&settings)?);
-        let request = Request { settings, control, init_image, noise: NoiseOverride::default(), embeddings, color_guide };
+        let noise = NoiseOverride::default();
+        let request = Request { settings, control, reference, init_image, noise, embeddings, color_guide };
         request.validate(files.controlnets.len())?;
         Ok(Resolved { request, provenance, files, loras })
     }
@@ -276,6 +293,13 @@ fn init_image(path: &Path, settings: &GenerationSettings) -> Result<InitImage, R
     Ok(InitImage { rgb: resized })
 }
 
+/// A reference unit's picture, cropped and resized to the generation size.
+fn reference_unit(unit: &ReferencePlan, settings: &GenerationSettings) -> Result<ReferenceUnit, ResolveError> {
+    let picture = load_rgb8(&unit.picture).map_err(|source| ResolveError::Reference { path: unit.picture.clone(), source })?;
+    let image = fit_to_size(&picture, ResizeMode::CropAndResize, settings.width, settings.height);
+    Ok(ReferenceUnit { image, settings: unit.settings })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +320,7 @@ mod tests {
             checkpoint: "m.safetensors".into(),
             vae: None,
             units: vec![unit("b.pth"), unit("a.pth"), unit("b.pth")],
+            references: vec![],
             init_image: None,
             color_hints: None,
         };
@@ -310,6 +335,7 @@ mod tests {
             checkpoint: "m.safetensors".into(),
             vae: Some("v.pt".into()),
             units: vec![unit("cn.pth")],
+            references: vec![],
             init_image: Some("start.png".into()),
             color_hints: Some("hints.png".into()),
         };
@@ -326,6 +352,7 @@ mod tests {
             checkpoint: missing.clone(),
             vae: None,
             units: vec![],
+            references: vec![],
             init_image: None,
             color_hints: None,
         };

@@ -1,7 +1,7 @@
 //! The metadata record of a finished image: the request's settings plus the files' identities.
 
 use crate::control::LineArtSettings;
-use crate::metadata::{self, ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef};
+use crate::metadata::{self, ControlNetUnit, GenerationRecord, GenerationSettings, ModelRef, ReferenceRecord};
 use crate::vocabulary::Choice;
 
 use super::request::Request;
@@ -13,6 +13,8 @@ pub struct Provenance {
     pub vae: Option<ModelRef>,
     /// One per ControlNet unit of the request, in its order.
     pub units: Vec<UnitProvenance>,
+    /// One per reference unit of the request, in its order: SHA-256 (hex) of its picture file.
+    pub reference_pictures: Vec<Option<String>>,
     pub init_image_sha256: Option<String>,
     pub color_hints_sha256: Option<String>,
     /// The checkpoint's license, as the known-models registry or the file itself gives it.
@@ -50,6 +52,16 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         init_image_sha256: provenance.init_image_sha256.clone(),
         color_hints_sha256: request.color_guide.as_ref().and(provenance.color_hints_sha256.clone()),
         controlnets: request.control.iter().zip(&provenance.units).map(|(unit, from)| recorded_unit(unit, from)).collect(),
+        references: request
+            .reference
+            .iter()
+            .enumerate()
+            .map(|(i, unit)| ReferenceRecord {
+                settings: unit.settings,
+                picture_sha256: provenance.reference_pictures.get(i).cloned().flatten(),
+                ..ReferenceRecord::default()
+            })
+            .collect(),
         nurie_version: Some(metadata::NURIE_VERSION.to_string()),
         model_license: provenance.model_license.clone(),
         networks: provenance.networks.clone(),

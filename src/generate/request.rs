@@ -2,7 +2,9 @@
 
 use crate::control::Hint;
 use crate::hints::ColorGuide;
-use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings};
+use crate::metadata::{
+    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ReferenceSettings,
+};
 use crate::model::ClipSkip;
 use crate::sampling::SamplerError;
 use crate::vocabulary::{Choice, RecordedSampler, SamplerKind};
@@ -25,6 +27,8 @@ pub struct Request {
     /// The first picture's seed is `settings.seed`; picture i uses `seed + i`, as A1111 does.
     pub settings: GenerationSettings,
     pub control: Vec<ControlUnit>,
+    /// Reference units: pictures whose look the generation shares (see [`ReferenceUnit`]).
+    pub reference: Vec<ReferenceUnit>,
     pub init_image: Option<InitImage>,
     /// Exact noise instead of the seeded generators (tests and reproduction).
     pub noise: NoiseOverride,
@@ -44,6 +48,14 @@ pub struct ControlUnit {
     pub guidance: ControlGuidance,
 }
 
+/// A reference unit: a picture (a character sheet, an earlier colored page) whose attention and block
+/// statistics the generation shares, already at the generation size (RGB8).
+#[derive(Debug, Clone)]
+pub struct ReferenceUnit {
+    pub image: image::RgbImage,
+    pub settings: ReferenceSettings,
+}
+
 /// img2img: the picture to start from, already at the generation size (RGB8). How much of it changes
 /// is the settings' denoising strength.
 #[derive(Debug, Clone)]
@@ -57,6 +69,17 @@ pub struct InitImage {
 pub struct NoiseOverride {
     pub initial: Option<Vec<f32>>,
     pub ancestral: Option<Vec<f32>>,
+    /// The reference units' draws, the same for every image and unit.
+    pub reference: Option<ReferenceNoise>,
+}
+
+/// A reference unit's draws, row-major f32: `encode` [1, 4, h, w] samples the reference picture's
+/// latent posterior (latents = (mean + std · encode) · 0.18215), and `steps` [steps, 1, 4, h, w]
+/// noises those latents to the level of each step run (k-th step run, k-th entry).
+#[derive(Debug, Clone, Default)]
+pub struct ReferenceNoise {
+    pub encode: Vec<f32>,
+    pub steps: Vec<f32>,
 }
 
 /// A request that cannot run, with what to change.
@@ -80,6 +103,8 @@ pub enum RequestError {
     UnknownSampler { name: String, accepted: String },
     #[error("ControlNet unit {unit}: {problem}")]
     ControlUnit { unit: usize, problem: String },
+    #[error("reference unit {unit}: {problem}")]
+    ReferenceUnit { unit: usize, problem: String },
     #[error("the {what} noise has {found} values; {expected} were expected for this size, batch and step count")]
     NoiseLength { what: &'static str, found: usize, expected: usize },
     #[error("the init image is {found:?} pixels; the generation size is {expected:?}")]
@@ -206,6 +231,9 @@ impl Request {
         for (unit, control) in self.control.iter().enumerate() {
             self.validate_unit(unit, control, controlnets)?;
         }
+        for (unit, reference) in self.reference.iter().enumerate() {
+            self.validate_reference(unit, reference)?;
+        }
         self.validate_noise()
     }
 
@@ -256,6 +284,28 @@ impl Request {
         }
     }
 
+    fn validate_reference(&self, unit: usize, reference: &ReferenceUnit) -> Result<(), RequestError> {
+        let settings = &reference.settings;
+        let (start, end) = (settings.guidance_start, settings.guidance_end);
+        let size = [reference.image.width(), reference.image.height()];
+        let problem = if size != [self.settings.width, self.settings.height] {
+            let (width, height) = (self.settings.width, self.settings.height);
+            Some(format!("the picture is {}×{}, the image {width}×{height}", size[0], size[1]))
+        } else if !(0.0..=1.0).contains(&start) || !(0.0..=1.0).contains(&end) || start > end {
+            Some(format!("guidance start {start} and end {end} must satisfy 0 ≤ start ≤ end ≤ 1"))
+        } else if !(0.0..=1.0).contains(&settings.style_fidelity) {
+            Some(format!("style fidelity {} is outside [0, 1]", settings.style_fidelity))
+        } else if !settings.weight.is_finite() || settings.weight < 0.0 {
+            Some(format!("weight {} must be a number of at least 0", settings.weight))
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(RequestError::ReferenceUnit { unit, problem }),
+            None => Ok(()),
+        }
+    }
+
     fn validate_noise(&self) -> Result<(), RequestError> {
         let per_image = self.latent_len() * self.batch_count();
         if let Some(initial) = &self.noise.initial
@@ -267,6 +317,16 @@ impl Request {
             let expected = per_image * self.steps();
             if ancestral.len() != expected {
                 return Err(RequestError::NoiseLength { what: "ancestral", found: ancestral.len(), expected });
+            }
+        }
+        if let Some(reference) = &self.noise.reference {
+            let one = self.latent_len();
+            if reference.encode.len() != one {
+                return Err(RequestError::NoiseLength { what: "reference encode", found: reference.encode.len(), expected: one });
+            }
+            let steps = one * self.steps();
+            if reference.steps.len() != steps {
+                return Err(RequestError::NoiseLength { what: "reference step", found: reference.steps.len(), expected: steps });
             }
         }
         Ok(())

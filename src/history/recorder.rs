@@ -49,6 +49,8 @@ pub struct MadeFrom {
     pub init_image: Option<PathBuf>,
     /// The color hints (kept by hash, not indexed: the record's hash finds them).
     pub color_hints: Option<PathBuf>,
+    /// Each reference unit's picture, in the request's order (kept by hash, as the color hints).
+    pub references: Vec<PathBuf>,
 }
 
 /// A saved picture and the files that made it.
@@ -68,7 +70,11 @@ impl Recorder {
     /// Records a picture the [`ImageSaver`](crate::output::ImageSaver) of `folder` just wrote (see
     /// [`Self::add`]).
     pub fn add_saved(&mut self, saved: &SavedImage, folder: &Path, made_from: &MadeFrom) -> Option<String> {
-        let (_, hints_notice) = self.keep(made_from.color_hints.clone(), saved.record.color_hints_sha256.as_deref());
+        let (_, mut hints_notice) = self.keep(made_from.color_hints.clone(), saved.record.color_hints_sha256.as_deref());
+        for (picture, recorded) in made_from.references.iter().zip(&saved.record.references) {
+            let (_, notice) = self.keep(Some(picture.clone()), recorded.picture_sha256.as_deref());
+            hints_notice = hints_notice.or(notice);
+        }
         let notice = self.add(SavedPicture {
             path: &saved.path,
             folder,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocabulary::{ControlMode, RecordedSampler, RngSource};
+use crate::vocabulary::{ControlMode, RecordedSampler, ReferenceMode, RngSource};
 
 /// The settings of one generation. In a record they describe one picture (its own seed, the batch it
 /// was part of); in a plan, the whole batch (the first picture's seed). Serialized flat into Nurie's
@@ -92,7 +92,45 @@ impl ControlGuidance {
     /// sd-webui-controlnet's rule: a unit acts at step i of n unless i/n is before the start or after
     /// the end.
     pub fn active_at(&self, step: usize, steps: usize) -> bool {
-        let progress = step as f64 / steps.max(1) as f64;
-        !(progress < self.guidance_start || progress > self.guidance_end)
+        active_between(self.guidance_start, self.guidance_end, step, steps)
+    }
+}
+
+/// sd-webui-controlnet's rule for every unit kind: acting at step i of n unless i/n is before `start`
+/// or after `end`.
+fn active_between(start: f64, end: f64, step: usize, steps: usize) -> bool {
+    let progress = step as f64 / steps.max(1) as f64;
+    !(progress < start || progress > end)
+}
+
+/// How one reference unit acts (sd-webui-controlnet's reference preprocessors). Serialized flat into
+/// a record's unit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReferenceSettings {
+    pub mode: ReferenceMode,
+    /// Which blocks take part, 0 to 2: attention in the widest blocks first, AdaIN by its thresholds
+    /// (see `model::unet::reference`); 1 reaches every attention block.
+    pub weight: f64,
+    /// sd-webui-controlnet's "Style Fidelity" (its `Threshold A` for these preprocessors), in [0, 1]:
+    /// how much of the unconditional prediction keeps its own result, so CFG leans toward the reference.
+    pub style_fidelity: f64,
+    /// Fraction of the steps where the unit starts acting, in [0, 1].
+    pub guidance_start: f64,
+    /// Fraction of the steps after which it stops, in [0, 1].
+    pub guidance_end: f64,
+}
+
+impl Default for ReferenceSettings {
+    /// sd-webui-controlnet's defaults: weight 1, style fidelity 0.5, the whole schedule.
+    fn default() -> Self {
+        ReferenceSettings { mode: ReferenceMode::Only, weight: 1.0, style_fidelity: 0.5, guidance_start: 0.0, guidance_end: 1.0 }
+    }
+}
+
+impl ReferenceSettings {
+    /// Whether the unit acts at step `step` of `steps` (the same rule as line-art units).
+    pub fn active_at(&self, step: usize, steps: usize) -> bool {
+        active_between(self.guidance_start, self.guidance_end, step, steps)
     }
 }

@@ -11,12 +11,18 @@ use super::controlnet_text::parse_controlnet_unit;
 use super::infotext_keys::{Reading, key_named, parse_sha256};
 use super::infotext_parse::parse_infotext;
 use super::parsed_settings::{ParsedSettings, SettingsSource};
-use super::record::ControlNetUnit;
+use super::record::{ControlNetUnit, ReferenceRecord};
+use super::reference_text::reference_from_unit;
 
 /// Reads an A1111 (or Nurie-written) `parameters` text.
 pub fn settings_from_infotext(text: &str) -> ParsedSettings {
     let fields = parse_infotext(text);
-    let mut reader = PairReader { reading: Reading::new(&fields.params), units: BTreeMap::new(), line_art: BTreeMap::new() };
+    let mut reader = PairReader {
+        reading: Reading::new(&fields.params),
+        units: BTreeMap::new(),
+        line_art: BTreeMap::new(),
+        reference_hashes: BTreeMap::new(),
+    };
     reader.reading.record.settings.prompt = fields.prompt;
     reader.reading.record.settings.negative_prompt = fields.negative_prompt;
     if fields.params.is_empty() {
@@ -35,6 +41,8 @@ struct PairReader<'a> {
     reading: Reading<'a>,
     units: BTreeMap<u32, ControlNetUnit>,
     line_art: BTreeMap<u32, (Option<String>, bool)>,
+    /// `Reference N hash`: the picture of reference unit `ControlNet N`.
+    reference_hashes: BTreeMap<u32, String>,
 }
 
 impl PairReader<'_> {
@@ -77,6 +85,10 @@ impl PairReader<'_> {
             self.line_art.entry(index).or_default().0 = Some(sha);
             return Ok(());
         }
+        if let Some(index) = indexed(key, "Reference ", " hash") {
+            self.reference_hashes.insert(index, parse_sha256(value)?);
+            return Ok(());
+        }
         if let Some(index) = indexed(key, "Line art ", " inverted") {
             let inverted = parse_python_bool(value)?;
             self.line_art.entry(index).or_default().1 = inverted;
@@ -95,11 +107,37 @@ impl PairReader<'_> {
                 None => self.orphan_line_art(index, sha, inverted),
             }
         }
+        let references = self.take_references();
         let Reading { mut record, warnings, .. } = self.reading;
         record.controlnets = self.units.into_values().collect();
+        record.references = references;
         // The text lists LoRAs before embeddings (`Lora hashes`, `TI hashes`, then `Hashes`).
         record.networks.sort_by_key(|network| network.kind);
         ParsedSettings { source: SettingsSource::A1111, record, warnings }
+    }
+
+    /// The units whose module is a reference preprocessor, out of the line-art units, with their
+    /// pictures' hashes.
+    fn take_references(&mut self) -> Vec<ReferenceRecord> {
+        let indices: Vec<u32> =
+            self.units.iter().filter(|(_, unit)| reference_from_unit(unit).is_some()).map(|(i, _)| *i).collect();
+        let mut references = Vec::with_capacity(indices.len());
+        for index in indices {
+            let Some((mut reference, warning)) = self.units.remove(&index).as_ref().and_then(reference_from_unit) else {
+                continue;
+            };
+            self.reading.warnings.extend(warning.map(|w| format!("ControlNet {index}: {w}")));
+            reference.picture_sha256 = self.reference_hashes.remove(&index);
+            references.push(reference);
+        }
+        for (index, sha) in std::mem::take(&mut self.reference_hashes) {
+            self.keep(
+                &format!("Reference {index} hash"),
+                &sha,
+                Some(format!("reference {index} has no ControlNet {index} unit")),
+            );
+        }
+        references
     }
 
     fn orphan_line_art(&mut self, index: u32, sha: Option<String>, inverted: bool) {

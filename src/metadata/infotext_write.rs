@@ -32,6 +32,7 @@ use super::infotext_record::indexed;
 use super::network_hash_keys::NETWORK_HASH_KEYS;
 use super::python_format::{a1111_quote, python_strip};
 use super::record::GenerationRecord;
+use super::reference_text::reference_as_unit;
 
 /// The `parameters` text for `record`.
 pub fn infotext(record: &GenerationRecord) -> String {
@@ -51,6 +52,7 @@ pub fn settings_pairs(record: &GenerationRecord) -> ExtraParams {
     LEADING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     let written = push_controlnets(&mut pairs, record);
     push_line_art(&mut pairs, record, &written);
+    push_references(&mut pairs, record);
     NETWORK_HASH_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     TRAILING_KEYS.iter().for_each(|key| (key.write)(record, &mut pairs));
     push_extra(&mut pairs, &record.extra);
@@ -89,6 +91,21 @@ fn push_line_art(pairs: &mut ExtraParams, record: &GenerationRecord, written: &[
         }
         if unit.line_art_inverted {
             pairs.insert(format!("Line art {index} inverted"), "True");
+        }
+    }
+}
+
+/// Reference units as `ControlNet N` after the line-art units, each with its picture's `Reference N hash`.
+fn push_references(pairs: &mut ExtraParams, record: &GenerationRecord) {
+    for (offset, reference) in record.references.iter().enumerate() {
+        let index = record.controlnets.len() + offset;
+        let text = controlnet_unit_text(&reference_as_unit(reference));
+        if text.is_empty() {
+            continue;
+        }
+        pairs.insert(format!("ControlNet {index}"), text);
+        if let Some(hash) = &reference.picture_sha256 {
+            pairs.insert(format!("Reference {index} hash"), hash.clone());
         }
     }
 }

@@ -42,6 +42,7 @@ mod png_write;
 pub mod python_format;
 mod read_settings;
 pub mod record;
+mod reference_text;
 #[cfg(test)]
 pub(crate) mod round_trip_tests;
 pub mod sampler;
@@ -50,7 +51,9 @@ pub use comfyui::{COMFYUI_KEYWORD, settings_from_comfyui_prompt};
 pub use controlnet_text::{controlnet_unit_text, parse_controlnet_unit};
 pub use error::{ChunkProblem, MetadataError, Result};
 pub use extra_params::ExtraParams;
-pub use generation_settings::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings};
+pub use generation_settings::{
+    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ReferenceSettings,
+};
 pub use infotext_parse::{InfotextFields, parse_infotext};
 pub use infotext_record::settings_from_infotext;
 pub use infotext_write::{infotext, settings_pairs};
@@ -64,7 +67,7 @@ pub use png_write::{
     write_rgba_png_with_record,
 };
 pub use read_settings::{A1111_KEYWORD, read_settings_from_png, settings_from_text_chunks};
-pub use record::{ControlNetUnit, GenerationRecord, ModelRef};
+pub use record::{ControlNetUnit, GenerationRecord, ModelRef, ReferenceRecord};
 pub use sampler::{A1111Sampler, sampler_from_a1111};
 
 /// The version Nurie writes into new records (`GenerationRecord::nurie_version`).

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{MetadataError, Result};
 use super::extra_params::ExtraParams;
-use super::generation_settings::{ControlGuidance, GenerationSettings};
+use super::generation_settings::{ControlGuidance, GenerationSettings, ReferenceSettings};
 use super::network_use::NetworkUse;
 use crate::vocabulary::ResizeMode;
 
@@ -27,6 +27,9 @@ pub struct GenerationRecord {
     /// SHA-256 (hex) of the color hints file (an RGBA picture, transparent where nothing is painted).
     pub color_hints_sha256: Option<String>,
     pub controlnets: Vec<ControlNetUnit>,
+    /// Reference units (written into the infotext as further `ControlNet N` units, after the line-art
+    /// ones, as sd-webui-controlnet writes its reference preprocessors).
+    pub references: Vec<ReferenceRecord>,
     /// The LoRAs and embeddings used, with the hashes of their files. The prompt keeps its
     /// `<lora:…>` tags as A1111 keeps them; this list is what names the files.
     pub networks: Vec<NetworkUse>,
@@ -56,6 +59,11 @@ impl GenerationRecord {
             let guidance = &unit.guidance;
             let finite = [guidance.weight, guidance.guidance_start, guidance.guidance_end].iter().all(|x| x.is_finite());
             require(finite, &format!("controlnets[{index}]"), "weight and guidance must be finite numbers")?;
+        }
+        for (index, unit) in self.references.iter().enumerate() {
+            let settings = &unit.settings;
+            let numbers = [settings.weight, settings.style_fidelity, settings.guidance_start, settings.guidance_end];
+            require(numbers.iter().all(|x| x.is_finite()), &format!("references[{index}]"), "numbers must be finite")?;
         }
         for (index, network) in self.networks.iter().enumerate() {
             let finite = [network.strength, network.clip_strength].iter().flatten().all(|x| x.is_finite());
@@ -114,6 +122,18 @@ fn strip_suffix_ignore_case<'a>(text: &'a str, suffix: &str) -> Option<&'a str> 
     let split = text.len().checked_sub(suffix.len())?;
     let (head, tail) = (text.get(..split)?, text.get(split..)?);
     (tail.eq_ignore_ascii_case(suffix) && !head.is_empty()).then_some(head)
+}
+
+/// One reference unit applied during generation.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReferenceRecord {
+    #[serde(flatten)]
+    pub settings: ReferenceSettings,
+    /// SHA-256 (hex) of the reference picture file the user gave.
+    pub picture_sha256: Option<String>,
+    /// Unit fields Nurie does not use (`Processor Res`, `Threshold B`, ...), kept as written.
+    pub extra: ExtraParams,
 }
 
 /// One ControlNet applied during generation, with the fields sd-webui-controlnet writes.

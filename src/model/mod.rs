@@ -12,5 +12,5 @@ pub mod weights;
 
 pub use clip::{ClipSkip, ClipTextEncoder, EncodeError};
 pub use controlnet::{ControlInputError, ControlNet};
-pub use unet::{ControlResiduals, Unet, UnetInputError};
+pub use unet::{ControlResiduals, ReferenceBank, ReferenceEffect, ReferencePass, Unet, UnetInputError};
 pub use vae::{Posterior, Vae, VaeInputError};

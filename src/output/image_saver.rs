@@ -133,6 +133,7 @@ mod tests {
         Request {
             settings,
             control: Vec::new(),
+            reference: Vec::new(),
             init_image: None,
             noise: Default::default(),
             embeddings: None,

@@ -4,11 +4,11 @@
 use burn::tensor::DType;
 use nurie::control::Hint;
 use nurie::generate::{
-    ControlUnit, FinishedImage, Flow, GenerateError, ModelFiles, Models, NoiseOverride, Observer, Outcome, Request, StepProgress,
-    generate, generate_together,
+    ControlUnit, FinishedImage, Flow, GenerateError, ModelFiles, Models, NoiseOverride, Observer, Outcome, ReferenceUnit,
+    Request, StepProgress, generate, generate_together,
 };
-use nurie::metadata::{ControlGuidance, GenerationSettings};
-use nurie::vocabulary::{RngSource, SamplerKind};
+use nurie::metadata::{ControlGuidance, GenerationSettings, ReferenceSettings};
+use nurie::vocabulary::{ReferenceMode, RngSource, SamplerKind};
 
 use super::support::{Weights, cpu, sd15_dev};
 
@@ -53,7 +53,15 @@ fn request(batch_count: usize) -> Request {
         batch_size: batch_count as u32,
         ..GenerationSettings::default()
     };
-    Request { settings, control: vec![], init_image: None, noise: NoiseOverride::default(), embeddings: None, color_guide: None }
+    Request {
+        settings,
+        control: vec![],
+        reference: vec![],
+        init_image: None,
+        noise: NoiseOverride::default(),
+        embeddings: None,
+        color_guide: None,
+    }
 }
 
 fn run(observer: &mut Scripted, batch_count: usize) -> Result<Outcome, GenerateError> {
@@ -83,8 +91,9 @@ fn an_image_that_cannot_be_kept_stops_the_batch_with_its_number() {
 }
 
 /// Images taking their steps together in one UNet batch (as on a GPU with the memory) come out as
-/// they do one at a time: each keeps its seed's noise, the guidance halves and the ControlNet's hint
-/// line up with its latents, and the last, smaller batch takes what is left.
+/// they do one at a time: each keeps its seed's noise, the guidance halves, the ControlNet's hint and
+/// the reference unit's kept tokens and statistics line up with its latents, and the last, smaller
+/// batch takes what is left.
 #[test]
 fn images_sampled_together_match_images_sampled_one_at_a_time() {
     let compute = cpu();
@@ -94,6 +103,9 @@ fn images_sampled_together_match_images_sampled_one_at_a_time() {
     let lines: Vec<f32> = (0..3 * 64 * 64).map(|i| if (i % 64) / 8 % 2 == 0 { 1.0 } else { 0.0 }).collect();
     let guidance = ControlGuidance { weight: 0.8, ..ControlGuidance::default() };
     request.control = vec![ControlUnit { controlnet: 0, hint: Hint { width: 64, height: 64, data: lines }, guidance }];
+    let picture = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(4 * x) as u8, (4 * y) as u8, 200]));
+    let settings = ReferenceSettings { mode: ReferenceMode::AdainAttn, ..ReferenceSettings::default() };
+    request.reference = vec![ReferenceUnit { image: picture, settings }];
     let mut alone = Scripted::default();
     generate_together(&models, &request, &compute.device, 1, &mut alone).unwrap();
     let mut together = Scripted::default();

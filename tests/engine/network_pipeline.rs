@@ -44,7 +44,15 @@ fn check(compute: ComputeDevice, dtype: DType, row: &str, name: &str) {
         batch_size: 1,
         ..GenerationSettings::default()
     };
-    let plan = Plan { settings, checkpoint: sd15_dev(), vae: None, units: vec![], init_image: None, color_hints: None };
+    let plan = Plan {
+        settings,
+        checkpoint: sd15_dev(),
+        vae: None,
+        units: vec![],
+        references: vec![],
+        init_image: None,
+        color_hints: None,
+    };
     let home = temp_dir(&format!("{name}-home"));
     let mut resolver = Resolver::in_home(&home).with_lora_folders(vec![loras]).with_embedding_folders(&[embeddings]);
     let mut resolved = resolver.resolve(&plan).unwrap();

@@ -125,7 +125,8 @@ fn reference_request(refs: &References, run: &str) -> Request {
         settings,
         control,
         init_image,
-        noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral },
+        reference: vec![],
+        noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral, reference: None },
         embeddings: None,
         color_guide: None,
     }

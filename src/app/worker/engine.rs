@@ -116,6 +116,7 @@ impl Engine {
                 line_art: plan.units.first().map(|unit| unit.line_art.clone()),
                 init_image: plan.init_image.clone(),
                 color_hints: plan.color_hints.clone(),
+                references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
             },
         };
         let outcome = generate(&loaded.models, &resolved.request, &compute.device, &mut reporter).map_err(generate_error)?;
@@ -188,6 +189,7 @@ fn resolve_error(error: ResolveError) -> WorkerError {
         ResolveError::LineArt(_)
         | ResolveError::LineArtSize { .. }
         | ResolveError::InitImage(_)
+        | ResolveError::Reference { .. }
         | ResolveError::HintsFile(_)
         | ResolveError::Hints { .. } => ErrorKind::Image,
         ResolveError::Request(_) => ErrorKind::Settings,

@@ -6,6 +6,7 @@ use burn::tensor::Tensor;
 use burn::tensor::module::interpolate;
 use burn::tensor::ops::{InterpolateMode, InterpolateOptions};
 
+use super::reference::{ReferenceCursor, Site};
 use super::resblock::ResBlock;
 use super::transformer::SpatialTransformer;
 use crate::checkpoint::Result;
@@ -83,15 +84,45 @@ impl Block {
         })
     }
 
+    /// Whether the block has residual layers: the blocks reference units' AdaIN acts on (not conv_in,
+    /// not a lone downsampling convolution).
+    pub fn has_residual_layers(&self) -> bool {
+        self.layers.iter().any(|layer| matches!(layer, Layer::Res(_)))
+    }
+
+    /// Whether the block ends in a downsampling convolution.
+    pub fn downsamples(&self) -> bool {
+        self.layers.iter().any(|layer| matches!(layer, Layer::Downsample(_)))
+    }
+
+    /// Whether the block ends in an upsampling layer.
+    pub fn upsamples(&self) -> bool {
+        self.layers.iter().any(|layer| matches!(layer, Layer::Upsample(_)))
+    }
+
     /// Runs the block. `upsample_to` is the spatial size an upsampling layer must reach: the size of
     /// the skip tensor the next output block concatenates, which is not always twice the input (a
-    /// latent of odd size went 3 → 2 on the way down, so comes back 2 → 3).
-    pub fn forward(&self, mut x: Tensor<4>, emb: &Tensor<2>, context: &Tensor<3>, upsample_to: Option<[usize; 2]>) -> Tensor<4> {
+    /// latent of odd size went 3 → 2 on the way down, so comes back 2 → 3). With a `site`, the
+    /// reference units see the block's output before any resampling.
+    pub(crate) fn forward(
+        &self,
+        mut x: Tensor<4>,
+        emb: &Tensor<2>,
+        context: &Tensor<3>,
+        upsample_to: Option<[usize; 2]>,
+        reference: &mut ReferenceCursor,
+        site: Option<Site>,
+    ) -> Tensor<4> {
+        let mut site = site;
         for layer in &self.layers {
+            let resamples = matches!(layer, Layer::Downsample(_) | Layer::Upsample(_));
+            if let Some(site) = site.take_if(|_| resamples) {
+                x = reference.block_output(site, x);
+            }
             x = match layer {
                 Layer::Conv(conv) => conv.forward(x),
                 Layer::Res(res) => res.forward(x, emb),
-                Layer::Attention(attention) => attention.forward(x, context),
+                Layer::Attention(attention) => attention.forward(x, context, reference, site_or_middle(site)),
                 Layer::Downsample(conv) => conv.forward(x),
                 Layer::Upsample(conv) => {
                     let [_, _, h, w] = x.dims();
@@ -101,8 +132,16 @@ impl Block {
                 }
             };
         }
-        x
+        match site {
+            Some(site) => reference.block_output(site, x),
+            None => x,
+        }
     }
+}
+
+/// A transformer outside any sited block (the ControlNet's) reads nothing; its site only orders it.
+fn site_or_middle(site: Option<Site>) -> Site {
+    site.unwrap_or(Site::Middle)
 }
 
 impl MergeTargets for Block {

@@ -6,6 +6,7 @@
 //! ControlNet reuses; ControlNet residuals enter through [`ControlResiduals`].
 
 mod blocks;
+mod reference;
 mod resblock;
 mod timestep;
 mod transformer;
@@ -14,8 +15,10 @@ use burn::tensor::activation::silu;
 use burn::tensor::{DType, Device, Tensor};
 
 pub use blocks::Block;
+pub use reference::{ReferenceBank, ReferenceEffect, ReferencePass};
 pub use timestep::timestep_embedding;
 
+use self::reference::{ReferenceCursor, Site};
 use super::layers::{Conv2d, GroupNorm32, Linear};
 use super::merge::{MergeTarget, MergeTargets};
 use super::weights::WeightLoader;
@@ -136,19 +139,34 @@ impl UnetEncoder {
     /// middle block's output, with the timestep embedding for the rest of the network. `hint` (a
     /// ControlNet's embedded condition) is added to the output of the first block, conv_in.
     pub(crate) fn forward(&self, x: Tensor<4>, timesteps: &[f32], context: &Tensor<3>, hint: Option<Tensor<4>>) -> EncoderOutput {
+        self.forward_with(x, timesteps, context, hint, &mut ReferenceCursor::new(&mut ReferencePass::Off))
+    }
+
+    fn forward_with(
+        &self,
+        x: Tensor<4>,
+        timesteps: &[f32],
+        context: &Tensor<3>,
+        hint: Option<Tensor<4>>,
+        reference: &mut ReferenceCursor,
+    ) -> EncoderOutput {
         let [batch, _, _, _] = x.dims();
         let emb = self.embed_time(timesteps, batch, &x.device(), x.dtype());
         let mut skips = Vec::with_capacity(self.input_blocks.len());
         let mut h = x;
         let mut hint = hint;
+        let levels = 1 + self.input_blocks.iter().filter(|block| block.downsamples()).count();
+        let mut level = 0;
         for block in &self.input_blocks {
-            h = block.forward(h, &emb, context, None);
+            let site = block.has_residual_layers().then_some(Site::Down { level, levels });
+            h = block.forward(h, &emb, context, None, reference, site);
+            level += usize::from(block.downsamples());
             if let Some(hint) = hint.take() {
                 h = h + hint;
             }
             skips.push(h.clone());
         }
-        let mid = self.middle_block.forward(h, &emb, context, None);
+        let mid = self.middle_block.forward(h, &emb, context, None, reference, Some(Site::Middle));
         EncoderOutput { skips, mid, emb }
     }
 
@@ -271,12 +289,28 @@ impl Unet {
         context: &Tensor<3>,
         control: Option<&ControlResiduals>,
     ) -> std::result::Result<Tensor<4>, UnetInputError> {
+        self.forward_with_reference(sample, timesteps, context, control, &mut ReferencePass::Off)
+    }
+
+    /// [`Unet::forward`] with reference units: keeping what a reference's pass gives, or reading it
+    /// (see [`ReferencePass`]).
+    pub fn forward_with_reference(
+        &self,
+        sample: Tensor<4>,
+        timesteps: &[f32],
+        context: &Tensor<3>,
+        control: Option<&ControlResiduals>,
+        reference: &mut ReferencePass,
+    ) -> std::result::Result<Tensor<4>, UnetInputError> {
         self.encoder.check_inputs(&sample, timesteps, context)?;
-        let EncoderOutput { mut skips, mut mid, emb } = self.encoder.forward(sample, timesteps, context, None);
+        let reference = &mut ReferenceCursor::new(reference);
+        let EncoderOutput { mut skips, mut mid, emb } = self.encoder.forward_with(sample, timesteps, context, None, reference);
         if let Some(control) = control {
             add_residuals(&mut skips, &mut mid, control)?;
         }
         let mut h = mid;
+        let levels = 1 + self.output_blocks.iter().filter(|block| block.upsamples()).count();
+        let mut level = 0;
         // The skips are taken last first, one per output block (`load` checked the counts match).
         let mut skips = skips.into_iter().rev().peekable();
         for block in &self.output_blocks {
@@ -286,7 +320,8 @@ impl Unet {
                 let [_, _, height, width] = next.dims();
                 [height, width]
             });
-            h = block.forward(h, &emb, context, next);
+            h = block.forward(h, &emb, context, next, reference, Some(Site::Up { level, levels }));
+            level += usize::from(block.upsamples());
         }
         Ok(self.out_conv.forward(self.out_norm.forward_silu(h)))
     }

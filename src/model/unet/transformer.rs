@@ -5,6 +5,7 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::gelu;
 
+use super::reference::{ReferenceCursor, Site};
 use crate::checkpoint::Result;
 use crate::model::layers::{Conv2d, GroupNorm32, LayerNorm, Linear, attention};
 use crate::model::merge::{MergeTarget, MergeTargets};
@@ -88,7 +89,8 @@ impl SpatialTransformer {
         self.blocks[0].cross_attention.context_width
     }
 
-    pub fn forward(&self, x: Tensor<4>, context: &Tensor<3>) -> Tensor<4> {
+    /// The transformer on `x`; `reference` and `site` say what reference units do to its self-attention.
+    pub fn forward(&self, x: Tensor<4>, context: &Tensor<3>, reference: &mut ReferenceCursor, site: Site) -> Tensor<4> {
         let [batch, channels, height, width] = x.dims();
         let to_tokens = |t: Tensor<4>| {
             let c = t.dims()[1];
@@ -100,7 +102,7 @@ impl SpatialTransformer {
             Projection::Linear(linear) => linear.forward(to_tokens(h)),
         };
         for block in &self.blocks {
-            tokens = block.forward(tokens, context);
+            tokens = block.forward(tokens, context, reference, site);
         }
         let to_image = |t: Tensor<3>| {
             let c = t.dims()[2];
@@ -138,9 +140,9 @@ impl TransformerBlock {
         })
     }
 
-    fn forward(&self, x: Tensor<3>, context: &Tensor<3>) -> Tensor<3> {
+    fn forward(&self, x: Tensor<3>, context: &Tensor<3>, reference: &mut ReferenceCursor, site: Site) -> Tensor<3> {
         let h = self.norm1.forward(x.clone());
-        let x = x + self.self_attention.forward(h.clone(), h);
+        let x = x + reference.self_attention(site, h, |queries, keys| self.self_attention.forward(queries, keys));
         let x = x.clone() + self.cross_attention.forward(self.norm2.forward(x), context.clone());
         x.clone() + self.feed_forward.forward(self.norm3.forward(x))
     }
