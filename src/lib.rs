@@ -31,6 +31,7 @@ pub mod model;
 pub mod model_library;
 pub mod networks;
 pub mod output;
+pub mod pages;
 pub mod prompt;
 pub mod provenance;
 pub mod runtime;

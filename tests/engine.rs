@@ -21,6 +21,7 @@ mod engine {
     mod layered_export;
     mod lora_parity;
     mod network_pipeline;
+    mod pages_cli;
     mod pipeline_parity;
     mod prompt_conditioning;
     mod reference_parity;

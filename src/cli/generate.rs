@@ -27,7 +27,7 @@ use crate::vocabulary::{
     Choice, ControlMode, Polarity, Preprocessor, RecordedSampler, ReferenceMode, ResizeMode, RngSource, SamplerKind,
 };
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
     /// SD1.x checkpoint (.safetensors / .ckpt).
     #[arg(long)]
@@ -177,47 +177,85 @@ pub struct GenerateArgs {
 }
 
 pub fn run(args: GenerateArgs) -> anyhow::Result<()> {
-    let (mut plan, recorded_networks) = plan(&args)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating the output folder {}", args.out.display()))?;
-    let home = crate::home::data_dir()?;
-    let mut resolver = Resolver::in_home(&home)
-        .with_lora_folders(crate::networks::lora_folders(&args.lora_dir))
-        .with_embedding_folders(&crate::networks::embedding_folders(&args.embeddings_dir));
-    report_recorded_networks(&mut resolver, &recorded_networks, &mut plan.settings.prompt);
-    let Resolved { mut request, provenance, files, loras } = resolver.resolve(&plan)?;
-    request.noise = noise_override(&args, &request)?;
-    for (unit, _) in request.control.iter().enumerate().filter(|(_, control)| control.hint.is_blank()) {
-        let art = args.lineart.get(unit).map_or_else(String::new, |path| path.display().to_string());
-        errln!("warning: the line art {art} gives an empty hint (no lines found): ControlNet unit {unit} has nothing to follow");
-    }
-    if args.save_hint {
-        for (unit, control) in request.control.iter().enumerate() {
-            let path = control.hint.save_new_png(&args.out, &format!("hint-{unit}"))?;
-            errln!("hint of unit {unit}: {}", path.display());
-        }
-    }
+    let job = Job::prepare(&args)?;
     let compute = device::open(args.device.device)?;
     errln!("device: {}", compute.description);
-    let mut models =
-        Models::load(&files, &compute.device, args.device.dtype.dtype_on(&compute)?, |part| errln!("loading the {part}…"))?;
-    apply_loras(&mut models, &loras)?;
-    let made_from = MadeFrom {
-        line_art: args.lineart.first().cloned(),
-        init_image: args.init_image.clone(),
-        color_hints: plan.color_hints.clone(),
-        references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
-    };
-    let mut writer = ImageWriter::new(&args, request.clone(), provenance, made_from)?;
-    let outcome = generate::generate(&models, &request, &compute.device, &mut writer);
-    writer.finish();
-    let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count()))?;
-    if outcome.cancelled {
-        errln!("cancelled after {} images", outcome.images);
-    }
-    Ok(())
+    let models = job.load_models(&args, &compute)?;
+    job.run(&args, &models, &compute, None)
 }
 
-/// Merges the prompt's LoRAs, saying which and what was left out.
+/// One `nurie generate` run made ready: its plan resolved into the request, with the noise the flags give.
+pub(super) struct Job {
+    plan: Plan,
+    request: Request,
+    provenance: Provenance,
+    files: generate::ModelFiles,
+    loras: Vec<crate::networks::lora::WeightedLora>,
+}
+
+impl Job {
+    /// Plans and resolves what `args` describe; warns about blank hints and writes them with `--save-hint`.
+    pub(super) fn prepare(args: &GenerateArgs) -> anyhow::Result<Self> {
+        let (mut plan, recorded_networks) = plan(args)?;
+        std::fs::create_dir_all(&args.out).with_context(|| format!("creating the output folder {}", args.out.display()))?;
+        let home = crate::home::data_dir()?;
+        let mut resolver = Resolver::in_home(&home)
+            .with_lora_folders(crate::networks::lora_folders(&args.lora_dir))
+            .with_embedding_folders(&crate::networks::embedding_folders(&args.embeddings_dir));
+        report_recorded_networks(&mut resolver, &recorded_networks, &mut plan.settings.prompt);
+        let Resolved { mut request, provenance, files, loras } = resolver.resolve(&plan)?;
+        request.noise = noise_override(args, &request)?;
+        for (unit, _) in request.control.iter().enumerate().filter(|(_, control)| control.hint.is_blank()) {
+            let art = args.lineart.get(unit).map_or_else(String::new, |path| path.display().to_string());
+            errln!(
+                "warning: the line art {art} gives an empty hint (no lines found): ControlNet unit {unit} has nothing to follow"
+            );
+        }
+        if args.save_hint {
+            for (unit, control) in request.control.iter().enumerate() {
+                let path = control.hint.save_new_png(&args.out, &format!("hint-{unit}"))?;
+                errln!("hint of unit {unit}: {}", path.display());
+            }
+        }
+        Ok(Self { plan, request, provenance, files, loras })
+    }
+
+    /// The job's models on `compute`, with its LoRAs merged.
+    pub(super) fn load_models(&self, args: &GenerateArgs, compute: &device::ComputeDevice) -> anyhow::Result<Models> {
+        let dtype = args.device.dtype.dtype_on(compute)?;
+        let mut models = Models::load(&self.files, &compute.device, dtype, |part| errln!("loading the {part}…"))?;
+        apply_loras(&mut models, &self.loras)?;
+        Ok(models)
+    }
+
+    /// Makes the pictures on `models` and writes each as it comes: numbered `NNNNN-SEED.png`, or, with
+    /// `named`, `NAME.png` (`NAME-1.png`, `NAME-2.png`… for several).
+    pub(super) fn run(
+        self,
+        args: &GenerateArgs,
+        models: &Models,
+        compute: &device::ComputeDevice,
+        named: Option<String>,
+    ) -> anyhow::Result<()> {
+        let Job { plan, request, provenance, .. } = self;
+        let made_from = MadeFrom {
+            line_art: args.lineart.first().cloned(),
+            init_image: args.init_image.clone(),
+            color_hints: plan.color_hints.clone(),
+            references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
+        };
+        let mut writer = ImageWriter::new(args, request.clone(), provenance, made_from)?;
+        writer.named = named;
+        let outcome = generate::generate(models, &request, &compute.device, &mut writer);
+        writer.finish();
+        let outcome = outcome.with_context(|| format!("{} of {} images were written", writer.written, request.batch_count()))?;
+        if outcome.cancelled {
+            errln!("cancelled after {} images", outcome.images);
+        }
+        Ok(())
+    }
+}
+
 fn apply_loras(models: &mut Models, loras: &[crate::networks::lora::WeightedLora]) -> anyhow::Result<()> {
     if loras.is_empty() {
         return Ok(());
@@ -517,6 +555,8 @@ struct ImageWriter {
     /// The history library pictures are recorded in, with the line art and init image they came from.
     history: Option<Recorder>,
     made_from: MadeFrom,
+    /// Pictures named after this (`nurie pages`: the page's drawing) instead of numbered.
+    named: Option<String>,
     written: usize,
     bar: indicatif::ProgressBar,
     /// When the previous step ended, and the durations of the steps that followed another one.
@@ -540,6 +580,7 @@ impl ImageWriter {
             layered: super::export::ExportBeside::new(&args.export, &args.finishing, &made_from)?,
             history: if args.no_history { None } else { Some(Recorder::new(crate::home::data_dir()?)) },
             made_from,
+            named: None,
             written: 0,
             bar,
             last_step: None,
@@ -579,7 +620,17 @@ impl Observer for ImageWriter {
     }
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        let saved = self.saver.save(&self.request, &self.provenance, &image).map_err(|e| e.to_string())?;
+        let saved = match &self.named {
+            Some(name) => {
+                let file = match self.request.batch_count() {
+                    1 => format!("{name}.png"),
+                    _ => format!("{name}-{}.png", image.index + 1),
+                };
+                self.saver.save_named(&file, &self.request, &self.provenance, &image)
+            }
+            None => self.saver.save(&self.request, &self.provenance, &image),
+        };
+        let saved = saved.map_err(|e| e.to_string())?;
         // Before the history reads the picture: `--transparent` rewrites it with its alpha.
         let finishing = self.layered.as_ref().map(|layered| layered.write(&saved, &image.image).map_err(|e| format!("{e:#}")));
         let recorded = self.history.as_mut().and_then(|history| history.add_saved(&saved, self.saver.folder(), &self.made_from));

@@ -10,6 +10,7 @@ mod generate;
 mod history;
 mod inspect;
 mod noise;
+mod pages;
 mod prompt;
 pub mod tensor_file;
 
@@ -51,6 +52,9 @@ pub enum Command {
     Eval(eval::EvalArgs),
     /// Generate pictures: prompt, sampler, seeds, line art through ControlNet, img2img; PNGs with metadata.
     Generate(Box<generate::GenerateArgs>),
+    /// Color every drawing of a chapter's folder with the same settings, page by page, each written as
+    /// soon as it is done and named after its drawing; run again, it goes on where it stopped.
+    Pages(Box<pages::PagesArgs>),
     /// Write the initial noise a seed gives, exactly as generation draws it (tensor `noise`, f32).
     Noise(noise::NoiseArgs),
     /// List the GPU adapters wgpu can see and the device `--device auto` would pick.
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Prompt(args)) => prompt::run(args),
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Generate(args)) => generate::run(*args),
+        Some(Command::Pages(args)) => pages::run(*args),
         Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
         Some(Command::History(args)) => history::run(args),

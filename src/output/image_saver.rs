@@ -91,6 +91,28 @@ impl ImageSaver {
         Err(OutputError::Write { path, message: format!("{MAX_NAME_TRIES} file names in a row were taken") })
     }
 
+    /// Writes `image` atomically as `file_name` in the folder, with its metadata; a picture already there
+    /// under that name is an error, never overwritten.
+    pub fn save_named(
+        &mut self,
+        file_name: &str,
+        request: &Request,
+        provenance: &Provenance,
+        image: &FinishedImage,
+    ) -> Result<SavedImage, OutputError> {
+        let record = record_for(request, image.index, provenance);
+        let pixels =
+            metadata::RgbImage { width: image.image.width(), height: image.image.height(), pixels: image.image.as_raw() };
+        let path = self.folder.join(file_name);
+        match write_new_png_with_record(&path, pixels, &record) {
+            Ok(()) => Ok(SavedImage { path, record }),
+            Err(MetadataError::Write { source, .. }) if is_name_taken(&source) => {
+                Err(OutputError::Write { path, message: "a picture of that name is already there; it was left as it is".into() })
+            }
+            Err(e) => Err(OutputError::Write { path, message: e.to_string() }),
+        }
+    }
+
     fn numbers_used_up(&self) -> OutputError {
         OutputError::NumbersUsedUp { path: self.folder.clone() }
     }

@@ -1,0 +1,7 @@
+//! Pages: every drawing of a chapter's folder colored with the same settings, page after page, each
+//! written as soon as it is done and named after its drawing, so that a run stopped anywhere (a crash,
+//! a quit) starts again where it stopped: the pages already colored are skipped.
+
+mod chapter;
+
+pub use chapter::{Chapter, ChapterError, Page, SeedPolicy};

@@ -1,0 +1,110 @@
+//! `nurie pages`: a chapter's folder colored page by page, killed part-way and resumed.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::support::{Weights, nurie_in, temp_dir};
+
+/// Five drawings whose names sort differently as text and as numbers (page10 after page3).
+const PAGES: [&str; 5] = ["page1", "page2", "page3", "page10", "page11"];
+
+/// A square at a different place on every page, black lines on white.
+fn write_drawing(path: &Path, page: u32) {
+    let (left, top) = (8 + 4 * page, 12 + 2 * page);
+    image::GrayImage::from_fn(64, 64, |x, y| {
+        let inside = |v: u32, start: u32| (start..start + 30).contains(&v);
+        let edge = |v: u32, start: u32| v == start || v == start + 1 || v == start + 28 || v == start + 29;
+        let line = (edge(x, left) && inside(y, top)) || (edge(y, top) && inside(x, left));
+        image::Luma([if line { 0 } else { 255 }])
+    })
+    .save(path)
+    .unwrap();
+}
+
+/// The finished pictures in `out` (not the hidden temporary files of a write in progress).
+fn pictures(out: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(out) else { return vec![] };
+    let mut found: Vec<PathBuf> = entries
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "png"))
+        .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .collect();
+    found.sort();
+    found
+}
+
+fn modified(path: &Path) -> SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+#[test]
+fn a_chapter_killed_after_two_pages_resumes_and_finishes_with_five_pictures() {
+    let dir = temp_dir("pages");
+    let (chapter, out, home) = (dir.join("第1話"), dir.join("colored"), dir.join("home"));
+    std::fs::create_dir_all(&chapter).unwrap();
+    for (page, name) in PAGES.iter().enumerate() {
+        write_drawing(&chapter.join(format!("{name}.png")), page as u32);
+    }
+    std::fs::write(chapter.join("notes.txt"), "not a page").unwrap();
+    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
+    let args = [
+        "pages",
+        chapter.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--prompt",
+        "flat colors",
+        "--steps",
+        "20",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+    ];
+    let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_nurie"))
+        .env("NURIE_HOME", &home)
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while pictures(&out).len() < 2 {
+        assert!(first.try_wait().unwrap().is_none(), "the first run ended before its second page");
+        assert!(started.elapsed() < Duration::from_secs(300), "two pages took over 5 minutes");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let kept = pictures(&out);
+    assert!((2..5).contains(&kept.len()), "killed after two pages: {kept:?}");
+    println!("killed with {} pages colored", kept.len());
+    let times: Vec<SystemTime> = kept.iter().map(|path| modified(path)).collect();
+
+    let output = nurie_in(&home, &args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains(&format!("5 pages, {} colored already, {} to color", kept.len(), 5 - kept.len())), "{stderr}");
+    let all = pictures(&out);
+    let names: Vec<String> = all.iter().map(|p| p.file_stem().unwrap().to_string_lossy().into_owned()).collect();
+    let mut expected: Vec<String> = PAGES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected, "exactly one picture per page, named after it");
+    for (path, time) in kept.iter().zip(times) {
+        assert_eq!(modified(path), time, "{} was colored again", path.display());
+    }
+    // The pages went in page order (page10 after page3), and every page kept the chapter's seed.
+    let order: Vec<&str> = stderr.lines().filter_map(|line| line.split_once(": ").map(|(_, path)| path)).collect();
+    let page10 = order.iter().position(|p| p.ends_with("page10.png"));
+    let page3 = order.iter().position(|p| p.ends_with("page3.png"));
+    assert!(page3.is_none() || page10.is_none() || page3 < page10, "{stderr}");
+    let seeds: Vec<u64> =
+        all.iter().map(|path| nurie::metadata::read_settings_from_png(path).unwrap().record.settings.seed).collect();
+    assert!(seeds.iter().all(|&seed| seed == seeds[0]), "one seed for the chapter: {seeds:?}");
+}
