@@ -88,7 +88,9 @@ pub(crate) fn assert_well_formed<C: Choice + std::fmt::Debug>() {
         for alias in choice.aliases() {
             assert_eq!(C::find(alias), Some(choice), "{choice:?} by alias {alias}");
         }
-        assert!(choice.id().chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'));
+        // `+` for `adain+attn`, the command line's name for sd-webui-controlnet's `reference_adain+attn`.
+        let id_character = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || ['_', '-', '+'].contains(&c);
+        assert!(choice.id().chars().all(id_character), "{choice:?}: id {}", choice.id());
         let own: Vec<String> = [choice.id(), choice.label()].iter().map(|n| n.to_lowercase()).collect();
         names.extend(own.into_iter().collect::<std::collections::BTreeSet<_>>());
     }
