@@ -14,6 +14,7 @@
 
 pub mod app;
 pub mod atomic_write;
+pub mod characters;
 pub mod checkpoint;
 pub mod cli;
 pub mod control;

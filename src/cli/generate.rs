@@ -101,6 +101,10 @@ pub struct GenerateArgs {
     /// share: sd-webui-controlnet's reference preprocessors, no model file needed. Repeat for several.
     #[arg(long)]
     pub reference: Vec<PathBuf>,
+    /// A character of the library (`nurie character add`): adds its reference unit, after the
+    /// --reference ones (repeat for several characters).
+    #[arg(long)]
+    pub character: Vec<String>,
     /// Per reference unit (or one for all): only (shared attention), adain (matched block statistics)
     /// or adain+attn (both).
     #[arg(long)]
@@ -482,7 +486,23 @@ fn unit_plan(
 /// The reference units of the flags, each option per unit or one for all, on top of the recorded unit
 /// of the same place; without `--reference`, the recorded units with their kept pictures.
 fn reference_plans(args: &GenerateArgs, record: &GenerationRecord) -> anyhow::Result<Vec<ReferencePlan>> {
+    let mut plans = flag_references(args, record)?;
+    if !args.character.is_empty() {
+        let library = crate::characters::CharacterLibrary::in_home(&crate::home::data_dir()?);
+        for name in &args.character {
+            let kept = library.find(name)?;
+            plans.push(ReferencePlan { picture: kept.picture(), settings: kept.character.reference });
+        }
+    }
+    Ok(plans)
+}
+
+/// The `--reference` units, or, without any (and without `--character`), the recorded ones.
+fn flag_references(args: &GenerateArgs, record: &GenerationRecord) -> anyhow::Result<Vec<ReferencePlan>> {
     if args.reference.is_empty() {
+        if !args.character.is_empty() {
+            return Ok(vec![]);
+        }
         return record.references.iter().map(kept_reference).collect();
     }
     Ok((0..args.reference.len())

@@ -3,6 +3,7 @@
 #[macro_use]
 pub mod terminal;
 mod bench;
+mod character;
 mod eval;
 mod eval_embeddings;
 mod export;
@@ -55,6 +56,8 @@ pub enum Command {
     /// Color every drawing of a chapter's folder with the same settings, page by page, each written as
     /// soon as it is done and named after its drawing; run again, it goes on where it stopped.
     Pages(Box<pages::PagesArgs>),
+    /// The characters: add one (reference picture, part colors), list, remove, export to share, import.
+    Character(character::CharacterArgs),
     /// Write the initial noise a seed gives, exactly as generation draws it (tensor `noise`, f32).
     Noise(noise::NoiseArgs),
     /// List the GPU adapters wgpu can see and the device `--device auto` would pick.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Eval(args)) => eval::run(args),
         Some(Command::Generate(args)) => generate::run(*args),
         Some(Command::Pages(args)) => pages::run(*args),
+        Some(Command::Character(args)) => character::run(args),
         Some(Command::Noise(args)) => noise::run(args),
         Some(Command::Devices) => devices(),
         Some(Command::History(args)) => history::run(args),

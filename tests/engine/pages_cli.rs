@@ -108,3 +108,70 @@ fn a_chapter_killed_after_two_pages_resumes_and_finishes_with_five_pictures() {
         all.iter().map(|path| nurie::metadata::read_settings_from_png(path).unwrap().record.settings.seed).collect();
     assert!(seeds.iter().all(|&seed| seed == seeds[0]), "one seed for the chapter: {seeds:?}");
 }
+
+/// A character made from a crop of a sheet, shared as one file with another home, colors a page there
+/// through `--character`: the picture records the character's reference unit and its picture.
+#[test]
+fn a_character_is_added_shared_and_colors_a_page() {
+    let dir = temp_dir("characters");
+    let (mine, theirs, out) = (dir.join("mine"), dir.join("theirs"), dir.join("out"));
+    let (sheet, drawing, shared) = (dir.join("sheet.png"), dir.join("page.png"), dir.join("ハル.nurie-character"));
+    image::RgbImage::from_fn(96, 64, |x, _| image::Rgb([(2 * x) as u8, 40, 160])).save(&sheet).unwrap();
+    write_drawing(&drawing, 0);
+    let add = [
+        "character",
+        "add",
+        "ハル",
+        "--reference",
+        sheet.to_str().unwrap(),
+        "--crop",
+        "16,0,48,64",
+        "--color",
+        "髪=#2A1C5E",
+        "--color",
+        "eyes=#3b8f6a",
+        "--reference-mode",
+        "adain",
+    ];
+    assert!(nurie_in(&mine, &add).status.success());
+    let listed = String::from_utf8(nurie_in(&mine, &["character", "list"]).stdout).unwrap();
+    assert_eq!(listed, "ハル\treference_adain\t髪 #2a1c5e, eyes #3b8f6a\n");
+    let exported = nurie_in(&mine, &["character", "export", "ハル", "--out", shared.to_str().unwrap()]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    assert!(nurie_in(&theirs, &["character", "import", shared.to_str().unwrap()]).status.success());
+    let again = nurie_in(&theirs, &["character", "import", shared.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already a character called `ハル`"));
+
+    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
+    let generate = [
+        "generate",
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--lineart",
+        drawing.to_str().unwrap(),
+        "--character",
+        "ハル",
+        "--steps",
+        "2",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let png = super::support::succeeded(nurie_in(&theirs, &generate)).remove(0);
+    let record = nurie::metadata::read_settings_from_png(&png).unwrap().record;
+    let kept = theirs.join("characters").join("ハル").join("reference.png");
+    assert_eq!(image::open(&kept).unwrap().width(), 48, "the crop is kept, not the sheet");
+    assert_eq!(record.references.len(), 1);
+    assert_eq!(record.references[0].settings.mode, nurie::vocabulary::ReferenceMode::Adain);
+    let sha256 = nurie::provenance::hash::file_sha256(&kept).unwrap();
+    assert_eq!(record.references[0].picture_sha256.as_deref(), Some(sha256.as_str()));
+    let unknown = nurie_in(&theirs, &[&generate[..], &["--character", "Aki"]].concat());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no character called `Aki`; the characters are: ハル"));
+}
