@@ -43,7 +43,7 @@ pub fn run(args: PagesArgs) -> anyhow::Result<()> {
         todo.len()
     );
     if todo.is_empty() {
-        return Ok(());
+        return write_contact_sheet(&chapter, out, pictures);
     }
     let seed = chapter_seed(&args, done.first().copied(), pictures)?;
     let mut session: Option<(device::ComputeDevice, crate::generate::Models)> = None;
@@ -66,6 +66,30 @@ pub fn run(args: PagesArgs) -> anyhow::Result<()> {
         job.run(&page_args, &models, &compute, Some(page.name())).with_context(|| format!("page {}", page.drawing.display()))?;
         session = Some((compute, models));
     }
+    write_contact_sheet(&chapter, out, pictures)
+}
+
+/// The name of the contact sheet in the output folder.
+const CONTACT_SHEET: &str = "contact-sheet";
+
+/// Writes `OUT/contact-sheet.png`: every page's first picture side by side, in page order (a page
+/// whose drawing is called `contact-sheet` would clash, so then there is none).
+fn write_contact_sheet(chapter: &Chapter, out: &std::path::Path, pictures: usize) -> anyhow::Result<()> {
+    if chapter.pages.iter().any(|page| page.name().eq_ignore_ascii_case(CONTACT_SHEET)) {
+        errln!("warning: a drawing is called {CONTACT_SHEET}, so no contact sheet was written");
+        return Ok(());
+    }
+    let firsts: Vec<Option<image::RgbImage>> = chapter
+        .pages
+        .iter()
+        .map(|page| image::open(&page.outputs(out, pictures)[0]).ok().map(|picture| picture.to_rgb8()))
+        .collect();
+    let sheet = crate::pages::contact_sheet(&firsts, 256);
+    let path = out.join(format!("{CONTACT_SHEET}.png"));
+    let mut png = Vec::new();
+    sheet.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
+    crate::atomic_write::write_file_atomically(&path, &png).with_context(|| format!("writing {}", path.display()))?;
+    errln!("contact sheet: {}", path.display());
     Ok(())
 }
 

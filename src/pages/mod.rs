@@ -1,7 +1,10 @@
 //! Pages: every drawing of a chapter's folder colored with the same settings, page after page, each
 //! written as soon as it is done and named after its drawing, so that a run stopped anywhere (a crash,
-//! a quit) starts again where it stopped: the pages already colored are skipped.
+//! a quit) starts again where it stopped: the pages already colored are skipped. A contact sheet shows
+//! the chapter's pages side by side.
 
 mod chapter;
+mod contact_sheet;
 
 pub use chapter::{Chapter, ChapterError, Page, SeedPolicy};
+pub use contact_sheet::contact_sheet;

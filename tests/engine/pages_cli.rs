@@ -21,13 +21,15 @@ fn write_drawing(path: &Path, page: u32) {
     .unwrap();
 }
 
-/// The finished pictures in `out` (not the hidden temporary files of a write in progress).
+/// The finished pages in `out` (not the hidden temporary files of a write in progress, nor the contact
+/// sheet).
 fn pictures(out: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(out) else { return vec![] };
     let mut found: Vec<PathBuf> = entries
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "png"))
         .filter(|path| !path.file_name().unwrap().to_string_lossy().starts_with('.'))
+        .filter(|path| path.file_stem().unwrap() != "contact-sheet")
         .collect();
     found.sort();
     found
@@ -107,6 +109,9 @@ fn a_chapter_killed_after_two_pages_resumes_and_finishes_with_five_pictures() {
     let seeds: Vec<u64> =
         all.iter().map(|path| nurie::metadata::read_settings_from_png(path).unwrap().record.settings.seed).collect();
     assert!(seeds.iter().all(|&seed| seed == seeds[0]), "one seed for the chapter: {seeds:?}");
+    // The pages side by side: 3 columns and 2 rows of 256-pixel cells, 8-pixel gutters.
+    let sheet = image::open(out.join("contact-sheet.png")).unwrap().to_rgb8();
+    assert_eq!(sheet.dimensions(), (3 * 256 + 4 * 8, 2 * 256 + 3 * 8));
 }
 
 /// A character made from a crop of a sheet, shared as one file with another home, colors a page there
