@@ -10,6 +10,7 @@ mod model_variant;
 mod app {
     pub mod support;
 
+    mod characters;
     mod color_hints;
     mod flats_view;
     mod history_view;

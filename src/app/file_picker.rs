@@ -14,6 +14,8 @@ pub enum Purpose {
     Vae,
     ControlNet(usize),
     LineArt(usize),
+    /// The picture of reference unit `n`.
+    ReferencePicture(usize),
     InitImage,
     OutputFolder,
     ModelFolder,
@@ -96,7 +98,7 @@ fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFil
         | Purpose::ControlNet(_)
         | Purpose::CompositionBase
         | Purpose::CompositionReference => dialog.add_filter("Models", MODEL_EXTENSIONS),
-        Purpose::LineArt(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
+        Purpose::LineArt(_) | Purpose::ReferencePicture(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
         Purpose::ExportLayers(LayeredFormat::Psd) => dialog.add_filter("PSD", &["psd"]),
         Purpose::ExportLayers(LayeredFormat::Ora) => dialog.add_filter("OpenRaster", &["ora"]),

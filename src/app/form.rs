@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::control::LineArtSettings;
-use crate::generate::{Plan, UnitPlan, nearest_multiple_of_8};
-use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationRecord, GenerationSettings};
+use crate::generate::{Plan, ReferencePlan, UnitPlan, nearest_multiple_of_8};
+use crate::metadata::{ControlGuidance, DEFAULT_DENOISING_STRENGTH, GenerationRecord, GenerationSettings, ReferenceSettings};
 use crate::sampling::noise::random_seed;
 use crate::vocabulary::{Choice, Preprocessor, RngSource};
 
@@ -35,6 +35,16 @@ impl Default for UnitForm {
     }
 }
 
+/// One reference unit in the panel: a picture whose look the pictures share.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReferenceForm {
+    pub enabled: bool,
+    pub picture: Option<PathBuf>,
+    #[serde(flatten)]
+    pub settings: ReferenceSettings,
+}
+
 /// Every setting of the next generation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -45,6 +55,11 @@ pub struct GenerationForm {
     /// Each job draws a fresh seed (A1111's seed −1).
     pub random_seed: bool,
     pub units: Vec<UnitForm>,
+    /// Reference units (none by default).
+    pub references: Vec<ReferenceForm>,
+    /// The characters of the library chosen for the next pictures (by name): each adds its reference
+    /// unit.
+    pub characters: Vec<String>,
     /// img2img: the picture to start from (the settings' denoising strength says how much changes).
     pub init_image: Option<PathBuf>,
 }
@@ -57,7 +72,14 @@ impl Default for GenerationForm {
             denoising_strength: Some(DEFAULT_DENOISING_STRENGTH),
             ..GenerationSettings::default()
         };
-        Self { settings, random_seed: true, units: vec![UnitForm::default()], init_image: None }
+        Self {
+            settings,
+            random_seed: true,
+            units: vec![UnitForm::default()],
+            references: vec![],
+            characters: vec![],
+            init_image: None,
+        }
     }
 }
 
@@ -103,8 +125,14 @@ impl GenerationForm {
             checkpoint: checkpoint.to_path_buf(),
             vae: vae.map(Path::to_path_buf),
             units,
-            // The window has no reference units yet.
-            references: vec![],
+            // An enabled unit without a picture (nothing dropped yet) is simply not used. The chosen
+            // characters' units are added by the window, which holds the library.
+            references: self
+                .references
+                .iter()
+                .filter(|unit| unit.enabled)
+                .filter_map(|unit| Some(ReferencePlan { picture: unit.picture.clone()?, settings: unit.settings }))
+                .collect(),
             init_image: self.init_image.clone(),
             // The window's hints are painted, not a file: the worker keeps them and fills this in.
             color_hints: None,
@@ -118,7 +146,8 @@ impl GenerationForm {
 
     /// This form with the settings of `record` (a gallery or history picture, or a pasted infotext):
     /// every setting the record has, its own seed, and each unit's guidance, preprocessor and resize
-    /// mode. The line art, the models, the batch count and the img2img picture stay as they are.
+    /// mode, and each reference unit's settings. The line art, the reference pictures, the models, the
+    /// batch count and the img2img picture stay as they are.
     pub fn from_record(record: &GenerationRecord, current: &GenerationForm) -> GenerationForm {
         let mut form = current.clone();
         form.settings = GenerationSettings {
@@ -133,6 +162,9 @@ impl GenerationForm {
             if let Some(preprocessor) = Preprocessor::find(&saved.module) {
                 unit.line_art_settings.preprocessor = preprocessor;
             }
+        }
+        for (unit, saved) in form.references.iter_mut().zip(&record.references) {
+            unit.settings = saved.settings;
         }
         form
     }

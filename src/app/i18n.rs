@@ -242,6 +242,10 @@ pub struct Texts {
     pub reuse_seed_action: &'static str,
     pub unit_title: fn(usize) -> String,
     pub unit_incomplete: fn(usize) -> String,
+    /// A character chosen for the pictures is no longer in the library.
+    pub character_missing: fn(&str) -> String,
+    /// "Save as character" with no reference picture to make it from.
+    pub character_needs_reference: &'static str,
     /// Picture `a` of `b`, step `c` of `d`.
     pub progress_line: fn(usize, usize, usize, usize) -> String,
     pub time_left: fn(&str) -> String,
@@ -507,6 +511,8 @@ pub const EN: Texts = Texts {
     reuse_seed_action: "Reuse seed",
     unit_title: |n| format!("Unit {n}"),
     unit_incomplete: |n| format!("Unit {n} has line art but no ControlNet model: choose one in the unit."),
+    character_missing: |name| format!("The character “{name}” is not in the library any more: untick it, or add it again."),
+    character_needs_reference: "A character is made from a reference picture: add one under Reference first.",
     progress_line: |image, images, step, steps| format!("Picture {image} of {images} · step {step} of {steps}"),
     time_left: |time| format!("about {time} left"),
     seconds: |n| format!("{n} s"),
@@ -800,6 +806,10 @@ pub const JA: Texts = Texts {
     unit_incomplete: |n| {
         format!("ユニット {n} に線画がありますが、ControlNet モデルが選ばれていません。ユニットで選んでください。")
     },
+    character_missing: |name| {
+        format!("キャラクター「{name}」はもうライブラリにありません。チェックを外すか、もう一度追加してください。")
+    },
+    character_needs_reference: "キャラクターは参照画像から作ります。先に「参照」に画像を追加してください。",
     progress_line: |image, images, step, steps| format!("{images} 枚中 {image} 枚目・ステップ {step}/{steps}"),
     time_left: |time| format!("残り約 {time}"),
     seconds: |n| format!("{n} 秒"),

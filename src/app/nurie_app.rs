@@ -26,6 +26,8 @@ use super::service::Waker;
 use super::settings::{AppSettings, WindowPlacement, remember};
 use super::view_state::ZoomPan;
 use super::worker::{Command, DeviceReport, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
+use crate::characters::{Character, CharacterLibrary, KeptCharacter};
+use crate::generate::ReferencePlan;
 use crate::model_library::ModelKind;
 use crate::output::KeptInputs;
 use crate::provenance::hash::file_name;
@@ -135,6 +137,10 @@ pub struct NurieApp {
     pub history_tag_draft: String,
     /// Copies of the drawings pictures were made from, found by content hash.
     pub kept_inputs: KeptInputs,
+    /// The characters of the library, as last listed (at start and after each change).
+    pub characters: Vec<KeptCharacter>,
+    /// The name being typed for a new character.
+    pub character_draft: String,
     /// What the chosen models are and where they come from (the Model tab).
     pub model_info: ModelInfo,
     /// A generation waiting for the user's answer about its model's license.
@@ -223,6 +229,8 @@ impl NurieApp {
             history,
             history_tag_draft: String::new(),
             kept_inputs: KeptInputs::in_home(&history_home),
+            characters: CharacterLibrary::in_home(&history_home).list().0,
+            character_draft: String::new(),
             model_info: ModelInfo::start(&history_home, waker.clone()),
             license_question: None,
             held_jobs: Vec::new(),
@@ -339,7 +347,11 @@ impl NurieApp {
         let seed = self.settings.form.resolve_seed();
         let (checkpoint, vae) = (self.settings.checkpoint.as_deref(), self.settings.vae.as_deref());
         match self.settings.form.to_plan(checkpoint, vae, seed) {
-            Ok(plan) => {
+            Ok(mut plan) => {
+                match self.chosen_characters() {
+                    Ok(references) => plan.references.extend(references),
+                    Err(text) => return self.notify(Some(ErrorKind::Settings), text),
+                }
                 // Ctrl+Enter may come before the hint layer follows a new size: ask for the plan's.
                 let color_hints = self.hints.picture_sized(plan.settings.width, plan.settings.height).map(Arc::new);
                 let spec = JobSpec {
@@ -363,6 +375,46 @@ impl NurieApp {
                 };
                 self.notify(Some(ErrorKind::Settings), text);
             }
+        }
+    }
+
+    /// The reference units of the characters chosen in the form, or what is wrong with a choice.
+    fn chosen_characters(&self) -> Result<Vec<ReferencePlan>, String> {
+        let chosen = &self.settings.form.characters;
+        chosen
+            .iter()
+            .map(|name| {
+                let kept = self.characters.iter().find(|kept| &kept.character.name == name);
+                kept.map(|kept| ReferencePlan { picture: kept.picture(), settings: kept.character.reference })
+                    .ok_or_else(|| (self.texts().character_missing)(name))
+            })
+            .collect()
+    }
+
+    /// Keeps the first reference unit's picture, with its settings, as a new character called `name`.
+    pub fn save_character(&mut self, name: &str) {
+        let texts = self.texts();
+        let first = self.settings.form.references.iter().find(|unit| unit.picture.is_some());
+        let Some((picture, settings)) = first.and_then(|unit| unit.picture.clone().map(|p| (p, unit.settings))) else {
+            return self.notify(Some(ErrorKind::Settings), texts.character_needs_reference.to_string());
+        };
+        let png = match std::fs::read(&picture) {
+            Ok(bytes) if image::guess_format(&bytes).is_ok_and(|format| format == image::ImageFormat::Png) => Ok(bytes),
+            Ok(_) => crate::control::load_rgb8(&picture).map_err(|e| e.to_string()).and_then(|rgb| {
+                let mut png = Vec::new();
+                rgb.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(|e| e.to_string())?;
+                Ok(png)
+            }),
+            Err(e) => Err(format!("{}: {e}", picture.display())),
+        };
+        let character = Character { name: name.trim().to_string(), reference: settings, parts: vec![] };
+        let library = CharacterLibrary::in_home(&self.home);
+        match png.and_then(|png| library.add(character, &png).map_err(|e| e.to_string())) {
+            Ok(_) => {
+                self.characters = library.list().0;
+                self.character_draft.clear();
+            }
+            Err(text) => self.notify(Some(ErrorKind::Settings), text),
         }
     }
 
@@ -625,6 +677,11 @@ impl NurieApp {
             Purpose::Vae => self.choose_vae(Some(path)),
             Purpose::ControlNet(unit) => self.choose_controlnet(unit, path),
             Purpose::LineArt(unit) => self.set_line_art(unit, path),
+            Purpose::ReferencePicture(unit) => {
+                if let Some(reference) = self.settings.form.references.get_mut(unit) {
+                    reference.picture = Some(path.to_path_buf());
+                }
+            }
             Purpose::InitImage => self.settings.form.init_image = Some(path.to_path_buf()),
             Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
             Purpose::ModelFolder => self.add_model_folder(path),

@@ -20,6 +20,7 @@ mod network_panel;
 mod notices;
 mod picture;
 mod prompt_panel;
+mod reference_panel;
 mod result_view;
 mod settings_panel;
 mod status_bar;
@@ -85,7 +86,10 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     }
     let line_art_width = app.settings.layout.line_art_width;
     let line_art = egui::Panel::left("line-art").resizable(true).default_size(line_art_width).show(ui, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| line_art_panel::show(app, ui));
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            line_art_panel::show(app, ui);
+            reference_panel::show(app, ui);
+        });
     });
     app.settings.layout.line_art_width = line_art.response.rect.width().round();
     egui::CentralPanel::default().show(ui, |ui| result_view::show(app, ui));
