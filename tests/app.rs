@@ -18,6 +18,7 @@ mod app {
     mod model_info;
     mod model_search;
     mod networks;
+    mod pages;
     mod welcome;
     mod workspace;
 }

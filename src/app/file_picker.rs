@@ -23,6 +23,8 @@ pub enum Purpose {
     EmbeddingFolder,
     /// A folder of pictures to index in the history.
     HistoryFolder,
+    /// A chapter's folder of drawings, for Pages.
+    ChapterFolder,
     /// "Save as…" of gallery picture `n`.
     SaveAs(usize),
     /// Where to write the layered file of the picture in the export dialog.
@@ -69,7 +71,8 @@ impl FilePicker {
                     | Purpose::ModelFolder
                     | Purpose::LoraFolder
                     | Purpose::EmbeddingFolder
-                    | Purpose::HistoryFolder => dialog.pick_folder().await,
+                    | Purpose::HistoryFolder
+                    | Purpose::ChapterFolder => dialog.pick_folder().await,
                     Purpose::SaveAs(_) | Purpose::ExportLayers(_) => dialog.save_file().await,
                     _ => dialog.pick_file().await,
                 }
@@ -106,7 +109,8 @@ fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFil
         | Purpose::ModelFolder
         | Purpose::LoraFolder
         | Purpose::EmbeddingFolder
-        | Purpose::HistoryFolder => dialog,
+        | Purpose::HistoryFolder
+        | Purpose::ChapterFolder => dialog,
     };
     match suggested_name {
         Some(name) => dialog.set_file_name(name),

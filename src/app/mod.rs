@@ -2,6 +2,7 @@
 //! blocking a frame. [`NurieApp`] holds the state, [`view`] draws it, and [`worker`] is the one thread
 //! that owns the compute device and the models.
 
+pub mod chapter_pages;
 mod clipboard;
 pub mod color_hints;
 pub mod dropped;

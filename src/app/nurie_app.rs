@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::chapter_pages::ChapterPages;
 use super::clipboard::PasteError;
 use super::color_hints::HintLayer;
 use super::dropped::{DropInspector, DroppedFile};
@@ -141,6 +142,8 @@ pub struct NurieApp {
     pub characters: Vec<KeptCharacter>,
     /// The name being typed for a new character.
     pub character_draft: String,
+    /// The chapter being colored page by page.
+    pub pages: ChapterPages,
     /// What the chosen models are and where they come from (the Model tab).
     pub model_info: ModelInfo,
     /// A generation waiting for the user's answer about its model's license.
@@ -231,6 +234,7 @@ impl NurieApp {
             kept_inputs: KeptInputs::in_home(&history_home),
             characters: CharacterLibrary::in_home(&history_home).list().0,
             character_draft: String::new(),
+            pages: ChapterPages::default(),
             model_info: ModelInfo::start(&history_home, waker.clone()),
             license_question: None,
             held_jobs: Vec::new(),
@@ -354,15 +358,7 @@ impl NurieApp {
                 }
                 // Ctrl+Enter may come before the hint layer follows a new size: ask for the plan's.
                 let color_hints = self.hints.picture_sized(plan.settings.width, plan.settings.height).map(Arc::new);
-                let spec = JobSpec {
-                    plan,
-                    device: self.settings.device,
-                    precision: self.settings.precision,
-                    output_folder: self.output_folder(),
-                    lora_folders: self.settings.lora_folders.clone(),
-                    embedding_folders: self.settings.embedding_folders.clone(),
-                    color_hints,
-                };
+                let spec = self.job_spec(plan, self.output_folder(), color_hints, None);
                 self.last_seed = Some(seed);
                 self.held_jobs.push(spec);
                 self.release_held_jobs();
@@ -376,6 +372,87 @@ impl NurieApp {
                 self.notify(Some(ErrorKind::Settings), text);
             }
         }
+    }
+
+    /// A job of `plan` with the window's device, precision and network folders.
+    fn job_spec(
+        &self,
+        plan: crate::generate::Plan,
+        output_folder: PathBuf,
+        color_hints: Option<Arc<image::RgbaImage>>,
+        page_name: Option<String>,
+    ) -> JobSpec {
+        JobSpec {
+            plan,
+            device: self.settings.device,
+            precision: self.settings.precision,
+            output_folder,
+            lora_folders: self.settings.lora_folders.clone(),
+            embedding_folders: self.settings.embedding_folders.clone(),
+            color_hints,
+            page_name,
+        }
+    }
+
+    /// Opens the chapter in `folder` for the Pages section.
+    pub fn open_chapter(&mut self, folder: &Path) {
+        match self.pages.open(folder) {
+            Ok(()) => self.refresh_pages(true),
+            Err(e) => self.notify(Some(ErrorKind::Image), e.to_string()),
+        }
+    }
+
+    /// Which of the chapter's pages are colored (every second, or `now`).
+    pub fn refresh_pages(&mut self, now: bool) {
+        let pictures = self.settings.form.settings.batch_size.max(1) as usize;
+        self.pages.refresh(&self.output_folder(), pictures, now);
+    }
+
+    /// Queues a job for every page of the chapter not colored yet (nor queued already): the form's
+    /// settings, the page's drawing as the first unit's line art, the chapter's seed policy; the
+    /// pictures go to the chapter's folder in the output folder, named after the drawings.
+    pub fn color_chapter(&mut self) {
+        let outputs = self.output_folder();
+        let (Some(chapter), Some(out)) = (self.pages.chapter.clone(), self.pages.out_folder(&outputs)) else { return };
+        let pictures = self.settings.form.settings.batch_size.max(1) as usize;
+        let policy = self.pages.seeds;
+        let seed = chapter.recorded_seed(&out, policy, pictures).unwrap_or_else(|| self.settings.form.resolve_seed());
+        let characters = match self.chosen_characters() {
+            Ok(references) => references,
+            Err(text) => return self.notify(Some(ErrorKind::Settings), text),
+        };
+        let queued: Vec<String> = self
+            .queue
+            .pending()
+            .map(|job| &job.spec)
+            .chain(self.queue.running().map(|job| &job.spec))
+            .chain(&self.held_jobs)
+            .filter(|spec| spec.output_folder == out)
+            .filter_map(|spec| spec.page_name.clone())
+            .collect();
+        let (checkpoint, vae) = (self.settings.checkpoint.clone(), self.settings.vae.clone());
+        for page in chapter.pages.iter().filter(|page| !page.is_done(&out, pictures) && !queued.contains(&page.name())) {
+            let mut form = self.settings.form.clone();
+            if form.units.is_empty() {
+                form.units.push(UnitForm::default());
+            }
+            (form.units[0].line_art, form.units[0].enabled) = (Some(page.drawing.clone()), true);
+            let page_seed = policy.seed_for(seed, page.number, pictures);
+            match form.to_plan(checkpoint.as_deref(), vae.as_deref(), page_seed) {
+                Ok(mut plan) => {
+                    plan.references.extend(characters.iter().cloned());
+                    let spec = self.job_spec(plan, out.clone(), None, Some(page.name()));
+                    self.held_jobs.push(spec);
+                }
+                Err(FormProblem::NoCheckpoint) => {
+                    return self.notify(Some(ErrorKind::Settings), self.texts().error_no_checkpoint.to_string());
+                }
+                Err(FormProblem::UnitIncomplete(unit)) => {
+                    return self.notify(Some(ErrorKind::Settings), (self.texts().unit_incomplete)(unit + 1));
+                }
+            }
+        }
+        self.release_held_jobs();
     }
 
     /// The reference units of the characters chosen in the form, or what is wrong with a choice.
@@ -677,6 +754,7 @@ impl NurieApp {
             Purpose::Vae => self.choose_vae(Some(path)),
             Purpose::ControlNet(unit) => self.choose_controlnet(unit, path),
             Purpose::LineArt(unit) => self.set_line_art(unit, path),
+            Purpose::ChapterFolder => self.open_chapter(path),
             Purpose::ReferencePicture(unit) => {
                 if let Some(reference) = self.settings.form.references.get_mut(unit) {
                     reference.picture = Some(path.to_path_buf());

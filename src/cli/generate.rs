@@ -642,10 +642,7 @@ impl Observer for ImageWriter {
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
         let saved = match &self.named {
             Some(name) => {
-                let file = match self.request.batch_count() {
-                    1 => format!("{name}.png"),
-                    _ => format!("{name}-{}.png", image.index + 1),
-                };
+                let file = crate::pages::picture_name(name, image.index, self.request.batch_count());
                 self.saver.save_named(&file, &self.request, &self.provenance, &image)
             }
             None => self.saver.save(&self.request, &self.provenance, &image),

@@ -45,7 +45,7 @@ pub fn run(args: PagesArgs) -> anyhow::Result<()> {
     if todo.is_empty() {
         return write_contact_sheet(&chapter, out, pictures);
     }
-    let seed = chapter_seed(&args, done.first().copied(), pictures)?;
+    let seed = chapter_seed(&args, &chapter, pictures);
     let mut session: Option<(device::ComputeDevice, crate::generate::Models)> = None;
     for page in todo {
         errln!("page {}/{}: {}", page.number + 1, chapter.pages.len(), page.drawing.display());
@@ -69,42 +69,27 @@ pub fn run(args: PagesArgs) -> anyhow::Result<()> {
     write_contact_sheet(&chapter, out, pictures)
 }
 
-/// The name of the contact sheet in the output folder.
-const CONTACT_SHEET: &str = "contact-sheet";
-
-/// Writes `OUT/contact-sheet.png`: every page's first picture side by side, in page order (a page
-/// whose drawing is called `contact-sheet` would clash, so then there is none).
+/// Writes `OUT/contact-sheet.png` and says where.
 fn write_contact_sheet(chapter: &Chapter, out: &std::path::Path, pictures: usize) -> anyhow::Result<()> {
-    if chapter.pages.iter().any(|page| page.name().eq_ignore_ascii_case(CONTACT_SHEET)) {
-        errln!("warning: a drawing is called {CONTACT_SHEET}, so no contact sheet was written");
-        return Ok(());
+    match crate::pages::write_contact_sheet(chapter, out, pictures) {
+        Ok(Some(path)) => errln!("contact sheet: {}", path.display()),
+        Ok(None) => errln!("warning: a drawing is called contact-sheet, so no contact sheet was written"),
+        Err(e) => return Err(e).with_context(|| format!("writing the contact sheet in {}", out.display())),
     }
-    let firsts: Vec<Option<image::RgbImage>> = chapter
-        .pages
-        .iter()
-        .map(|page| image::open(&page.outputs(out, pictures)[0]).ok().map(|picture| picture.to_rgb8()))
-        .collect();
-    let sheet = crate::pages::contact_sheet(&firsts, 256);
-    let path = out.join(format!("{CONTACT_SHEET}.png"));
-    let mut png = Vec::new();
-    sheet.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)?;
-    crate::atomic_write::write_file_atomically(&path, &png).with_context(|| format!("writing {}", path.display()))?;
-    errln!("contact sheet: {}", path.display());
     Ok(())
 }
 
 /// The chapter's seed: `--seed`, else the one a page colored earlier recorded (so a resumed chapter
 /// keeps its look), else a random one.
-fn chapter_seed(args: &PagesArgs, finished: Option<&Page>, pictures: usize) -> anyhow::Result<u64> {
+fn chapter_seed(args: &PagesArgs, chapter: &Chapter, pictures: usize) -> u64 {
     if let Some(seed) = args.generate.seed.filter(|&seed| seed >= 0) {
-        return Ok(seed as u64);
+        return seed as u64;
     }
-    let Some(page) = finished else { return Ok(random_seed()) };
-    let first = &page.outputs(&args.generate.out, pictures)[0];
-    let record = crate::metadata::read_settings_from_png(first)
-        .with_context(|| format!("reading the seed of the colored page {}", first.display()))?
-        .record;
-    let seed = args.seeds.chapter_seed(record.settings.seed, page.number, pictures);
-    errln!("the chapter's seed, from {}: {seed}", first.display());
-    Ok(seed)
+    match chapter.recorded_seed(&args.generate.out, args.seeds, pictures) {
+        Some(seed) => {
+            errln!("the chapter's seed, from its colored pages: {seed}");
+            seed
+        }
+        None => random_seed(),
+    }
 }

@@ -33,15 +33,21 @@ impl Page {
 
     /// The page's pictures in `out`: `NAME.png`, or `NAME-1.png`… when a page has several.
     pub fn outputs(&self, out: &Path, pictures: usize) -> Vec<PathBuf> {
-        match pictures {
-            1 => vec![out.join(format!("{}.png", self.name()))],
-            _ => (1..=pictures).map(|i| out.join(format!("{}-{i}.png", self.name()))).collect(),
-        }
+        (0..pictures).map(|index| out.join(picture_name(&self.name(), index, pictures))).collect()
     }
 
     /// Whether all the page's pictures are in `out` (each is written whole before it has its name).
     pub fn is_done(&self, out: &Path, pictures: usize) -> bool {
         self.outputs(out, pictures).iter().all(|path| path.is_file())
+    }
+}
+
+/// The file name of picture `index` (from 0) of `pictures` named after `name`: `NAME.png` alone,
+/// `NAME-1.png`, `NAME-2.png`… for several.
+pub fn picture_name(name: &str, index: usize, pictures: usize) -> String {
+    match pictures {
+        1 => format!("{name}.png"),
+        _ => format!("{name}-{}.png", index + 1),
     }
 }
 
@@ -70,6 +76,15 @@ impl Chapter {
         let pages: Vec<Page> = drawings.into_iter().enumerate().map(|(number, drawing)| Page { drawing, number }).collect();
         check_names(&pages)?;
         Ok(Self { folder: folder.to_path_buf(), pages })
+    }
+
+    /// The chapter's seed as a page colored earlier into `out` recorded it (so a resumed chapter keeps
+    /// its look); `None` when no page is colored or its picture has no readable record.
+    pub fn recorded_seed(&self, out: &Path, policy: SeedPolicy, pictures: usize) -> Option<u64> {
+        let page = self.pages.iter().find(|page| page.is_done(out, pictures))?;
+        let first = page.outputs(out, pictures).into_iter().next()?;
+        let record = crate::metadata::read_settings_from_png(&first).ok()?.record;
+        Some(policy.chapter_seed(record.settings.seed, page.number, pictures))
     }
 }
 

@@ -1,7 +1,16 @@
 //! A chapter's pages side by side in one picture, in page order (left to right, then down), so the page
 //! that went off-model shows at a glance.
 
+use std::path::{Path, PathBuf};
+
 use image::{Rgb, RgbImage, imageops};
+
+use super::Chapter;
+
+/// The contact sheet's name in a chapter's output folder.
+const CONTACT_SHEET: &str = "contact-sheet";
+/// The side of a page's cell on the written sheet.
+const CELL: u32 = 256;
 
 /// Space between and around the pages, in pixels.
 const GUTTER: u32 = 8;
@@ -26,6 +35,27 @@ pub fn contact_sheet(pages: &[Option<RgbImage>], cell: u32) -> RgbImage {
         imageops::overlay(&mut sheet, &thumbnail, i64::from(x), i64::from(y));
     }
     sheet
+}
+
+/// Writes `OUT/contact-sheet.png`: every page's first picture in `out` side by side, in page order
+/// (blank where a page is not colored yet). `None`, and nothing written, when a drawing is itself
+/// called `contact-sheet`.
+pub fn write_contact_sheet(chapter: &Chapter, out: &Path, pictures: usize) -> std::io::Result<Option<PathBuf>> {
+    if chapter.pages.iter().any(|page| page.name().eq_ignore_ascii_case(CONTACT_SHEET)) {
+        return Ok(None);
+    }
+    let firsts: Vec<Option<RgbImage>> = chapter
+        .pages
+        .iter()
+        .map(|page| page.outputs(out, pictures).first().and_then(|path| image::open(path).ok()).map(|p| p.to_rgb8()))
+        .collect();
+    let mut png = Vec::new();
+    contact_sheet(&firsts, CELL)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(std::io::Error::other)?;
+    let path = out.join(format!("{CONTACT_SHEET}.png"));
+    crate::atomic_write::write_file_atomically(&path, &png)?;
+    Ok(Some(path))
 }
 
 #[cfg(test)]

@@ -6,5 +6,5 @@
 mod chapter;
 mod contact_sheet;
 
-pub use chapter::{Chapter, ChapterError, Page, SeedPolicy};
-pub use contact_sheet::contact_sheet;
+pub use chapter::{Chapter, ChapterError, Page, SeedPolicy, picture_name};
+pub use contact_sheet::{contact_sheet, write_contact_sheet};

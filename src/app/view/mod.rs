@@ -18,6 +18,7 @@ mod network_card;
 mod network_folders;
 mod network_panel;
 mod notices;
+mod pages_panel;
 mod picture;
 mod prompt_panel;
 mod reference_panel;
@@ -89,6 +90,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         egui::ScrollArea::vertical().show(ui, |ui| {
             line_art_panel::show(app, ui);
             reference_panel::show(app, ui);
+            pages_panel::show(app, ui);
         });
     });
     app.settings.layout.line_art_width = line_art.response.rect.width().round();

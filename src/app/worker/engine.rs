@@ -118,6 +118,7 @@ impl Engine {
                 color_hints: plan.color_hints.clone(),
                 references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
             },
+            page_name: job.spec.page_name.clone(),
         };
         let outcome = generate(&loaded.models, &resolved.request, &compute.device, &mut reporter).map_err(generate_error)?;
         self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });

@@ -46,6 +46,8 @@ pub struct JobSpec {
     /// The color hints painted in the window, at the generation size; the worker keeps them in Nurie's
     /// home (by hash, as drawings are) and gives the plan that file.
     pub color_hints: Option<Arc<image::RgbaImage>>,
+    /// A chapter's page: its pictures are named after it (`page3.png`) instead of numbered.
+    pub page_name: Option<String>,
 }
 
 impl JobSpec {

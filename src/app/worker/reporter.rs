@@ -21,6 +21,8 @@ pub struct Reporter<'a> {
     pub history: &'a mut Recorder,
     /// Recorded with each picture in the history.
     pub made_from: MadeFrom,
+    /// A chapter's page: the pictures are named after it.
+    pub page_name: Option<String>,
 }
 
 impl Observer for Reporter<'_> {
@@ -38,7 +40,14 @@ impl Observer for Reporter<'_> {
     }
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        let saved = self.saver.save(self.request, self.provenance, &image).map_err(|e| e.to_string())?;
+        let saved = match &self.page_name {
+            Some(name) => {
+                let file = crate::pages::picture_name(name, image.index, self.request.batch_count());
+                self.saver.save_named(&file, self.request, self.provenance, &image)
+            }
+            None => self.saver.save(self.request, self.provenance, &image),
+        };
+        let saved = saved.map_err(|e| e.to_string())?;
         if let Some(message) = self.history.add_saved(&saved, self.saver.folder(), &self.made_from) {
             self.emitter.send(Event::Notice { message });
         }
