@@ -11,7 +11,7 @@ use super::dropped::{DropInspector, DroppedFile};
 use super::export_dialog::ExportDialog;
 use super::file_picker::{FilePicker, Purpose};
 use super::flats_view::FlatsView;
-use super::form::{FormProblem, GenerationForm, UnitForm};
+use super::form::{FormProblem, GenerationForm, ReferenceForm, UnitForm};
 use super::frame_stats::FrameStats;
 use super::gallery::{Gallery, GalleryItem};
 use super::history::HistoryBrowser;
@@ -974,6 +974,29 @@ impl NurieApp {
     pub fn apply_record(&mut self, record: &crate::metadata::GenerationRecord) {
         self.settings.form = GenerationForm::from_record(record, &self.settings.form);
         self.reuse_hints(record);
+        self.reuse_references(record);
+    }
+
+    /// Gives the form exactly the reference units `record` names (its characters' units among them,
+    /// so no character stays ticked as well), each with the copy of its picture Nurie kept, or the
+    /// picture of the form's unit at its place when none is kept.
+    fn reuse_references(&mut self, record: &crate::metadata::GenerationRecord) {
+        if record.references.is_empty() {
+            return;
+        }
+        let form = &self.settings.form;
+        let units = record
+            .references
+            .iter()
+            .enumerate()
+            .map(|(index, recorded)| {
+                let kept = recorded.picture_sha256.as_deref().and_then(|sha| self.kept_inputs.find(sha));
+                let picture = kept.or_else(|| form.references.get(index).and_then(|unit| unit.picture.clone()));
+                ReferenceForm { enabled: true, picture, settings: recorded.settings }
+            })
+            .collect();
+        self.settings.form.references = units;
+        self.settings.form.characters.clear();
     }
 
     /// Puts the color hints `record` names back on the hint layer, from the copy Nurie keeps (a

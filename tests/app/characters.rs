@@ -68,5 +68,13 @@ fn a_character_is_created_from_a_reference_and_colors_a_page() {
     assert_eq!(record.references.len(), 1, "the character's reference unit, and only it");
     let sha256 = nurie::provenance::hash::file_sha256(&hal.picture()).unwrap();
     assert_eq!(record.references[0].picture_sha256.as_deref(), Some(sha256.as_str()));
+
+    // Reusing the picture's settings gives back its reference unit, with the kept copy of the picture.
+    harness.state_mut().reuse_settings(0);
+    harness.run_steps(1);
+    let form = &harness.state().settings.form;
+    assert!(form.characters.is_empty(), "the character's unit comes back as a reference unit, not twice");
+    assert_eq!(form.references.len(), 1);
+    assert_eq!(form.references[0].picture, Some(home.join("inputs").join(format!("{sha256}.png"))));
     harness.state_mut().shut_down();
 }
