@@ -281,3 +281,53 @@ fn mix_uncond_rows<const D: usize>(
     let uncond = changed.clone().slice(0..uncond_rows) * (1.0 - fidelity) + own() * fidelity;
     Tensor::cat(vec![uncond, changed.slice(uncond_rows..batch)], 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, TensorData};
+
+    use super::*;
+
+    fn effect(weight: f32) -> ReferenceEffect {
+        ReferenceEffect { attention: true, adain: true, weight, style_fidelity: 0.5 }
+    }
+
+    /// The pipeline's `gn_weight`s for SD1.5's four levels, doubled: middle 0; input 2, 1.5, 1, 0.5;
+    /// output 0, 0.5, 1, 1.5.
+    #[test]
+    fn adain_thresholds_follow_the_pipeline() {
+        let down = (0..4).map(|level| Site::Down { level, levels: 4 }.adain_threshold()).collect::<Vec<_>>();
+        let up = (0..4).map(|level| Site::Up { level, levels: 4 }.adain_threshold()).collect::<Vec<_>>();
+        assert_eq!((Site::Middle.adain_threshold(), down, up), (0.0, vec![2.0, 1.5, 1.0, 0.5], vec![0.0, 0.5, 1.0, 1.5]));
+    }
+
+    /// Widest first; among equals, input blocks, then output blocks, then the middle (the order the
+    /// pipeline finds them in), whatever order the UNet runs them.
+    #[test]
+    fn attention_reads_the_widest_blocks_first() {
+        let device = Device::flex();
+        let tokens = |width: usize| Tensor::<3>::zeros([1, 2, width], &device);
+        let mut bank = ReferenceBank::new(effect(1.0));
+        let sites = [
+            (Site::Down { level: 0, levels: 2 }, 32),
+            (Site::Down { level: 1, levels: 2 }, 64),
+            (Site::Middle, 64),
+            (Site::Up { level: 0, levels: 2 }, 64),
+            (Site::Up { level: 1, levels: 2 }, 32),
+        ];
+        for (site, width) in sites {
+            bank.tokens.push(KeptTokens { site, width, normed: tokens(width) });
+        }
+        assert_eq!(bank.attention_thresholds(), vec![0.6, 0.0, 0.4, 0.2, 0.8]);
+    }
+
+    /// Per channel over the picture: the mean and the biased variance.
+    #[test]
+    fn statistics_are_per_channel_means_and_biased_variances() {
+        let device = Device::flex();
+        let x = Tensor::<4>::from_data(TensorData::new(vec![1.0f32, 3.0, 5.0, 7.0, 2.0, 2.0, 2.0, 2.0], [1, 2, 2, 2]), &device);
+        let (mean, variance) = statistics(&x);
+        assert_eq!(mean.try_into_vec_as::<f32>().unwrap(), vec![4.0, 2.0]);
+        assert_eq!(variance.try_into_vec_as::<f32>().unwrap(), vec![5.0, 0.0]);
+    }
+}
