@@ -274,7 +274,12 @@ impl GroupNorm32 {
         let affine = self.inner.gamma.as_ref().zip(self.inner.beta.as_ref()).map(|(gamma, beta)| (gamma.val(), beta.val()));
         let y = match (cpu::applies(&x), affine) {
             (true, Some((gamma, beta))) => cpu::group_norm(x, &gamma, &beta, Self::GROUPS, self.inner.epsilon, then_silu),
-            _ => {
+            (false, Some((gamma, beta))) => {
+                let dtype = x.dtype();
+                let y = group_norm_by_products(x.cast(DType::F32), &gamma, &beta, Self::GROUPS, self.inner.epsilon).cast(dtype);
+                if then_silu { activation::silu(y) } else { y }
+            }
+            (true, None) | (false, None) => {
                 let dtype = x.dtype();
                 let y = self.inner.forward(x.cast(DType::F32)).cast(dtype);
                 if then_silu { activation::silu(y) } else { y }
@@ -283,6 +288,30 @@ impl GroupNorm32 {
         let label = if then_silu { " + SiLU" } else { "" };
         profile::record(probe, "group norm", y, |y| (format!("{:?}{label}", y.dims()), 0.0))
     }
+}
+
+/// Group normalization of `x` (f32) whose group sums are matrix products with a column of ones, not
+/// reductions: on wgpu, burn's fused reduction of an f16 tensor cast to f32 came out wrong when autotune
+/// picked its `fused_reduce_fallback` (issue 22's note), and that is what a group norm of an f16 model is.
+fn group_norm_by_products<const D: usize>(
+    x: Tensor<D>,
+    gamma: &Tensor<1>,
+    beta: &Tensor<1>,
+    groups: usize,
+    epsilon: f64,
+) -> Tensor<D> {
+    let dims = x.dims();
+    let (batch, channels) = (dims[0], dims[1]);
+    let per_group = dims.iter().product::<usize>() / (batch * groups);
+    let grouped = x.reshape([batch, groups, per_group]);
+    let average = Tensor::<3>::ones([batch, per_group, 1], (&grouped.device(), DType::F32)) / per_group as f32;
+    let mean = grouped.clone().matmul(average.clone());
+    let centered = grouped - mean;
+    let variance = centered.clone().powi_scalar(2).matmul(average);
+    let normed = (centered / (variance + epsilon).sqrt()).reshape(dims);
+    let mut per_channel = [1usize; D];
+    per_channel[1] = channels;
+    normed * gamma.clone().reshape(per_channel) + beta.clone().reshape(per_channel)
 }
 
 /// Scaled dot-product attention of `q` [b, heads, n, d] over `k`, `v` [b, heads, m, d] through burn's
