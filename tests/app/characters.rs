@@ -7,7 +7,7 @@ use egui_kittest::kittest::Queryable;
 use nurie::app::form::ReferenceForm;
 use nurie::characters::{Character, CharacterLibrary, PartColor};
 
-use super::support::{checkpoint, controlnet, fixture, home, pngs, wait_until};
+use super::support::{checkpoint, controlnet, fixture, home, pngs, tall_harness, wait_until};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -31,12 +31,7 @@ fn a_character_is_created_from_a_reference_and_colors_a_page() {
     image::RgbImage::new(8, 8).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
     library.add(Character { name: "Aki".into(), reference: Default::default(), parts }, &png).unwrap();
 
-    // Tall enough that the reference panel, below the line-art unit, is on screen.
-    let window_home = home.clone();
-    let mut harness = egui_kittest::Harness::builder().with_size(egui::vec2(1400.0, 1800.0)).build_eframe(move |cc| {
-        let places = nurie::app::model_search::SearchPlaces::Given(nurie::model_library::SearchBases::default());
-        nurie::app::NurieApp::with_model_search(&cc.egui_ctx, window_home, places)
-    });
+    let mut harness = tall_harness(home.clone());
     wait_until(&mut harness, MINUTE, "the line art", |app| app.units.first().is_some_and(|u| u.hint.is_some()));
     let field = harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Character name");
     field.focus();

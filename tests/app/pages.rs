@@ -4,7 +4,7 @@ use std::time::{Duration, SystemTime};
 
 use egui_kittest::kittest::Queryable;
 
-use super::support::{checkpoint, controlnet, home, wait_until};
+use super::support::{checkpoint, controlnet, home, tall_harness, wait_until};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -27,11 +27,7 @@ fn a_chapter_is_colored_and_one_page_again_without_touching_the_others() {
             .save(chapter.join(format!("{name}.png")))
             .unwrap();
     }
-    let window_home = home.clone();
-    let mut harness = egui_kittest::Harness::builder().with_size(egui::vec2(1400.0, 1800.0)).build_eframe(move |cc| {
-        let places = nurie::app::model_search::SearchPlaces::Given(nurie::model_library::SearchBases::default());
-        nurie::app::NurieApp::with_model_search(&cc.egui_ctx, window_home, places)
-    });
+    let mut harness = tall_harness(home.clone());
     harness.state_mut().open_chapter(&chapter);
     harness.run_steps(3);
     harness.get_by_label("3 pages · 0 colored");

@@ -48,6 +48,14 @@ pub fn harness(home: PathBuf) -> Harness<'static, NurieApp> {
     harness_searching(home, SearchBases::default())
 }
 
+/// The app on `home` in a window tall enough to show what lies under the line-art unit (the Reference,
+/// Characters and Pages sections) without scrolling.
+pub fn tall_harness(home: PathBuf) -> Harness<'static, NurieApp> {
+    Harness::builder()
+        .with_size(egui::vec2(1400.0, 1800.0))
+        .build_eframe(move |cc| NurieApp::with_model_search(&cc.egui_ctx, home, SearchPlaces::Given(SearchBases::default())))
+}
+
 /// The app on `home`, looking for other tools' installs under `bases`.
 pub fn harness_searching(home: PathBuf, bases: SearchBases) -> Harness<'static, NurieApp> {
     Harness::builder()
