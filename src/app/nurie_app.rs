@@ -363,15 +363,18 @@ impl NurieApp {
                 self.held_jobs.push(spec);
                 self.release_held_jobs();
             }
-            Err(problem) => {
-                let texts = self.texts();
-                let text = match problem {
-                    FormProblem::NoCheckpoint => texts.error_no_checkpoint.to_string(),
-                    FormProblem::UnitIncomplete(unit) => (texts.unit_incomplete)(unit + 1),
-                };
-                self.notify(Some(ErrorKind::Settings), text);
-            }
+            Err(problem) => self.notify_form_problem(problem),
         }
+    }
+
+    /// Says what keeps the form from becoming a job.
+    fn notify_form_problem(&mut self, problem: FormProblem) {
+        let texts = self.texts();
+        let text = match problem {
+            FormProblem::NoCheckpoint => texts.error_no_checkpoint.to_string(),
+            FormProblem::UnitIncomplete(unit) => (texts.unit_incomplete)(unit + 1),
+        };
+        self.notify(Some(ErrorKind::Settings), text);
     }
 
     /// A job of `plan` with the window's device, precision and network folders.
@@ -444,12 +447,7 @@ impl NurieApp {
                     let spec = self.job_spec(plan, out.clone(), None, Some(page.name()));
                     self.held_jobs.push(spec);
                 }
-                Err(FormProblem::NoCheckpoint) => {
-                    return self.notify(Some(ErrorKind::Settings), self.texts().error_no_checkpoint.to_string());
-                }
-                Err(FormProblem::UnitIncomplete(unit)) => {
-                    return self.notify(Some(ErrorKind::Settings), (self.texts().unit_incomplete)(unit + 1));
-                }
+                Err(problem) => return self.notify_form_problem(problem),
             }
         }
         self.release_held_jobs();

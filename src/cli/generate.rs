@@ -260,6 +260,7 @@ impl Job {
     }
 }
 
+/// Merges the prompt's LoRAs, saying which and what was left out.
 fn apply_loras(models: &mut Models, loras: &[crate::networks::lora::WeightedLora]) -> anyhow::Result<()> {
     if loras.is_empty() {
         return Ok(());

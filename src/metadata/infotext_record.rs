@@ -119,13 +119,11 @@ impl PairReader<'_> {
     /// The units whose module is a reference preprocessor, out of the line-art units, with their
     /// pictures' hashes.
     fn take_references(&mut self) -> Vec<ReferenceRecord> {
-        let indices: Vec<u32> =
-            self.units.iter().filter(|(_, unit)| reference_from_unit(unit).is_some()).map(|(i, _)| *i).collect();
-        let mut references = Vec::with_capacity(indices.len());
+        let indices: Vec<u32> = self.units.keys().copied().collect();
+        let mut references = Vec::new();
         for index in indices {
-            let Some((mut reference, warning)) = self.units.remove(&index).as_ref().and_then(reference_from_unit) else {
-                continue;
-            };
+            let Some((mut reference, warning)) = self.units.get(&index).and_then(reference_from_unit) else { continue };
+            self.units.remove(&index);
             self.reading.warnings.extend(warning.map(|w| format!("ControlNet {index}: {w}")));
             reference.picture_sha256 = self.reference_hashes.remove(&index);
             references.push(reference);

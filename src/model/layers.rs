@@ -290,9 +290,27 @@ impl GroupNorm32 {
     }
 }
 
-/// Group normalization of `x` (f32) whose group sums are matrix products with a column of ones, not
-/// reductions: on wgpu, burn's fused reduction of an f16 tensor cast to f32 came out wrong when autotune
-/// picked its `fused_reduce_fallback` (issue 22's note), and that is what a group norm of an f16 model is.
+/// The rows of a [b, r, n] f32 tensor summarized over their n values: each row's mean and biased
+/// variance ([b, r, 1]), and the rows less their means.
+pub(crate) struct RowMoments {
+    pub mean: Tensor<3>,
+    pub centered: Tensor<3>,
+    pub variance: Tensor<3>,
+}
+
+/// [`RowMoments`] of `rows`, whose sums are matrix products with a column of ones, not reductions: on
+/// wgpu, burn's fused reduction of an f16 tensor cast to f32 came out wrong when autotune picked its
+/// `fused_reduce_fallback` (issue 22's note), and that is what the statistics of an f16 model are.
+pub(crate) fn row_moments(rows: Tensor<3>) -> RowMoments {
+    let [batch, _, values] = rows.dims();
+    let average = Tensor::<3>::ones([batch, values, 1], (&rows.device(), DType::F32)) / values as f32;
+    let mean = rows.clone().matmul(average.clone());
+    let centered = rows - mean.clone();
+    let variance = centered.clone().powi_scalar(2).matmul(average);
+    RowMoments { mean, centered, variance }
+}
+
+/// Group normalization of `x` (f32) through [`row_moments`].
 fn group_norm_by_products<const D: usize>(
     x: Tensor<D>,
     gamma: &Tensor<1>,
@@ -303,11 +321,7 @@ fn group_norm_by_products<const D: usize>(
     let dims = x.dims();
     let (batch, channels) = (dims[0], dims[1]);
     let per_group = dims.iter().product::<usize>() / (batch * groups);
-    let grouped = x.reshape([batch, groups, per_group]);
-    let average = Tensor::<3>::ones([batch, per_group, 1], (&grouped.device(), DType::F32)) / per_group as f32;
-    let mean = grouped.clone().matmul(average.clone());
-    let centered = grouped - mean;
-    let variance = centered.clone().powi_scalar(2).matmul(average);
+    let RowMoments { centered, variance, .. } = row_moments(x.reshape([batch, groups, per_group]));
     let normed = (centered / (variance + epsilon).sqrt()).reshape(dims);
     let mut per_channel = [1usize; D];
     per_channel[1] = channels;

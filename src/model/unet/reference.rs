@@ -15,6 +15,8 @@
 
 use burn::tensor::{DType, Tensor};
 
+use crate::model::layers::{RowMoments, row_moments};
+
 /// Added to variances before their square root (the pipeline's `eps`).
 const VARIANCE_FLOOR: f32 = 1e-6;
 
@@ -198,19 +200,11 @@ impl<'a, 'b> ReferenceCursor<'a, 'b> {
     }
 }
 
-/// Per-channel mean and (biased) variance over the picture, [batch, channels, 1], in f32.
-///
-/// The sums are matrix products with a column of ones, not reductions: on wgpu with an f16 model,
-/// burn's fused reduction of the cast input came out wrong when autotune picked its
-/// `fused_reduce_fallback` (a relative error of 0.34 in the final latents of the `reference_adain`
-/// parity run, seen on lavapipe; see issue 23's note).
+/// Per-channel mean and (biased) variance over the picture, [batch, channels, 1], in f32 (summed by
+/// [`row_moments`], as the group norm is: see there why not by reductions).
 fn statistics(x: &Tensor<4>) -> (Tensor<3>, Tensor<3>) {
     let [batch, channels, height, width] = x.dims();
-    let pixels = height * width;
-    let flat = x.clone().cast(DType::F32).reshape([batch, channels, pixels]);
-    let average = Tensor::<3>::ones([batch, pixels, 1], (&flat.device(), DType::F32)) / pixels as f32;
-    let mean = flat.clone().matmul(average.clone());
-    let variance = (flat - mean.clone()).powi_scalar(2).matmul(average);
+    let RowMoments { mean, variance, .. } = row_moments(x.clone().cast(DType::F32).reshape([batch, channels, height * width]));
     (mean, variance)
 }
 
