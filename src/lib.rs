@@ -6,7 +6,7 @@
 //! [`control`] turns line art into ControlNet hints, [`flats`] cuts a drawing into flat-colored areas, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
-//! the settings stored in PNG files, [`output`] writes finished pictures, [`layered`] writes them as
+//! the settings stored in PNG files, [`output`] writes finished pictures, [`upscale`] makes pictures bigger as A1111's upscalers do, [`layered`] writes them as
 //! layered PSD and OpenRaster files with the artist's line art on top, [`history`] indexes every
 //! picture, [`provenance`] identifies model files,
 //! [`model_library`] finds models in existing installs, [`networks`] applies LoRAs and embeddings, [`home`] is Nurie's data directory,
@@ -37,4 +37,5 @@ pub mod prompt;
 pub mod provenance;
 pub mod runtime;
 pub mod sampling;
+pub mod upscale;
 pub mod vocabulary;

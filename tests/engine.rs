@@ -30,5 +30,6 @@ mod engine {
     mod torch_ckpt;
     mod torch_ckpt_files;
     mod unet_parity;
+    mod upscale_parity;
     mod vae_parity;
 }

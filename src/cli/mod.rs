@@ -14,6 +14,7 @@ mod noise;
 mod pages;
 mod prompt;
 pub mod tensor_file;
+mod upscale;
 
 use clap::{Parser, Subcommand};
 
@@ -70,6 +71,9 @@ pub enum Command {
     /// Measure Nurie on this machine: the networks (`--checkpoint FILE`, see `nurie bench --help`) or the
     /// history library (`nurie bench history`).
     Bench(bench::BenchArgs),
+    /// Make a picture bigger as A1111's Extras tab does: Lanczos, Nearest, or an ESRGAN-family model
+    /// (`.pth`/`.safetensors`) run tile by tile; written next to it with its metadata kept.
+    Upscale(upscale::UpscaleArgs),
     /// Write a picture Nurie made as a layered PSD or OpenRaster file: the colors, and the artist's own
     /// line art on top in Multiply.
     Export(export::ExportArgs),
@@ -89,6 +93,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Bench(args)) => bench::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Export(args)) => export::run(args),
+        Some(Command::Upscale(args)) => upscale::run(args),
         None => crate::app::run_window(),
     }
 }

@@ -1,17 +1,21 @@
 //! Where the common tools keep LoRAs and textual-inversion embeddings, which prompts call by name:
 //! A1111 and Forge `models/Lora`, `models/LyCORIS` and `embeddings/`; ComfyUI `models/loras` and
-//! `models/embeddings`; InvokeAI 3–4 `models/sd-1/lora` and `models/sd-1/embedding`. Most of these will
-//! not exist; callers skip those.
+//! `models/embeddings`; InvokeAI 3–4 `models/sd-1/lora` and `models/sd-1/embedding`. And their upscalers,
+//! which hires fix and upscaling call by name: A1111 and Forge `models/ESRGAN` and `models/RealESRGAN`,
+//! ComfyUI `models/upscale_models`, InvokeAI `models/core/upscaling/realesrgan`. Most of these will not
+//! exist; callers skip those.
 
 use std::path::PathBuf;
 
 use super::known_folders::{INSTALLS, INVOKEAI_FOLDER, SearchBases, Source, forge_packages, join_relative};
 
-/// The two kinds of add-on network a prompt names.
+/// The kinds of add-on network a picture's settings name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkFolderKind {
     Lora,
     Embedding,
+    /// ESRGAN-family upscalers (hires fix, `nurie upscale`).
+    Upscaler,
 }
 
 impl NetworkFolderKind {
@@ -24,6 +28,9 @@ impl NetworkFolderKind {
             (Self::Embedding, Source::ComfyUI) => &["models/embeddings"],
             (Self::Embedding, Source::InvokeAI) => &["models/sd-1/embedding"],
             (Self::Embedding, _) => &["embeddings"],
+            (Self::Upscaler, Source::ComfyUI) => &["models/upscale_models"],
+            (Self::Upscaler, Source::InvokeAI) => &["models/core/upscaling/realesrgan"],
+            (Self::Upscaler, _) => &["models/ESRGAN", "models/RealESRGAN"],
         }
     }
 }
@@ -66,5 +73,8 @@ mod tests {
         let embeddings = network_folders(&bases, NetworkFolderKind::Embedding);
         assert!(embeddings.contains(&home.join("stable-diffusion-webui").join("embeddings")));
         assert!(embeddings.contains(&home.join("ComfyUI_windows_portable").join("ComfyUI").join("models").join("embeddings")));
+        let upscalers = network_folders(&bases, NetworkFolderKind::Upscaler);
+        assert!(upscalers.contains(&home.join("stable-diffusion-webui").join("models").join("ESRGAN")));
+        assert!(upscalers.contains(&home.join("ComfyUI").join("models").join("upscale_models")));
     }
 }

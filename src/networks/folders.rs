@@ -15,7 +15,8 @@ pub fn embedding_folders(user: &[PathBuf]) -> Vec<PathBuf> {
     with_installs(user, NetworkFolderKind::Embedding)
 }
 
-fn with_installs(user: &[PathBuf], kind: NetworkFolderKind) -> Vec<PathBuf> {
+/// `user` folders, then the installs' folders of `kind` that exist.
+pub(crate) fn with_installs(user: &[PathBuf], kind: NetworkFolderKind) -> Vec<PathBuf> {
     let installs = network_folders(&SearchBases::of_this_system(), kind).into_iter().filter(|folder| folder.is_dir());
     let mut folders: Vec<PathBuf> = user.to_vec();
     for folder in installs {

@@ -1,0 +1,19 @@
+//! Making pictures bigger as A1111 does: Pillow's Lanczos and nearest resampling, ESRGAN-family networks
+//! (RRDBNet, from the user's own `.pth`/`.safetensors` files) run tile by tile, and the tile grid that also
+//! carries "SD upscale".
+
+mod architecture;
+mod error;
+mod folders;
+mod grid;
+mod network;
+mod resize;
+mod upscaler;
+
+pub use architecture::{Conv, KeyLayout, RrdbArchitecture};
+pub use error::UpscaleError;
+pub use folders::{UpscalerChoice, UpscalerFile, find_upscaler, upscaler_files, upscaler_folders};
+pub use grid::TileGrid;
+pub use network::RrdbNet;
+pub use resize::{Resample, resize};
+pub use upscaler::{MAX_SIDE, NetworkUpscaler, Tiling, UpscaleProgress, Upscaler};
