@@ -1,11 +1,12 @@
 //! Making pictures bigger as A1111 does: Pillow's Lanczos and nearest resampling, ESRGAN-family networks
 //! (RRDBNet, from the user's own `.pth`/`.safetensors` files) run tile by tile, and the tile grid that also
-//! carries "SD upscale".
+//! carries "SD upscale"; and hires fix's latent upscalers.
 
 mod architecture;
 mod error;
 mod folders;
 mod grid;
+mod latent;
 mod network;
 mod resize;
 mod upscaler;
@@ -14,6 +15,7 @@ pub use architecture::{Conv, KeyLayout, RrdbArchitecture};
 pub use error::UpscaleError;
 pub use folders::{UpscalerChoice, UpscalerFile, find_upscaler, upscaler_files, upscaler_folders};
 pub use grid::TileGrid;
+pub use latent::LatentUpscale;
 pub use network::RrdbNet;
 pub use resize::{Resample, resize};
 pub use upscaler::{MAX_SIDE, NetworkUpscaler, Tiling, UpscaleProgress, Upscaler};

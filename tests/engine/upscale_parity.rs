@@ -202,3 +202,24 @@ fn the_command_line_upscales_beside_the_picture_keeping_its_metadata() {
     let stderr = String::from_utf8_lossy(&unknown.stderr);
     assert!(!unknown.status.success() && stderr.contains("4x-Missing") && stderr.contains("realesrgan-x2"), "{stderr}");
 }
+
+/// A1111's latent upscalers against `torch.nn.functional.interpolate` (5×7 to 12×17 latents).
+#[test]
+fn latent_upscalers_match_torch_interpolate() {
+    use nurie::upscale::LatentUpscale;
+    let refs = refs();
+    let input = read(&refs, "latent.input");
+    let modes = [
+        ("bilinear", LatentUpscale::Bilinear),
+        ("bilinear_aa", LatentUpscale::BilinearAntialiased),
+        ("bicubic", LatentUpscale::Bicubic),
+        ("bicubic_aa", LatentUpscale::BicubicAntialiased),
+        ("nearest", LatentUpscale::Nearest),
+        ("nearest_exact", LatentUpscale::NearestExact),
+    ];
+    for (name, mode) in modes {
+        let resized = mode.resize(&input.values, 4, [5, 7], [12, 17]);
+        let name = format!("latent.{name}");
+        assert_close(&name, &resized, &read(&refs, &name), tolerance("vae", "fp32"));
+    }
+}
