@@ -17,7 +17,7 @@ use crate::metadata::{
     self, ControlGuidance, GenerationRecord, GenerationSettings, ReferenceSettings, read_settings_from_png,
     settings_from_nurie_json,
 };
-use crate::metadata::{NetworkKind, NetworkUse};
+use crate::metadata::{HiresSettings, NetworkKind, NetworkUse};
 use crate::networks::lora::prompt_with_recorded_loras;
 use crate::output::{ImageSaver, KeptInputs};
 use crate::provenance::NetworkPresence;
@@ -125,9 +125,29 @@ pub struct GenerateArgs {
     /// img2img: the picture to start from (resized to the generation size).
     #[arg(long)]
     pub init_image: Option<PathBuf>,
-    /// img2img denoising strength in [0, 1].
-    #[arg(long)]
+    /// Denoising strength in [0, 1]: how much img2img changes its picture, or hires fix its first pass
+    /// (A1111's defaults: 0.75 and 0.7).
+    #[arg(long, visible_alias = "denoise")]
     pub strength: Option<f64>,
+    /// Hires fix: make the picture at --width×--height, enlarge it this many times, then sample it again
+    /// at that size (A1111's "Upscale by").
+    #[arg(long)]
+    pub hires_scale: Option<f64>,
+    /// Hires fix's upscaler: `Latent` (default), `Latent (antialiased)`, `Latent (bicubic)`, `Latent (bicubic
+    /// antialiased)`, `Latent (nearest)`, `Latent (nearest-exact)`, `Lanczos`, `Nearest`, `None`, or an
+    /// ESRGAN-family model: a file, or the name of one in --upscaler-dir or the installs' upscaler folders.
+    #[arg(long)]
+    pub hires_upscaler: Option<String>,
+    /// Hires fix's second-pass steps (default: as many as the first pass).
+    #[arg(long)]
+    pub hires_steps: Option<u32>,
+    /// No hires fix, even when --from-png or --settings has one.
+    #[arg(long, conflicts_with_all = ["hires_scale", "hires_upscaler", "hires_steps"])]
+    pub no_hires: bool,
+    /// A folder of upscaler files for --hires-upscaler (repeatable); A1111's models/ESRGAN and
+    /// models/RealESRGAN and ComfyUI's models/upscale_models are searched after these.
+    #[arg(long = "upscaler-dir")]
+    pub upscaler_dir: Vec<PathBuf>,
     /// Color hints: an RGBA picture (transparent where no hint) over the line art, placed as the first
     /// --lineart is; each area of the line art a hint touches takes its color.
     #[arg(long)]
@@ -205,7 +225,8 @@ impl Job {
         let home = crate::home::data_dir()?;
         let mut resolver = Resolver::in_home(&home)
             .with_lora_folders(crate::networks::lora_folders(&args.lora_dir))
-            .with_embedding_folders(&crate::networks::embedding_folders(&args.embeddings_dir));
+            .with_embedding_folders(&crate::networks::embedding_folders(&args.embeddings_dir))
+            .with_upscaler_folders(&args.upscaler_dir);
         report_recorded_networks(&mut resolver, &recorded_networks, &mut plan.settings.prompt);
         let Resolved { mut request, provenance, files, loras } = resolver.resolve(&plan)?;
         request.noise = noise_override(args, &request)?;
@@ -422,12 +443,30 @@ fn apply_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
     settings.batch_size = args.batch.unwrap_or(settings.batch_size);
     settings.denoising_strength = args.strength.or(settings.denoising_strength);
     settings.hint_strength = args.hint_strength.or(settings.hint_strength);
+    apply_hires_flags(args, settings);
     settings.seed = match args.seed {
         Some(seed) if seed >= 0 => seed as u64,
         Some(_) => random_seed(),
         None if args.settings.is_some() || args.from_png.is_some() => settings.seed,
         None => random_seed(),
     };
+}
+
+/// Hires fix from its flags: any of them turns it on (A1111's defaults for the others); --no-hires off.
+fn apply_hires_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
+    if args.no_hires {
+        settings.hires = None;
+        return;
+    }
+    if args.hires_scale.is_none() && args.hires_upscaler.is_none() && args.hires_steps.is_none() {
+        return;
+    }
+    let hires = settings.hires.get_or_insert_with(HiresSettings::default);
+    hires.scale = args.hires_scale.unwrap_or(hires.scale);
+    hires.steps = args.hires_steps.unwrap_or(hires.steps);
+    if let Some(upscaler) = &args.hires_upscaler {
+        hires.upscaler = upscaler.clone();
+    }
 }
 
 /// Sizes that are not multiples of 8 are rounded to the nearest one, with a warning.
@@ -587,7 +626,7 @@ struct ImageWriter {
 
 impl ImageWriter {
     fn new(args: &GenerateArgs, request: Request, provenance: Provenance, made_from: MadeFrom) -> anyhow::Result<Self> {
-        let total = (request.batch_count() * request.steps()) as u64;
+        let total = (request.batch_count() * (request.steps() + request.hires_steps())) as u64;
         let bar = indicatif::ProgressBar::new(total);
         bar.set_style(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {per_sec}  ETA {eta}  {msg}")
@@ -624,8 +663,10 @@ impl ImageWriter {
 
 impl Observer for ImageWriter {
     fn step(&mut self, progress: &StepProgress) -> Flow {
-        let skipped = self.request.steps() - progress.steps;
-        let done = progress.image * self.request.steps() + progress.together * (skipped + progress.step);
+        // img2img runs fewer steps than the settings say; the bar counts them as done.
+        let per_image = self.request.steps() + self.request.hires_steps();
+        let skipped = per_image.saturating_sub(progress.steps);
+        let done = progress.image * per_image + progress.together * (skipped + progress.step);
         self.bar.set_position(done as u64);
         let last = progress.image + progress.together;
         match progress.together {

@@ -65,6 +65,7 @@ fn sample_records() -> Vec<GenerationRecord> {
             clip_skip: 2,
             denoising_strength: Some(0.35),
             hint_strength: Some(0.6),
+            hires: Some(crate::metadata::HiresSettings { scale: 1.5, upscaler: "4x-AnimeSharp".into(), steps: 12 }),
         },
         batch_index: 3,
         model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"cb".repeat(32)),

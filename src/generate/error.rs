@@ -31,6 +31,8 @@ pub enum GenerateError {
     Control(#[from] ControlInputError),
     #[error("the VAE: {0}")]
     Vae(#[from] VaeInputError),
+    #[error("hires fix's upscaler: {0}")]
+    Upscale(#[from] crate::upscale::UpscaleError),
     /// The device failed to run or return a result (out of memory, lost device).
     #[error("the device failed while {during}: {message}")]
     Device { during: &'static str, message: String },

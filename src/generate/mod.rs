@@ -12,6 +12,7 @@ mod control_mode;
 mod control_step;
 mod denoise;
 mod error;
+mod hires_pass;
 mod hold;
 mod models;
 mod pipeline;
@@ -34,6 +35,6 @@ pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
 pub use prompt_check::{MAX_PROMPT_CHARS, MAX_PROMPT_CHUNKS, WhichPrompt};
 pub use record::{Provenance, UnitProvenance, record_for};
 pub use request::{
-    ControlUnit, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, ReferenceNoise, ReferenceUnit, Request, RequestError,
-    nearest_multiple_of_8, validate_settings,
+    ControlUnit, HiresPass, HiresUpscale, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, ReferenceNoise, ReferenceUnit,
+    Request, RequestError, nearest_multiple_of_8, validate_settings,
 };

@@ -14,6 +14,7 @@ use super::conditioning::encode_prompt_schedule_with;
 use super::control_step::PreparedUnit;
 use super::denoise::{Denoiser, StepInputs};
 use super::error::GenerateError;
+use super::hires_pass::{HiresRun, ImageSlot};
 use super::hold::Hold;
 use super::models::Models;
 use super::preview::unit_to_byte;
@@ -73,11 +74,18 @@ pub fn generate_together(
         units: &units,
         latent_size: request.latent_size(),
     };
-    let init_latents = request.init_image.as_ref().map(|init| encode_init_image(models, &init.rgb, device)).transpose()?;
+    let init_latents = request.init_image.as_ref().map(|init| encode_picture(models, &init.rgb, device)).transpose()?;
     let guide = request.color_guide.as_ref().map(|guide| held_guide(models, guide, device)).transpose()?;
     let references =
         request.reference.iter().map(|unit| PreparedReference::new(unit, models, device)).collect::<Result<Vec<_>, _>>()?;
     let starts = Starts { init_latents: init_latents.as_deref(), guide: guide.as_ref(), references: &references };
+    let hires = match request.hires_steps() {
+        0 => None,
+        steps => {
+            let contexts = encode_prompt_schedule_with(models, prompt, negative, clip_skip, guided, steps, embeddings.as_ref())?;
+            HiresRun::prepare(models, request, device, contexts)?
+        }
+    };
     let images = request.batch_count();
     for first in (0..images).step_by(together) {
         let indices = first..(first + together).min(images);
@@ -86,9 +94,19 @@ pub fn generate_together(
         };
         let per_image = latents.len() / indices.len();
         for (index, latents) in indices.zip(latents.chunks_exact(per_image)) {
-            let image = decode(models, latents, request, device)?;
             let seed = settings.seed.wrapping_add(index as u64);
-            let finished = FinishedImage { index, seed, image, latents: latents.to_vec() };
+            let (latents, size) = match &hires {
+                None => (latents.to_vec(), request.latent_size()),
+                Some(hires) => {
+                    let slot = ImageSlot { index, seed, first_steps: first_pass_steps(request)? };
+                    let Some(latents) = hires.run(models, request, device, slot, latents, observer)? else {
+                        return Ok(Outcome { images: index, cancelled: true });
+                    };
+                    (latents, hires.latent_size())
+                }
+            };
+            let image = rgb_from_planes(&decode_at(models, &latents, size, device)?, 8 * size[1], 8 * size[0]);
+            let finished = FinishedImage { index, seed, image, latents };
             observer.image(finished).map_err(|message| GenerateError::Output { index, message })?;
         }
     }
@@ -102,7 +120,7 @@ struct HeldGuide {
 }
 
 fn held_guide(models: &Models, guide: &ColorGuide, device: &Device) -> Result<HeldGuide, GenerateError> {
-    Ok(HeldGuide { latents: encode_init_image(models, &guide.image, device)?, mask: guide.latent_mask_channels() })
+    Ok(HeldGuide { latents: encode_picture(models, &guide.image, device)?, mask: guide.latent_mask_channels() })
 }
 
 /// What every image of a request starts from besides its noise, encoded once.
@@ -156,7 +174,8 @@ fn sample_images(
             together,
             images,
             step: k + 1,
-            steps: run,
+            // Hires fix's second pass counts on from here.
+            steps: run + request.hires_steps(),
             latents: &latents[..per_image],
             latent_size: [h, w],
         };
@@ -189,9 +208,10 @@ fn starting_latents(
     }
 }
 
-/// The init image's latents in diffusion space (posterior mean × 0.18215). The mean, not a sample:
-/// the posterior's spread is tiny for SD VAEs, and the result stays a function of the settings alone.
-fn encode_init_image(models: &Models, rgb: &image::RgbImage, device: &Device) -> Result<Vec<f32>, GenerateError> {
+/// A picture's latents in diffusion space (posterior mean × 0.18215): the init image, the color guide,
+/// hires fix's enlarged picture. The mean, not a sample: the posterior's spread is tiny for SD VAEs, and
+/// the result stays a function of the settings alone.
+pub(super) fn encode_picture(models: &Models, rgb: &image::RgbImage, device: &Device) -> Result<Vec<f32>, GenerateError> {
     let (width, height) = (rgb.width() as usize, rgb.height() as usize);
     let image = Tensor::<4>::from_data(TensorData::new(image_to_planes(rgb), [1, 3, height, width]), device);
     let mean = models.vae.encode(image)?.mean * SCALING_FACTOR;
@@ -211,17 +231,33 @@ pub(crate) fn image_to_planes(rgb: &image::RgbImage) -> Vec<f32> {
     chw
 }
 
-/// Final latents → RGB8 picture: VAE decode (in tiles above 768², see [`tiled_decode`]), then
-/// round(clamp(x/2 + 0.5, 0, 1)·255) as diffusers does.
-fn decode(models: &Models, latents: &[f32], request: &Request, device: &Device) -> Result<image::RgbImage, GenerateError> {
-    let size = request.latent_size();
-    let pixels = match Tiling::for_size(size) {
-        None => decode_on_device(models, latents.to_vec(), size, device)?,
+/// Latents of `size` = [h, w] → the decoder's [3, 8h, 8w] output in about [−1, 1], on the host (in tiles
+/// above 768², see [`tiled_decode`]).
+pub(super) fn decode_at(models: &Models, latents: &[f32], size: [usize; 2], device: &Device) -> Result<Vec<f32>, GenerateError> {
+    match Tiling::for_size(size) {
+        None => decode_on_device(models, latents.to_vec(), size, device),
         Some(tiling) => decode_tiled(latents, LATENT_CHANNELS, size, tiling, |tile, tile_size| {
             decode_on_device(models, tile, tile_size, device)
-        })?,
-    };
-    Ok(rgb_from_planes(&pixels, request.width(), request.height()))
+        }),
+    }
+}
+
+/// The steps the first pass runs (img2img runs fewer than the settings' count).
+fn first_pass_steps(request: &Request) -> Result<usize, GenerateError> {
+    match &request.init_image {
+        Some(_) => Ok(request.steps() - sampling::start_step(request.steps(), request.strength())?),
+        None => Ok(request.steps()),
+    }
+}
+
+/// [3, H, W] decoder output → RGB8 as A1111 hands a first pass to its upscalers:
+/// `(255 · clamp(x/2 + 0.5, 0, 1)).astype(uint8)`, truncated rather than rounded.
+pub(super) fn planes_to_rgb_truncated(planes: &[f32], width: usize, height: usize) -> image::RgbImage {
+    let plane = width * height;
+    image::RgbImage::from_fn(width as u32, height as u32, |x, y| {
+        let p = y as usize * width + x as usize;
+        image::Rgb([0, 1, 2].map(|c| (255.0 * (planes[c * plane + p] / 2.0 + 0.5).clamp(0.0, 1.0)) as u8))
+    })
 }
 
 /// Latents [4, h, w] → the decoder's raw [3, 8h, 8w] output, on the host.

@@ -13,8 +13,8 @@ use crate::control::{ControlError, LineArtSettings, fit_rgba_nearest, fit_to_siz
 use crate::flats::{FlatsSettings, line_art_from_rgb};
 use crate::hints::{ColorGuide, HintsError, spread_hints};
 use crate::metadata::{
-    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ModelRef, NetworkKind, NetworkUse,
-    ReferenceSettings,
+    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, DEFAULT_HIRES_DENOISING_STRENGTH, GenerationSettings,
+    ModelRef, NetworkKind, NetworkUse, ReferenceSettings,
 };
 use crate::networks::embedding::{EmbeddingError, EmbeddingLibrary};
 use crate::networks::lookup::FolderLookup;
@@ -23,11 +23,14 @@ use crate::prompt::extra_networks::parse_prompt;
 use crate::prompt::{ClipTokenizer, PromptEmbeddings, prompt_pair_chunks_with, used_embeddings};
 use crate::provenance::hash::file_name;
 use crate::provenance::{HashCache, HashError, NetworkCheck, Registry, check_networks, license_of};
+use crate::upscale::{UpscaleError, UpscalerChoice, upscaler_folders};
 use crate::vocabulary::{Polarity, ResizeMode};
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
-use super::request::{ControlUnit, InitImage, NoiseOverride, ReferenceUnit, Request, RequestError, validate_settings};
+use super::request::{
+    ControlUnit, HiresPass, HiresUpscale, InitImage, NoiseOverride, ReferenceUnit, Request, RequestError, validate_settings,
+};
 
 /// One generation at the level of files: the settings, and the paths of everything they apply to.
 /// Serializable, so a job can be kept or handed over as it is.
@@ -118,6 +121,8 @@ pub enum ResolveError {
     Embedding(#[from] EmbeddingError),
     #[error("the CLIP tokenizer: {0}")]
     Tokenizer(String),
+    #[error("hires fix's upscaler: {0}")]
+    HiresUpscaler(#[from] UpscaleError),
 }
 
 /// Turns plans into requests, remembering what it hashed: model files once ever (in Nurie's home),
@@ -129,13 +134,21 @@ pub struct Resolver {
     registry: Registry,
     loras: LoraLibrary,
     embeddings: Arc<EmbeddingLibrary>,
+    /// The user's own upscaler folders, looked in before the installs' (hires fix).
+    upscaler_folders: Vec<PathBuf>,
 }
 
 impl Resolver {
     /// A resolver on Nurie's `home` (its hash cache and the user's known-models file).
     pub fn in_home(home: &Path) -> Self {
         let (models, drawings, registry) = (HashCache::in_home(home), HashCache::in_memory(), Registry::load(home).0);
-        Self { models, drawings, registry, loras: LoraLibrary::default(), embeddings: Arc::default() }
+        Self { models, drawings, registry, loras: LoraLibrary::default(), embeddings: Arc::default(), upscaler_folders: vec![] }
+    }
+
+    /// Looks for hires fix's upscalers in `folders` first, then in the installs' upscaler folders.
+    pub fn with_upscaler_folders(mut self, folders: &[PathBuf]) -> Self {
+        self.upscaler_folders = folders.to_vec();
+        self
     }
 
     /// Looks for the prompts' embedding names in `folders` (listed now; a name found again in a later
@@ -201,6 +214,7 @@ impl Resolver {
             control.push(unit);
             provenance.units.push(from);
         }
+        let hires = self.hires_pass(plan)?;
         let reference = plan.references.iter().map(|unit| reference_unit(unit, &plan.settings)).collect::<Result<_, _>>()?;
         provenance.reference_pictures = plan.references.iter().map(|unit| self.drawing_sha256(&unit.picture)).collect();
         let init_image = match &plan.init_image {
@@ -218,8 +232,19 @@ impl Resolver {
             None => None,
         };
         let mut settings = plan.settings.clone();
-        settings.denoising_strength =
-            init_image.as_ref().map(|_| settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH));
+        settings.denoising_strength = match (&init_image, &hires) {
+            (Some(_), _) => Some(settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH)),
+            (None, Some(_)) => Some(settings.denoising_strength.unwrap_or(DEFAULT_HIRES_DENOISING_STRENGTH)),
+            (None, None) => None,
+        };
+        match (&mut settings.hires, &hires) {
+            (Some(recorded), Some(HiresPass { upscale: HiresUpscale::Picture(UpscalerChoice::File(file)), .. })) => {
+                // A file given by its path is recorded by its name, as A1111 names its upscalers.
+                recorded.upscaler = file.name.clone();
+            }
+            (_, None) => settings.hires = None,
+            _ => {}
+        }
         settings.hint_strength = color_guide.as_ref().map(|_| settings.hint_strength.unwrap_or(DEFAULT_HINT_STRENGTH));
         let uses = loras_in_prompt(&settings.prompt)?;
         let loras = self.loras.weighted(&uses)?;
@@ -232,7 +257,7 @@ impl Resolver {
         let embeddings = Some(self.embeddings.clone());
         provenance.networks.extend(self.used_embeddings(&settings)?);
         let noise = NoiseOverride::default();
-        let request = Request { settings, control, reference, init_image, noise, embeddings, color_guide };
+        let request = Request { settings, control, reference, init_image, noise, embeddings, color_guide, hires };
         request.validate(files.controlnets.len())?;
         Ok(Resolved { request, provenance, files, loras })
     }
@@ -252,6 +277,22 @@ impl Resolver {
     /// The SHA-256 of a line art or img2img picture; `None` when it cannot be read again.
     fn drawing_sha256(&mut self, path: &Path) -> Option<String> {
         self.drawings.identity_now(path).ok().map(|identity| identity.sha256)
+    }
+
+    /// Hires fix's second pass: its upscaler found, and each unit's line art made into a hint again at the
+    /// second pass's size.
+    fn hires_pass(&mut self, plan: &Plan) -> Result<Option<HiresPass>, ResolveError> {
+        let Some(hires) = &plan.settings.hires else { return Ok(None) };
+        let upscale = HiresUpscale::named(&hires.upscaler, &upscaler_folders(&self.upscaler_folders))?;
+        let (width, height) = hires.size(plan.settings.width, plan.settings.height);
+        let mut hints = Vec::with_capacity(plan.units.len());
+        for unit in &plan.units {
+            let art = load_rgb8(&unit.line_art).map_err(ResolveError::LineArt)?;
+            let prepared = prepare_line_art(&art, unit.line_art_settings, width, height)
+                .map_err(|source| ResolveError::LineArtSize { path: unit.line_art.clone(), source })?;
+            hints.push(prepared.hint);
+        }
+        Ok(Some(HiresPass { upscale, hints }))
     }
 
     fn unit(

@@ -39,8 +39,9 @@ pub struct UnitProvenance {
 pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> GenerationRecord {
     let settings = GenerationSettings {
         seed: request.settings.seed.wrapping_add(index as u64),
-        // A denoising strength is recorded for img2img only, as A1111 does.
-        denoising_strength: request.init_image.as_ref().map(|_| request.strength()),
+        // A denoising strength is recorded for img2img and hires fix only, as A1111 does.
+        denoising_strength: (request.init_image.is_some() || request.hires.is_some()).then(|| request.strength()),
+        hires: request.settings.hires.clone().filter(|_| request.hires.is_some()),
         hint_strength: request.color_guide.as_ref().map(|_| request.hint_strength()),
         ..request.settings.clone()
     };

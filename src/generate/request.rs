@@ -3,13 +3,15 @@
 use crate::control::Hint;
 use crate::hints::ColorGuide;
 use crate::metadata::{
-    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ReferenceSettings,
+    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, DEFAULT_HIRES_DENOISING_STRENGTH, GenerationSettings,
+    ReferenceSettings,
 };
 use crate::model::ClipSkip;
 use crate::sampling::SamplerError;
 use crate::vocabulary::{Choice, RecordedSampler, SamplerKind};
 
 use super::prompt_check::{MAX_PROMPT_CHUNKS, WhichPrompt, check_prompt};
+use crate::upscale::{LatentUpscale, UpscaleError, UpscalerChoice, find_upscaler};
 
 /// The largest image side Nurie generates, in pixels.
 pub const MAX_SIDE: usize = 8192;
@@ -37,6 +39,34 @@ pub struct Request {
     /// Color hints spread into their areas, at the generation size; the settings' hint strength says
     /// for how many of the steps the hinted areas are held (see [`crate::hints`]).
     pub color_guide: Option<ColorGuide>,
+    /// Hires fix's second pass, made ready; its scale, steps and upscaler are the settings' `hires`.
+    pub hires: Option<HiresPass>,
+}
+
+/// Hires fix's second pass, made ready: how the first pass is enlarged, and each line-art unit's hint at
+/// the second pass's size (A1111's ControlNet extension prepares a hint for each pass).
+#[derive(Debug, Clone)]
+pub struct HiresPass {
+    pub upscale: HiresUpscale,
+    /// The hints of `control`'s units, in their order, at the second pass's size.
+    pub hints: Vec<Hint>,
+}
+
+/// How hires fix enlarges the first pass: its latents, or its picture (then encoded again).
+#[derive(Debug, Clone, PartialEq)]
+pub enum HiresUpscale {
+    Latent(LatentUpscale),
+    Picture(UpscalerChoice),
+}
+
+impl HiresUpscale {
+    /// The upscaler A1111 calls `name`: a latent mode, or a picture upscaler found by [`find_upscaler`].
+    pub fn named(name: &str, folders: &[std::path::PathBuf]) -> Result<Self, UpscaleError> {
+        match LatentUpscale::from_name(name) {
+            Some(mode) => Ok(Self::Latent(mode)),
+            None => find_upscaler(name, folders).map(Self::Picture),
+        }
+    }
 }
 
 /// One ControlNet unit: which loaded ControlNet, its prepared hint, and how strongly and when it acts.
@@ -93,6 +123,8 @@ pub enum RequestError {
     Size { width: u32, height: u32 },
     #[error("denoising strength {0} is outside [0, 1]")]
     Strength(f64),
+    #[error("hires fix: {0}")]
+    Hires(String),
     #[error("hint strength {0} is outside [0, 1]")]
     HintStrength(f64),
     #[error("the color hints are {found:?} pixels; the generation size is {expected:?}")]
@@ -197,15 +229,33 @@ impl Request {
         known_sampler(&self.settings.sampler)
     }
 
-    /// img2img's denoising strength (A1111's 0.75 when the settings do not say).
+    /// The denoising strength of img2img, or of hires fix's second pass (A1111's 0.75 and 0.7 when the
+    /// settings do not say).
     pub fn strength(&self) -> f64 {
-        self.settings.denoising_strength.unwrap_or(DEFAULT_DENOISING_STRENGTH)
+        let default = match (&self.init_image, &self.hires) {
+            (None, Some(_)) => DEFAULT_HIRES_DENOISING_STRENGTH,
+            _ => DEFAULT_DENOISING_STRENGTH,
+        };
+        self.settings.denoising_strength.unwrap_or(default)
     }
 
     /// The fraction of the steps color hints hold their areas ([`DEFAULT_HINT_STRENGTH`] when the
     /// settings do not say).
     pub fn hint_strength(&self) -> f64 {
         self.settings.hint_strength.unwrap_or(DEFAULT_HINT_STRENGTH)
+    }
+
+    /// The second pass's size [width, height] with hires fix.
+    pub fn hires_size(&self) -> Option<[u32; 2]> {
+        let hires = self.settings.hires.as_ref().filter(|_| self.hires.is_some())?;
+        let (width, height) = hires.size(self.settings.width, self.settings.height);
+        Some([width, height])
+    }
+
+    /// Steps the second pass runs (0 without hires fix).
+    pub fn hires_steps(&self) -> usize {
+        let hires = self.settings.hires.as_ref().filter(|_| self.hires.is_some());
+        hires.map_or(0, |hires| hires.steps_or(self.settings.steps) as usize)
     }
 
     /// Latent size [h, w] (1/8 of the image).
@@ -234,7 +284,33 @@ impl Request {
         for (unit, reference) in self.reference.iter().enumerate() {
             self.validate_reference(unit, reference)?;
         }
+        if let Some(pass) = &self.hires {
+            self.validate_hires(pass)?;
+        }
         self.validate_noise()
+    }
+
+    /// A second pass needs the settings' scale (more than 1, to at most [`MAX_SIDE`]), a strength in (0, 1],
+    /// and a hint of its size for each unit.
+    fn validate_hires(&self, pass: &HiresPass) -> Result<(), RequestError> {
+        let problem = |text: String| Err(RequestError::Hires(text));
+        let Some(hires) = &self.settings.hires else { return problem("the settings say nothing of a second pass".into()) };
+        if !(hires.scale.is_finite() && hires.scale > 1.0) {
+            return problem(format!("the upscale {} must be more than 1", hires.scale));
+        }
+        let [width, height] = self.hires_size().unwrap_or_default();
+        if width.max(height) as usize > MAX_SIDE {
+            return problem(format!("{width}×{height} is larger than the {MAX_SIDE} pixels a side Nurie generates"));
+        }
+        let strength = self.strength();
+        if !(strength > 0.0 && strength <= 1.0) {
+            return problem(format!("the denoising strength {strength} must be more than 0 and at most 1"));
+        }
+        let sizes_fit = pass.hints.iter().all(|hint| [hint.width, hint.height] == [width, height]);
+        if pass.hints.len() != self.control.len() || !sizes_fit {
+            return problem(format!("each line-art unit needs a hint of {width}×{height}"));
+        }
+        Ok(())
     }
 
     fn validate_init(&self, init: &InitImage) -> Result<(), RequestError> {

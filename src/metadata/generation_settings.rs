@@ -37,6 +37,8 @@ pub struct GenerationSettings {
     /// Color hints only: the fraction of the steps during which the hinted areas are held to the hint
     /// colors, in [0, 1] (see [`crate::hints`]).
     pub hint_strength: Option<f64>,
+    /// A1111's hires fix: a second, img2img pass at a larger size (its strength is `denoising_strength`).
+    pub hires: Option<HiresSettings>,
 }
 
 impl Default for GenerationSettings {
@@ -57,9 +59,48 @@ impl Default for GenerationSettings {
             clip_skip: 1,
             denoising_strength: None,
             hint_strength: None,
+            hires: None,
         }
     }
 }
+
+/// A1111's hires fix: the picture made at the settings' size, enlarged, then sampled again as img2img at
+/// the larger size with `denoising_strength`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HiresSettings {
+    /// How many times larger the second pass is (`Hires upscale`).
+    pub scale: f64,
+    /// How the first pass is enlarged (`Hires upscaler`): one of A1111's latent modes (`Latent`,
+    /// `Latent (bicubic antialiased)`, …), `Lanczos`, `Nearest`, `None`, or an upscaler file's name.
+    pub upscaler: String,
+    /// Steps of the second pass (`Hires steps`); 0: as many as the first.
+    pub steps: u32,
+}
+
+impl Default for HiresSettings {
+    /// A1111's defaults: 2x, `Latent`, the first pass's step count.
+    fn default() -> Self {
+        HiresSettings { scale: 2.0, upscaler: "Latent".into(), steps: 0 }
+    }
+}
+
+impl HiresSettings {
+    /// The second pass's size for a first pass of `width`×`height`: A1111's `int(side × scale)`, then
+    /// down to a multiple of 8 (the size its latents decode to).
+    pub fn size(&self, width: u32, height: u32) -> (u32, u32) {
+        let side = |side: u32| ((f64::from(side) * self.scale) as u32) / 8 * 8;
+        (side(width), side(height))
+    }
+
+    /// The second pass's step count with `first` steps in the first.
+    pub fn steps_or(&self, first: u32) -> u32 {
+        if self.steps == 0 { first } else { self.steps }
+    }
+}
+
+/// A1111's hires fix default denoising strength.
+pub const DEFAULT_HIRES_DENOISING_STRENGTH: f64 = 0.7;
 
 /// A1111's img2img default denoising strength, used when an init image comes without one.
 pub const DEFAULT_DENOISING_STRENGTH: f64 = 0.75;

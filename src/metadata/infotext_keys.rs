@@ -8,7 +8,7 @@
 
 use super::civitai_hashes::CIVITAI_HASHES_KEY;
 use super::extra_params::ExtraParams;
-use super::generation_settings::GenerationSettings;
+use super::generation_settings::{GenerationSettings, HiresSettings};
 use super::network_hash_keys::NETWORK_HASH_KEYS;
 use super::python_format::ui_number;
 use super::record::{GenerationRecord, ModelRef};
@@ -67,7 +67,7 @@ pub struct Key {
 }
 
 /// Keys A1111 writes before the extension keys, in its order.
-pub const LEADING_KEYS: [Key; 12] = [
+pub const LEADING_KEYS: [Key; 13] = [
     Key {
         names: &["Steps"],
         write: |r, out| out.insert("Steps", r.settings.steps.to_string()),
@@ -105,6 +105,7 @@ pub const LEADING_KEYS: [Key; 12] = [
         write: |r, out| r.settings.denoising_strength.iter().for_each(|&d| out.insert("Denoising strength", ui_number(d))),
         read: read_denoising_strength,
     },
+    Key { names: &["Hires upscale", "Hires steps", "Hires upscaler", "Hires resize"], write: write_hires, read: read_hires },
     Key {
         names: &["Clip skip"],
         write: |r, out| {
@@ -209,12 +210,41 @@ fn read_sampler_pair(reading: &mut Reading, key: &str, _: &str) -> Result<(), St
     }
 }
 
-/// A1111's hires fix writes its second pass's strength here too; that is not an img2img strength.
+/// The img2img strength, or with hires fix its second pass's.
 fn read_denoising_strength(reading: &mut Reading, key: &str, value: &str) -> Result<(), String> {
-    if reading.params.iter().any(|(key, _)| key.starts_with("Hires ")) {
-        return Err("the denoising strength belongs to A1111's hires fix, which Nurie does not do".to_string());
-    }
     parse_finite(value, key).map(|x| reading.settings().denoising_strength = Some(x))
+}
+
+/// A1111 writes `Hires upscale`, `Hires steps` only when set, then `Hires upscaler`.
+fn write_hires(record: &GenerationRecord, out: &mut ExtraParams) {
+    let Some(hires) = &record.settings.hires else { return };
+    out.insert("Hires upscale", ui_number(hires.scale));
+    if hires.steps > 0 {
+        out.insert("Hires steps", hires.steps.to_string());
+    }
+    out.insert("Hires upscaler", hires.upscaler.clone());
+}
+
+/// A second pass of a fixed size (`Hires resize`) is not read: its keys stay in the record's extras.
+fn read_hires(reading: &mut Reading, key: &str, value: &str) -> Result<(), String> {
+    if reading.params.get("Hires resize").is_some() {
+        return Err(match key {
+            "Hires resize" => {
+                format!("`Hires resize: {value}` (a second pass of a fixed size) is not supported; read without hires fix")
+            }
+            _ => String::new(),
+        });
+    }
+    let hires = reading.settings().hires.get_or_insert_with(HiresSettings::default);
+    match key {
+        "Hires upscale" => parse_finite(value, key).map(|scale| hires.scale = scale),
+        "Hires steps" => parse_into(value, key, &mut hires.steps),
+        "Hires upscaler" => {
+            hires.upscaler = value.trim().to_string();
+            Ok(())
+        }
+        _ => Err(String::new()),
+    }
 }
 
 fn write_model(out: &mut ExtraParams, key: &str, model: &ModelRef, name: &str) {

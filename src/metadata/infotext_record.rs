@@ -272,12 +272,27 @@ mod tests {
     }
 
     #[test]
-    fn hires_fix_denoising_is_not_img2img() {
-        let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires upscale: 2, Hires upscaler: Latent";
+    fn hires_fix_is_read_with_its_strength() {
+        let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires upscale: 1.5, Hires steps: 12, Hires upscaler: R-ESRGAN 4x+ Anime6B";
         let parsed = settings_from_infotext(text);
-        assert_eq!(parsed.record.settings.denoising_strength, None);
-        assert_eq!(parsed.record.extra.get("Denoising strength"), Some("0.7"));
-        assert!(parsed.warnings.iter().any(|w| w.contains("hires")));
+        assert_eq!(parsed.record.settings.denoising_strength, Some(0.7));
+        let hires = parsed.record.settings.hires.as_ref().unwrap();
+        assert_eq!((hires.scale, hires.steps, hires.upscaler.as_str()), (1.5, 12, "R-ESRGAN 4x+ Anime6B"));
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        assert!(
+            crate::metadata::infotext(&parsed.record)
+                .contains("Denoising strength: 0.7, Hires upscale: 1.5, Hires steps: 12, Hires upscaler: R-ESRGAN 4x+ Anime6B")
+        );
+    }
+
+    #[test]
+    fn a_fixed_hires_size_is_kept_but_not_read() {
+        let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.7, Hires resize: 1024x768, Hires upscaler: Latent";
+        let parsed = settings_from_infotext(text);
+        assert_eq!(parsed.record.settings.hires, None);
+        assert_eq!(parsed.record.extra.get("Hires resize"), Some("1024x768"));
+        assert_eq!(parsed.record.extra.get("Hires upscaler"), Some("Latent"));
+        assert!(parsed.warnings.iter().any(|w| w.contains("Hires resize")));
     }
 
     #[test]

@@ -244,10 +244,10 @@ mod tests {
         let mut lora = NetworkUse::named(NetworkKind::Lora, "flat");
         lora.short_hash = Some("0123456789ab".into());
         record.networks.push(lora);
-        record.extra.insert("Hires upscaler", "Latent");
+        record.extra.insert("ADetailer model", "face_yolov8n.pt");
         let text = infotext(&record);
         assert!(text.contains(r#"Model: "my: model, v2""#), "{text}");
-        assert!(text.contains(r#"Lora hashes: "flat: 0123456789ab", Hires upscaler: Latent"#), "{text}");
+        assert!(text.contains(r#"Lora hashes: "flat: 0123456789ab", ADetailer model: face_yolov8n.pt"#), "{text}");
     }
 
     #[test]

@@ -52,7 +52,8 @@ pub use controlnet_text::{controlnet_unit_text, parse_controlnet_unit};
 pub use error::{ChunkProblem, MetadataError, Result};
 pub use extra_params::ExtraParams;
 pub use generation_settings::{
-    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, GenerationSettings, ReferenceSettings,
+    ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, DEFAULT_HIRES_DENOISING_STRENGTH, GenerationSettings,
+    HiresSettings, ReferenceSettings,
 };
 pub use infotext_parse::{InfotextFields, parse_infotext};
 pub use infotext_record::settings_from_infotext;

@@ -160,6 +160,7 @@ mod tests {
             noise: Default::default(),
             embeddings: None,
             color_guide: None,
+            hires: None,
         }
     }
 

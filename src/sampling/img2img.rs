@@ -18,8 +18,29 @@ pub fn start_step(steps: usize, strength: f64) -> Result<usize, SamplerError> {
     Ok(steps - steps_to_run)
 }
 
+/// A1111's hires fix schedule (`setup_img2img_steps` with its steps given): a schedule of
+/// ⌊steps ÷ min(strength, 0.999)⌋ steps of which the last `steps` run. Returns (schedule length, first step).
+pub fn hires_schedule(steps: usize, strength: f64) -> Result<(usize, usize), SamplerError> {
+    if !(strength > 0.0 && strength <= 1.0) {
+        return Err(SamplerError::InvalidStrength { strength });
+    }
+    if steps == 0 {
+        return Err(SamplerError::NoStepsLeft { steps, strength });
+    }
+    let total = ((steps as f64 / strength.min(0.999)) as usize).max(steps);
+    Ok((total, total - steps))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hires_runs_its_steps_at_the_end_of_a_longer_schedule() {
+        assert_eq!(hires_schedule(10, 0.5), Ok((20, 10)));
+        assert_eq!(hires_schedule(20, 1.0), Ok((20, 0)));
+        assert_eq!(hires_schedule(15, 0.7), Ok((21, 6)));
+        assert!(hires_schedule(10, 0.0).is_err());
+    }
+
     use super::*;
 
     #[test]

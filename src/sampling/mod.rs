@@ -33,7 +33,7 @@ mod test_support;
 
 pub use error::SamplerError;
 pub use guidance::guide;
-pub use img2img::start_step;
+pub use img2img::{hires_schedule, start_step};
 pub use sampler::Sampler;
 
 use crate::vocabulary::{Choice, SamplerKind};

@@ -61,6 +61,7 @@ fn request(batch_count: usize) -> Request {
         noise: NoiseOverride::default(),
         embeddings: None,
         color_guide: None,
+        hires: None,
     }
 }
 

@@ -129,6 +129,7 @@ fn reference_request(refs: &References, run: &str) -> Request {
         noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral, reference: None },
         embeddings: None,
         color_guide: None,
+        hires: None,
     }
 }
 

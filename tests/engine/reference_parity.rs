@@ -63,6 +63,7 @@ fn reference_request(refs: &Checkpoint, (run, mode, style_fidelity, weight): (&s
         noise: NoiseOverride { initial: Some(get(refs, "init_noise").values), ancestral: None, reference: Some(noise) },
         embeddings: None,
         color_guide: None,
+        hires: None,
     }
 }
 

@@ -184,9 +184,11 @@ impl Engine {
 
 fn resolve_error(error: ResolveError) -> WorkerError {
     let kind = match &error {
-        ResolveError::Model(_) | ResolveError::Lora(_) | ResolveError::Embedding(_) | ResolveError::Tokenizer(_) => {
-            ErrorKind::Model
-        }
+        ResolveError::Model(_)
+        | ResolveError::Lora(_)
+        | ResolveError::Embedding(_)
+        | ResolveError::Tokenizer(_)
+        | ResolveError::HiresUpscaler(_) => ErrorKind::Model,
         ResolveError::LineArt(_)
         | ResolveError::LineArtSize { .. }
         | ResolveError::InitImage(_)
