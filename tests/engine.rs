@@ -16,6 +16,7 @@ mod engine {
     mod embedding_parity;
     mod embeddings;
     mod generation_flow;
+    mod hires_fix;
     mod history_cli;
     mod inspect_cli;
     mod layered_export;
