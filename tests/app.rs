@@ -13,6 +13,7 @@ mod app {
     mod characters;
     mod color_hints;
     mod flats_view;
+    mod hires;
     mod history_view;
     mod layer_export;
     mod model_info;

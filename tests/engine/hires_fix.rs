@@ -70,7 +70,9 @@ fn hires_with_a_latent_upscaler_and_line_art_reproduces_from_its_metadata() {
     let text = read_png_text(&written[1], &ReadLimits::default()).unwrap();
     let parameters = text.get("parameters").unwrap();
     assert!(
-        parameters.contains("Denoising strength: 0.6, Hires upscale: 1.5, Hires steps: 2, Hires upscaler: Latent (bicubic antialiased)"),
+        parameters.contains(
+            "Denoising strength: 0.6, Hires upscale: 1.5, Hires steps: 2, Hires upscaler: Latent (bicubic antialiased)"
+        ),
         "{parameters}"
     );
     let again = dir.join("again");
@@ -98,7 +100,8 @@ fn hires_with_an_esrgan_upscaler_found_by_name() {
     assert_eq!(pixels(&reproduced[0]), pixels(&written[0]));
     // Without the folder the upscaler is nowhere to be found: the error names it and the folders to use.
     let checkpoint = sd15_dev();
-    let missing = nurie_in(&dir, &["generate", "--checkpoint", path(&checkpoint), "--from-png", path(&written[0]), "--out", path(&again)]);
+    let missing =
+        nurie_in(&dir, &["generate", "--checkpoint", path(&checkpoint), "--from-png", path(&written[0]), "--out", path(&again)]);
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(!missing.status.success() && stderr.contains("esrgan-x2") && stderr.contains("--upscaler-dir"), "{stderr}");
 }

@@ -1,5 +1,5 @@
 //! Sampler, steps, CFG, seed (dice and reuse), RNG source, clip skip, size (presets, match the line
-//! art), batch count, and img2img. Each setting's name and hover explanation, in both languages, are
+//! art), batch count, hires fix, and img2img. Each setting's name and hover explanation, in both languages, are
 //! in [`SettingTexts`] here: a new generation setting adds its widget and its words in this file.
 
 use super::labelled::{SettingText, setting_row, text};
@@ -7,7 +7,10 @@ use crate::app::file_picker::Purpose;
 use crate::app::form::{GenerationForm, SIZE_PRESETS};
 use crate::app::i18n::Language;
 use crate::app::nurie_app::NurieApp;
-use crate::metadata::DEFAULT_DENOISING_STRENGTH;
+use std::sync::OnceLock;
+
+use crate::metadata::{DEFAULT_DENOISING_STRENGTH, DEFAULT_HIRES_DENOISING_STRENGTH, HiresSettings};
+use crate::upscale::{LatentUpscale, upscaler_files, upscaler_folders};
 use crate::vocabulary::{Choice, RecordedSampler, RngSource, SamplerKind};
 
 /// The seed field's value that means "a fresh random seed each time", as in A1111.
@@ -32,6 +35,11 @@ pub struct SettingTexts {
     pub batch_count: SettingText,
     pub img2img: SettingText,
     pub denoising_strength: SettingText,
+    pub hires: SettingText,
+    pub hires_scale: SettingText,
+    pub hires_upscaler: SettingText,
+    pub hires_steps: SettingText,
+    pub hires_denoising: SettingText,
 }
 
 impl SettingTexts {
@@ -81,6 +89,20 @@ pub const EN: SettingTexts = SettingTexts {
         "Denoising strength",
         "How much of the starting picture is replaced: 0 keeps it, 1 ignores it. Below 1, fewer steps run than set above.",
     ),
+    hires: text(
+        "Hires fix",
+        "Draws the picture at the size above, enlarges it, then draws it again at the larger size: more detail than SD 1.5 gives in one pass at that size. Line art guides both passes.",
+    ),
+    hires_scale: text("Upscale by", "How many times larger the second pass is (each side rounded down to a multiple of 8)."),
+    hires_upscaler: text(
+        "Upscaler",
+        "How the first picture is enlarged: the Latent modes enlarge it before it is decoded (fast, softer); Lanczos, Nearest and ESRGAN models (from A1111's models/ESRGAN or ComfyUI's models/upscale_models) enlarge the picture itself.",
+    ),
+    hires_steps: text("Hires steps", "Steps of the second pass; 0 uses as many as the first."),
+    hires_denoising: text(
+        "Denoising strength",
+        "How much the second pass redraws the enlarged picture: low keeps it (0.3–0.5 with ESRGAN), the Latent modes need about 0.5 or more.",
+    ),
 };
 
 pub const JA: SettingTexts = SettingTexts {
@@ -121,6 +143,20 @@ pub const JA: SettingTexts = SettingTexts {
         "ノイズ除去強度",
         "元の絵をどれだけ描き直すかです。0 ではそのまま、1 では元の絵を使いません。1 未満では、上で決めたより少ないステップで仕上げます。",
     ),
+    hires: text(
+        "高解像度補助",
+        "上の大きさで描いた絵を拡大してから、大きいサイズでもう一度描きます。SD 1.5 で一度に大きく描くより細部まで描けます。線画は両方の段階で効きます。",
+    ),
+    hires_scale: text("拡大率", "二度目に描く大きさの倍率です（各辺は 8 の倍数に切り下げます）。"),
+    hires_upscaler: text(
+        "拡大方法",
+        "最初の絵の拡大のしかたです。Latent 系はデコード前に拡大します（速く、やわらかめ）。Lanczos・Nearest・ESRGAN モデル（A1111 の models/ESRGAN や ComfyUI の models/upscale_models のもの）は絵そのものを拡大します。",
+    ),
+    hires_steps: text("高解像度のステップ数", "二度目のステップ数です。0 にすると一度目と同じ数にします。"),
+    hires_denoising: text(
+        "ノイズ除去強度",
+        "拡大した絵を二度目にどれだけ描き直すかです。低いほど元のまま（ESRGAN なら 0.3〜0.5）、Latent 系は 0.5 以上が目安です。",
+    ),
 };
 
 pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
@@ -142,6 +178,7 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         size_rows(ui, texts, form, line_art_size);
         setting_row(ui, texts.batch_count, egui::Slider::new(&mut form.settings.batch_size, 1..=32));
     });
+    hires_fix(ui, texts, &mut app.settings.form);
     img2img(app, ui, texts);
     generate_buttons(app, ui);
 }
@@ -228,6 +265,71 @@ pub fn match_size((width, height): (u32, u32)) -> (u32, u32) {
     (side(width), side(height))
 }
 
+/// Hires fix: on or off, and when on its scale, upscaler, steps and strength.
+fn hires_fix(ui: &mut egui::Ui, texts: &SettingTexts, form: &mut GenerationForm) {
+    ui.separator();
+    let mut on = form.settings.hires.is_some();
+    if ui.checkbox(&mut on, texts.hires.name).on_hover_text(texts.hires.hover).changed() {
+        form.settings.hires = on.then(HiresSettings::default);
+        if on && form.init_image.is_none() {
+            form.settings.denoising_strength = Some(DEFAULT_HIRES_DENOISING_STRENGTH);
+        }
+    }
+    let (width, height) = (form.settings.width, form.settings.height);
+    let Some(hires) = &mut form.settings.hires else { return };
+    egui::Grid::new("hires-fix").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+        let (to_width, to_height) = hires.size(width, height);
+        let scale = egui::Slider::new(&mut hires.scale, 1.05..=4.0).step_by(0.05).suffix(format!("  → {to_width}×{to_height}"));
+        setting_row(ui, texts.hires_scale, scale);
+        upscaler_row(ui, texts.hires_upscaler, &mut hires.upscaler);
+        setting_row(ui, texts.hires_steps, egui::Slider::new(&mut hires.steps, 0..=150));
+        if form.init_image.is_none() {
+            let strength = form.settings.denoising_strength.get_or_insert(DEFAULT_HIRES_DENOISING_STRENGTH);
+            setting_row(ui, texts.hires_denoising, egui::Slider::new(strength, 0.01..=1.0));
+        }
+    });
+}
+
+/// The upscalers A1111 offers for hires fix: its latent modes, Pillow's resamplers, and the ESRGAN-family
+/// files of this computer's upscaler folders (listed once, off the UI thread; until then the others).
+fn upscaler_row(ui: &mut egui::Ui, text: SettingText, upscaler: &mut String) {
+    let label = ui.label(text.name).on_hover_text(text.hover);
+    let mut names: Vec<String> = LatentUpscale::all().map(|mode| mode.name().to_string()).collect();
+    names.extend(["Lanczos", "Nearest", "None"].map(String::from));
+    names.extend(installed_upscalers().iter().cloned());
+    if !names.contains(upscaler) {
+        names.push(upscaler.clone());
+    }
+    egui::ComboBox::from_id_salt("hires-upscaler")
+        .selected_text(upscaler.as_str())
+        .show_ui(ui, |ui| {
+            for name in names {
+                let label = name.clone();
+                ui.selectable_value(upscaler, name, label);
+            }
+        })
+        .response
+        .labelled_by(label.id)
+        .on_hover_text(text.hover);
+    ui.end_row();
+}
+
+/// The names of the upscaler files in the installs' folders: empty until a named thread has listed them.
+fn installed_upscalers() -> &'static [String] {
+    static FOUND: OnceLock<Vec<String>> = OnceLock::new();
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let listing = std::thread::Builder::new().name("upscaler-listing".into()).spawn(|| {
+            let files = upscaler_files(&upscaler_folders(&[]));
+            let _ = FOUND.set(files.into_iter().map(|file| file.name).collect());
+        });
+        if listing.is_err() {
+            let _ = FOUND.set(Vec::new());
+        }
+    });
+    FOUND.get().map_or(&[], Vec::as_slice)
+}
+
 fn img2img(app: &mut NurieApp, ui: &mut egui::Ui, texts: &SettingTexts) {
     let (open, clear) = (app.texts().open_image, app.texts().clear);
     ui.separator();
@@ -303,6 +405,11 @@ mod tests {
                 t.batch_count,
                 t.img2img,
                 t.denoising_strength,
+                t.hires,
+                t.hires_scale,
+                t.hires_upscaler,
+                t.hires_steps,
+                t.hires_denoising,
             ]
         };
         for (en, ja) in pairs(&EN).iter().zip(pairs(&JA)) {
