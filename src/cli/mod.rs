@@ -13,6 +13,7 @@ mod inspect;
 mod noise;
 mod pages;
 mod prompt;
+mod sd_upscale;
 pub mod tensor_file;
 mod upscale;
 

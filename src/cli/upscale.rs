@@ -1,5 +1,7 @@
 //! `nurie upscale PICTURE --scale S [--upscaler NAME] [--tile PX]`: a picture made bigger as A1111's
-//! "Extras" tab does, written next to it (never over it) with its metadata kept and the upscale added.
+//! "Extras" tab does, or with `--checkpoint` as its "SD upscale" script does (enlarged, then redrawn tile by
+//! tile, the line art guiding every tile: print sizes in the memory of one tile), written next to it
+//! (never over it) with its metadata kept and the upscale added.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -29,12 +31,15 @@ pub struct UpscaleArgs {
     /// `models/upscale_models` (e.g. `4x-AnimeSharp`, `R-ESRGAN 4x+ Anime6B`).
     #[arg(long, default_value = "Lanczos")]
     pub upscaler: String,
-    /// A network runs on tiles of this many pixels (0: the whole picture at once; more memory).
-    #[arg(long, default_value_t = Tiling::default().tile)]
-    pub tile: u32,
-    /// How far neighbouring tiles overlap, blended across.
-    #[arg(long, default_value_t = Tiling::default().overlap)]
-    pub tile_overlap: u32,
+    /// The side of the tiles the slow part runs on: the upscaler network's (192; 0: the whole picture at
+    /// once), or with --checkpoint the redrawn tiles' (512).
+    #[arg(long)]
+    pub tile: Option<u32>,
+    /// How far neighbouring tiles overlap, blended across (8 for a network, 64 for redrawn tiles).
+    #[arg(long)]
+    pub tile_overlap: Option<u32>,
+    #[command(flatten)]
+    pub redraw: RedrawArgs,
     /// More folders of upscaler files, looked in first.
     #[arg(long = "upscaler-dir")]
     pub upscaler_dir: Vec<PathBuf>,
@@ -45,14 +50,55 @@ pub struct UpscaleArgs {
     pub device: DeviceArgs,
 }
 
+/// A1111's "SD upscale": the enlarged picture redrawn tile by tile with a checkpoint.
+#[derive(Debug, clap::Args)]
+pub struct RedrawArgs {
+    /// Redraw the enlarged picture tile by tile with this checkpoint (A1111's "SD upscale"). The prompt,
+    /// sampler, steps, CFG, seed and clip skip come from the picture's metadata unless given here.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// A separate VAE for the redraw.
+    #[arg(long, requires = "checkpoint")]
+    pub vae: Option<PathBuf>,
+    /// A line-art ControlNet guiding every tile with --lineart.
+    #[arg(long, requires_all = ["checkpoint", "lineart"])]
+    pub controlnet: Option<PathBuf>,
+    /// The line art (placed over the whole picture; each tile gets its part).
+    #[arg(long, requires = "controlnet")]
+    pub lineart: Option<PathBuf>,
+    #[arg(long, requires = "controlnet")]
+    pub control_weight: Option<f64>,
+    #[arg(long, requires = "checkpoint")]
+    pub prompt: Option<String>,
+    #[arg(long, requires = "checkpoint")]
+    pub negative: Option<String>,
+    #[arg(long, requires = "checkpoint")]
+    pub steps: Option<u32>,
+    #[arg(long, requires = "checkpoint")]
+    pub sampler: Option<crate::vocabulary::SamplerKind>,
+    #[arg(long, requires = "checkpoint")]
+    pub cfg: Option<f64>,
+    /// The first tile's seed (tile i: seed + i); default: the picture's.
+    #[arg(long, requires = "checkpoint")]
+    pub seed: Option<u64>,
+    /// How much each tile is redrawn (0–1).
+    #[arg(long, requires = "checkpoint", default_value_t = 0.3)]
+    pub denoise: f64,
+}
+
 pub fn run(args: UpscaleArgs) -> anyhow::Result<()> {
     let picture = load_rgb8(&args.picture).with_context(|| format!("reading {}", args.picture.display()))?;
     let choice = find_upscaler(&args.upscaler, &upscaler_folders(&args.upscaler_dir))?;
     let upscaler = load(choice, &args)?;
-    let upscaled = upscaler.upscale(&picture, args.scale, &mut report_tiles)?;
+    let mut upscaled = upscaler.upscale(&picture, args.scale, &mut report_tiles)?;
+    let mut postprocessing = format!("Postprocess upscale by: {}, Postprocess upscaler: {}", args.scale, upscaler.name());
+    if let Some(checkpoint) = &args.redraw.checkpoint {
+        let (redrawn, said) = super::sd_upscale::redraw(&args, checkpoint, &upscaled, upscaler.name())?;
+        upscaled = redrawn;
+        postprocessing.push_str(&said);
+    }
     let out = args.out.clone().unwrap_or_else(|| free_name_beside(&args.picture, args.scale));
     let kept = kept_texts(&args.picture);
-    let postprocessing = format!("Postprocess upscale by: {}, Postprocess upscaler: {}", args.scale, upscaler.name());
     let mut texts: Vec<TextEntry> = kept
         .iter()
         .filter(|chunk| chunk.keyword != POSTPROCESSING_KEYWORD)
@@ -77,8 +123,13 @@ fn load(choice: UpscalerChoice, args: &UpscaleArgs) -> anyhow::Result<Upscaler> 
     errln!("device: {}; upscaler {}", compute.description, file.path.display());
     let mut upscaler = Upscaler::load(choice, &compute.device, dtype)?;
     if let Upscaler::Network(network) = &mut upscaler {
-        network.tiling = Tiling { tile: args.tile, overlap: args.tile_overlap };
-        errln!("{}x network, tiles of {} px", network.scale(), args.tile);
+        // With --checkpoint the tile flags are the redrawn tiles'; the network keeps A1111's.
+        if args.redraw.checkpoint.is_none() {
+            let default = Tiling::default();
+            network.tiling =
+                Tiling { tile: args.tile.unwrap_or(default.tile), overlap: args.tile_overlap.unwrap_or(default.overlap) };
+        }
+        errln!("{}x network, tiles of {} px", network.scale(), network.tiling.tile);
     }
     Ok(upscaler)
 }

@@ -24,6 +24,7 @@ mod record;
 mod reference_step;
 mod request;
 pub mod tiled_decode;
+mod tiled_upscale;
 
 pub use conditioning::{StepContexts, encode_prompt_schedule, encode_prompts};
 pub use error::GenerateError;
@@ -38,3 +39,4 @@ pub use request::{
     ControlUnit, HiresPass, HiresUpscale, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, ReferenceNoise, ReferenceUnit,
     Request, RequestError, nearest_multiple_of_8, validate_settings,
 };
+pub use tiled_upscale::{TileLineArt, TileProgress, TiledUpscale};

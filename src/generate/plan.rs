@@ -23,7 +23,7 @@ use crate::prompt::extra_networks::parse_prompt;
 use crate::prompt::{ClipTokenizer, PromptEmbeddings, prompt_pair_chunks_with, used_embeddings};
 use crate::provenance::hash::file_name;
 use crate::provenance::{HashCache, HashError, NetworkCheck, Registry, check_networks, license_of};
-use crate::upscale::{UpscaleError, UpscalerChoice, upscaler_folders};
+use crate::upscale::{Resample, UpscaleError, UpscalerChoice, resize, upscaler_folders};
 use crate::vocabulary::{Polarity, ResizeMode};
 
 use super::models::ModelFiles;
@@ -327,10 +327,11 @@ fn color_guide(path: &Path, plan: &Plan, control: &[ControlUnit]) -> Result<Colo
         .map_err(|source| ResolveError::Hints { path: path.to_path_buf(), source })
 }
 
-/// The img2img picture at the generation size (Lanczos, as A1111 resizes it).
+/// The img2img picture at the generation size (Pillow's Lanczos, as A1111 resizes it; as it is when it has
+/// that size already).
 fn init_image(path: &Path, settings: &GenerationSettings) -> Result<InitImage, ResolveError> {
     let picture = load_rgb8(path).map_err(ResolveError::InitImage)?;
-    let resized = image::imageops::resize(&picture, settings.width, settings.height, image::imageops::FilterType::Lanczos3);
+    let resized = resize(&picture, settings.width, settings.height, Resample::Lanczos)?;
     Ok(InitImage { rgb: resized })
 }
 

@@ -26,10 +26,16 @@ impl TileGrid {
     /// evenly, the last flush with the edge. A tile larger than the picture shrinks to it (A1111 would pad
     /// it with black instead).
     pub fn new(width: u32, height: u32, tile: u32, overlap: u32) -> Result<Self, UpscaleError> {
+        Self::with_tiles(width, height, [tile, tile], overlap)
+    }
+
+    /// [`TileGrid::new`] with tiles of [width, height] (A1111's SD upscale tiles at the generation size).
+    pub fn with_tiles(width: u32, height: u32, [tile_width, tile_height]: [u32; 2], overlap: u32) -> Result<Self, UpscaleError> {
+        let tile = tile_width.min(tile_height);
         if overlap >= tile {
             return Err(UpscaleError::BadTile { tile, overlap });
         }
-        let (tile_width, tile_height) = (tile.min(width), tile.min(height));
+        let (tile_width, tile_height) = (tile_width.min(width), tile_height.min(height));
         Ok(Self {
             width,
             height,

@@ -223,3 +223,58 @@ fn latent_upscalers_match_torch_interpolate() {
         assert_close(&name, &resized, &read(&refs, &name), tolerance("vae", "fp32"));
     }
 }
+
+/// `nurie upscale --checkpoint …` (A1111's SD upscale): the enlarged picture redrawn in 64-pixel tiles
+/// overlapping by 16. The top-left tile's own part (before the next tiles start) is exactly an img2img of that part of
+/// the enlarged picture from the picture's seed; with a line art guiding every tile, the same command gives
+/// the same pixels again, and the picture records what was done.
+#[test]
+fn the_command_line_redraws_the_enlarged_picture_tile_by_tile() {
+    let dir = super::support::temp_dir("sd-upscale");
+    let checkpoint = fixture("parity/sd15-dev-fp16.safetensors");
+    let controlnet = fixture("parity/controlnet-lineart-dev-fp16.safetensors");
+    let lineart = fixture("control/controlnet_hint_image_u8.png");
+    let run = |args: &[&str]| super::support::succeeded(super::support::nurie_in(&dir, args));
+    let base = ["--checkpoint", checkpoint.to_str().unwrap(), "--device", "cpu"];
+    let first = dir.join("first");
+    let made =
+        ["generate", "--prompt", "1girl", "--steps", "2", "--width", "64", "--height", "96", "--seed", "9", "--no-history"];
+    let picture = run(&[&made[..], &base, &["--out", first.to_str().unwrap()]].concat()).remove(0);
+    let redraw = ["--steps", "5", "--denoise", "0.4", "--tile", "64", "--tile-overlap", "16"];
+    let upscale = ["upscale", picture.to_str().unwrap(), "--scale", "2", "--upscaler", "Lanczos"];
+    let plain = run(&[&upscale[..], &base, &redraw, &["--out", dir.join("plain.png").to_str().unwrap()]].concat()).remove(0);
+    let redrawn = pixels_of(&plain);
+    assert_eq!(redrawn.dimensions(), (128, 192));
+
+    // Tile 0 alone: the Lanczos enlargement's top-left 64×64, as img2img with the same settings and seed.
+    let enlarged = Upscaler::Lanczos.upscale(&pixels_of(&picture), 2.0, &mut |_| true).unwrap();
+    let corner = dir.join("corner.png");
+    image::imageops::crop_imm(&enlarged, 0, 0, 64, 64).to_image().save(&corner).unwrap();
+    let alone = dir.join("alone");
+    let img2img =
+        ["generate", "--from-png", picture.to_str().unwrap(), "--init-image", corner.to_str().unwrap(), "--strength", "0.4"];
+    let size = ["--steps", "5", "--width", "64", "--height", "64", "--no-history", "--out", alone.to_str().unwrap()];
+    let tile = pixels_of(&run(&[&img2img[..], &base, &size].concat())[0]);
+    // A1111 spreads the tiles evenly: columns at 0, 32, 64 and rows at 0, 42, 85, 128, so tile 0 alone
+    // makes the top-left 32×42 pixels.
+    let own = |picture: &image::RgbImage| image::imageops::crop_imm(picture, 0, 0, 32, 42).to_image();
+    let difference = largest_difference(&own(&redrawn), &own(&tile));
+    assert_eq!(difference, 0, "tile 0 is an img2img of its part from the first seed");
+    assert!(largest_difference(&redrawn, &enlarged) > 8, "the tiles were redrawn");
+
+    let guided = ["--controlnet", controlnet.to_str().unwrap(), "--lineart", lineart.to_str().unwrap()];
+    let once =
+        run(&[&upscale[..], &base, &redraw, &guided, &["--out", dir.join("once.png").to_str().unwrap()]].concat()).remove(0);
+    let twice =
+        run(&[&upscale[..], &base, &redraw, &guided, &["--out", dir.join("twice.png").to_str().unwrap()]].concat()).remove(0);
+    assert_eq!(largest_difference(&pixels_of(&once), &pixels_of(&twice)), 0, "the same command, the same pixels");
+    assert!(largest_difference(&pixels_of(&once), &redrawn) > 0, "the line art guided the tiles");
+    let text = nurie::metadata::read_png_text(&once, &nurie::metadata::ReadLimits::default()).unwrap();
+    let said = text.get("postprocessing").unwrap();
+    assert!(said.contains("SD upscale overlap: 16, SD upscale upscaler: Lanczos, Denoising strength: 0.4"), "{said}");
+    assert!(text.get("parameters").is_some_and(|p| p.contains("Seed: 9")), "the picture's own metadata is kept");
+}
+
+fn pixels_of(path: &std::path::Path) -> image::RgbImage {
+    image::open(path).unwrap().to_rgb8()
+}
