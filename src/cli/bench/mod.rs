@@ -8,6 +8,7 @@ mod hostile;
 mod lora_switch;
 mod memory;
 mod networks;
+mod print_size;
 mod random_model;
 
 /// `nurie bench --checkpoint FILE …` times the networks; `nurie bench history` the history library.
@@ -34,6 +35,9 @@ pub enum BenchWhat {
     /// What applying and changing LoRAs costs on a checkpoint: two random LoRAs of its shapes, each
     /// change a user makes timed, and a UNet step with and without one merged.
     Lora(lora_switch::LoraBenchArgs),
+    /// Print size: a 512×720 page enlarged to B5 at 600 dpi and redrawn tile by tile (SD upscale); time per
+    /// tile and peak memory.
+    PrintSize(print_size::PrintSizeBenchArgs),
     /// Writes a full-size SD1.5 checkpoint (and with `--controlnet` a ControlNet) of seeded random
     /// weights in the original single-file layouts, for benchmarks on machines with no models.
     RandomModel(random_model::RandomModelArgs),
@@ -45,6 +49,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         Some(BenchWhat::History(args)) => history::run(args),
         Some(BenchWhat::Hostile(args)) => hostile::run(args),
         Some(BenchWhat::Lora(args)) => lora_switch::run(args),
+        Some(BenchWhat::PrintSize(args)) => print_size::run(args),
         Some(BenchWhat::RandomModel(args)) => random_model::run(args),
         None => networks::run(args.networks),
     }
