@@ -50,7 +50,8 @@ pub struct PrintSizeBenchArgs {
 pub fn run(args: PrintSizeBenchArgs) -> anyhow::Result<()> {
     let compute = crate::runtime::device::open(args.device.device)?;
     let dtype = args.device.dtype.dtype_on(&compute)?;
-    let files = ModelFiles { checkpoint: args.checkpoint.clone(), vae: None, controlnets: args.controlnet.iter().cloned().collect() };
+    let files =
+        ModelFiles { checkpoint: args.checkpoint.clone(), vae: None, controlnets: args.controlnet.iter().cloned().collect() };
     let models = Models::load(&files, &compute.device, dtype, |_| {})?;
     let art = args.lineart.as_deref().map(load_rgb8).transpose()?;
     let settings = GenerationSettings {
@@ -74,7 +75,8 @@ pub fn run(args: PrintSizeBenchArgs) -> anyhow::Result<()> {
     let job = TiledUpscale { settings: tiles, overlap: args.overlap, units, embeddings: None };
     let count = job.grid(&enlarged)?.len();
     let started = Instant::now();
-    let result = job.run(&models, &compute.device, &enlarged, &mut |_| Flow::Continue)?.ok_or_else(|| anyhow::anyhow!("cancelled"))?;
+    let result =
+        job.run(&models, &compute.device, &enlarged, &mut |_| Flow::Continue)?.ok_or_else(|| anyhow::anyhow!("cancelled"))?;
     let redraw_time = started.elapsed();
     if let Some(folder) = &args.save {
         std::fs::create_dir_all(folder)?;
@@ -86,7 +88,12 @@ pub fn run(args: PrintSizeBenchArgs) -> anyhow::Result<()> {
 }
 
 /// The 512×720 page the print-size picture is made from.
-fn first_page(models: &Models, device: &Device, settings: &GenerationSettings, art: Option<&image::RgbImage>) -> anyhow::Result<image::RgbImage> {
+fn first_page(
+    models: &Models,
+    device: &Device,
+    settings: &GenerationSettings,
+    art: Option<&image::RgbImage>,
+) -> anyhow::Result<image::RgbImage> {
     let control = match art {
         Some(art) => {
             let hint = prepare_line_art(art, LineArtSettings::default(), settings.width, settings.height)?.hint;
