@@ -82,16 +82,28 @@ impl TileGrid {
     /// The picture the processed `tiles` (row by row, each `tile_width`×`tile_height`) make, blended as
     /// A1111's `combine_grid` blends them with Pillow.
     pub fn combine(&self, tiles: &[RgbImage]) -> RgbImage {
-        let mut picture = RgbImage::new(self.width, self.height);
-        let ramp = self.ramp();
-        for (row_index, (&y, row_tiles)) in self.rows.iter().zip(tiles.chunks(self.columns.len().max(1))).enumerate() {
-            let mut row = RgbImage::new(self.width, self.tile_height);
-            for (column_index, (&x, tile)) in self.columns.iter().zip(row_tiles).enumerate() {
-                paste(&mut row, tile, x, 0, |dx, _| if column_index == 0 { 255 } else { ramp_at(&ramp, dx) });
-            }
-            paste(&mut picture, &row, 0, y, |_, dy| if row_index == 0 { 255 } else { ramp_at(&ramp, dy) });
+        let mut picture = self.canvas();
+        for (row, row_tiles) in tiles.chunks(self.columns.len().max(1)).enumerate() {
+            self.paste_row(&mut picture, row, row_tiles);
         }
         picture
+    }
+
+    /// The empty picture [`TileGrid::paste_row`] pastes into.
+    pub fn canvas(&self) -> RgbImage {
+        RgbImage::new(self.width, self.height)
+    }
+
+    /// Pastes row `row`'s processed tiles into `picture` (rows in order, each as soon as it is done, so the
+    /// tiles need not all be held at once), blended as [`TileGrid::combine`] does.
+    pub fn paste_row(&self, picture: &mut RgbImage, row: usize, tiles: &[RgbImage]) {
+        let Some(&y) = self.rows.get(row) else { return };
+        let ramp = self.ramp();
+        let mut strip = RgbImage::new(self.width, self.tile_height);
+        for (column_index, (&x, tile)) in self.columns.iter().zip(tiles).enumerate() {
+            paste(&mut strip, tile, x, 0, |dx, _| if column_index == 0 { 255 } else { ramp_at(&ramp, dx) });
+        }
+        paste(picture, &strip, 0, y, |_, dy| if row == 0 { 255 } else { ramp_at(&ramp, dy) });
     }
 
     /// The blend weights across the overlap, as A1111 computes them (`i · 255 / overlap`, truncated).

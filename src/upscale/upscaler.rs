@@ -83,16 +83,22 @@ impl NetworkUpscaler {
         let scale = self.scale() as u32;
         let tile = if self.tiling.tile == 0 { picture.width().max(picture.height()) } else { self.tiling.tile };
         let grid = TileGrid::new(picture.width(), picture.height(), tile, self.tiling.overlap.min(tile.saturating_sub(1)))?;
-        let total = grid.len();
-        let mut tiles = Vec::with_capacity(total);
+        let (total, columns, scaled) = (grid.len(), grid.columns.len(), grid.scaled(scale));
+        let mut upscaled = scaled.canvas();
+        let mut row = Vec::with_capacity(columns);
         for (done, corner) in grid.corners().enumerate() {
             if !progress(UpscaleProgress { done, total }) {
                 return Err(UpscaleError::Cancelled);
             }
-            tiles.push(self.run(&grid.tile(picture, corner))?);
+            row.push(self.run(&grid.tile(picture, corner))?);
+            // Each row is pasted as soon as it is done: only one row of tiles is held.
+            if row.len() == columns {
+                scaled.paste_row(&mut upscaled, done / columns, &row);
+                row.clear();
+            }
         }
         progress(UpscaleProgress { done: total, total });
-        Ok(grid.scaled(scale).combine(&tiles))
+        Ok(upscaled)
     }
 
     /// The network on one tile, as A1111 feeds it (BGR, /255) and reads it back (clamp, ×255, truncate).
