@@ -311,6 +311,10 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, names: &SettingTexts, details
         if let Some(strength) = settings.denoising_strength {
             pair(names.denoising_strength.name, format!("{strength:.2}"));
         }
+        if let Some(hires) = &settings.hires {
+            let steps = hires.steps_or(settings.steps);
+            pair(names.hires.name, format!("{}× · {} · {steps} {}", hires.scale, hires.upscaler, names.steps.name));
+        }
     });
     file_facts(ui, texts, details);
 }
