@@ -68,24 +68,13 @@ impl TiledUpscale {
     ) -> Result<Option<RgbImage>, GenerateError> {
         let grid = self.grid(picture)?;
         let arts = self.placed_line_art(picture)?;
-        let (tiles, columns) = (grid.len(), grid.columns.len());
-        let mut redrawn = grid.canvas();
-        let mut row = Vec::with_capacity(columns);
-        for (tile, corner) in grid.corners().enumerate() {
+        let tiles = grid.len();
+        grid.assemble(&grid, |tile, corner| {
             let request = self.tile_request(&grid, picture, &arts, tile, corner)?;
-            let mut observer = TileObserver { tile, tiles, progress, image: None };
+            let mut observer = TileObserver { tile, tiles, progress: &mut *progress, image: None };
             let outcome = generate(models, &request, device, &mut observer)?;
-            match observer.image.take() {
-                Some(image) if !outcome.cancelled => row.push(image),
-                _ => return Ok(None),
-            }
-            // Each row is pasted as soon as it is done: only one row of tiles is held.
-            if row.len() == columns {
-                grid.paste_row(&mut redrawn, tile / columns, &row);
-                row.clear();
-            }
-        }
-        Ok(Some(redrawn))
+            Ok(observer.image.take().filter(|_| !outcome.cancelled))
+        })
     }
 
     /// Each unit's line art placed over the whole enlarged picture, with the polarity the whole art has (a

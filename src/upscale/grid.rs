@@ -79,24 +79,32 @@ impl TileGrid {
         }
     }
 
-    /// The picture the processed `tiles` (row by row, each `tile_width`×`tile_height`) make, blended as
-    /// A1111's `combine_grid` blends them with Pillow.
-    pub fn combine(&self, tiles: &[RgbImage]) -> RgbImage {
-        let mut picture = self.canvas();
-        for (row, row_tiles) in tiles.chunks(self.columns.len().max(1)).enumerate() {
-            self.paste_row(&mut picture, row, row_tiles);
+    /// The picture made of every tile processed by `process(index, corner)` (corners of this grid), placed on
+    /// `into` (this grid, or this grid scaled) row by row: each row is pasted, blended as A1111's
+    /// `combine_grid` blends with Pillow, as soon as its tiles are done, so only one row of them is held.
+    /// `Ok(None)` as soon as `process` gives no tile (cancelled).
+    pub fn assemble<E>(
+        &self,
+        into: &TileGrid,
+        mut process: impl FnMut(usize, (u32, u32)) -> Result<Option<RgbImage>, E>,
+    ) -> Result<Option<RgbImage>, E> {
+        let columns = self.columns.len().max(1);
+        let mut picture = RgbImage::new(into.width, into.height);
+        let mut row = Vec::with_capacity(columns);
+        for (index, corner) in self.corners().enumerate() {
+            let Some(tile) = process(index, corner)? else { return Ok(None) };
+            row.push(tile);
+            if row.len() == columns {
+                into.paste_row(&mut picture, index / columns, &row);
+                row.clear();
+            }
         }
-        picture
+        Ok(Some(picture))
     }
 
-    /// The empty picture [`TileGrid::paste_row`] pastes into.
-    pub fn canvas(&self) -> RgbImage {
-        RgbImage::new(self.width, self.height)
-    }
-
-    /// Pastes row `row`'s processed tiles into `picture` (rows in order, each as soon as it is done, so the
-    /// tiles need not all be held at once), blended as [`TileGrid::combine`] does.
-    pub fn paste_row(&self, picture: &mut RgbImage, row: usize, tiles: &[RgbImage]) {
+    /// Pastes row `row`'s processed tiles into `picture`, each tile's first `overlap` columns (the row's first
+    /// `overlap` lines) blended over what is there.
+    fn paste_row(&self, picture: &mut RgbImage, row: usize, tiles: &[RgbImage]) {
         let Some(&y) = self.rows.get(row) else { return };
         let ramp = self.ramp();
         let mut strip = RgbImage::new(self.width, self.tile_height);
@@ -163,7 +171,7 @@ mod tests {
     fn tiles_cut_from_a_picture_combine_back_into_it() {
         let picture = RgbImage::from_fn(37, 23, |x, y| image::Rgb([(x * 7) as u8, (y * 11) as u8, ((x + y) * 3) as u8]));
         let grid = TileGrid::new(37, 23, 16, 4).unwrap();
-        let tiles: Vec<RgbImage> = grid.corners().map(|corner| grid.tile(&picture, corner)).collect();
-        assert_eq!(grid.combine(&tiles), picture);
+        let assembled = grid.assemble(&grid, |_, corner| Ok::<_, ()>(Some(grid.tile(&picture, corner))));
+        assert_eq!(assembled, Ok(Some(picture)));
     }
 }

@@ -83,22 +83,15 @@ impl NetworkUpscaler {
         let scale = self.scale() as u32;
         let tile = if self.tiling.tile == 0 { picture.width().max(picture.height()) } else { self.tiling.tile };
         let grid = TileGrid::new(picture.width(), picture.height(), tile, self.tiling.overlap.min(tile.saturating_sub(1)))?;
-        let (total, columns, scaled) = (grid.len(), grid.columns.len(), grid.scaled(scale));
-        let mut upscaled = scaled.canvas();
-        let mut row = Vec::with_capacity(columns);
-        for (done, corner) in grid.corners().enumerate() {
+        let total = grid.len();
+        let upscaled = grid.assemble(&grid.scaled(scale), |done, corner| {
             if !progress(UpscaleProgress { done, total }) {
                 return Err(UpscaleError::Cancelled);
             }
-            row.push(self.run(&grid.tile(picture, corner))?);
-            // Each row is pasted as soon as it is done: only one row of tiles is held.
-            if row.len() == columns {
-                scaled.paste_row(&mut upscaled, done / columns, &row);
-                row.clear();
-            }
-        }
+            self.run(&grid.tile(picture, corner)).map(Some)
+        })?;
         progress(UpscaleProgress { done: total, total });
-        Ok(upscaled)
+        upscaled.ok_or(UpscaleError::Cancelled)
     }
 
     /// The network on one tile, as A1111 feeds it (BGR, /255) and reads it back (clamp, ×255, truncate).
