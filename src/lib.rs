@@ -3,7 +3,7 @@
 //! The library is organised by domain: [`vocabulary`] names a generation's choices once (samplers,
 //! noise sources, control and resize modes…), [`checkpoint`] reads users' model files, [`prompt`] turns
 //! prompt text into conditioning, [`model`] holds the networks in burn,
-//! [`control`] turns line art into ControlNet hints, [`flats`] cuts a drawing into flat-colored areas, [`runtime`] picks the device,
+//! [`control`] turns line art into ControlNet hints, [`flats`] cuts a drawing into flat-colored areas, [`inpaint`] prepares masks and pastes originals back, [`runtime`] picks the device,
 //! [`sampling`] draws seeded noise and runs the samplers,
 //! [`generate`] turns a request into pictures, [`metadata`] reads and writes
 //! the settings stored in PNG files, [`output`] writes finished pictures, [`upscale`] makes pictures bigger as A1111's upscalers do, [`layered`] writes them as
@@ -26,6 +26,7 @@ pub mod generate;
 pub mod hints;
 pub mod history;
 pub mod home;
+pub mod inpaint;
 pub mod layered;
 pub mod metadata;
 pub mod model;

@@ -66,6 +66,12 @@ fn sample_records() -> Vec<GenerationRecord> {
             denoising_strength: Some(0.35),
             hint_strength: Some(0.6),
             hires: Some(crate::metadata::HiresSettings { scale: 1.5, upscaler: "4x-AnimeSharp".into(), steps: 12 }),
+            inpaint: Some(crate::metadata::InpaintSettings {
+                area: crate::vocabulary::InpaintArea::OnlyMasked,
+                masked_content: crate::vocabulary::MaskedContent::LatentNothing,
+                paste_back: false,
+                ..Default::default()
+            }),
         },
         batch_index: 3,
         model: ModelRef::from_sha256("counterfeitV30_v30.safetensors", &"cb".repeat(32)),

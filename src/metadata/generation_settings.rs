@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocabulary::{ControlMode, RecordedSampler, ReferenceMode, RngSource};
+use crate::vocabulary::{ControlMode, InpaintArea, MaskedContent, RecordedSampler, ReferenceMode, RngSource};
 
 /// The settings of one generation. In a record they describe one picture (its own seed, the batch it
 /// was part of); in a plan, the whole batch (the first picture's seed). Serialized flat into Nurie's
@@ -39,6 +39,8 @@ pub struct GenerationSettings {
     pub hint_strength: Option<f64>,
     /// A1111's hires fix: a second, img2img pass at a larger size (its strength is `denoising_strength`).
     pub hires: Option<HiresSettings>,
+    /// Inpainting: img2img redraws only the part its mask marks (the mask is a file, as the init image).
+    pub inpaint: Option<InpaintSettings>,
 }
 
 impl Default for GenerationSettings {
@@ -60,6 +62,7 @@ impl Default for GenerationSettings {
             denoising_strength: None,
             hint_strength: None,
             hires: None,
+            inpaint: None,
         }
     }
 }
@@ -96,6 +99,39 @@ impl HiresSettings {
     /// The second pass's step count with `first` steps in the first.
     pub fn steps_or(&self, first: u32) -> u32 {
         if self.steps == 0 { first } else { self.steps }
+    }
+}
+
+/// How an img2img mask is used, as A1111's "Inpaint" tab offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InpaintSettings {
+    /// Gaussian blur of the mask's edge, in pixels (`Mask blur`).
+    pub mask_blur: u32,
+    /// The whole picture, or only the masked part enlarged (`Inpaint area`).
+    pub area: InpaintArea,
+    /// Only masked: pixels around the mask's bounding box taken along (`Masked area padding`).
+    pub padding: u32,
+    /// What the masked part starts from (`Masked content`).
+    pub masked_content: MaskedContent,
+    /// The original pixels put back outside the (blurred) mask after decoding, as A1111 always does;
+    /// off keeps the decoded picture as it is (Nurie's `Paste back: off`).
+    pub paste_back: bool,
+    /// Redraw what the mask leaves black instead (`Mask mode: Inpaint not masked`).
+    pub invert: bool,
+}
+
+impl Default for InpaintSettings {
+    /// A1111's defaults: blur 4, whole picture, padding 32, original content, pasted back.
+    fn default() -> Self {
+        InpaintSettings {
+            mask_blur: 4,
+            area: InpaintArea::Whole,
+            padding: 32,
+            masked_content: MaskedContent::Original,
+            paste_back: true,
+            invert: false,
+        }
     }
 }
 

@@ -8,12 +8,12 @@
 
 use super::civitai_hashes::CIVITAI_HASHES_KEY;
 use super::extra_params::ExtraParams;
-use super::generation_settings::{GenerationSettings, HiresSettings};
+use super::generation_settings::{GenerationSettings, HiresSettings, InpaintSettings};
 use super::network_hash_keys::NETWORK_HASH_KEYS;
 use super::python_format::ui_number;
 use super::record::{GenerationRecord, ModelRef};
 use super::sampler::sampler_from_a1111;
-use crate::vocabulary::{Choice, RecordedSampler, RngSource};
+use crate::vocabulary::{Choice, InpaintArea, MaskedContent, RecordedSampler, RngSource};
 
 /// A record being read from infotext: what the keys fill in, and what they need to know.
 pub struct Reading<'a> {
@@ -141,8 +141,10 @@ pub const LEADING_KEYS: [Key; 13] = [
     },
 ];
 
-/// Keys written after the extension keys: older A1111's batch keys and Nurie's own.
-pub const TRAILING_KEYS: [Key; 3] = [
+/// Keys written after the extension keys: inpainting's (A1111 adds them after its scripts'), older
+/// A1111's batch keys and Nurie's own.
+pub const TRAILING_KEYS: [Key; 4] = [
+    Key { names: &INPAINT_KEYS, write: write_inpaint, read: read_inpaint },
     Key {
         names: &["Batch size", "Batch pos"],
         write: |r, out| {
@@ -245,6 +247,52 @@ fn read_hires(reading: &mut Reading, key: &str, value: &str) -> Result<(), Strin
         }
         _ => Err(String::new()),
     }
+}
+
+/// Inpainting's keys in A1111's order, and Nurie's `Paste back`.
+const INPAINT_KEYS: [&str; 6] = ["Mask mode", "Mask blur", "Inpaint area", "Masked area padding", "Masked content", "Paste back"];
+
+/// A1111 writes `Mask blur` only above 0, and the area, padding and content only when not its defaults;
+/// Nurie always writes `Mask blur` so that a record says it was inpainted, and `Paste back: off` when
+/// the decoded picture was kept as it is.
+fn write_inpaint(record: &GenerationRecord, out: &mut ExtraParams) {
+    let Some(inpaint) = &record.settings.inpaint else { return };
+    if inpaint.invert {
+        out.insert("Mask mode", "Inpaint not masked");
+    }
+    out.insert("Mask blur", inpaint.mask_blur.to_string());
+    if inpaint.area == InpaintArea::OnlyMasked {
+        out.insert("Inpaint area", inpaint.area.label());
+        out.insert("Masked area padding", inpaint.padding.to_string());
+    }
+    if inpaint.masked_content != MaskedContent::Original {
+        out.insert("Masked content", inpaint.masked_content.label());
+    }
+    if !inpaint.paste_back {
+        out.insert("Paste back", "off");
+    }
+}
+
+fn read_inpaint(reading: &mut Reading, key: &str, value: &str) -> Result<(), String> {
+    let inpaint = reading.settings().inpaint.get_or_insert_with(InpaintSettings::default);
+    let unknown = |what: &str| format!("{key} `{value}` is not {what}");
+    match key {
+        "Mask mode" => match value.trim() {
+            "Inpaint not masked" => inpaint.invert = true,
+            "Inpaint masked" => inpaint.invert = false,
+            _ => return Err(unknown("`Inpaint masked` or `Inpaint not masked`")),
+        },
+        "Mask blur" => parse_into(value, key, &mut inpaint.mask_blur)?,
+        "Inpaint area" => inpaint.area = InpaintArea::find(value).ok_or_else(|| unknown("an inpaint area"))?,
+        "Masked area padding" => parse_into(value, key, &mut inpaint.padding)?,
+        "Masked content" => inpaint.masked_content = MaskedContent::find(value).ok_or_else(|| unknown("masked content"))?,
+        _ => match value.trim() {
+            "off" => inpaint.paste_back = false,
+            "on" => inpaint.paste_back = true,
+            _ => return Err(unknown("`on` or `off`")),
+        },
+    }
+    Ok(())
 }
 
 fn write_model(out: &mut ExtraParams, key: &str, model: &ModelRef, name: &str) {

@@ -168,7 +168,7 @@ mod tests {
     use super::*;
     use crate::metadata::GenerationRecord;
     use crate::metadata::infotext_write::infotext;
-    use crate::vocabulary::{ControlMode, RecordedSampler, ResizeMode, RngSource, SamplerKind};
+    use crate::vocabulary::{ControlMode, InpaintArea, MaskedContent, RecordedSampler, ResizeMode, RngSource, SamplerKind};
     use serde_json::Value;
 
     fn example(name: &str) -> String {
@@ -267,8 +267,31 @@ mod tests {
         let keys: Vec<_> = r.extra.iter().map(|(k, _)| k).collect();
         assert_eq!(keys.first(), Some(&"ADetailer model"));
         assert_eq!(keys.last(), Some(&"Version"));
-        assert_eq!(r.extra.get("Inpaint area"), Some("Only masked"));
+        let inpaint = r.settings.inpaint.expect("the inpainting keys are read");
+        assert_eq!((inpaint.mask_blur, inpaint.area, inpaint.padding), (4, InpaintArea::OnlyMasked, 32));
+        assert_eq!((inpaint.masked_content, inpaint.paste_back), (MaskedContent::Original, true));
         assert_eq!(r.controlnets[0].module, "scribble_pidinet");
+        assert!(crate::metadata::infotext(r).contains("Mask blur: 4, Inpaint area: Only masked, Masked area padding: 32"));
+    }
+
+    #[test]
+    fn inpainting_keys_round_trip() {
+        let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.75, Mask mode: Inpaint not masked, Mask blur: 0, Masked content: latent noise, Paste back: off";
+        let parsed = settings_from_infotext(text);
+        assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
+        let inpaint = parsed.record.settings.inpaint.expect("read");
+        assert!(inpaint.invert && !inpaint.paste_back);
+        assert_eq!(
+            (inpaint.mask_blur, inpaint.area, inpaint.masked_content),
+            (0, InpaintArea::Whole, MaskedContent::LatentNoise)
+        );
+        let written = crate::metadata::infotext(&parsed.record);
+        assert!(
+            written.ends_with("Mask mode: Inpaint not masked, Mask blur: 0, Masked content: latent noise, Paste back: off"),
+            "{written}"
+        );
+        let bad = settings_from_infotext("cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 8x8, Masked content: smudge");
+        assert!(bad.warnings.iter().any(|w| w.contains("smudge")), "{:?}", bad.warnings);
     }
 
     #[test]

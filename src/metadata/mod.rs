@@ -53,7 +53,7 @@ pub use error::{ChunkProblem, MetadataError, Result};
 pub use extra_params::ExtraParams;
 pub use generation_settings::{
     ControlGuidance, DEFAULT_DENOISING_STRENGTH, DEFAULT_HINT_STRENGTH, DEFAULT_HIRES_DENOISING_STRENGTH, GenerationSettings,
-    HiresSettings, ReferenceSettings,
+    HiresSettings, InpaintSettings, ReferenceSettings,
 };
 pub use infotext_parse::{InfotextFields, parse_infotext};
 pub use infotext_record::settings_from_infotext;

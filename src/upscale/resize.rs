@@ -4,7 +4,7 @@
 
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 
 use super::error::UpscaleError;
 
@@ -12,6 +12,8 @@ use super::error::UpscaleError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resample {
     Lanczos,
+    /// Pillow's bicubic (a = −0.5), `Image.resize`'s default filter.
+    Bicubic,
     Nearest,
 }
 
@@ -27,12 +29,28 @@ pub fn resize(image: &RgbImage, width: u32, height: u32, resample: Resample) -> 
     }
     match resample {
         Resample::Nearest => resize_with(image, width, height, ResizeAlg::Nearest),
-        Resample::Lanczos => {
-            let lanczos = ResizeAlg::Convolution(FilterType::Lanczos3);
-            let across = resize_with(image, width, image.height(), lanczos)?;
-            resize_with(&across, width, height, lanczos)
-        }
+        Resample::Lanczos => two_passes(image, width, height, ResizeAlg::Convolution(FilterType::Lanczos3)),
+        Resample::Bicubic => two_passes(image, width, height, ResizeAlg::Convolution(FilterType::CatmullRom)),
     }
+}
+
+/// A convolution resize as Pillow runs it: across, then down.
+fn two_passes(image: &RgbImage, width: u32, height: u32, filter: ResizeAlg) -> Result<RgbImage, UpscaleError> {
+    let across = resize_with(image, width, image.height(), filter)?;
+    resize_with(&across, width, height, filter)
+}
+
+/// A grey picture resized as [`resize`] resizes a colour one.
+pub fn resize_gray(image: &GrayImage, width: u32, height: u32, resample: Resample) -> Result<GrayImage, UpscaleError> {
+    if image.dimensions() == (width, height) {
+        return Ok(image.clone());
+    }
+    let rgb = RgbImage::from_fn(image.width(), image.height(), |x, y| {
+        let value = image.get_pixel(x, y).0[0];
+        image::Rgb([value; 3])
+    });
+    let resized = resize(&rgb, width, height, resample)?;
+    Ok(GrayImage::from_fn(width, height, |x, y| image::Luma([resized.get_pixel(x, y).0[0]])))
 }
 
 fn resize_with(image: &RgbImage, width: u32, height: u32, algorithm: ResizeAlg) -> Result<RgbImage, UpscaleError> {

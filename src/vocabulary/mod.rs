@@ -5,6 +5,7 @@
 
 mod choice;
 mod control_mode;
+mod inpaint;
 mod polarity;
 mod preprocessor;
 mod reference_mode;
@@ -14,6 +15,7 @@ mod sampler;
 
 pub use choice::{Choice, UnknownChoice};
 pub use control_mode::ControlMode;
+pub use inpaint::{InpaintArea, MaskedContent};
 pub use polarity::Polarity;
 pub use preprocessor::Preprocessor;
 pub use reference_mode::ReferenceMode;
