@@ -134,6 +134,7 @@ impl GenerationForm {
                 .filter_map(|unit| Some(ReferencePlan { picture: unit.picture.clone()?, settings: unit.settings }))
                 .collect(),
             init_image: self.init_image.clone(),
+            mask: None,
             // The window's hints are painted, not a file: the worker keeps them and fills this in.
             color_hints: None,
         })

@@ -129,6 +129,8 @@ pub struct GenerateArgs {
     /// (A1111's defaults: 0.75 and 0.7).
     #[arg(long, visible_alias = "denoise")]
     pub strength: Option<f64>,
+    #[command(flatten)]
+    pub inpaint: super::inpaint_flags::InpaintArgs,
     /// Hires fix: make the picture at --width×--height, enlarge it this many times, then sample it again
     /// at that size (A1111's "Upscale by").
     #[arg(long)]
@@ -360,8 +362,12 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<(Plan, Vec<NetworkUse>)> {
         units,
         references: reference_plans(args, &record)?,
         init_image: args.init_image.clone(),
+        mask: args.inpaint.mask.clone(),
         color_hints: color_hints(args, &record),
     };
+    if plan.settings.inpaint.is_some() && plan.mask.is_none() {
+        errln!("warning: the settings inpaint with a mask; without --mask (and --init-image) the whole picture is made");
+    }
     Ok((plan, record.networks))
 }
 
@@ -444,6 +450,7 @@ fn apply_flags(args: &GenerateArgs, settings: &mut GenerationSettings) {
     settings.denoising_strength = args.strength.or(settings.denoising_strength);
     settings.hint_strength = args.hint_strength.or(settings.hint_strength);
     apply_hires_flags(args, settings);
+    args.inpaint.apply(settings);
     settings.seed = match args.seed {
         Some(seed) if seed >= 0 => seed as u64,
         Some(_) => random_seed(),
@@ -601,7 +608,13 @@ fn noise_override(args: &GenerateArgs, request: &Request) -> anyhow::Result<Nois
             anyhow::Ok(ReferenceNoise { encode, steps })
         })
         .transpose()?;
-    Ok(NoiseOverride { initial, ancestral, reference })
+    let masked_image = args
+        .inpaint
+        .masked_image_noise
+        .as_deref()
+        .map(|p| read_f32_tensor(p, "noise", Some(&[1, 4, h, w])).map(|t| t.values))
+        .transpose()?;
+    Ok(NoiseOverride { initial, ancestral, reference, masked_image })
 }
 
 /// Writes each finished image as soon as it arrives, and shows progress on a terminal.

@@ -9,6 +9,7 @@ mod eval_embeddings;
 mod export;
 mod generate;
 mod history;
+mod inpaint_flags;
 mod inspect;
 mod noise;
 mod pages;

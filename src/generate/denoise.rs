@@ -12,6 +12,7 @@ use super::conditioning::StepContexts;
 use super::control_step::{PreparedUnit, control_residuals};
 use super::error::GenerateError;
 use super::hold::Hold;
+use super::inpaint_step::Blend;
 use super::models::Models;
 use super::progress::Flow;
 use super::reference_step::{GroupReferences, fill_banks};
@@ -27,6 +28,8 @@ pub struct Denoiser<'a> {
     pub units: &'a [PreparedUnit<'a>],
     /// [h, w] of the latents.
     pub latent_size: [usize; 2],
+    /// An inpainting checkpoint's extra input channels for every image, [c, h, w] (see `inpaint_step`).
+    pub extra_channels: Option<&'a [f32]>,
 }
 
 impl Denoiser<'_> {
@@ -49,6 +52,10 @@ impl Denoiser<'_> {
         let data = TensorData::new(model_input.to_vec(), [images, 4, h, w]);
         let x = Tensor::<4>::from_data(data, (self.device, self.models.dtype));
         let batch = if self.guided() { Tensor::cat(vec![x.clone(), x], 0) } else { x };
+        let unet_input = match self.extra_channels {
+            None => batch.clone(),
+            Some(extra) => self.with_extra_channels(model_input, extra, images),
+        };
         let t = timestep as f32;
         let context = &per_image(self.contexts.at(position.0), images);
         let control = control_residuals(self.models, self.units, &batch, t, context, position)?;
@@ -56,7 +63,7 @@ impl Denoiser<'_> {
         let uncond_rows = if self.guided() { images } else { 0 };
         let mut reference =
             if banks.is_empty() { ReferencePass::Off } else { ReferencePass::Read { banks: &banks, uncond_rows } };
-        let eps = self.models.unet.forward_with_reference(batch, &[t], context, control.as_ref(), &mut reference)?;
+        let eps = self.models.unet.forward_with_reference(unet_input, &[t], context, control.as_ref(), &mut reference)?;
         let eps = eps
             .try_into_vec_as::<f32>()
             .map_err(|e| GenerateError::Device { during: "running the UNet", message: format!("{e:?}") })?;
@@ -65,6 +72,18 @@ impl Denoiser<'_> {
         }
         let (uncond, cond) = eps.split_at(eps.len() / 2);
         Ok(guide(uncond, cond, self.cfg_scale)?)
+    }
+
+    /// The UNet input of an inpainting checkpoint: each image's latents followed by `extra`, for both
+    /// halves of the guidance.
+    fn with_extra_channels(&self, model_input: &[f32], extra: &[f32], images: usize) -> Tensor<4> {
+        let [h, w] = self.latent_size;
+        let per_image = model_input.len() / images;
+        let channels = (per_image + extra.len()) / (h * w);
+        let one_half: Vec<f32> = model_input.chunks(per_image).flat_map(|latents| latents.iter().chain(extra)).copied().collect();
+        let rows = if self.guided() { 2 * images } else { images };
+        let all = if self.guided() { one_half.repeat(2) } else { one_half };
+        Tensor::<4>::from_data(TensorData::new(all, [rows, channels, h, w]), (self.device, self.models.dtype))
     }
 
     /// Runs `sampler` from step `start` to the end on `latents` (of one image or several, one after
@@ -78,7 +97,7 @@ impl Denoiser<'_> {
         inputs: StepInputs,
         after_step: &mut dyn FnMut(usize, &[f32]) -> Flow,
     ) -> Result<Option<Vec<f32>>, GenerateError> {
-        let StepInputs { noise, mut references, hold } = inputs;
+        let StepInputs { noise, mut references, hold, blend } = inputs;
         let steps = sampler.timesteps().len();
         let run = steps - start.min(steps);
         for step in start..steps {
@@ -89,7 +108,10 @@ impl Denoiser<'_> {
             let timestep = sampler.timesteps()[step];
             let model_input = sampler.scale_model_input(step, &latents)?;
             let reference_inputs = references.inputs(&*sampler, step, (k, run))?;
-            let eps = self.predict(&model_input, timestep, (k, run), &reference_inputs)?;
+            let mut eps = self.predict(&model_input, timestep, (k, run), &reference_inputs)?;
+            if let Some(blend) = blend {
+                blend.steer(&*sampler, step, &latents, &mut eps)?;
+            }
             let fresh = sampler.needs_noise(step).then(|| noise(k));
             latents = sampler.step(step, &eps, &latents, fresh.as_deref())?;
             if latents.iter().any(|v| !v.is_finite()) {
@@ -99,6 +121,9 @@ impl Denoiser<'_> {
             if after_step(k, &latents) == Flow::Cancel {
                 return Ok(None);
             }
+        }
+        if let Some(blend) = blend {
+            blend.finish(&mut latents);
         }
         Ok(Some(latents))
     }
@@ -112,6 +137,8 @@ pub struct StepInputs<'a> {
     pub references: GroupReferences<'a>,
     /// Keeps part of the latents to a picture during the first steps (color hints).
     pub hold: Option<&'a Hold<'a>>,
+    /// Keeps the latents outside an inpainting mask to the original's (ordinary checkpoints).
+    pub blend: Option<&'a Blend<'a>>,
 }
 
 /// The context [uncond, cond] (or [cond]) repeated for `images` images: [uncond × n, cond × n].

@@ -33,6 +33,8 @@ pub enum GenerateError {
     Vae(#[from] VaeInputError),
     #[error("hires fix's upscaler: {0}")]
     Upscale(#[from] crate::upscale::UpscaleError),
+    #[error("{0}")]
+    Inpaint(#[from] crate::inpaint::InpaintError),
     /// The device failed to run or return a result (out of memory, lost device).
     #[error("the device failed while {during}: {message}")]
     Device { during: &'static str, message: String },

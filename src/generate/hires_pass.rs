@@ -102,6 +102,7 @@ impl HiresRun {
             cfg_scale: request.cfg_scale(),
             units: &prepared,
             latent_size: [h, w],
+            extra_channels: None,
         };
         let references = GroupReferences::new(&[], None, request.settings.rng, &[slot.seed], [h, w]);
         let mut fresh = |_: usize| generator.next_noise();
@@ -121,7 +122,7 @@ impl HiresRun {
         if after_step(0, &noised) == Flow::Cancel {
             return Ok(None);
         }
-        let inputs = StepInputs { noise: &mut fresh, references, hold: None };
+        let inputs = StepInputs { noise: &mut fresh, references, hold: None, blend: None };
         denoiser.run(sampler.as_mut(), start, noised, inputs, &mut after_step)
     }
 

@@ -14,6 +14,7 @@ mod denoise;
 mod error;
 mod hires_pass;
 mod hold;
+mod inpaint_step;
 mod models;
 mod pipeline;
 mod plan;
@@ -36,7 +37,7 @@ pub use progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
 pub use prompt_check::{MAX_PROMPT_CHARS, MAX_PROMPT_CHUNKS, WhichPrompt};
 pub use record::{Provenance, UnitProvenance, record_for};
 pub use request::{
-    ControlUnit, HiresPass, HiresUpscale, InitImage, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, ReferenceNoise, ReferenceUnit,
-    Request, RequestError, nearest_multiple_of_8, validate_settings,
+    ControlUnit, HiresPass, HiresUpscale, InitImage, InpaintMask, MAX_CLIP_SKIP, MAX_SIDE, NoiseOverride, ReferenceNoise,
+    ReferenceUnit, Request, RequestError, nearest_multiple_of_8, validate_settings,
 };
 pub use tiled_upscale::{TileLineArt, TileProgress, TiledUpscale};

@@ -16,6 +16,7 @@ use super::denoise::{Denoiser, StepInputs};
 use super::error::GenerateError;
 use super::hires_pass::{HiresRun, ImageSlot};
 use super::hold::Hold;
+use super::inpaint_step::Inpainting;
 use super::models::Models;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
@@ -66,6 +67,7 @@ pub fn generate_together(
     let together = together.clamp(1, request.batch_count().max(1));
     let units: Vec<PreparedUnit> =
         request.control.iter().map(|u| PreparedUnit::new(u, batch * together, models, device)).collect();
+    let inpainting = Inpainting::prepare(models, request, device)?;
     let denoiser = Denoiser {
         models,
         device,
@@ -73,12 +75,19 @@ pub fn generate_together(
         cfg_scale: request.cfg_scale(),
         units: &units,
         latent_size: request.latent_size(),
+        extra_channels: inpainting.as_ref().and_then(Inpainting::extra_channels),
     };
     let init_latents = request.init_image.as_ref().map(|init| encode_picture(models, &init.rgb, device)).transpose()?;
     let guide = request.color_guide.as_ref().map(|guide| held_guide(models, guide, device)).transpose()?;
     let references =
         request.reference.iter().map(|unit| PreparedReference::new(unit, models, device)).collect::<Result<Vec<_>, _>>()?;
-    let starts = Starts { init_latents: init_latents.as_deref(), guide: guide.as_ref(), references: &references };
+    let starts = Starts {
+        init_latents: init_latents.as_deref(),
+        guide: guide.as_ref(),
+        references: &references,
+        inpainting: inpainting.as_ref(),
+    };
+    let overlay = request.init_image.as_ref().and_then(|init| init.mask.as_ref()).and_then(|mask| mask.overlay.as_ref());
     let hires = match request.hires_steps() {
         0 => None,
         steps => {
@@ -106,6 +115,10 @@ pub fn generate_together(
                 }
             };
             let image = rgb_from_planes(&decode_at(models, &latents, size, device)?, 8 * size[1], 8 * size[0]);
+            let image = match overlay {
+                Some(overlay) => overlay.apply(&image)?,
+                None => image,
+            };
             let finished = FinishedImage { index, seed, image, latents };
             observer.image(finished).map_err(|message| GenerateError::Output { index, message })?;
         }
@@ -128,6 +141,7 @@ struct Starts<'a> {
     init_latents: Option<&'a [f32]>,
     guide: Option<&'a HeldGuide>,
     references: &'a [PreparedReference<'a>],
+    inpainting: Option<&'a Inpainting>,
 }
 
 /// Samples images `indices` of the request together, their latents one after another; `None` when
@@ -151,7 +165,20 @@ fn sample_images(
         None => generator.first(),
     };
     let init_latents = starts.init_latents.map(|x0| x0.repeat(indices.len()));
-    let (start, latents) = starting_latents(sampler.as_ref(), request, initial.clone(), init_latents.as_deref())?;
+    let init_latents = match (init_latents, starts.inpainting) {
+        (Some(x0), Some(inpainting)) => Some(inpainting.masked_start(x0, &initial)),
+        (x0, _) => x0,
+    };
+    let from_noise = starts.inpainting.is_some_and(|inpainting| inpainting.starts_from_noise(request.strength()));
+    let (start, latents) = if from_noise {
+        (0, sampler.init_latents(&initial))
+    } else {
+        starting_latents(sampler.as_ref(), request, initial.clone(), init_latents.as_deref())?
+    };
+    let blend = match (starts.inpainting, &init_latents) {
+        (Some(inpainting), Some(x0)) => inpainting.blend(x0),
+        _ => None,
+    };
     let held = starts.guide.map(|guide| (guide.latents.repeat(indices.len()), guide.mask.repeat(indices.len())));
     let hold = held.as_ref().map(|(target, mask)| Hold {
         target,
@@ -184,7 +211,7 @@ fn sample_images(
     if run == 0 && after_step(0, &latents) == Flow::Cancel {
         return Ok(None);
     }
-    let inputs = StepInputs { noise: &mut noise, references, hold: hold.as_ref() };
+    let inputs = StepInputs { noise: &mut noise, references, hold: hold.as_ref(), blend: blend.as_ref() };
     denoiser.run(sampler.as_mut(), start, latents, inputs, &mut after_step)
 }
 

@@ -28,8 +28,11 @@ use crate::vocabulary::{Polarity, ResizeMode};
 
 use super::models::ModelFiles;
 use super::record::{Provenance, UnitProvenance};
+use crate::inpaint::{CropRegion, InpaintError, load_mask, prepare_inpaint, resize_and_fill};
+
 use super::request::{
-    ControlUnit, HiresPass, HiresUpscale, InitImage, NoiseOverride, ReferenceUnit, Request, RequestError, validate_settings,
+    ControlUnit, HiresPass, HiresUpscale, InitImage, InpaintMask, NoiseOverride, ReferenceUnit, Request, RequestError,
+    validate_settings,
 };
 
 /// One generation at the level of files: the settings, and the paths of everything they apply to.
@@ -48,6 +51,10 @@ pub struct Plan {
     /// img2img: the picture to start from (resized to the generation size); the settings' denoising
     /// strength says how much of it changes.
     pub init_image: Option<PathBuf>,
+    /// Inpainting: the mask of the img2img picture, white (or opaque) where it is redrawn; the settings'
+    /// `inpaint` says how.
+    #[serde(default)]
+    pub mask: Option<PathBuf>,
     /// Color hints: an RGBA picture, transparent where nothing is painted, placed on the generation as
     /// the first unit's line art is; the settings' hint strength says how long they hold.
     #[serde(default)]
@@ -123,6 +130,12 @@ pub enum ResolveError {
     Tokenizer(String),
     #[error("hires fix's upscaler: {0}")]
     HiresUpscaler(#[from] UpscaleError),
+    #[error("{0}")]
+    Inpaint(#[from] InpaintError),
+    #[error("a mask was given without the picture it masks: give the picture with --init-image")]
+    MaskWithoutPicture,
+    #[error("color hints do not combine with \"only masked\" inpainting: inpaint the whole picture, or leave the hints out")]
+    HintsInMaskedRegion,
 }
 
 /// Turns plans into requests, remembering what it hashed: model files once ever (in Nurie's home),
@@ -208,23 +221,26 @@ impl Resolver {
         validate_settings(&plan.settings)?;
         let files = plan.model_files();
         let mut provenance = self.model_provenance(plan)?;
+        let (init_image, region) = match (&plan.init_image, &plan.mask) {
+            (Some(path), mask) => {
+                provenance.init_image_sha256 = self.drawing_sha256(path);
+                let (init, region) = init_image(path, mask.as_deref(), &plan.settings)?;
+                (Some(init), region)
+            }
+            (None, Some(_)) => return Err(ResolveError::MaskWithoutPicture),
+            (None, None) => (None, None),
+        };
         let mut control = Vec::with_capacity(plan.units.len());
         for unit in &plan.units {
-            let (unit, from) = self.unit(unit, &plan.settings, &files)?;
+            let (unit, from) = self.unit(unit, &plan.settings, &files, region.as_ref())?;
             control.push(unit);
             provenance.units.push(from);
         }
         let hires = self.hires_pass(plan)?;
         let reference = plan.references.iter().map(|unit| reference_unit(unit, &plan.settings)).collect::<Result<_, _>>()?;
         provenance.reference_pictures = plan.references.iter().map(|unit| self.drawing_sha256(&unit.picture)).collect();
-        let init_image = match &plan.init_image {
-            Some(path) => {
-                provenance.init_image_sha256 = self.drawing_sha256(path);
-                Some(init_image(path, &plan.settings)?)
-            }
-            None => None,
-        };
         let color_guide = match &plan.color_hints {
+            Some(_) if region.is_some() => return Err(ResolveError::HintsInMaskedRegion),
             Some(path) => {
                 provenance.color_hints_sha256 = self.drawing_sha256(path);
                 Some(color_guide(path, plan, &control)?)
@@ -245,6 +261,7 @@ impl Resolver {
             (_, None) => settings.hires = None,
             _ => {}
         }
+        settings.inpaint = plan.mask.as_ref().map(|_| settings.inpaint.unwrap_or_default());
         settings.hint_strength = color_guide.as_ref().map(|_| settings.hint_strength.unwrap_or(DEFAULT_HINT_STRENGTH));
         let uses = loras_in_prompt(&settings.prompt)?;
         let loras = self.loras.weighted(&uses)?;
@@ -295,13 +312,20 @@ impl Resolver {
         Ok(Some(HiresPass { upscale, hints }))
     }
 
+    /// A line-art unit with its hint; with "only masked" inpainting, the line art is placed over the
+    /// whole picture and cut out as the picture is (sd-webui-controlnet's "crop input image").
     fn unit(
         &mut self,
         unit: &UnitPlan,
         settings: &GenerationSettings,
         files: &ModelFiles,
+        region: Option<&MaskedRegion>,
     ) -> Result<(ControlUnit, UnitProvenance), ResolveError> {
         let art = load_rgb8(&unit.line_art).map_err(ResolveError::LineArt)?;
+        let art = match region {
+            Some(region) => region.cut_out(&art, unit.line_art_settings.resize_mode, [settings.width, settings.height])?,
+            None => art,
+        };
         let prepared = prepare_line_art(&art, unit.line_art_settings, settings.width, settings.height)
             .map_err(|source| ResolveError::LineArtSize { path: unit.line_art.clone(), source })?;
         let from = UnitProvenance {
@@ -328,11 +352,42 @@ fn color_guide(path: &Path, plan: &Plan, control: &[ControlUnit]) -> Result<Colo
 }
 
 /// The img2img picture at the generation size (Pillow's Lanczos, as A1111 resizes it; as it is when it has
-/// that size already).
-fn init_image(path: &Path, settings: &GenerationSettings) -> Result<InitImage, ResolveError> {
+/// that size already); with a mask, prepared for inpainting, and with "only masked" the region redrawn.
+fn init_image(
+    path: &Path,
+    mask_path: Option<&Path>,
+    settings: &GenerationSettings,
+) -> Result<(InitImage, Option<MaskedRegion>), ResolveError> {
     let picture = load_rgb8(path).map_err(ResolveError::InitImage)?;
-    let resized = resize(&picture, settings.width, settings.height, Resample::Lanczos)?;
-    Ok(InitImage { rgb: resized })
+    let size = [settings.width, settings.height];
+    let Some(mask_path) = mask_path else {
+        return Ok((InitImage::whole(resize(&picture, size[0], size[1], Resample::Lanczos)?), None));
+    };
+    let mask = load_mask(mask_path)?;
+    let prepared = prepare_inpaint(&picture, &mask, &settings.inpaint.unwrap_or_default(), size, mask_path)?;
+    let region = prepared.region.map(|region| MaskedRegion { region, picture_size: [picture.width(), picture.height()] });
+    let mask = InpaintMask { mask: prepared.mask, overlay: prepared.overlay };
+    Ok((InitImage { rgb: prepared.init, mask: Some(mask) }, region))
+}
+
+/// "Only masked": where in the picture the generation is, to cut line art out the same way.
+struct MaskedRegion {
+    region: CropRegion,
+    picture_size: [u32; 2],
+}
+
+impl MaskedRegion {
+    /// `art` placed over the picture as its unit places it over a generation, then cut out and fitted
+    /// to the generation size as the picture was.
+    fn cut_out(
+        &self,
+        art: &image::RgbImage,
+        mode: ResizeMode,
+        [width, height]: [u32; 2],
+    ) -> Result<image::RgbImage, ResolveError> {
+        let placed = fit_to_size(art, mode, self.picture_size[0], self.picture_size[1]);
+        Ok(resize_and_fill(&self.region.crop(&placed), width, height)?)
+    }
 }
 
 /// A reference unit's picture, cropped and resized to the generation size.
@@ -364,6 +419,7 @@ mod tests {
             units: vec![unit("b.pth"), unit("a.pth"), unit("b.pth")],
             references: vec![],
             init_image: None,
+            mask: None,
             color_hints: None,
         };
         let files = plan.model_files();
@@ -379,6 +435,7 @@ mod tests {
             units: vec![unit("cn.pth")],
             references: vec![],
             init_image: Some("start.png".into()),
+            mask: Some("mask.png".into()),
             color_hints: Some("hints.png".into()),
         };
         let json = serde_json::to_string(&plan).unwrap();
@@ -396,6 +453,7 @@ mod tests {
             units: vec![],
             references: vec![],
             init_image: None,
+            mask: None,
             color_hints: None,
         };
         let error = Resolver::in_home(home.path()).resolve(&plan).unwrap_err();

@@ -91,6 +91,23 @@ pub struct ReferenceUnit {
 #[derive(Debug, Clone)]
 pub struct InitImage {
     pub rgb: image::RgbImage,
+    /// Inpainting: only the part the mask marks is redrawn (settings in the settings' `inpaint`).
+    pub mask: Option<InpaintMask>,
+}
+
+impl InitImage {
+    /// A plain img2img picture.
+    pub fn whole(rgb: image::RgbImage) -> Self {
+        InitImage { rgb, mask: None }
+    }
+}
+
+/// An inpainting mask made ready: at the generation size, blurred, 255 where the picture is redrawn;
+/// and the original that goes back over each result (none with paste-back off).
+#[derive(Debug, Clone)]
+pub struct InpaintMask {
+    pub mask: image::GrayImage,
+    pub overlay: Option<crate::inpaint::Overlay>,
 }
 
 /// Noise given from outside, row-major f32: `initial` [b, 4, h, w] (unit normal) and `ancestral`
@@ -101,6 +118,9 @@ pub struct NoiseOverride {
     pub ancestral: Option<Vec<f32>>,
     /// The reference units' draws, the same for every image and unit.
     pub reference: Option<ReferenceNoise>,
+    /// Inpainting checkpoints: the draw [1, 4, h, w] that samples the masked picture's latent posterior
+    /// (masked latents = (mean + std · draw) · 0.18215, as diffusers encodes it); without it, the mean.
+    pub masked_image: Option<Vec<f32>>,
 }
 
 /// A reference unit's draws, row-major f32: `encode` [1, 4, h, w] samples the reference picture's
@@ -141,6 +161,8 @@ pub enum RequestError {
     NoiseLength { what: &'static str, found: usize, expected: usize },
     #[error("the init image is {found:?} pixels; the generation size is {expected:?}")]
     InitImageSize { found: [u32; 2], expected: [u32; 2] },
+    #[error("inpainting: {0}")]
+    Inpaint(String),
     #[error("{0}")]
     Steps(#[source] SamplerError),
     #[error("CLIP skip {0} is not possible: SD1.x text encoders have {MAX_CLIP_SKIP} layers, so it is 1 to {MAX_CLIP_SKIP}")]
@@ -323,6 +345,28 @@ impl Request {
         if found != expected {
             return Err(RequestError::InitImageSize { found, expected });
         }
+        match &init.mask {
+            Some(mask) => self.validate_mask(mask),
+            None => Ok(()),
+        }
+    }
+
+    /// A mask needs the settings' inpainting, the generation size, and no second pass or reference unit.
+    fn validate_mask(&self, mask: &InpaintMask) -> Result<(), RequestError> {
+        let problem = |text: &str| Err(RequestError::Inpaint(text.to_string()));
+        let expected = [self.settings.width, self.settings.height];
+        if self.settings.inpaint.is_none() {
+            return problem("a mask was given without the inpainting settings");
+        }
+        if [mask.mask.width(), mask.mask.height()] != expected {
+            return problem("the mask does not have the generation size");
+        }
+        if self.hires.is_some() {
+            return problem("hires fix does not run with a mask: inpaint the finished picture instead");
+        }
+        if !self.reference.is_empty() {
+            return problem("reference units do not run with a mask yet: leave them out to inpaint");
+        }
         Ok(())
     }
 
@@ -394,6 +438,11 @@ impl Request {
             if ancestral.len() != expected {
                 return Err(RequestError::NoiseLength { what: "ancestral", found: ancestral.len(), expected });
             }
+        }
+        if let Some(draw) = &self.noise.masked_image
+            && draw.len() != self.latent_len()
+        {
+            return Err(RequestError::NoiseLength { what: "masked image", found: draw.len(), expected: self.latent_len() });
         }
         if let Some(reference) = &self.noise.reference {
             let one = self.latent_len();

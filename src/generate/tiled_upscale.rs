@@ -126,7 +126,7 @@ impl TiledUpscale {
             settings,
             control,
             reference: vec![],
-            init_image: Some(InitImage { rgb: grid.tile(picture, corner) }),
+            init_image: Some(InitImage::whole(grid.tile(picture, corner))),
             noise: NoiseOverride::default(),
             embeddings: self.embeddings.clone(),
             color_guide: None,

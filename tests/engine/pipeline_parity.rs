@@ -104,7 +104,7 @@ fn reference_request(refs: &References, run: &str) -> Request {
         .collect();
     let init_image = strength.map(|_| {
         let pixels: Vec<u8> = refs.get("vae.encode.image_u8").values.iter().map(|&v| v as u8).collect();
-        InitImage { rgb: image::RgbImage::from_raw(64, 96, pixels).unwrap() }
+        InitImage::whole(image::RgbImage::from_raw(64, 96, pixels).unwrap())
     });
     let ancestral = refs.read(&format!("{run}.ancestral_noise")).map(|t| t.values);
     let settings = GenerationSettings {

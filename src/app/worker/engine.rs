@@ -194,8 +194,10 @@ fn resolve_error(error: ResolveError) -> WorkerError {
         | ResolveError::InitImage(_)
         | ResolveError::Reference { .. }
         | ResolveError::HintsFile(_)
-        | ResolveError::Hints { .. } => ErrorKind::Image,
-        ResolveError::Request(_) => ErrorKind::Settings,
+        | ResolveError::Hints { .. }
+        | ResolveError::Inpaint(_)
+        | ResolveError::MaskWithoutPicture => ErrorKind::Image,
+        ResolveError::Request(_) | ResolveError::HintsInMaskedRegion => ErrorKind::Settings,
     };
     WorkerError { kind, message: error_report(&error) }
 }
