@@ -18,6 +18,7 @@ mod engine {
     mod generation_flow;
     mod hires_fix;
     mod history_cli;
+    mod inpaint_parity;
     mod inspect_cli;
     mod layered_export;
     mod lora_parity;

@@ -87,7 +87,16 @@ fn color(name: &str, hint_strength: Option<f64>) -> Colored {
     };
     let color_hints = hint_strength.map(|_| hints);
     let checkpoint = Weights::Fp16File.checkpoint();
-    let plan = Plan { settings, checkpoint, vae: None, units: vec![unit], references: vec![], init_image: None, color_hints };
+    let plan = Plan {
+        settings,
+        checkpoint,
+        vae: None,
+        units: vec![unit],
+        references: vec![],
+        init_image: None,
+        mask: None,
+        color_hints,
+    };
     let resolved = Resolver::in_home(&dir).resolve(&plan).unwrap();
     let compute = cpu();
     let models = Models::load(&resolved.files, &compute.device, DType::F32, |_| {}).unwrap();

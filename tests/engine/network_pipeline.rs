@@ -51,6 +51,7 @@ fn check(compute: ComputeDevice, dtype: DType, row: &str, name: &str) {
         units: vec![],
         references: vec![],
         init_image: None,
+        mask: None,
         color_hints: None,
     };
     let home = temp_dir(&format!("{name}-home"));

@@ -126,7 +126,11 @@ fn reference_request(refs: &References, run: &str) -> Request {
         control,
         init_image,
         reference: vec![],
-        noise: NoiseOverride { initial: Some(refs.get(&format!("{run}.init_noise")).values), ancestral, reference: None },
+        noise: NoiseOverride {
+            initial: Some(refs.get(&format!("{run}.init_noise")).values),
+            ancestral,
+            ..NoiseOverride::default()
+        },
         embeddings: None,
         color_guide: None,
         hires: None,

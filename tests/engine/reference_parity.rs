@@ -60,7 +60,11 @@ fn reference_request(refs: &Checkpoint, (run, mode, style_fidelity, weight): (&s
         control: vec![],
         reference: vec![ReferenceUnit { image, settings }],
         init_image: None,
-        noise: NoiseOverride { initial: Some(get(refs, "init_noise").values), ancestral: None, reference: Some(noise) },
+        noise: NoiseOverride {
+            initial: Some(get(refs, "init_noise").values),
+            reference: Some(noise),
+            ..NoiseOverride::default()
+        },
         embeddings: None,
         color_guide: None,
         hires: None,
