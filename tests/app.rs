@@ -15,6 +15,7 @@ mod app {
     mod flats_view;
     mod hires;
     mod history_view;
+    mod inpaint;
     mod layer_export;
     mod model_info;
     mod model_search;

@@ -17,6 +17,8 @@ pub enum Purpose {
     /// The picture of reference unit `n`.
     ReferencePicture(usize),
     InitImage,
+    /// An inpainting mask for the img2img picture.
+    Mask,
     OutputFolder,
     ModelFolder,
     LoraFolder,
@@ -101,7 +103,9 @@ fn dialog_for(purpose: Purpose, suggested_name: Option<String>) -> rfd::AsyncFil
         | Purpose::ControlNet(_)
         | Purpose::CompositionBase
         | Purpose::CompositionReference => dialog.add_filter("Models", MODEL_EXTENSIONS),
-        Purpose::LineArt(_) | Purpose::ReferencePicture(_) | Purpose::InitImage => dialog.add_filter("Images", IMAGE_EXTENSIONS),
+        Purpose::LineArt(_) | Purpose::ReferencePicture(_) | Purpose::InitImage | Purpose::Mask => {
+            dialog.add_filter("Images", IMAGE_EXTENSIONS)
+        }
         Purpose::SaveAs(_) => dialog.add_filter("PNG", &["png"]),
         Purpose::ExportLayers(LayeredFormat::Psd) => dialog.add_filter("PSD", &["psd"]),
         Purpose::ExportLayers(LayeredFormat::Ora) => dialog.add_filter("OpenRaster", &["ora"]),

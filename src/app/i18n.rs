@@ -139,6 +139,9 @@ pub struct Texts {
     pub flats_layer: &'static str,
     /// The picture whose settings are reused was colored with hints Nurie no longer keeps.
     pub hints_not_kept: &'static str,
+    /// Generate with inpainting on: no img2img picture, or no mask painted over it.
+    pub inpaint_needs_picture: &'static str,
+    pub inpaint_needs_mask: &'static str,
     pub transparent_background: &'static str,
     pub export_beside: fn(&str) -> String,
     pub export: &'static str,
@@ -411,6 +414,8 @@ pub const EN: Texts = Texts {
     color_trace: "Color trace (色トレス): the lines take the colors beside them",
     flats_layer: "Flats: one color per area the lines enclose",
     hints_not_kept: "The picture's color hints are no longer kept, so the hint layer is unchanged",
+    inpaint_needs_picture: "Inpainting redraws part of the img2img picture: open one (or use the line art) and paint the mask over it, or turn \"Inpaint (mask)\" off.",
+    inpaint_needs_mask: "Inpainting is on but no mask is painted over the img2img picture: paint the part to redraw (or load a mask), or turn \"Inpaint (mask)\" off.",
     transparent_background: "Transparent background",
     export_beside: |name| format!("Writes {name} beside the picture"),
     export: "Export",
@@ -704,6 +709,8 @@ pub const JA: Texts = Texts {
     color_trace: "色トレス：線を隣の色で塗る",
     flats_layer: "下塗り：線で囲まれた領域ごとに一色",
     hints_not_kept: "この絵の色ヒントはもう保存されていないため、色ヒントはそのままです",
+    inpaint_needs_picture: "インペイントは img2img の絵の一部を描き直します。絵を開くか線画を使い、その上にマスクを塗ってください。または「インペイント（マスク）」をオフにしてください。",
+    inpaint_needs_mask: "インペイントがオンですが、img2img の絵にマスクが塗られていません。描き直す部分を塗る（またはマスクを読み込む）か、「インペイント（マスク）」をオフにしてください。",
     transparent_background: "背景を透明にする",
     export_beside: |name| format!("画像の隣に {name} を書き出します"),
     export: "書き出す",

@@ -18,6 +18,7 @@ use super::history::HistoryBrowser;
 use super::i18n::Texts;
 use super::layer_export::{ExportFailure, ExportJob, ExportOutcome, LayerExporter};
 use super::line_art_preview::{LineArtPreview, LineArtPreviewer, Prepared, PreviewRequest};
+use super::mask_painter::MaskPainter;
 use super::model_info::{LicenseQuestion, ModelInfo};
 use super::model_search::{ModelSearch, SearchPlaces};
 use super::network_browser::{ListRequest, NetworkBrowser};
@@ -92,6 +93,13 @@ pub struct DroppedPicture {
     pub settings: Box<crate::metadata::ParsedSettings>,
 }
 
+/// What the user painted for a job, which the worker keeps as files: color hints at the generation
+/// size, the inpainting mask at the img2img picture's.
+struct Painted {
+    color_hints: Option<Arc<image::RgbaImage>>,
+    mask: Option<Arc<image::GrayImage>>,
+}
+
 /// The picture in the result view: the running job's preview or a finished image.
 pub struct Shown {
     pub texture: egui::TextureHandle,
@@ -115,6 +123,8 @@ pub struct NurieApp {
     /// The color hints painted over the line art, at the generation size (one layer for the whole
     /// form; not saved with the settings).
     pub hints: HintLayer,
+    /// The inpainting mask painted over the img2img picture (not saved with the settings).
+    pub mask: MaskPainter,
     /// The before/after slider is on, at this fraction of the width.
     pub compare: bool,
     pub compare_at: f32,
@@ -217,6 +227,7 @@ impl NurieApp {
             shown: None,
             view: ZoomPan::default(),
             hints: HintLayer::default(),
+            mask: MaskPainter::default(),
             compare: false,
             compare_at: 0.5,
             last_seed: None,
@@ -356,9 +367,14 @@ impl NurieApp {
                     Ok(references) => plan.references.extend(references),
                     Err(text) => return self.notify(Some(ErrorKind::Settings), text),
                 }
+                let mask = match self.painted_mask() {
+                    Ok(mask) => mask,
+                    Err(text) => return self.notify(Some(ErrorKind::Settings), text),
+                };
                 // Ctrl+Enter may come before the hint layer follows a new size: ask for the plan's.
                 let color_hints = self.hints.picture_sized(plan.settings.width, plan.settings.height).map(Arc::new);
-                let spec = self.job_spec(plan, self.output_folder(), color_hints, None);
+                let painted = Painted { color_hints, mask };
+                let spec = self.job_spec(plan, self.output_folder(), painted, None);
                 self.last_seed = Some(seed);
                 self.held_jobs.push(spec);
                 self.release_held_jobs();
@@ -377,12 +393,13 @@ impl NurieApp {
         self.notify(Some(ErrorKind::Settings), text);
     }
 
-    /// A job of `plan` with the window's device, precision and network folders.
+    /// A job of `plan` with the window's device, precision and network folders, and what was painted
+    /// for it.
     fn job_spec(
         &self,
         plan: crate::generate::Plan,
         output_folder: PathBuf,
-        color_hints: Option<Arc<image::RgbaImage>>,
+        painted: Painted,
         page_name: Option<String>,
     ) -> JobSpec {
         JobSpec {
@@ -392,9 +409,23 @@ impl NurieApp {
             output_folder,
             lora_folders: self.settings.lora_folders.clone(),
             embedding_folders: self.settings.embedding_folders.clone(),
-            color_hints,
+            color_hints: painted.color_hints,
+            mask: painted.mask,
             page_name,
         }
+    }
+
+    /// The mask painted over the img2img picture when inpainting is on (`None` when it is off), or
+    /// what is missing: without a mask the job would be a plain img2img, which the user did not ask for.
+    fn painted_mask(&self) -> Result<Option<Arc<image::GrayImage>>, String> {
+        let form = &self.settings.form;
+        if form.settings.inpaint.is_none() {
+            return Ok(None);
+        }
+        let texts = self.texts();
+        let picture = form.init_image.as_deref().ok_or_else(|| texts.inpaint_needs_picture.to_string())?;
+        let mask = self.mask.mask_for(picture).ok_or_else(|| texts.inpaint_needs_mask.to_string())?;
+        Ok(Some(Arc::new(mask)))
     }
 
     /// Opens the chapter in `folder` for the Pages section.
@@ -424,6 +455,11 @@ impl NurieApp {
             Ok(references) => references,
             Err(text) => return self.notify(Some(ErrorKind::Settings), text),
         };
+        // Every page starts from the same img2img picture, so the same mask serves them all.
+        let mask = match self.painted_mask() {
+            Ok(mask) => mask,
+            Err(text) => return self.notify(Some(ErrorKind::Settings), text),
+        };
         let queued: Vec<String> = self
             .queue
             .pending()
@@ -444,7 +480,8 @@ impl NurieApp {
             match form.to_plan(checkpoint.as_deref(), vae.as_deref(), page_seed) {
                 Ok(mut plan) => {
                     plan.references.extend(characters.iter().cloned());
-                    let spec = self.job_spec(plan, out.clone(), None, Some(page.name()));
+                    let painted = Painted { color_hints: None, mask: mask.clone() };
+                    let spec = self.job_spec(plan, out.clone(), painted, Some(page.name()));
                     self.held_jobs.push(spec);
                 }
                 Err(problem) => return self.notify_form_problem(problem),
@@ -759,6 +796,7 @@ impl NurieApp {
                 }
             }
             Purpose::InitImage => self.settings.form.init_image = Some(path.to_path_buf()),
+            Purpose::Mask => self.mask.load_file(path, &self.ctx),
             Purpose::OutputFolder => self.settings.output_folder = Some(path.to_path_buf()),
             Purpose::ModelFolder => self.add_model_folder(path),
             Purpose::LoraFolder => add_folder(&mut self.settings.lora_folders, path),

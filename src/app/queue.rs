@@ -118,6 +118,7 @@ mod tests {
             lora_folders: vec![],
             embedding_folders: vec![],
             color_hints: None,
+            mask: None,
             page_name: None,
         }
     }

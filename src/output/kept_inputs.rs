@@ -38,9 +38,13 @@ impl KeptInputs {
         Ok(kept)
     }
 
-    /// Keeps a picture made in the window (the painted color hints) as a PNG named by the SHA-256 of
-    /// its bytes, as a file would be kept; returns the kept file.
-    pub fn keep_png(&self, picture: &image::RgbaImage) -> Result<PathBuf, KeepError> {
+    /// Keeps a picture made in the window (the painted color hints, an inpainting mask) as a PNG named
+    /// by the SHA-256 of its bytes, as a file would be kept; returns the kept file.
+    pub fn keep_png<P>(&self, picture: &image::ImageBuffer<P, Vec<P::Subpixel>>) -> Result<PathBuf, KeepError>
+    where
+        P: image::PixelWithColorType,
+        [P::Subpixel]: image::EncodableLayout,
+    {
         let mut bytes = Vec::new();
         let encoded = picture.write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png);
         let kept_name = self.folder.join("painted.png");

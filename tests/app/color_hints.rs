@@ -3,32 +3,14 @@
 
 use std::time::Duration;
 
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use nurie::app::NurieApp;
 use nurie::app::color_hints::{SWATCHES, Tool};
 
-use super::support::{checkpoint, controlnet, english_on_screen, fixture, harness, home, pngs, wait_until};
+use super::support::{checkpoint, controlnet, drag, english_on_screen, fixture, harness, home, pngs, wait_until};
 
 const MINUTE: Duration = Duration::from_secs(60);
 const CANVAS: &str = "Line art to paint hints on";
-
-/// Drags with the primary button from `from` to `to` (fractions of the line art) in a few moves, a
-/// frame each.
-fn drag(harness: &mut Harness<'_, NurieApp>, from: egui::Vec2, to: egui::Vec2, canvas: &str) {
-    let rect = harness.get_by_label(canvas).rect();
-    let at = |t: f32| rect.min + (from + (to - from) * t) * rect.size();
-    harness.hover_at(at(0.0));
-    harness.step();
-    harness.drag_at(at(0.0));
-    harness.step();
-    for step in 1..=4 {
-        harness.hover_at(at(step as f32 / 4.0));
-        harness.step();
-    }
-    harness.drop_at(at(1.0));
-    harness.run_steps(2);
-}
 
 /// The hint pixels of row `y` from `x0` to `x1` (inclusive).
 fn row(app: &NurieApp, y: u32, x0: u32, x1: u32) -> Vec<[u8; 4]> {

@@ -76,6 +76,24 @@ pub fn wait_until(harness: &mut Harness<'_, NurieApp>, timeout: Duration, what: 
     }
 }
 
+/// Drags with the primary button from `from` to `to` (fractions of the widget labelled `canvas`) in a
+/// few moves, a frame each, as a hand paints a stroke.
+pub fn drag(harness: &mut Harness<'_, NurieApp>, from: egui::Vec2, to: egui::Vec2, canvas: &str) {
+    use egui_kittest::kittest::Queryable;
+    let rect = harness.get_by_label(canvas).rect();
+    let at = |t: f32| rect.min + (from + (to - from) * t) * rect.size();
+    harness.hover_at(at(0.0));
+    harness.step();
+    harness.drag_at(at(0.0));
+    harness.step();
+    for step in 1..=4 {
+        harness.hover_at(at(step as f32 / 4.0));
+        harness.step();
+    }
+    harness.drop_at(at(1.0));
+    harness.run_steps(2);
+}
+
 /// A file dropped on the window, as the OS integration hands it over.
 #[derive(Debug)]
 pub struct Dropped(pub PathBuf);

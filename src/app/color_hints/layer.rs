@@ -4,10 +4,9 @@
 use egui::Color32;
 use image::{RgbImage, Rgba, RgbaImage};
 
-use super::brush::{self, Area};
-use super::history::{History, Patch};
 use super::palette::{Recent, SWATCHES};
 use super::tool::Tool;
+use crate::app::paint::{Strokes, Tip};
 
 /// The brush sizes offered, in pixels of the picture.
 pub const BRUSH_SIZES: std::ops::RangeInclusive<u32> = 2..=64;
@@ -16,7 +15,7 @@ pub const DEFAULT_BRUSH_SIZE: u32 = 12;
 /// Colors painted over the line art to steer the generation's colors: opaque where painted,
 /// transparent elsewhere, at the generation size. One layer serves the whole form.
 pub struct HintLayer {
-    picture: RgbaImage,
+    pub(super) strokes: Strokes<Rgba<u8>>,
     /// The "Paint hints" toggle: dragging on the line art paints instead of panning.
     pub painting: bool,
     pub tool: Tool,
@@ -25,33 +24,20 @@ pub struct HintLayer {
     /// The brush's color (always opaque).
     pub color: Color32,
     recent: Recent,
-    history: History,
-    stroke: Option<Stroke>,
-    /// The picture as last uploaded for the overlay, and whether it changed since.
+    /// The picture as last uploaded for the overlay.
     pub(super) texture: Option<egui::TextureHandle>,
-    pub(super) changed: bool,
-}
-
-/// A stroke in progress: the picture before it, where the pointer last was, what it changed so far.
-struct Stroke {
-    before: RgbaImage,
-    last: (f32, f32),
-    area: Option<Area>,
 }
 
 impl Default for HintLayer {
     fn default() -> Self {
         Self {
-            picture: RgbaImage::new(0, 0),
+            strokes: Strokes::default(),
             painting: false,
             tool: Tool::Brush,
             brush_size: DEFAULT_BRUSH_SIZE,
             color: SWATCHES[0],
             recent: Recent::default(),
-            history: History::default(),
-            stroke: None,
             texture: None,
-            changed: true,
         }
     }
 }
@@ -59,7 +45,7 @@ impl Default for HintLayer {
 impl HintLayer {
     /// The hints for a generation: `None` when nothing is painted, so an empty layer never reaches one.
     pub fn picture(&self) -> Option<RgbaImage> {
-        (!self.is_empty()).then(|| self.picture.clone())
+        (!self.is_empty()).then(|| self.pixels().clone())
     }
 
     /// As [`HintLayer::picture`], at `width`×`height` (rescaled, nearest, if the layer is at another size).
@@ -70,76 +56,54 @@ impl HintLayer {
 
     /// Whether no pixel has a hint.
     pub fn is_empty(&self) -> bool {
-        self.picture.pixels().all(|pixel| pixel[3] == 0)
+        self.pixels().pixels().all(|pixel| pixel[3] == 0)
     }
 
     /// The picture's size (the generation size it was last fitted to).
     pub fn size(&self) -> (u32, u32) {
-        self.picture.dimensions()
+        self.strokes.size()
     }
 
     /// Follows the generation size: the hints painted so far are rescaled (nearest, so colors stay
     /// pure), not lost. The undo history is forgotten: its rectangles belong to the old size.
     pub fn fit_to(&mut self, width: u32, height: u32) {
-        if self.picture.dimensions() == (width, height) {
-            return;
-        }
-        self.picture = if self.picture.width() == 0 || self.picture.height() == 0 {
-            RgbaImage::new(width, height)
-        } else {
-            rescaled(&self.picture, width, height)
-        };
-        self.stroke = None;
-        self.history.forget();
-        self.changed = true;
+        self.strokes.resize(width, height, |old| rescaled(old, width, height));
     }
 
     /// The pixel under `at`, relative to the picture (0..1 on each axis), in pixels.
     pub fn pixel_at(&self, at: egui::Pos2) -> (f32, f32) {
-        (at.x * self.picture.width() as f32, at.y * self.picture.height() as f32)
+        let (width, height) = self.size();
+        (at.x * width as f32, at.y * height as f32)
     }
 
     /// Starts a stroke at `at` (pixels) with the brush or the eraser: one dab.
     pub fn press(&mut self, at: (f32, f32)) {
         let Some(color) = self.paint_color() else { return };
-        let before = self.picture.clone();
-        let area = brush::dab(&mut self.picture, at, self.brush_size as f32, color);
-        self.stroke = Some(Stroke { before, last: at, area });
-        self.changed |= area.is_some();
+        self.strokes.press(at, self.tip(), &move |pixel, _| *pixel = color);
     }
 
     /// Continues the stroke to `at` (pixels), with no gap however far the pointer jumped.
     pub fn drag_to(&mut self, at: (f32, f32)) {
-        let (Some(color), Some(stroke)) = (self.paint_color(), self.stroke.as_mut()) else { return };
-        if stroke.last == at {
-            return;
-        }
-        let touched = brush::segment(&mut self.picture, stroke.last, at, self.brush_size as f32, color);
-        stroke.last = at;
-        stroke.area = union(stroke.area, touched);
-        self.changed |= touched.is_some();
+        let Some(color) = self.paint_color() else { return };
+        self.strokes.drag_to(at, self.tip(), &move |pixel, _| *pixel = color);
     }
 
     /// Ends the stroke: one step of the history; the brush's color joins the recent ones.
     pub fn release(&mut self) {
-        let Some(stroke) = self.stroke.take() else { return };
-        if let Some(area) = stroke.area {
-            self.history.push(Patch::between(&stroke.before, &self.picture, area));
-        }
-        if self.tool == Tool::Brush {
+        if self.strokes.release() && self.tool == Tool::Brush {
             self.recent.used(self.color);
         }
     }
 
     /// Whether a stroke is in progress.
     pub fn is_stroking(&self) -> bool {
-        self.stroke.is_some()
+        self.strokes.is_stroking()
     }
 
     /// Takes the color at `at` (relative to the frame) from `result`, or the hints without one, and
     /// goes back to the brush.
     pub fn pick(&mut self, result: Option<&RgbImage>, at: egui::Pos2) {
-        if let Some(color) = super::eyedropper::pick(result, &self.picture, at) {
+        if let Some(color) = super::eyedropper::pick(result, self.pixels(), at) {
             self.color = color;
         }
         self.tool = Tool::Brush;
@@ -158,45 +122,35 @@ impl HintLayer {
 
     pub fn undo(&mut self) {
         self.release();
-        self.changed |= self.history.undo(&mut self.picture);
+        self.strokes.undo();
     }
 
     pub fn redo(&mut self) {
         self.release();
-        self.changed |= self.history.redo(&mut self.picture);
+        self.strokes.redo();
     }
 
     pub fn can_undo(&self) -> bool {
-        self.history.can_undo()
+        self.strokes.can_undo()
     }
 
     pub fn can_redo(&self) -> bool {
-        self.history.can_redo()
+        self.strokes.can_redo()
     }
 
     /// Removes every hint, as one step that can be undone.
     pub fn clear(&mut self) {
         self.release();
-        if self.is_empty() {
-            return;
+        if !self.is_empty() {
+            self.strokes.change_all(|pixel| *pixel = Rgba([0, 0, 0, 0]));
         }
-        let before = self.picture.clone();
-        self.picture.pixels_mut().for_each(|pixel| *pixel = Rgba([0, 0, 0, 0]));
-        self.history.push(Patch::between(&before, &self.picture, Area::of(&before)));
-        self.changed = true;
     }
 
     /// Puts `hints` (a picture's kept hints, at the generation size) in place of what is painted, as
     /// one step that can be undone.
     pub fn replace_with(&mut self, hints: RgbaImage) {
         self.release();
-        let before = std::mem::replace(&mut self.picture, hints);
-        if before.dimensions() == self.picture.dimensions() {
-            self.history.push(Patch::between(&before, &self.picture, Area::of(&before)));
-        } else {
-            self.history.forget();
-        }
-        self.changed = true;
+        self.strokes.replace_with(hints);
     }
 
     /// What the current tool puts down: the color, or transparency for the eraser.
@@ -208,21 +162,19 @@ impl HintLayer {
         }
     }
 
+    /// Hints are hard-edged: a hint's color is pure or absent.
+    fn tip(&self) -> Tip {
+        Tip::hard(self.brush_size as f32)
+    }
+
     /// The hint picture as it is now (for the overlay).
     pub(super) fn pixels(&self) -> &RgbaImage {
-        &self.picture
+        self.strokes.picture()
     }
 }
 
 fn rescaled(picture: &RgbaImage, width: u32, height: u32) -> RgbaImage {
     image::imageops::resize(picture, width, height, image::imageops::FilterType::Nearest)
-}
-
-fn union(a: Option<Area>, b: Option<Area>) -> Option<Area> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.union(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 #[cfg(test)]

@@ -3,10 +3,8 @@
 //! tools, the palette and the undo history, and draws its own toggle, toolbar and overlay; the
 //! line-art panel places them.
 
-mod brush;
 mod canvas;
 mod eyedropper;
-mod history;
 mod layer;
 mod palette;
 mod texts;

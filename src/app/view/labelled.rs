@@ -38,3 +38,16 @@ pub fn options_combo<T: PartialEq + Copy>(
         })
         .response
 }
+
+/// A labelled, explained combo box over `options` (value, label), as one grid row.
+pub fn choice<T: PartialEq + Copy>(
+    ui: &mut egui::Ui,
+    text: SettingText,
+    id: impl std::hash::Hash + std::fmt::Debug,
+    value: &mut T,
+    options: &[(T, &str)],
+) {
+    let label = ui.label(text.name).on_hover_text(text.hover);
+    options_combo(ui, id, value, options).labelled_by(label.id).on_hover_text(text.hover);
+    ui.end_row();
+}

@@ -10,7 +10,7 @@ use crate::app::nurie_app::NurieApp;
 use crate::model_library::ModelKind;
 use crate::vocabulary::{ControlMode, Polarity, Preprocessor, ResizeMode};
 
-use super::labelled::{SettingText, options_combo, setting_row, text};
+use super::labelled::{SettingText, choice, setting_row, text};
 use super::model_bar::models_of;
 use super::model_combo::{ComboChoice, ModelCombo, file_name};
 use super::picture;
@@ -213,19 +213,6 @@ fn unit_settings(app: &mut NurieApp, ui: &mut egui::Ui, unit: usize) {
     if guidance.guidance_start > guidance.guidance_end {
         guidance.guidance_end = guidance.guidance_start;
     }
-}
-
-/// A labelled, explained combo box over `options` (value, label), as one grid row.
-fn choice<T: PartialEq + Copy>(
-    ui: &mut egui::Ui,
-    text: SettingText,
-    id: impl std::hash::Hash + std::fmt::Debug,
-    value: &mut T,
-    options: &[(T, &str)],
-) {
-    let label = ui.label(text.name).on_hover_text(text.hover);
-    options_combo(ui, id, value, options).labelled_by(label.id).on_hover_text(text.hover);
-    ui.end_row();
 }
 
 /// sd-webui-controlnet's own names: users know the preprocessors by them.

@@ -1,6 +1,7 @@
 //! Sampler, steps, CFG, seed (dice and reuse), RNG source, clip skip, size (presets, match the line
 //! art), batch count, hires fix, and img2img. Each setting's name and hover explanation, in both languages, are
-//! in [`SettingTexts`] here: a new generation setting adds its widget and its words in this file.
+//! in [`SettingTexts`] here: a new generation setting adds its widget and its words in this file (or,
+//! for a group of its own such as inpainting, in its own file beside it, [`super::inpaint_panel`]).
 
 use super::labelled::{SettingText, setting_row, text};
 use crate::app::file_picker::Purpose;
@@ -34,6 +35,7 @@ pub struct SettingTexts {
     pub match_line_art: SettingText,
     pub batch_count: SettingText,
     pub img2img: SettingText,
+    pub use_line_art: SettingText,
     pub denoising_strength: SettingText,
     pub hires: SettingText,
     pub hires_scale: SettingText,
@@ -85,6 +87,10 @@ pub const EN: SettingTexts = SettingTexts {
     match_line_art: text("Match line art", "Sets the size to the line art's shape at about 512×512 pixels."),
     batch_count: text("Batch count", "How many pictures to make, one after another; each uses the next seed."),
     img2img: text("img2img", "Start from a picture (a sketch or an earlier result) instead of pure noise."),
+    use_line_art: text(
+        "Use line art",
+        "Start from the first unit's line art: to paint an inpainting mask over it, for instance.",
+    ),
     denoising_strength: text(
         "Denoising strength",
         "How much of the starting picture is replaced: 0 keeps it, 1 ignores it. Below 1, fewer steps run than set above.",
@@ -139,6 +145,7 @@ pub const JA: SettingTexts = SettingTexts {
     match_line_art: text("線画に合わせる", "線画の縦横比のまま、約 512×512 ピクセルの大きさにします。"),
     batch_count: text("枚数", "続けて作る絵の枚数です。1 枚ごとにシードが 1 ずつ増えます。"),
     img2img: text("img2img", "ノイズからではなく、絵（下描きや前の結果）から描き始めます。"),
+    use_line_art: text("線画を使う", "最初のユニットの線画から描き始めます。線画の上にインペイント用のマスクを塗るときなどに。"),
     denoising_strength: text(
         "ノイズ除去強度",
         "元の絵をどれだけ描き直すかです。0 ではそのまま、1 では元の絵を使いません。1 未満では、上で決めたより少ないステップで仕上げます。",
@@ -330,15 +337,22 @@ fn installed_upscalers() -> &'static [String] {
     FOUND.get().map_or(&[], Vec::as_slice)
 }
 
+/// The img2img picture (opened, a result's "Use as img2img input", or the first unit's line art), its
+/// denoising strength, and inpainting.
 fn img2img(app: &mut NurieApp, ui: &mut egui::Ui, texts: &SettingTexts) {
     let (open, clear) = (app.texts().open_image, app.texts().clear);
     ui.separator();
     ui.label(texts.img2img.name).on_hover_text(texts.img2img.hover);
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let name = app.settings.form.init_image.as_deref().map(super::model_combo::file_name);
         ui.label(name.unwrap_or_else(|| "—".into()));
         if ui.button(open).on_hover_text(texts.img2img.hover).clicked() {
             app.pick(Purpose::InitImage, None);
+        }
+        let line_art = app.settings.form.units.first().and_then(|unit| unit.line_art.clone());
+        let use_line_art = ui.add_enabled(line_art.is_some(), egui::Button::new(texts.use_line_art.name));
+        if use_line_art.on_hover_text(texts.use_line_art.hover).clicked() {
+            app.settings.form.init_image = line_art;
         }
         if app.settings.form.init_image.is_some() && ui.button(clear).clicked() {
             app.settings.form.init_image = None;
@@ -349,6 +363,7 @@ fn img2img(app: &mut NurieApp, ui: &mut egui::Ui, texts: &SettingTexts) {
         let text = texts.denoising_strength;
         ui.add(egui::Slider::new(strength, 0.0..=1.0).text(text.name)).on_hover_text(text.hover);
     }
+    super::inpaint_panel::show(app, ui);
 }
 
 fn generate_buttons(app: &mut NurieApp, ui: &mut egui::Ui) {
@@ -404,6 +419,7 @@ mod tests {
                 t.match_line_art,
                 t.batch_count,
                 t.img2img,
+                t.use_line_art,
                 t.denoising_strength,
                 t.hires,
                 t.hires_scale,

@@ -90,7 +90,7 @@ impl Engine {
     }
 
     fn run(&mut self, job: &Job) -> Result<(), WorkerError> {
-        let plan = &self.with_painted_hints(&job.spec)?;
+        let plan = &self.with_painted_inputs(&job.spec)?;
         self.use_lora_folders(&job.spec.lora_folders);
         self.resolver.set_embedding_folders(&crate::networks::embedding_folders(&job.spec.embedding_folders));
         let resolved = self.resolver.resolve(plan).map_err(resolve_error)?;
@@ -125,15 +125,18 @@ impl Engine {
         Ok(())
     }
 
-    /// The job's plan, with the hints painted in the window kept as a file it names.
-    fn with_painted_hints(&self, spec: &JobSpec) -> Result<Plan, WorkerError> {
+    /// The job's plan, with the hints and the mask painted in the window kept as files it names.
+    fn with_painted_inputs(&self, spec: &JobSpec) -> Result<Plan, WorkerError> {
         let mut plan = spec.plan.clone();
+        let not_kept = |what: &str, e: crate::output::KeepError| WorkerError {
+            kind: ErrorKind::Output,
+            message: format!("the painted {what} could not be kept: {e}"),
+        };
         if let Some(hints) = &spec.color_hints {
-            let kept = self.kept_inputs.keep_png(hints).map_err(|e| WorkerError {
-                kind: ErrorKind::Output,
-                message: format!("the painted color hints could not be kept: {e}"),
-            })?;
-            plan.color_hints = Some(kept);
+            plan.color_hints = Some(self.kept_inputs.keep_png(hints.as_ref()).map_err(|e| not_kept("color hints", e))?);
+        }
+        if let Some(mask) = &spec.mask {
+            plan.mask = Some(self.kept_inputs.keep_png(mask.as_ref()).map_err(|e| not_kept("mask", e))?);
         }
         Ok(plan)
     }

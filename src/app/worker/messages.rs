@@ -46,6 +46,9 @@ pub struct JobSpec {
     /// The color hints painted in the window, at the generation size; the worker keeps them in Nurie's
     /// home (by hash, as drawings are) and gives the plan that file.
     pub color_hints: Option<Arc<image::RgbaImage>>,
+    /// The inpainting mask painted in the window (white where the picture is redrawn), at the img2img
+    /// picture's size or smaller; the worker keeps it as the hints are and gives the plan that file.
+    pub mask: Option<Arc<image::GrayImage>>,
     /// A chapter's page: its pictures are named after it (`page3.png`) instead of numbered.
     pub page_name: Option<String>,
 }

@@ -1,9 +1,10 @@
 //! Undo and redo, one step per stroke: each step keeps only the rectangle the stroke changed, before
 //! and after, and the history is bounded in steps and in bytes.
 
-use image::RgbaImage;
+use image::Pixel;
 
 use super::brush::Area;
+use super::strokes::Picture;
 
 /// How many strokes can be undone.
 pub const MAX_STEPS: usize = 30;
@@ -11,33 +12,38 @@ pub const MAX_STEPS: usize = 30;
 pub const MAX_BYTES: usize = 96 * 1024 * 1024;
 
 /// One stroke's change: the pixels of `area` before and after it.
-pub struct Patch {
+pub struct Patch<P: Pixel> {
     area: Area,
-    before: RgbaImage,
-    after: RgbaImage,
+    before: Picture<P>,
+    after: Picture<P>,
 }
 
-impl Patch {
+impl<P: Pixel> Patch<P> {
     /// The change in `area` from `before` (the whole picture as it was) to `after` (as it is now).
-    pub fn between(before: &RgbaImage, after: &RgbaImage, area: Area) -> Patch {
+    pub fn between(before: &Picture<P>, after: &Picture<P>, area: Area) -> Patch<P> {
         Patch { area, before: crop(before, area), after: crop(after, area) }
     }
 
     fn bytes(&self) -> usize {
-        2 * self.area.bytes()
+        2 * self.area.pixels() * std::mem::size_of::<P>()
     }
 }
 
 /// The strokes that can be undone and those undone that can be done again.
-#[derive(Default)]
-pub struct History {
-    done: Vec<Patch>,
-    undone: Vec<Patch>,
+pub struct History<P: Pixel> {
+    done: Vec<Patch<P>>,
+    undone: Vec<Patch<P>>,
 }
 
-impl History {
+impl<P: Pixel> Default for History<P> {
+    fn default() -> Self {
+        Self { done: Vec::new(), undone: Vec::new() }
+    }
+}
+
+impl<P: Pixel> History<P> {
     /// Keeps a new step; what was undone before it can no longer be redone.
-    pub fn push(&mut self, patch: Patch) {
+    pub fn push(&mut self, patch: Patch<P>) {
         self.undone.clear();
         self.done.push(patch);
         while self.done.len() > MAX_STEPS || (self.done.len() > 1 && self.bytes() > MAX_BYTES) {
@@ -46,7 +52,7 @@ impl History {
     }
 
     /// Puts the last step's pixels back as they were; false when there is nothing to undo.
-    pub fn undo(&mut self, picture: &mut RgbaImage) -> bool {
+    pub fn undo(&mut self, picture: &mut Picture<P>) -> bool {
         let Some(patch) = self.done.pop() else { return false };
         paste(picture, &patch.before, patch.area);
         self.undone.push(patch);
@@ -54,7 +60,7 @@ impl History {
     }
 
     /// Does the last undone step again; false when there is nothing to redo.
-    pub fn redo(&mut self, picture: &mut RgbaImage) -> bool {
+    pub fn redo(&mut self, picture: &mut Picture<P>) -> bool {
         let Some(patch) = self.undone.pop() else { return false };
         paste(picture, &patch.after, patch.area);
         self.done.push(patch);
@@ -80,18 +86,20 @@ impl History {
     }
 }
 
-fn crop(picture: &RgbaImage, area: Area) -> RgbaImage {
-    image::imageops::crop_imm(picture, area.x, area.y, area.width, area.height).to_image()
+fn crop<P: Pixel>(picture: &Picture<P>, area: Area) -> Picture<P> {
+    Picture::from_fn(area.width, area.height, |x, y| *picture.get_pixel(area.x + x, area.y + y))
 }
 
-fn paste(picture: &mut RgbaImage, pixels: &RgbaImage, area: Area) {
-    image::imageops::replace(picture, pixels, i64::from(area.x), i64::from(area.y));
+fn paste<P: Pixel>(picture: &mut Picture<P>, pixels: &Picture<P>, area: Area) {
+    for (x, y, pixel) in pixels.enumerate_pixels() {
+        picture.put_pixel(area.x + x, area.y + y, *pixel);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use image::Rgba;
+    use image::{Rgba, RgbaImage};
 
     fn painted(picture: &RgbaImage, x: u32, y: u32, value: u8) -> RgbaImage {
         let mut after = picture.clone();
