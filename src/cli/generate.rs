@@ -267,9 +267,10 @@ impl Job {
         let Job { plan, request, provenance, .. } = self;
         let made_from = MadeFrom {
             line_art: args.lineart.first().cloned(),
-            init_image: args.init_image.clone(),
+            init_image: plan.init_image.clone(),
             color_hints: plan.color_hints.clone(),
             references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
+            mask: plan.mask.clone(),
         };
         let mut writer = ImageWriter::new(args, request.clone(), provenance, made_from)?;
         writer.named = named;
@@ -361,9 +362,9 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<(Plan, Vec<NetworkUse>)> {
         vae: args.vae.clone(),
         units,
         references: reference_plans(args, &record)?,
-        init_image: args.init_image.clone(),
-        mask: args.inpaint.mask.clone(),
-        color_hints: color_hints(args, &record),
+        init_image: recorded_input(&args.init_image, record.init_image_sha256.as_deref(), "img2img picture", "--init-image"),
+        mask: recorded_input(&args.inpaint.mask, record.mask_sha256.as_deref(), "inpainting mask", "--mask"),
+        color_hints: recorded_input(&args.color_hints, record.color_hints_sha256.as_deref(), "color hints", "--color-hints"),
     };
     if plan.settings.inpaint.is_some() && plan.mask.is_none() {
         errln!("warning: the settings inpaint with a mask; without --mask (and --init-image) the whole picture is made");
@@ -371,17 +372,17 @@ fn plan(args: &GenerateArgs) -> anyhow::Result<(Plan, Vec<NetworkUse>)> {
     Ok((plan, record.networks))
 }
 
-/// The flag's hints, or the kept copy of the hints the picture or settings file recorded (with a
-/// warning when they are not kept here).
-fn color_hints(args: &GenerateArgs, record: &GenerationRecord) -> Option<PathBuf> {
-    if args.color_hints.is_some() {
-        return args.color_hints.clone();
+/// The flag's file, or the kept copy of the input (`what`: color hints, img2img picture, mask) the
+/// picture or settings file recorded by `sha256`, with a warning naming `flag` when it is not kept here.
+fn recorded_input(given: &Option<PathBuf>, sha256: Option<&str>, what: &str, flag: &str) -> Option<PathBuf> {
+    if given.is_some() {
+        return given.clone();
     }
-    let sha256 = record.color_hints_sha256.as_deref()?;
+    let sha256 = sha256?;
     let kept = crate::home::data_dir().ok().and_then(|home| KeptInputs::in_home(&home).find(sha256));
     match &kept {
-        Some(path) => errln!("using the picture's color hints, kept as {}", path.display()),
-        None => errln!("warning: the picture was colored with hints ({sha256}) not kept here; give them with --color-hints"),
+        Some(path) => errln!("using the picture's {what}, kept as {}", path.display()),
+        None => errln!("warning: the picture was made with {what} ({sha256}) not kept here; give it with {flag}"),
     }
     kept
 }

@@ -8,8 +8,9 @@ use crate::vocabulary::{InpaintArea, MaskedContent};
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct InpaintArgs {
     /// Inpainting: redraw only the part of --init-image this picture marks: white (or, in a picture with
-    /// transparency, opaque) is redrawn, black kept. Any size: it is fitted to the picture.
-    #[arg(long, requires = "init_image")]
+    /// transparency, opaque) is redrawn, black kept. Any size: it is fitted to the picture. With
+    /// --from-png, the picture's own mask is used when it is kept in Nurie's home.
+    #[arg(long)]
     pub mask: Option<PathBuf>,
     /// Blur of the mask's edge in pixels, so the redrawn part blends in (default 4).
     #[arg(long)]
@@ -34,7 +35,7 @@ pub struct InpaintArgs {
     pub invert_mask: bool,
     /// Inpainting checkpoints: the exact draw (tensor `noise` [1,4,h,w]) that samples the masked picture's
     /// latents, as diffusers' inpainting pipeline encodes it (tests and reproduction); default: the mean.
-    #[arg(long, requires = "mask")]
+    #[arg(long)]
     pub masked_image_noise: Option<PathBuf>,
 }
 

@@ -224,6 +224,7 @@ impl Resolver {
         let (init_image, region) = match (&plan.init_image, &plan.mask) {
             (Some(path), mask) => {
                 provenance.init_image_sha256 = self.drawing_sha256(path);
+                provenance.mask_sha256 = mask.as_deref().and_then(|mask| self.drawing_sha256(mask));
                 let (init, region) = init_image(path, mask.as_deref(), &plan.settings)?;
                 (Some(init), region)
             }

@@ -17,6 +17,7 @@ pub struct Provenance {
     pub reference_pictures: Vec<Option<String>>,
     pub init_image_sha256: Option<String>,
     pub color_hints_sha256: Option<String>,
+    pub mask_sha256: Option<String>,
     /// The checkpoint's license, as the known-models registry or the file itself gives it.
     pub model_license: Option<String>,
     /// The LoRAs and embeddings the prompts used, with their files' hashes.
@@ -52,6 +53,7 @@ pub fn record_for(request: &Request, index: usize, provenance: &Provenance) -> G
         vae: provenance.vae.clone(),
         init_image_sha256: provenance.init_image_sha256.clone(),
         color_hints_sha256: request.color_guide.as_ref().and(provenance.color_hints_sha256.clone()),
+        mask_sha256: request.init_image.as_ref().and_then(|init| init.mask.as_ref()).and(provenance.mask_sha256.clone()),
         controlnets: request.control.iter().zip(&provenance.units).map(|(unit, from)| recorded_unit(unit, from)).collect(),
         references: request
             .reference

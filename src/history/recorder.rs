@@ -51,6 +51,8 @@ pub struct MadeFrom {
     pub color_hints: Option<PathBuf>,
     /// Each reference unit's picture, in the request's order (kept by hash, as the color hints).
     pub references: Vec<PathBuf>,
+    /// The inpainting mask (kept by hash, as the color hints).
+    pub mask: Option<PathBuf>,
 }
 
 /// A saved picture and the files that made it.
@@ -71,6 +73,8 @@ impl Recorder {
     /// [`Self::add`]).
     pub fn add_saved(&mut self, saved: &SavedImage, folder: &Path, made_from: &MadeFrom) -> Option<String> {
         let (_, mut hints_notice) = self.keep(made_from.color_hints.clone(), saved.record.color_hints_sha256.as_deref());
+        let (_, mask_notice) = self.keep(made_from.mask.clone(), saved.record.mask_sha256.as_deref());
+        hints_notice = hints_notice.or(mask_notice);
         for (picture, recorded) in made_from.references.iter().zip(&saved.record.references) {
             let (_, notice) = self.keep(Some(picture.clone()), recorded.picture_sha256.as_deref());
             hints_notice = hints_notice.or(notice);

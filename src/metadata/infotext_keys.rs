@@ -250,7 +250,8 @@ fn read_hires(reading: &mut Reading, key: &str, value: &str) -> Result<(), Strin
 }
 
 /// Inpainting's keys in A1111's order, and Nurie's `Paste back`.
-const INPAINT_KEYS: [&str; 6] = ["Mask mode", "Mask blur", "Inpaint area", "Masked area padding", "Masked content", "Paste back"];
+const INPAINT_KEYS: [&str; 7] =
+    ["Mask mode", "Mask blur", "Inpaint area", "Masked area padding", "Masked content", "Paste back", "Mask hash"];
 
 /// A1111 writes `Mask blur` only above 0, and the area, padding and content only when not its defaults;
 /// Nurie always writes `Mask blur` so that a record says it was inpainted, and `Paste back: off` when
@@ -271,9 +272,13 @@ fn write_inpaint(record: &GenerationRecord, out: &mut ExtraParams) {
     if !inpaint.paste_back {
         out.insert("Paste back", "off");
     }
+    record.mask_sha256.iter().for_each(|hash| out.insert("Mask hash", hash.clone()));
 }
 
 fn read_inpaint(reading: &mut Reading, key: &str, value: &str) -> Result<(), String> {
+    if key == "Mask hash" {
+        return parse_sha256(value).map(|sha| reading.record.mask_sha256 = Some(sha));
+    }
     let inpaint = reading.settings().inpaint.get_or_insert_with(InpaintSettings::default);
     let unknown = |what: &str| format!("{key} `{value}` is not {what}");
     match key {

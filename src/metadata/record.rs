@@ -26,6 +26,8 @@ pub struct GenerationRecord {
     pub init_image_sha256: Option<String>,
     /// SHA-256 (hex) of the color hints file (an RGBA picture, transparent where nothing is painted).
     pub color_hints_sha256: Option<String>,
+    /// Inpainting only: SHA-256 (hex) of the mask file.
+    pub mask_sha256: Option<String>,
     pub controlnets: Vec<ControlNetUnit>,
     /// Reference units (written into the infotext as further `ControlNet N` units, after the line-art
     /// ones, as sd-webui-controlnet writes its reference preprocessors).

@@ -325,7 +325,10 @@ fn only_masked_inpainting_pastes_back_records_and_repeats() {
     let parameters = &text.chunks.iter().find(|c| c.keyword == "parameters").unwrap().text;
     assert!(parameters.contains("Size: 64x64"), "{parameters}");
     assert!(parameters.contains("Mask blur: 4, Inpaint area: Only masked, Masked area padding: 8"), "{parameters}");
+    let mask_sha256 = nurie::provenance::hash::file_sha256(&mask).unwrap();
+    assert!(parameters.contains(&format!("Mask hash: {mask_sha256}")), "{parameters}");
 
+    // The picture and the mask were kept with the picture's record: --from-png alone finds them.
     let again = dir.join("again");
     let repeat = [
         "generate",
@@ -333,16 +336,16 @@ fn only_masked_inpainting_pastes_back_records_and_repeats() {
         checkpoint.to_str().unwrap(),
         "--from-png",
         png.to_str().unwrap(),
-        "--init-image",
-        image.to_str().unwrap(),
-        "--mask",
-        mask.to_str().unwrap(),
         "--device",
         "cpu",
         "--out",
         again.to_str().unwrap(),
     ];
-    let repeated = succeeded(nurie_in(&home, &repeat)).remove(0);
+    let output = nurie_in(&home, &repeat);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let repeated = succeeded(output).remove(0);
+    assert!(stderr.contains("using the picture's inpainting mask, kept as"), "{stderr}");
+    assert!(stderr.contains("using the picture's img2img picture, kept as"), "{stderr}");
     assert_eq!(image::open(&repeated).unwrap().to_rgb8(), result);
 }
 
@@ -365,4 +368,42 @@ fn unusable_masks_are_refused_with_the_reason() {
         ["generate", "--checkpoint", checkpoint.to_str().unwrap(), "--mask", blank.to_str().unwrap(), "--device", "cpu"];
     let output = nurie_in(&dir.join("home"), &without);
     assert!(!output.status.success());
+}
+
+/// A line-art unit guides the redrawn part: with "only masked" its line art is placed over the whole
+/// picture and cut out as the picture is, and the result inside the mask changes with it while the rest
+/// stays the original.
+#[test]
+fn line_art_guides_inside_the_mask() {
+    let refs = references();
+    let dir = temp_dir("inpaint-cli-lineart");
+    let (image, mask, _, _) = save_inputs(&refs, &dir);
+    let checkpoint = Weights::Fp16File.checkpoint();
+    let controlnet = Weights::Fp16File.controlnet();
+    let line_art = fixture("control/lineart_input.png");
+    let run = |with_line_art: bool, out: &str| {
+        let out = dir.join(out);
+        let mut args = common(checkpoint.to_str().unwrap(), image.to_str().unwrap(), mask.to_str().unwrap());
+        args.extend(["--inpaint-area", "masked", "--width", "64", "--height", "64", "--out", out.to_str().unwrap()]);
+        if with_line_art {
+            args.extend(["--controlnet", controlnet.to_str().unwrap(), "--lineart", line_art.to_str().unwrap()]);
+        }
+        let png = succeeded(nurie_in(&dir.join("home"), &args)).remove(0);
+        image::open(png).unwrap().to_rgb8()
+    };
+    let (guided, free) = (run(true, "guided"), run(false, "free"));
+    let blurred = gray(&refs, "mask_blur4_u8");
+    let (mut inside, mut outside, mut masked) = (0, 0, 0);
+    for (x, y, pixel) in guided.enumerate_pixels() {
+        match blurred.get_pixel(x, y).0[0] {
+            0 => outside += usize::from(pixel != free.get_pixel(x, y)),
+            255 => {
+                masked += 1;
+                inside += usize::from(pixel != free.get_pixel(x, y));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(outside, 0, "outside the mask both are the original");
+    assert!(inside * 2 > masked, "the line art changed only {inside} of the {masked} pixels inside the mask");
 }

@@ -117,6 +117,7 @@ impl Engine {
                 init_image: plan.init_image.clone(),
                 color_hints: plan.color_hints.clone(),
                 references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
+                mask: plan.mask.clone(),
             },
             page_name: job.spec.page_name.clone(),
         };
