@@ -17,7 +17,7 @@ use crate::vocabulary::MaskedContent;
 use super::error::GenerateError;
 use super::models::Models;
 use super::pipeline::image_to_planes;
-use super::request::Request;
+use super::request::{Request, RequestError};
 
 /// Input channels of an inpainting checkpoint's UNet: latents, mask, masked picture's latents.
 pub const INPAINTING_CHANNELS: usize = 9;
@@ -29,6 +29,22 @@ pub(super) struct Inpainting {
     masked_content: MaskedContent,
     /// The extra UNet input of an inpainting checkpoint, [5, h, w]; `None` for an ordinary one.
     extra_channels: Option<Vec<f32>>,
+}
+
+/// What an inpainting checkpoint cannot run: hires fix's second pass and reference units (both run the
+/// UNet without the extra channels).
+pub(super) fn check_checkpoint(models: &Models, request: &Request) -> Result<(), RequestError> {
+    if models.unet.in_channels() != INPAINTING_CHANNELS {
+        return Ok(());
+    }
+    let why = "an inpainting checkpoint (9 input channels) does not run it: choose an ordinary checkpoint";
+    if request.hires.is_some() {
+        return Err(RequestError::Hires(why.to_string()));
+    }
+    if !request.reference.is_empty() {
+        return Err(RequestError::ReferenceUnit { unit: 0, problem: why.to_string() });
+    }
+    Ok(())
 }
 
 impl Inpainting {

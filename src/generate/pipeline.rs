@@ -16,7 +16,7 @@ use super::denoise::{Denoiser, StepInputs};
 use super::error::GenerateError;
 use super::hires_pass::{HiresRun, ImageSlot};
 use super::hold::Hold;
-use super::inpaint_step::Inpainting;
+use super::inpaint_step::{Inpainting, check_checkpoint};
 use super::models::Models;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
@@ -53,6 +53,7 @@ pub fn generate_together(
     observer: &mut dyn Observer,
 ) -> Result<Outcome, GenerateError> {
     request.validate(models.controlnets.len())?;
+    check_checkpoint(models, request)?;
     let guided = request.cfg_scale() != 1.0;
     let settings = &request.settings;
     let (prompt, negative, clip_skip) = (&settings.prompt, &settings.negative_prompt, request.clip_skip());

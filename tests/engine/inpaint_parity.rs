@@ -99,15 +99,8 @@ fn request(settings: GenerationSettings, init: InitImage, noise: NoiseOverride) 
     }
 }
 
-/// The pipeline row widened by how much less exactly torch computes this run than the kit's pipelines
-/// (its fp32-vs-fp64 error over the kit's, when above 1), as the reference units' tests do.
 fn conditioned(row: Tolerance, run: &str) -> Tolerance {
-    let read =
-        |path: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(fixture(path)).unwrap()).unwrap() };
-    let ours = read("inpaint/inpaint_refs.json")["torch_fp32_vs_fp64"][run]["rel_l2"].as_f64().unwrap();
-    let kit = read("parity/tolerances.json")["measured_max"]["fp32_vs_fp64"]["pipeline_latents"]["rel_l2"].as_f64().unwrap();
-    let factor = (ours / kit).max(1.0);
-    Tolerance { atol: row.atol * factor, rtol: row.rtol * factor, max_rel_l2: row.max_rel_l2 * factor }
+    super::support::conditioned(row, "inpaint/inpaint_refs.json", run)
 }
 
 fn latents_of(models: &Models, request: &Request, compute: &ComputeDevice) -> Vec<f32> {
@@ -406,4 +399,35 @@ fn line_art_guides_inside_the_mask() {
     }
     assert_eq!(outside, 0, "outside the mask both are the original");
     assert!(inside * 2 > masked, "the line art changed only {inside} of the {masked} pixels inside the mask");
+}
+
+/// An inpainting checkpoint makes a txt2img picture (everything masked, as A1111 conditions it) and
+/// refuses hires fix, which would run its UNet without the mask.
+#[test]
+fn an_inpainting_checkpoint_draws_txt2img_and_refuses_hires_fix() {
+    let dir = temp_dir("inpaint-cli-txt2img");
+    let checkpoint = inpainting_checkpoint().to_str().unwrap();
+    let out = dir.join("out");
+    let args = [
+        "generate",
+        "--checkpoint",
+        checkpoint,
+        "--prompt",
+        PROMPT,
+        "--steps",
+        "2",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let png = succeeded(nurie_in(&dir.join("home"), &args)).remove(0);
+    assert_eq!(image::open(png).unwrap().to_rgb8().dimensions(), (64, 64));
+    let output = nurie_in(&dir.join("home"), &[&args[..], &["--hires-scale", "1.5"]].concat());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("inpainting checkpoint"), "{stderr}");
 }

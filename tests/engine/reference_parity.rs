@@ -84,17 +84,11 @@ fn check_runs(compute: ComputeDevice, dtype: DType, row: &str, runs: &[&str]) {
     }
 }
 
-/// The pipeline row, widened for a run whose result torch itself computes less exactly than the kit's
-/// pipelines: by its fp32-vs-fp64 error (measured by the generator, `reference_refs.json`) over the kit's
-/// (`tolerances.json`, `pipeline_latents`), when above 1. The weight-0.5 run is 47x: AdaIN then acts at the
-/// lowest input level, where the 64×96 picture is 2×1 latents, so each channel is normalized over two values.
+/// The pipeline row widened by the run's own conditioning (see [`super::support::conditioned`]): the
+/// weight-0.5 run is 47x less exact in torch, as AdaIN then acts at the lowest input level, where the 64×96
+/// picture is 2×1 latents, so each channel is normalized over two values.
 fn conditioned(row: Tolerance, run: &str) -> Tolerance {
-    let read =
-        |path: &str| -> serde_json::Value { serde_json::from_str(&std::fs::read_to_string(fixture(path)).unwrap()).unwrap() };
-    let ours = read("reference/reference_refs.json")["torch_fp32_vs_fp64"][format!("ref.{run}")]["rel_l2"].as_f64().unwrap();
-    let kit = read("parity/tolerances.json")["measured_max"]["fp32_vs_fp64"]["pipeline_latents"]["rel_l2"].as_f64().unwrap();
-    let factor = (ours / kit).max(1.0);
-    Tolerance { atol: row.atol * factor, rtol: row.rtol * factor, max_rel_l2: row.max_rel_l2 * factor }
+    super::support::conditioned(row, "reference/reference_refs.json", &format!("ref.{run}"))
 }
 
 const ALL: [&str; 5] = ["only", "adain", "adain_attn", "only_sf0", "adain_attn_w05"];
