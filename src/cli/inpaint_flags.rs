@@ -33,6 +33,9 @@ pub struct InpaintArgs {
     /// Redraw what the mask leaves black instead (A1111's "Inpaint not masked").
     #[arg(long)]
     pub invert_mask: bool,
+    /// Match the result's colors to the picture's before pasting it back (A1111's color correction).
+    #[arg(long)]
+    pub color_correction: bool,
     /// Inpainting checkpoints: the exact draw (tensor `noise` [1,4,h,w]) that samples the masked picture's
     /// latents, as diffusers' inpainting pipeline encodes it (tests and reproduction); default: the mean.
     #[arg(long)]
@@ -48,6 +51,7 @@ impl InpaintArgs {
             || self.masked_content.is_some()
             || self.paste_back.is_some()
             || self.invert_mask
+            || self.color_correction
     }
 
     /// The flags over the settings (a recorded picture's or a settings file's): any of them inpaints.
@@ -62,5 +66,6 @@ impl InpaintArgs {
         inpaint.masked_content = self.masked_content.unwrap_or(inpaint.masked_content);
         inpaint.paste_back = self.paste_back.as_deref().map_or(inpaint.paste_back, |value| value == "on");
         inpaint.invert |= self.invert_mask;
+        inpaint.color_correction |= self.color_correction;
     }
 }

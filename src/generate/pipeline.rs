@@ -88,7 +88,6 @@ pub fn generate_together(
         references: &references,
         inpainting: inpainting.as_ref(),
     };
-    let overlay = request.init_image.as_ref().and_then(|init| init.mask.as_ref()).and_then(|mask| mask.overlay.as_ref());
     let hires = match request.hires_steps() {
         0 => None,
         steps => {
@@ -116,15 +115,25 @@ pub fn generate_together(
                 }
             };
             let image = rgb_from_planes(&decode_at(models, &latents, size, device)?, 8 * size[1], 8 * size[0]);
-            let image = match overlay {
-                Some(overlay) => overlay.apply(&image)?,
-                None => image,
-            };
+            let image = finish_inpainting(request, image)?;
             let finished = FinishedImage { index, seed, image, latents };
             observer.image(finished).map_err(|message| GenerateError::Output { index, message })?;
         }
     }
     Ok(Outcome { images, cancelled: false })
+}
+
+/// An inpainted picture's last steps: its colors matched to the starting picture's (when asked), then the
+/// original pasted back over it (unless paste-back is off).
+fn finish_inpainting(request: &Request, image: image::RgbImage) -> Result<image::RgbImage, GenerateError> {
+    let Some(init) = &request.init_image else { return Ok(image) };
+    let Some(mask) = &init.mask else { return Ok(image) };
+    let correct = request.settings.inpaint.is_some_and(|inpaint| inpaint.color_correction);
+    let image = if correct { crate::inpaint::correct_colors(&image, &init.rgb) } else { image };
+    Ok(match &mask.overlay {
+        Some(overlay) => overlay.apply(&image)?,
+        None => image,
+    })
 }
 
 /// The color guide in latent space: its latents and how much each latent value is held.

@@ -5,6 +5,7 @@
 //! itself is in `generate`.
 
 mod blur;
+mod color_correction;
 mod error;
 mod fill;
 mod latent_mask;
@@ -15,6 +16,7 @@ mod prepare;
 mod region;
 
 pub use blur::blur_mask;
+pub use color_correction::correct_colors;
 pub use error::InpaintError;
 pub use fill::fill_masked;
 pub use latent_mask::{conditioning_mask, latent_blend_mask, masked_planes};

@@ -119,6 +119,9 @@ pub struct InpaintSettings {
     pub paste_back: bool,
     /// Redraw what the mask leaves black instead (`Mask mode: Inpaint not masked`).
     pub invert: bool,
+    /// A1111's color correction: the result's colors matched to the starting picture's before it is
+    /// pasted back (Nurie's `Color correction: on`; A1111 has it as a global option, unrecorded).
+    pub color_correction: bool,
 }
 
 impl Default for InpaintSettings {
@@ -131,6 +134,7 @@ impl Default for InpaintSettings {
             masked_content: MaskedContent::Original,
             paste_back: true,
             invert: false,
+            color_correction: false,
         }
     }
 }

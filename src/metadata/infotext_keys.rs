@@ -250,8 +250,16 @@ fn read_hires(reading: &mut Reading, key: &str, value: &str) -> Result<(), Strin
 }
 
 /// Inpainting's keys in A1111's order, and Nurie's `Paste back`.
-const INPAINT_KEYS: [&str; 7] =
-    ["Mask mode", "Mask blur", "Inpaint area", "Masked area padding", "Masked content", "Paste back", "Mask hash"];
+const INPAINT_KEYS: [&str; 8] = [
+    "Mask mode",
+    "Mask blur",
+    "Inpaint area",
+    "Masked area padding",
+    "Masked content",
+    "Paste back",
+    "Color correction",
+    "Mask hash",
+];
 
 /// A1111 writes `Mask blur` only above 0, and the area, padding and content only when not its defaults;
 /// Nurie always writes `Mask blur` so that a record says it was inpainted, and `Paste back: off` when
@@ -272,6 +280,9 @@ fn write_inpaint(record: &GenerationRecord, out: &mut ExtraParams) {
     if !inpaint.paste_back {
         out.insert("Paste back", "off");
     }
+    if inpaint.color_correction {
+        out.insert("Color correction", "on");
+    }
     record.mask_sha256.iter().for_each(|hash| out.insert("Mask hash", hash.clone()));
 }
 
@@ -291,11 +302,17 @@ fn read_inpaint(reading: &mut Reading, key: &str, value: &str) -> Result<(), Str
         "Inpaint area" => inpaint.area = InpaintArea::find(value).ok_or_else(|| unknown("an inpaint area"))?,
         "Masked area padding" => parse_into(value, key, &mut inpaint.padding)?,
         "Masked content" => inpaint.masked_content = MaskedContent::find(value).ok_or_else(|| unknown("masked content"))?,
-        _ => match value.trim() {
-            "off" => inpaint.paste_back = false,
-            "on" => inpaint.paste_back = true,
-            _ => return Err(unknown("`on` or `off`")),
-        },
+        _ => {
+            let on = match value.trim() {
+                "on" => true,
+                "off" => false,
+                _ => return Err(unknown("`on` or `off`")),
+            };
+            match key {
+                "Paste back" => inpaint.paste_back = on,
+                _ => inpaint.color_correction = on,
+            }
+        }
     }
     Ok(())
 }

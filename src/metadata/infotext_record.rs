@@ -276,18 +276,20 @@ mod tests {
 
     #[test]
     fn inpainting_keys_round_trip() {
-        let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.75, Mask mode: Inpaint not masked, Mask blur: 0, Masked content: latent noise, Paste back: off";
+        let text = "cat\nSteps: 20, Sampler: Euler, CFG scale: 7, Seed: 1, Size: 512x512, Denoising strength: 0.75, Mask mode: Inpaint not masked, Mask blur: 0, Masked content: latent noise, Paste back: off, Color correction: on";
         let parsed = settings_from_infotext(text);
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         let inpaint = parsed.record.settings.inpaint.expect("read");
-        assert!(inpaint.invert && !inpaint.paste_back);
+        assert!(inpaint.invert && !inpaint.paste_back && inpaint.color_correction);
         assert_eq!(
             (inpaint.mask_blur, inpaint.area, inpaint.masked_content),
             (0, InpaintArea::Whole, MaskedContent::LatentNoise)
         );
         let written = crate::metadata::infotext(&parsed.record);
         assert!(
-            written.ends_with("Mask mode: Inpaint not masked, Mask blur: 0, Masked content: latent noise, Paste back: off"),
+            written.ends_with(
+                "Mask mode: Inpaint not masked, Mask blur: 0, Masked content: latent noise, Paste back: off, Color correction: on"
+            ),
             "{written}"
         );
         let bad = settings_from_infotext("cat\nSteps: 20, Sampler: Euler, Seed: 1, Size: 8x8, Masked content: smudge");

@@ -11,7 +11,7 @@ use burn::tensor::DType;
 use image::{GrayImage, RgbImage};
 use nurie::checkpoint::{Checkpoint, F32Tensor};
 use nurie::generate::{InitImage, InpaintMask, ModelFiles, Models, NoiseOverride, Request, generate};
-use nurie::inpaint::{blur_mask, fill_masked, latent_blend_mask, prepare_inpaint};
+use nurie::inpaint::{blur_mask, correct_colors, fill_masked, latent_blend_mask, prepare_inpaint};
 use nurie::metadata::{GenerationSettings, InpaintSettings};
 use nurie::runtime::ComputeDevice;
 use nurie::vocabulary::{MaskedContent, RngSource, SamplerKind};
@@ -200,6 +200,31 @@ fn mask_blur_and_fill_match_opencv_and_pillow() {
     assert!(worst <= 1.0, "fill differs from A1111's masking.fill by {worst} levels");
 }
 
+/// A1111's color correction (OpenCV's Lab, scikit-image's histogram matching, blendmodes' luminosity): Nurie
+/// converts to Lab in floating point where OpenCV uses fixed-point tables, so a level or two apart.
+#[test]
+fn color_correction_matches_a1111() {
+    let refs = references();
+    let start = picture(&refs);
+    let cast = RgbImage::from_fn(WIDTH, HEIGHT, |x, y| {
+        let [r, g, b] = start.get_pixel(x, y).0;
+        image::Rgb([g, b, r])
+    });
+    let corrected = correct_colors(&cast, &start);
+    let expected = get(&refs, "color_corrected_u8").values;
+    let diffs: Vec<f32> = corrected.as_raw().iter().zip(&expected).map(|(&a, &b)| (f32::from(a) - b).abs()).collect();
+    let mean = diffs.iter().sum::<f32>() / diffs.len() as f32;
+    let within_two = diffs.iter().filter(|&&d| d <= 2.0).count() as f32 / diffs.len() as f32;
+    let cast_mean =
+        cast.as_raw().iter().zip(&expected).map(|(&a, &b)| (f32::from(a) - b).abs()).sum::<f32>() / diffs.len() as f32;
+    let worst = diffs.iter().copied().fold(0.0, f32::max);
+    println!(
+        "color correction: mean |diff| {mean:.3} levels, largest {worst}, {:.1}% within 2 (the cast itself is {cast_mean:.1} away)",
+        within_two * 100.0
+    );
+    assert!(mean < 1.0 && within_two > 0.97, "mean {mean}, within two levels {within_two}");
+}
+
 fn save_inputs(refs: &Checkpoint, dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
     let (image, mask) = (dir.join("原画.png"), dir.join("マスク.png"));
     picture(refs).save(&image).unwrap();
@@ -277,8 +302,8 @@ fn the_command_line_reproduces_the_inpainting_pipeline() {
     );
 }
 
-/// "Only masked" with an ordinary checkpoint: the picture keeps its size, nothing outside the padded mask
-/// changes, the settings are recorded as A1111 writes them, and `--from-png` with the same mask repeats it.
+/// "Only masked" with an ordinary checkpoint and color correction: the picture keeps its size, nothing
+/// outside the mask changes, the settings are recorded as A1111 writes them, and `--from-png` with the same mask repeats it.
 #[test]
 fn only_masked_inpainting_pastes_back_records_and_repeats() {
     let refs = references();
@@ -292,6 +317,7 @@ fn only_masked_inpainting_pastes_back_records_and_repeats() {
         "masked",
         "--padding",
         "8",
+        "--color-correction",
         "--width",
         "64",
         "--height",
@@ -317,7 +343,10 @@ fn only_masked_inpainting_pastes_back_records_and_repeats() {
     let text = nurie::metadata::read_png_text(&png, &Default::default()).unwrap();
     let parameters = &text.chunks.iter().find(|c| c.keyword == "parameters").unwrap().text;
     assert!(parameters.contains("Size: 64x64"), "{parameters}");
-    assert!(parameters.contains("Mask blur: 4, Inpaint area: Only masked, Masked area padding: 8"), "{parameters}");
+    assert!(
+        parameters.contains("Mask blur: 4, Inpaint area: Only masked, Masked area padding: 8, Color correction: on"),
+        "{parameters}"
+    );
     let mask_sha256 = nurie::provenance::hash::file_sha256(&mask).unwrap();
     assert!(parameters.contains(&format!("Mask hash: {mask_sha256}")), "{parameters}");
 

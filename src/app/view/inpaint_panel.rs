@@ -25,6 +25,7 @@ pub struct InpaintTexts {
     pub masked_contents: [(MaskedContent, &'static str); 4],
     pub paste_back: SettingText,
     pub invert: SettingText,
+    pub color_correction: SettingText,
 }
 
 impl InpaintTexts {
@@ -67,6 +68,10 @@ pub const INPAINT_EN: InpaintTexts = InpaintTexts {
         "Puts the picture's own pixels back outside the mask after drawing, so only the masked part changes at all.",
     ),
     invert: text("Invert mask", "Redraws what is not painted and keeps what is."),
+    color_correction: text(
+        "Color correction",
+        "Matches the redrawn colors to the picture's before pasting back (A1111's color correction), so the new part does not drift in hue.",
+    ),
 };
 
 pub const INPAINT_JA: InpaintTexts = InpaintTexts {
@@ -94,6 +99,10 @@ pub const INPAINT_JA: InpaintTexts = InpaintTexts {
     ],
     paste_back: text("元の画素を戻す", "描いたあと、マスクの外に元の絵の画素を戻します。マスク部分だけが変わります。"),
     invert: text("マスクを反転", "塗っていない部分を描き直し、塗った部分を残します。"),
+    color_correction: text(
+        "色補正",
+        "描き直した部分の色を元の絵の色合いに合わせてから戻します（A1111 の色補正）。色味がずれにくくなります。",
+    ),
 };
 
 /// The switch and, while it is on, the painter and the settings.
@@ -138,6 +147,9 @@ fn settings_grid(ui: &mut egui::Ui, texts: &InpaintTexts, settings: &mut Inpaint
         ui.label("");
         ui.checkbox(&mut settings.invert, texts.invert.name).on_hover_text(texts.invert.hover);
         ui.end_row();
+        ui.label("");
+        ui.checkbox(&mut settings.color_correction, texts.color_correction.name).on_hover_text(texts.color_correction.hover);
+        ui.end_row();
     });
 }
 
@@ -147,7 +159,9 @@ mod tests {
 
     #[test]
     fn every_inpaint_setting_is_explained_in_both_languages() {
-        let pairs = |t: &InpaintTexts| [t.inpaint, t.mask_blur, t.area, t.padding, t.masked_content, t.paste_back, t.invert];
+        let pairs = |t: &InpaintTexts| {
+            [t.inpaint, t.mask_blur, t.area, t.padding, t.masked_content, t.paste_back, t.invert, t.color_correction]
+        };
         for (en, ja) in pairs(&INPAINT_EN).iter().zip(pairs(&INPAINT_JA)) {
             assert!(!en.hover.is_empty() && !ja.hover.is_empty(), "{}", en.name);
             assert_ne!(en.hover, ja.hover, "{} is not translated", en.name);
