@@ -8,6 +8,7 @@ use crate::app::i18n::Texts;
 use crate::app::nurie_app::NurieApp;
 use crate::history::{ImageDetails, ImageId, Sort};
 
+use super::inpaint_panel::InpaintTexts;
 use super::labelled::options_combo;
 use super::settings_panel::SettingTexts;
 
@@ -174,7 +175,8 @@ fn details_pane(app: &mut NurieApp, ui: &mut egui::Ui) {
     actions(app, ui, &details);
     same_drawing(app, ui, &details);
     ui.separator();
-    settings_grid(ui, texts, SettingTexts::of(app.settings.language()), &details);
+    let language = app.settings.language();
+    settings_grid(ui, texts, (SettingTexts::of(language), InpaintTexts::of(language)), &details);
     ui.separator();
     tags(app, ui, details.row.id, &details.tags);
 }
@@ -263,7 +265,12 @@ fn actions(app: &mut NurieApp, ui: &mut egui::Ui, details: &ImageDetails) {
     });
 }
 
-fn settings_grid(ui: &mut egui::Ui, texts: &Texts, names: &SettingTexts, details: &ImageDetails) {
+fn settings_grid(
+    ui: &mut egui::Ui,
+    texts: &Texts,
+    (names, inpaint_names): (&SettingTexts, &InpaintTexts),
+    details: &ImageDetails,
+) {
     let row = &details.row;
     let Some(record) = &details.record else {
         ui.label(texts.no_metadata);
@@ -314,6 +321,9 @@ fn settings_grid(ui: &mut egui::Ui, texts: &Texts, names: &SettingTexts, details
         if let Some(hires) = &settings.hires {
             let steps = hires.steps_or(settings.steps);
             pair(names.hires.name, format!("{}× · {} · {steps} {}", hires.scale, hires.upscaler, names.steps.name));
+        }
+        if let Some(inpaint) = &settings.inpaint {
+            pair(inpaint_names.inpaint.name, inpaint_names.summary(inpaint));
         }
     });
     file_facts(ui, texts, details);

@@ -35,6 +35,17 @@ impl InpaintTexts {
             Language::Japanese => &INPAINT_JA,
         }
     }
+
+    /// One line for a picture's details: area (and padding), mask blur, masked content.
+    pub fn summary(&self, inpaint: &InpaintSettings) -> String {
+        let name = |pairs: &[(InpaintArea, &'static str)], value| pairs.iter().find(|(v, _)| *v == value).map_or("", |p| p.1);
+        let content = self.masked_contents.iter().find(|(v, _)| *v == inpaint.masked_content).map_or("", |p| p.1);
+        let area = match inpaint.area {
+            InpaintArea::OnlyMasked => format!("{} (+{} px)", name(&self.areas, inpaint.area), inpaint.padding),
+            InpaintArea::Whole => name(&self.areas, inpaint.area).to_string(),
+        };
+        format!("{area} · {} {} px · {content}", self.mask_blur.name, inpaint.mask_blur)
+    }
 }
 
 pub const INPAINT_EN: InpaintTexts = InpaintTexts {
@@ -169,5 +180,17 @@ mod tests {
         let options = |t: &InpaintTexts| t.masked_contents.map(|(value, _)| value);
         assert_eq!(options(&INPAINT_EN), options(&INPAINT_JA));
         assert_eq!(options(&INPAINT_EN).as_slice(), <MaskedContent as crate::vocabulary::Choice>::ALL);
+    }
+
+    #[test]
+    fn a_picture_s_inpainting_is_summed_up_in_one_line() {
+        let inpaint = InpaintSettings {
+            area: InpaintArea::OnlyMasked,
+            padding: 8,
+            masked_content: MaskedContent::Fill,
+            ..InpaintSettings::default()
+        };
+        assert_eq!(INPAINT_EN.summary(&inpaint), "Only masked (+8 px) · Mask blur 4 px · fill");
+        assert_eq!(INPAINT_JA.summary(&inpaint), "マスク部分のみ (+8 px) · マスクのぼかし 4 px · 塗りつぶし");
     }
 }
