@@ -7,16 +7,16 @@
 //! starts from pure noise as that pipeline does. "Latent noise" and "latent nothing" replace the masked
 //! latents before they are noised.
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::Device;
 
 use crate::inpaint::{conditioning_mask, latent_blend_mask, masked_planes};
-use crate::model::vae::SCALING_FACTOR;
 use crate::sampling::{Sampler, SamplerError};
 use crate::vocabulary::MaskedContent;
 
 use super::error::GenerateError;
 use super::models::Models;
 use super::pipeline::image_to_planes;
+use super::posterior::{HostPosterior, encode_planes};
 use super::request::{Request, RequestError};
 
 /// Input channels of an inpainting checkpoint's UNet: latents, mask, masked picture's latents.
@@ -138,19 +138,11 @@ fn extra_channels(models: &Models, request: &Request, device: &Device) -> Result
         Some((init, mask)) => (conditioning_mask(&mask.mask, [h, w]), masked_planes(&image_to_planes(&init.rgb), &mask.mask)),
         None => (vec![1.0; h * w], vec![0.0; 3 * width * height]),
     };
-    let image = Tensor::<4>::from_data(TensorData::new(planes, [1, 3, height, width]), device);
-    let posterior = models.vae.encode(image)?;
-    let read = |t: Tensor<4>| {
-        t.try_into_vec_as::<f32>()
-            .map_err(|e| GenerateError::Device { during: "encoding the masked picture", message: format!("{e:?}") })
-    };
-    let mean = read(posterior.mean)?;
-    let latents: Vec<f32> = match &request.noise.masked_image {
-        Some(draw) => {
-            let std = read((posterior.logvar * 0.5).exp())?;
-            mean.iter().zip(&std).zip(draw).map(|((m, s), n)| (m + s * n) * SCALING_FACTOR).collect()
-        }
-        None => mean.iter().map(|m| m * SCALING_FACTOR).collect(),
+    let posterior = encode_planes(models, planes, [height, width], device)?;
+    let posterior = HostPosterior::read(posterior, "encoding the masked picture")?;
+    let latents = match &request.noise.masked_image {
+        Some(draw) => posterior.sample(draw),
+        None => posterior.mean_latents(),
     };
     Ok(mask.into_iter().chain(latents).collect())
 }

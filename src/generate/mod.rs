@@ -18,6 +18,7 @@ mod inpaint_step;
 mod models;
 mod pipeline;
 mod plan;
+mod posterior;
 mod preview;
 mod progress;
 mod prompt_check;

@@ -18,6 +18,7 @@ use super::hires_pass::{HiresRun, ImageSlot};
 use super::hold::Hold;
 use super::inpaint_step::{Inpainting, check_checkpoint};
 use super::models::Models;
+use super::posterior::encode_planes;
 use super::preview::unit_to_byte;
 use super::progress::{FinishedImage, Flow, Observer, Outcome, StepProgress};
 use super::reference_step::{GroupReferences, PreparedReference};
@@ -249,9 +250,8 @@ fn starting_latents(
 /// hires fix's enlarged picture. The mean, not a sample: the posterior's spread is tiny for SD VAEs, and
 /// the result stays a function of the settings alone.
 pub(super) fn encode_picture(models: &Models, rgb: &image::RgbImage, device: &Device) -> Result<Vec<f32>, GenerateError> {
-    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
-    let image = Tensor::<4>::from_data(TensorData::new(image_to_planes(rgb), [1, 3, height, width]), device);
-    let mean = models.vae.encode(image)?.mean * SCALING_FACTOR;
+    let size = [rgb.height() as usize, rgb.width() as usize];
+    let mean = encode_planes(models, image_to_planes(rgb), size, device)?.mean * SCALING_FACTOR;
     mean.try_into_vec_as::<f32>()
         .map_err(|e| GenerateError::Device { during: "encoding the init image", message: format!("{e:?}") })
 }

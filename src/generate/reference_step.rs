@@ -8,7 +8,6 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::model::vae::SCALING_FACTOR;
 use crate::model::{ReferenceBank, ReferenceEffect, ReferencePass};
 use crate::sampling::Sampler;
 use crate::sampling::noise::ImageNoise;
@@ -17,6 +16,7 @@ use crate::vocabulary::RngSource;
 use super::error::GenerateError;
 use super::models::Models;
 use super::pipeline::image_to_planes;
+use super::posterior::{HostPosterior, encode_planes};
 use super::request::{ReferenceNoise, ReferenceUnit};
 
 /// Added to an image's seed for its reference noise (unit u adds u more), so the reference draws never
@@ -27,28 +27,20 @@ const REFERENCE_SEED_OFFSET: u64 = 0x5EF0_0000;
 /// the host.
 pub struct PreparedReference<'a> {
     pub unit: &'a ReferenceUnit,
-    mean: Vec<f32>,
-    std: Vec<f32>,
+    posterior: HostPosterior,
 }
 
 impl<'a> PreparedReference<'a> {
     /// Encodes the unit's picture with the VAE (in f32, as every VAE encode).
     pub fn new(unit: &'a ReferenceUnit, models: &Models, device: &Device) -> Result<Self, GenerateError> {
-        let (width, height) = (unit.image.width() as usize, unit.image.height() as usize);
-        let planes = image_to_planes(&unit.image);
-        let image = Tensor::<4>::from_data(TensorData::new(planes, [1, 3, height, width]), device);
-        let posterior = models.vae.encode(image)?;
-        let read = |t: Tensor<4>| {
-            t.try_into_vec_as::<f32>()
-                .map_err(|e| GenerateError::Device { during: "encoding a reference picture", message: format!("{e:?}") })
-        };
-        let std = (posterior.logvar * 0.5).exp();
-        Ok(Self { unit, mean: read(posterior.mean)?, std: read(std)? })
+        let size = [unit.image.height() as usize, unit.image.width() as usize];
+        let posterior = encode_planes(models, image_to_planes(&unit.image), size, device)?;
+        Ok(Self { unit, posterior: HostPosterior::read(posterior, "encoding a reference picture")? })
     }
 
     /// The reference's latents for one image: (mean + std · `noise`) · 0.18215.
     fn sample(&self, noise: &[f32]) -> Vec<f32> {
-        self.mean.iter().zip(&self.std).zip(noise).map(|((m, s), n)| (m + s * n) * SCALING_FACTOR).collect()
+        self.posterior.sample(noise)
     }
 
     fn effect(&self) -> ReferenceEffect {
@@ -108,7 +100,7 @@ impl<'a> GroupReferences<'a> {
                     Draws::Given(noise) => noise.encode.repeat(images),
                     Draws::Seeded(generators) => generators[unit].first(),
                 };
-                let per_image = reference.mean.len();
+                let per_image = reference.posterior.len();
                 noise.chunks_exact(per_image).flat_map(|noise| reference.sample(noise)).collect()
             })
             .collect();
@@ -129,7 +121,7 @@ impl<'a> GroupReferences<'a> {
         for (unit, reference) in self.prepared.iter().enumerate() {
             let noise = match &mut self.draws {
                 Draws::Given(noise) => {
-                    let one = reference.mean.len();
+                    let one = reference.posterior.len();
                     noise.steps[k * one..(k + 1) * one].repeat(self.images)
                 }
                 Draws::Seeded(generators) => generators[unit].next_noise(),

@@ -6,7 +6,7 @@
 
 use image::{GrayImage, RgbImage};
 
-use super::pillow::{alpha_composite, div255, unpremultiply};
+use super::pillow::{alpha_composite, kept_premultiplied, unpremultiply};
 
 /// Premultiplied RGBA pixels, as Pillow's `RGBa` mode holds them.
 type Pixels = Vec<[u8; 4]>;
@@ -14,15 +14,8 @@ type Pixels = Vec<[u8; 4]>;
 /// `picture` with the part `mask` marks filled from its surroundings.
 pub fn fill_masked(picture: &RgbImage, mask: &GrayImage) -> RgbImage {
     let (width, height) = (picture.width() as usize, picture.height() as usize);
-    let masked: Pixels = picture
-        .pixels()
-        .zip(mask.pixels())
-        .map(|(pixel, mask)| {
-            let keep = 255 - u32::from(mask.0[0]);
-            let [r, g, b] = pixel.0.map(|c| div255(u32::from(c) * keep));
-            [r, g, b, keep as u8]
-        })
-        .collect();
+    let masked: Pixels =
+        picture.pixels().zip(mask.pixels()).map(|(pixel, mask)| kept_premultiplied(pixel.0, mask.0[0])).collect();
     let mut filled: Pixels = vec![[0; 4]; masked.len()];
     for (radius, repeats) in [(256.0, 1), (64.0, 1), (16.0, 2), (4.0, 4), (2.0, 2), (0.0, 1)] {
         let blurred: Pixels = gaussian_blur(&masked, width, height, radius).into_iter().map(unpremultiply).collect();

@@ -7,7 +7,7 @@
 use image::{GrayImage, RgbImage};
 
 use super::error::InpaintError;
-use super::pillow::{alpha_composite, div255, unpremultiply};
+use super::pillow::{alpha_composite, kept_premultiplied, unpremultiply};
 use super::region::{CropRegion, crop_and_resize};
 
 /// The original pixels to put back over a result.
@@ -27,11 +27,7 @@ impl Overlay {
         let pixels = original
             .pixels()
             .zip(redraw.pixels())
-            .map(|(pixel, redraw)| {
-                let keep = 255 - u32::from(redraw.0[0]);
-                let [r, g, b] = pixel.0.map(|c| div255(u32::from(c) * keep));
-                unpremultiply([r, g, b, keep as u8])
-            })
+            .map(|(pixel, redraw)| unpremultiply(kept_premultiplied(pixel.0, redraw.0[0])))
             .collect();
         Overlay { width: original.width(), height: original.height(), pixels, paste_to }
     }

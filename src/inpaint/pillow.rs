@@ -7,6 +7,14 @@ pub(super) fn div255(a: u32) -> u8 {
     (((t >> 8) + t) >> 8) as u8
 }
 
+/// An opaque pixel pasted through the inverse of `redraw` (255 redrawn) into an empty `RGBa` picture, as
+/// A1111 pastes `image.convert("RGBa")` with `ImageOps.invert(mask)`: premultiplied by what is kept.
+pub(super) fn kept_premultiplied(pixel: [u8; 3], redraw: u8) -> [u8; 4] {
+    let keep = 255 - u32::from(redraw);
+    let [r, g, b] = pixel.map(|c| div255(u32::from(c) * keep));
+    [r, g, b, keep as u8]
+}
+
 /// Pillow's `RGBa` → `RGBA`.
 pub(super) fn unpremultiply([r, g, b, a]: [u8; 4]) -> [u8; 4] {
     if a == 0 || a == 255 {

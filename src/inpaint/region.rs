@@ -6,7 +6,7 @@
 use image::{GrayImage, RgbImage};
 
 use super::error::InpaintError;
-use crate::upscale::{Resample, resize};
+use crate::upscale::{Resample, first_channel, gray_to_rgb, resize};
 
 /// A rectangle of the picture, `x2` and `y2` excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,8 +113,7 @@ pub fn resize_and_fill(picture: &RgbImage, width: u32, height: u32) -> Result<Rg
 
 /// [`resize_and_fill`] of a grey picture.
 pub fn resize_and_fill_gray(mask: &GrayImage, width: u32, height: u32) -> Result<GrayImage, InpaintError> {
-    let filled = resize_and_fill(&gray_to_rgb(mask), width, height)?;
-    Ok(GrayImage::from_fn(width, height, |x, y| image::Luma([filled.get_pixel(x, y).0[0]])))
+    Ok(first_channel(&resize_and_fill(&gray_to_rgb(mask), width, height)?))
 }
 
 /// A1111's "crop and resize" (`resize_image` mode 1): scaled to cover `width`×`height`, centred, the
@@ -129,10 +128,6 @@ pub fn crop_and_resize(picture: &RgbImage, width: u32, height: u32) -> Result<Rg
     let mut out = RgbImage::new(width, height);
     paste(&mut out, &resized, tw / 2 - src_w / 2, th / 2 - src_h / 2);
     Ok(out)
-}
-
-pub(super) fn gray_to_rgb(mask: &GrayImage) -> RgbImage {
-    RgbImage::from_fn(mask.width(), mask.height(), |x, y| image::Rgb([mask.get_pixel(x, y).0[0]; 3]))
 }
 
 /// `part` copied into `into` with its corner at (`left`, `top`), clipped to `into`.

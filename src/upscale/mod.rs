@@ -17,5 +17,5 @@ pub use folders::{UpscalerChoice, UpscalerFile, find_upscaler, upscaler_files, u
 pub use grid::TileGrid;
 pub use latent::LatentUpscale;
 pub use network::RrdbNet;
-pub use resize::{Resample, resize, resize_gray};
+pub use resize::{Resample, first_channel, gray_to_rgb, resize, resize_gray};
 pub use upscaler::{MAX_SIDE, NetworkUpscaler, Tiling, UpscaleProgress, Upscaler};

@@ -45,12 +45,17 @@ pub fn resize_gray(image: &GrayImage, width: u32, height: u32, resample: Resampl
     if image.dimensions() == (width, height) {
         return Ok(image.clone());
     }
-    let rgb = RgbImage::from_fn(image.width(), image.height(), |x, y| {
-        let value = image.get_pixel(x, y).0[0];
-        image::Rgb([value; 3])
-    });
-    let resized = resize(&rgb, width, height, resample)?;
-    Ok(GrayImage::from_fn(width, height, |x, y| image::Luma([resized.get_pixel(x, y).0[0]])))
+    Ok(first_channel(&resize(&gray_to_rgb(image), width, height, resample)?))
+}
+
+/// A grey picture as RGB with three equal channels (so colour resizing gives the grey one's result).
+pub fn gray_to_rgb(image: &GrayImage) -> RgbImage {
+    RgbImage::from_fn(image.width(), image.height(), |x, y| image::Rgb([image.get_pixel(x, y).0[0]; 3]))
+}
+
+/// The red channel of an RGB picture whose channels are equal.
+pub fn first_channel(image: &RgbImage) -> GrayImage {
+    GrayImage::from_fn(image.width(), image.height(), |x, y| image::Luma([image.get_pixel(x, y).0[0]]))
 }
 
 fn resize_with(image: &RgbImage, width: u32, height: u32, algorithm: ResizeAlg) -> Result<RgbImage, UpscaleError> {
