@@ -21,6 +21,12 @@ pub fn set_tile_depth(depth: usize) {
     TILE_DEPTH.store(depth, Ordering::Relaxed);
 }
 
+/// Whether the opened wgpu device has f16 cooperative matrices (tensor cores), whose kernels
+/// accumulate f16 products in f32.
+pub fn has_f16_tensor_cores() -> bool {
+    TILE_DEPTH.load(Ordering::Relaxed) != 0
+}
+
 /// The width heads of `head_width` are padded to on the GPU, when they need it.
 pub fn padded_width(head_width: usize) -> Option<usize> {
     match TILE_DEPTH.load(Ordering::Relaxed) {

@@ -114,9 +114,18 @@ impl LayerNorm {
         Ok(Self { gamma: weights.tensor_shaped("weight", [width])?, beta: weights.tensor_shaped("bias", [width])?, epsilon })
     }
 
+    /// On a GPU in f32 through [`row_moments`] whatever the input's dtype, as PyTorch's f16 LayerNorm
+    /// accumulates in f32: burn's own layer norm on wgpu takes the f16 mean and variance of f16 values,
+    /// which moved a reference unit's AdaIN statistics far off (relative L2 0.33 against the pipeline's
+    /// latents on lavapipe; 0.022 in f32). Burn's CPU backend already computes f16 layer norms in f32.
     pub fn forward<const D: usize>(&self, x: Tensor<D>) -> Tensor<D> {
         let probe = profile::start(&x);
-        let y = module::layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.epsilon);
+        let y = if !cpu::is_cpu(&x) {
+            let dtype = x.dtype();
+            layer_norm_by_products(x.cast(DType::F32), &self.gamma, &self.beta, self.epsilon).cast(dtype)
+        } else {
+            module::layer_norm(x, self.gamma.clone(), Some(self.beta.clone()), self.epsilon)
+        };
         profile::record(probe, "layer norm", y, |y| (format!("{:?}", y.dims()), 0.0))
     }
 }
@@ -191,7 +200,13 @@ impl Conv2d {
             cpu::conv2d(x, &self.weight, self.bias.as_ref(), self.geometry)
         } else {
             let options = ConvOptions::new_with_padding([self.geometry.stride; 2], self.geometry.padding, [1, 1], 1);
-            module::conv2d(x, self.weight.clone(), self.bias.clone(), options)
+            if accumulates_f16_convolutions_in_f16(&x) {
+                let f32 = |t: Tensor<4>| t.cast(DType::F32);
+                let bias = self.bias.clone().map(|b| b.cast(DType::F32));
+                module::conv2d(f32(x), f32(self.weight.clone()), bias, options).cast(DType::F16)
+            } else {
+                module::conv2d(x, self.weight.clone(), self.bias.clone(), options)
+            }
         };
         profile::record(probe, "convolution", y, |y| self.describe(input, y.dims()))
     }
@@ -308,6 +323,28 @@ pub(crate) fn row_moments(rows: Tensor<3>) -> RowMoments {
     let centered = rows - mean.clone();
     let variance = centered.clone().powi_scalar(2).matmul(average);
     RowMoments { mean, centered, variance }
+}
+
+/// Whether `x`'s convolution would sum f16 products in f16: an f16 tensor on a GPU without tensor
+/// cores, where burn's autotune can only pick its direct convolution, whose accumulator is the
+/// element type. Such convolutions run in f32 instead (the inputs cast per call), as PyTorch's f16
+/// convolutions accumulate in f32: on lavapipe the f16 UNet was 7.6e-3 (relative L2) from diffusers'
+/// output, three times CPU f16's and PyTorch f16's 2.5e-3; in f32 it is 2.5e-3. With tensor cores,
+/// burn's implicit-GEMM convolutions accumulate in f32 already.
+fn accumulates_f16_convolutions_in_f16(x: &Tensor<4>) -> bool {
+    x.dtype() == DType::F16 && !cpu::is_cpu(x) && !crate::model::attention_heads::has_f16_tensor_cores()
+}
+
+/// Layer normalization of `x` (f32) over its last dimension through [`row_moments`].
+fn layer_norm_by_products<const D: usize>(x: Tensor<D>, gamma: &Tensor<1>, beta: &Tensor<1>, epsilon: f64) -> Tensor<D> {
+    let dims = x.dims();
+    let width = dims[D - 1];
+    let rows = dims.iter().product::<usize>() / width;
+    let RowMoments { centered, variance, .. } = row_moments(x.reshape([1, rows, width]));
+    let normed = (centered / (variance + epsilon).sqrt()).reshape(dims);
+    let mut per_value = [1usize; D];
+    per_value[D - 1] = width;
+    normed * gamma.clone().cast(DType::F32).reshape(per_value) + beta.clone().cast(DType::F32).reshape(per_value)
 }
 
 /// Group normalization of `x` (f32) through [`row_moments`].
