@@ -9,6 +9,15 @@ use crate::pages::{Chapter, ChapterError, SeedPolicy};
 /// How often the output folder is looked at again for pages finished since.
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 
+/// Which seed a page colored again starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageSeed {
+    /// The chapter's, by its seed policy: the page as the chapter colors it, with today's settings.
+    Chapter,
+    /// A new random one: another try at the page.
+    New,
+}
+
 #[derive(Default)]
 pub struct ChapterPages {
     pub chapter: Option<Chapter>,

@@ -247,6 +247,7 @@ pub struct Texts {
     pub unit_incomplete: fn(usize) -> String,
     /// A character chosen for the pictures is no longer in the library.
     pub character_missing: fn(&str) -> String,
+    pub page_already_queued: fn(&str) -> String,
     /// "Save as character" with no reference picture to make it from.
     pub character_needs_reference: &'static str,
     /// Picture `a` of `b`, step `c` of `d`.
@@ -517,6 +518,7 @@ pub const EN: Texts = Texts {
     unit_title: |n| format!("Unit {n}"),
     unit_incomplete: |n| format!("Unit {n} has line art but no ControlNet model: choose one in the unit."),
     character_missing: |name| format!("The character “{name}” is not in the library any more: untick it, or add it again."),
+    page_already_queued: |page| format!("Page “{page}” is already waiting to be colored."),
     character_needs_reference: "A character is made from a reference picture: add one under Reference first.",
     progress_line: |image, images, step, steps| format!("Picture {image} of {images} · step {step} of {steps}"),
     time_left: |time| format!("about {time} left"),
@@ -816,6 +818,7 @@ pub const JA: Texts = Texts {
     character_missing: |name| {
         format!("キャラクター「{name}」はもうライブラリにありません。チェックを外すか、もう一度追加してください。")
     },
+    page_already_queued: |page| format!("ページ「{page}」はもう塗る順番を待っています。"),
     character_needs_reference: "キャラクターは参照画像から作ります。先に「参照」に画像を追加してください。",
     progress_line: |image, images, step, steps| format!("{images} 枚中 {image} 枚目・ステップ {step}/{steps}"),
     time_left: |time| format!("残り約 {time}"),

@@ -3,6 +3,7 @@
 //! that owns the compute device and the models.
 
 pub mod chapter_pages;
+pub mod chapter_sheet;
 mod clipboard;
 pub mod color_hints;
 pub mod dropped;

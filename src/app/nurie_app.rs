@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::chapter_pages::ChapterPages;
+use super::chapter_pages::{ChapterPages, PageSeed};
+use super::chapter_sheet::ChapterSheet;
 use super::clipboard::PasteError;
 use super::color_hints::HintLayer;
 use super::dropped::{DropInspector, DroppedFile};
@@ -27,11 +28,14 @@ use super::queue::JobQueue;
 use super::service::Waker;
 use super::settings::{AppSettings, WindowPlacement, remember};
 use super::view_state::ZoomPan;
-use super::worker::{Command, DeviceReport, ErrorKind, Event, JobId, JobSpec, ModelSelection, WorkerError, WorkerHandle};
+use super::worker::{
+    Command, DeviceReport, ErrorKind, Event, JobId, JobSpec, ModelSelection, PageJob, WorkerError, WorkerHandle,
+};
 use crate::characters::{Character, CharacterLibrary, KeptCharacter};
 use crate::generate::ReferencePlan;
 use crate::model_library::ModelKind;
 use crate::output::KeptInputs;
+use crate::pages::{Chapter, Page};
 use crate::provenance::hash::file_name;
 use crate::runtime::{DeviceChoice, DeviceSummary};
 
@@ -154,6 +158,8 @@ pub struct NurieApp {
     pub character_draft: String,
     /// The chapter being colored page by page.
     pub pages: ChapterPages,
+    /// The chapter's contact sheet in the middle of the workspace.
+    pub sheet: ChapterSheet,
     /// What the chosen models are and where they come from (the Model tab).
     pub model_info: ModelInfo,
     /// A generation waiting for the user's answer about its model's license.
@@ -246,6 +252,7 @@ impl NurieApp {
             characters: CharacterLibrary::in_home(&history_home).list().0,
             character_draft: String::new(),
             pages: ChapterPages::default(),
+            sheet: ChapterSheet::new(history_home.join("thumbnails"), waker.clone()),
             model_info: ModelInfo::start(&history_home, waker.clone()),
             license_question: None,
             held_jobs: Vec::new(),
@@ -395,13 +402,7 @@ impl NurieApp {
 
     /// A job of `plan` with the window's device, precision and network folders, and what was painted
     /// for it.
-    fn job_spec(
-        &self,
-        plan: crate::generate::Plan,
-        output_folder: PathBuf,
-        painted: Painted,
-        page_name: Option<String>,
-    ) -> JobSpec {
+    fn job_spec(&self, plan: crate::generate::Plan, output_folder: PathBuf, painted: Painted, page: Option<PageJob>) -> JobSpec {
         JobSpec {
             plan,
             device: self.settings.device,
@@ -411,7 +412,7 @@ impl NurieApp {
             embedding_folders: self.settings.embedding_folders.clone(),
             color_hints: painted.color_hints,
             mask: painted.mask,
-            page_name,
+            page,
         }
     }
 
@@ -446,11 +447,52 @@ impl NurieApp {
     /// settings, the page's drawing as the first unit's line art, the chapter's seed policy; the
     /// pictures go to the chapter's folder in the output folder, named after the drawings.
     pub fn color_chapter(&mut self) {
-        let outputs = self.output_folder();
-        let (Some(chapter), Some(out)) = (self.pages.chapter.clone(), self.pages.out_folder(&outputs)) else { return };
+        let (Some(chapter), Some(out)) = (self.pages.chapter.clone(), self.pages.out_folder(&self.output_folder())) else {
+            return;
+        };
+        let pictures = self.settings.form.settings.batch_size.max(1) as usize;
+        let queued = self.queued_pages(&out);
+        let missing: Vec<Page> = chapter
+            .pages
+            .iter()
+            .filter(|page| !page.is_done(&out, pictures) && !queued.contains(&page.name()))
+            .cloned()
+            .collect();
+        self.queue_pages(&chapter, &missing, PageSeed::Chapter, false);
+    }
+
+    /// Queues page `number` of the chapter again with the form's settings now, from the chapter's seed
+    /// or, with `seed` [`PageSeed::New`], a new one; its pictures there are set aside (`earlier/`)
+    /// when the new ones are written, the other pages stay as they are.
+    pub fn color_page_again(&mut self, number: usize, seed: PageSeed) {
+        let (Some(chapter), Some(out)) = (self.pages.chapter.clone(), self.pages.out_folder(&self.output_folder())) else {
+            return;
+        };
+        let Some(page) = chapter.pages.get(number).cloned() else { return };
+        if self.queued_pages(&out).contains(&page.name()) {
+            return self.notify(None, (self.texts().page_already_queued)(&page.name()));
+        }
+        self.queue_pages(&chapter, &[page], seed, true);
+    }
+
+    /// The names of the pages queued, running or held for the chapter colored into `out`.
+    pub fn queued_pages(&self, out: &Path) -> Vec<String> {
+        self.queue
+            .pending()
+            .map(|job| &job.spec)
+            .chain(self.queue.running().map(|job| &job.spec))
+            .chain(&self.held_jobs)
+            .filter(|spec| spec.output_folder == out)
+            .filter_map(|spec| spec.page.as_ref().map(|page| page.name.clone()))
+            .collect()
+    }
+
+    /// Queues `pages` of `chapter` with the form's settings and characters.
+    fn queue_pages(&mut self, chapter: &Chapter, pages: &[Page], seed: PageSeed, again: bool) {
+        let Some(out) = self.pages.out_folder(&self.output_folder()) else { return };
         let pictures = self.settings.form.settings.batch_size.max(1) as usize;
         let policy = self.pages.seeds;
-        let seed = chapter.recorded_seed(&out, policy, pictures).unwrap_or_else(|| self.settings.form.resolve_seed());
+        let chapter_seed = chapter.recorded_seed(&out, policy, pictures).unwrap_or_else(|| self.settings.form.resolve_seed());
         let characters = match self.chosen_characters() {
             Ok(references) => references,
             Err(text) => return self.notify(Some(ErrorKind::Settings), text),
@@ -460,28 +502,22 @@ impl NurieApp {
             Ok(mask) => mask,
             Err(text) => return self.notify(Some(ErrorKind::Settings), text),
         };
-        let queued: Vec<String> = self
-            .queue
-            .pending()
-            .map(|job| &job.spec)
-            .chain(self.queue.running().map(|job| &job.spec))
-            .chain(&self.held_jobs)
-            .filter(|spec| spec.output_folder == out)
-            .filter_map(|spec| spec.page_name.clone())
-            .collect();
         let (checkpoint, vae) = (self.settings.checkpoint.clone(), self.settings.vae.clone());
-        for page in chapter.pages.iter().filter(|page| !page.is_done(&out, pictures) && !queued.contains(&page.name())) {
+        for page in pages {
             let mut form = self.settings.form.clone();
             if form.units.is_empty() {
                 form.units.push(UnitForm::default());
             }
             (form.units[0].line_art, form.units[0].enabled) = (Some(page.drawing.clone()), true);
-            let page_seed = policy.seed_for(seed, page.number, pictures);
+            let page_seed = match seed {
+                PageSeed::Chapter => policy.seed_for(chapter_seed, page.number, pictures),
+                PageSeed::New => crate::sampling::noise::random_seed(),
+            };
             match form.to_plan(checkpoint.as_deref(), vae.as_deref(), page_seed) {
                 Ok(mut plan) => {
                     plan.references.extend(characters.iter().cloned());
                     let painted = Painted { color_hints: None, mask: mask.clone() };
-                    let spec = self.job_spec(plan, out.clone(), painted, Some(page.name()));
+                    let spec = self.job_spec(plan, out.clone(), painted, Some(PageJob { name: page.name(), again }));
                     self.held_jobs.push(spec);
                 }
                 Err(problem) => return self.notify_form_problem(problem),

@@ -119,7 +119,7 @@ mod tests {
             embedding_folders: vec![],
             color_hints: None,
             mask: None,
-            page_name: None,
+            page: None,
         }
     }
 

@@ -1,5 +1,6 @@
-//! What the user changes on images: the favorite flag, tags, and forgetting an image (deleting the
-//! file itself, to the OS trash, is the app's job; it then calls [`Library::remove_path`]).
+//! What the user changes on images: the favorite flag, tags, forgetting an image (deleting the
+//! file itself, to the OS trash, is the app's job; it then calls [`Library::remove_path`]), and an
+//! image moved by the app (a chapter page's earlier picture set aside, [`Library::move_path`]).
 
 use std::path::Path;
 
@@ -64,5 +65,12 @@ impl Library {
     pub fn remove_path(&self, path: &Path) -> Result<bool> {
         let path = stored_path(path)?;
         self.write(|transaction| Ok(transaction.execute("DELETE FROM images WHERE path = ?1", [&path])? > 0))
+    }
+
+    /// The image at `from` is now at `to` (same folder root, same file): its record, tags and favorite
+    /// flag follow it. Returns whether the history had it.
+    pub fn move_path(&self, from: &Path, to: &Path) -> Result<bool> {
+        let (from, to) = (stored_path(from)?, stored_path(to)?);
+        self.write(|transaction| Ok(transaction.execute("UPDATE images SET path = ?2 WHERE path = ?1", [&from, &to])? > 0))
     }
 }

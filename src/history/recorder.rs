@@ -97,16 +97,10 @@ impl Recorder {
         let kept_init = self.keep(picture.init_image.take(), picture.record.init_image_sha256.as_deref());
         let mut notice = kept_line_art.1.or(kept_init.1);
         (picture.line_art, picture.init_image) = (kept_line_art.0, kept_init.0);
-        if self.library.is_none() {
-            match patiently(|| Library::in_home(&self.home)) {
-                Ok(opened) => {
-                    if let Some(text) = opened.set_aside_notice("a new history was started") {
-                        notice = notice.or(self.report(text));
-                    }
-                    self.library = Some(opened.library);
-                }
-                Err(e) => return self.report(not_recorded(picture.path, &e.to_string())),
-            }
+        match self.open() {
+            Ok(Some(text)) => notice = notice.or(self.report(text)),
+            Ok(None) => {}
+            Err(e) => return self.report(not_recorded(picture.path, &e)),
         }
         let result = match &self.library {
             Some(library) => index(library, &picture).and_then(|()| remember(&mut self.remembered, library, picture.folder)),
@@ -116,6 +110,32 @@ impl Recorder {
             Ok(()) => notice,
             Err(problem) => self.report(not_recorded(picture.path, &problem)),
         }
+    }
+
+    /// The picture at `from` is now at `to` (a chapter page's earlier picture set aside): its history
+    /// entry follows it. Returns a message for the window the first time something goes wrong.
+    pub fn moved(&mut self, from: &Path, to: &Path) -> Option<String> {
+        let notice = match self.open() {
+            Ok(notice) => notice.and_then(|text| self.report(text)),
+            Err(e) => return self.report(not_moved(to, &e)),
+        };
+        let moved = self.library.as_ref().map(|library| patiently(|| library.move_path(from, to)));
+        match moved {
+            Some(Err(e)) => self.report(not_moved(to, &e.to_string())),
+            _ => notice,
+        }
+    }
+
+    /// Opens the library on first use: a message when a new history had to be started, or why it
+    /// cannot be opened.
+    fn open(&mut self) -> Result<Option<String>, String> {
+        if self.library.is_some() {
+            return Ok(None);
+        }
+        let opened = patiently(|| Library::in_home(&self.home)).map_err(|e| e.to_string())?;
+        let notice = opened.set_aside_notice("a new history was started");
+        self.library = Some(opened.library);
+        Ok(notice)
     }
 
     /// The kept copy of `input` (the original when it cannot be kept, with a message the first time).
@@ -170,6 +190,10 @@ fn remember(remembered: &mut HashSet<PathBuf>, library: &Library, folder: &Path)
     Ok(())
 }
 
+fn not_moved(path: &Path, problem: &str) -> String {
+    format!("{} was set aside, but the history could not follow it ({problem}); `nurie history rebuild` will.", path.display())
+}
+
 fn not_recorded(path: &Path, problem: &str) -> String {
     format!("{} is saved, but the history could not record it ({problem}); `nurie history rebuild` will.", path.display())
 }
@@ -213,6 +237,11 @@ mod tests {
         let kept = details.line_art_path.expect("the line art is recorded");
         assert_eq!(kept, home.path().join("inputs").join(format!("{hash}.png")));
         assert_eq!(std::fs::read(kept).expect("kept copy"), b"the drawing", "the drawing as it was used");
+
+        let aside = crate::pages::set_aside(&path).expect("set aside").expect("the picture was there");
+        assert_eq!(index.moved(&path, &aside), None);
+        assert_eq!(library.image_at(&aside).expect("row").map(|row| row.id), Some(rows[0].id), "the entry followed it");
+        assert_eq!(library.image_at(&path).expect("row"), None);
     }
 
     #[test]

@@ -224,6 +224,12 @@ fn details_and_removal() {
 
     let path = details.row.path.clone();
     f.library.add_tag(details.row.id, "x").unwrap();
+    let moved = path.with_file_name("moved.png");
+    assert!(f.library.move_path(&path, &moved).unwrap(), "a moved picture keeps its row");
+    assert_eq!(f.library.image_at(&moved).unwrap().map(|row| row.id), Some(details.row.id));
+    assert_eq!(f.library.tags(details.row.id).unwrap(), ["x"]);
+    assert!(!f.library.move_path(&path, &moved).unwrap());
+    assert!(f.library.move_path(&moved, &path).unwrap());
     assert!(f.library.remove_path(&path).unwrap());
     assert!(!f.library.remove_path(&path).unwrap());
     assert_eq!(f.find("pallet"), Vec::<&str>::new());

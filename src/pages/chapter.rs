@@ -78,13 +78,23 @@ impl Chapter {
         Ok(Self { folder: folder.to_path_buf(), pages })
     }
 
-    /// The chapter's seed as a page colored earlier into `out` recorded it (so a resumed chapter keeps
-    /// its look); `None` when no page is colored or its picture has no readable record.
+    /// The chapter's seed as the pages colored earlier into `out` recorded it (so a resumed chapter
+    /// keeps its look): the one most pages were colored from, the earliest page's among equals (a page
+    /// colored again from another seed does not change it); `None` when no page is colored or no
+    /// picture has a readable record.
     pub fn recorded_seed(&self, out: &Path, policy: SeedPolicy, pictures: usize) -> Option<u64> {
-        let page = self.pages.iter().find(|page| page.is_done(out, pictures))?;
-        let first = page.outputs(out, pictures).into_iter().next()?;
-        let record = crate::metadata::read_settings_from_png(&first).ok()?.record;
-        Some(policy.chapter_seed(record.settings.seed, page.number, pictures))
+        let mut counted: Vec<(u64, usize)> = Vec::new();
+        for page in self.pages.iter().filter(|page| page.is_done(out, pictures)) {
+            let Some(first) = page.outputs(out, pictures).into_iter().next() else { continue };
+            let Ok(read) = crate::metadata::read_settings_from_png(&first) else { continue };
+            let seed = policy.chapter_seed(read.record.settings.seed, page.number, pictures);
+            match counted.iter_mut().find(|(known, _)| *known == seed) {
+                Some((_, count)) => *count += 1,
+                None => counted.push((seed, 1)),
+            }
+        }
+        let most = counted.iter().map(|(_, count)| *count).max()?;
+        counted.into_iter().find(|(_, count)| *count == most).map(|(seed, _)| seed)
     }
 }
 
@@ -174,6 +184,26 @@ mod tests {
         assert!(!page.is_done(out.path(), 2));
         std::fs::write(out.path().join("p3-2.png"), b"").unwrap();
         assert!(page.is_done(out.path(), 2));
+    }
+
+    /// The seed most pages were colored from is the chapter's, whichever page was colored again.
+    #[test]
+    fn the_recorded_seed_is_the_one_most_pages_have() {
+        let (drawings, out) = (folder_with(&["p1.png", "p2.png", "p3.png"]), tempfile::tempdir().unwrap());
+        let chapter = Chapter::read(drawings.path()).unwrap();
+        assert_eq!(chapter.recorded_seed(out.path(), SeedPolicy::Same, 1), None);
+        let colored = |name: &str, seed: u64| {
+            let mut record = crate::metadata::GenerationRecord::default();
+            record.settings.seed = seed;
+            let image = crate::metadata::RgbImage { width: 1, height: 1, pixels: &[0, 0, 0] };
+            crate::metadata::write_png_with_record(&out.path().join(name), image, &record).unwrap();
+        };
+        colored("p1.png", 99);
+        colored("p2.png", 7);
+        colored("p3.png", 7);
+        assert_eq!(chapter.recorded_seed(out.path(), SeedPolicy::Same, 1), Some(7));
+        colored("p3.png", 98);
+        assert_eq!(chapter.recorded_seed(out.path(), SeedPolicy::Same, 1), Some(99), "the earliest page's among equals");
     }
 
     #[test]

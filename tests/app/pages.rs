@@ -51,7 +51,32 @@ fn a_chapter_is_colored_and_one_page_again_without_touching_the_others() {
     assert_eq!(modified(&pages[0]), before[0], "page 1 stays as it was");
     assert_eq!(modified(&pages[2]), before[2], "page 10 stays as it was");
 
+    // The contact sheet in the window: page 10 colored again from a new seed, its picture kept aside.
     harness.get_by_label("Contact sheet").click();
+    harness.run_steps(2);
+    assert!(harness.state().sheet.open);
+    harness.get_by_label("● p10");
+    let before_again: Vec<SystemTime> = pages.iter().map(|path| modified(path)).collect();
+    let first_seed = nurie::metadata::read_settings_from_png(&pages[2]).unwrap().record.settings.seed;
+    harness.get_all_by_label("New seed").nth(2).expect("page 10's button").click();
+    harness.run_steps(2);
+    let earlier = out.join("earlier").join("p10 (1).png");
+    wait_until(&mut harness, 2 * MINUTE, "page 10 colored again", |_| earlier.is_file() && pages[2].is_file());
+    wait_until(&mut harness, MINUTE, "the queue empty", |app| app.queue.pending().count() == 0 && app.queue.running().is_none());
+    assert_eq!(
+        nurie::metadata::read_settings_from_png(&earlier).unwrap().record.settings.seed,
+        first_seed,
+        "the earlier picture kept"
+    );
+    assert_ne!(nurie::metadata::read_settings_from_png(&pages[2]).unwrap().record.settings.seed, first_seed, "a new seed");
+    assert_eq!(modified(&pages[0]), before_again[0], "page 1 stays as it was");
+    assert_eq!(modified(&pages[1]), before_again[1], "page 2 stays as it was");
+    assert_eq!(
+        harness.state().pages.chapter.as_ref().unwrap().recorded_seed(&out, nurie::pages::SeedPolicy::Same, 1),
+        Some(first_seed),
+        "the chapter keeps its seed"
+    );
+    harness.get_by_label("Save as picture").click();
     harness.run_steps(2);
     assert!(out.join("contact-sheet.png").is_file());
     harness.state_mut().shut_down();

@@ -1,6 +1,7 @@
 //! The window's layout: model bar on top, prompt and settings on the left, line art and result side by
 //! side in the middle, progress and this session's gallery at the bottom.
 
+mod chapter_sheet_view;
 mod dropped_picture;
 mod export_dialog;
 mod export_menu;
@@ -95,7 +96,8 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         });
     });
     app.settings.layout.line_art_width = line_art.response.rect.width().round();
-    egui::CentralPanel::default().show(ui, |ui| result_view::show(app, ui));
+    egui::CentralPanel::default()
+        .show(ui, |ui| if app.sheet.open { chapter_sheet_view::show(app, ui) } else { result_view::show(app, ui) });
     update_title(app, ui.ctx());
 }
 

@@ -36,20 +36,21 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
         if ui.add_enabled(!all_done, egui::Button::new(words.color)).on_hover_text(words.color_hover).clicked() {
             app.color_chapter();
         }
-        if ui.add_enabled(colored > 0, egui::Button::new(words.sheet)).on_hover_text(words.sheet_hover).clicked() {
-            write_sheet(app, &chapter);
+        let sheet = egui::Button::selectable(app.sheet.open, words.sheet);
+        if ui.add(sheet).on_hover_text(words.sheet_hover).clicked() {
+            app.sheet.open = !app.sheet.open;
         }
     });
     egui::CollapsingHeader::new(words.list).id_salt("chapter-pages").show(ui, |ui| {
         for (page, done) in chapter.pages.iter().zip(app.pages.done.iter().chain(std::iter::repeat(&false))) {
-            let mark = if *done { "✔" } else { "○" };
+            let mark = if *done { "●" } else { "○" };
             ui.label(format!("{mark} {}", page.name())).on_hover_text(page.drawing.display().to_string());
         }
     });
 }
 
 /// Writes the contact sheet into the chapter's output folder and says where.
-fn write_sheet(app: &mut NurieApp, chapter: &crate::pages::Chapter) {
+pub(super) fn write_sheet(app: &mut NurieApp, chapter: &crate::pages::Chapter) {
     let words = PagesTexts::of(app.settings.language());
     let Some(out) = app.pages.out_folder(&app.output_folder()) else { return };
     let pictures = app.settings.form.settings.batch_size.max(1) as usize;
@@ -76,6 +77,17 @@ pub struct PagesTexts {
     pub sheet_written: fn(&str) -> String,
     pub sheet_clash: &'static str,
     pub list: &'static str,
+    pub sheet_title: fn(&str) -> String,
+    pub sheet_save: &'static str,
+    pub sheet_save_hover: &'static str,
+    pub sheet_close: &'static str,
+    pub again: &'static str,
+    pub again_hover: &'static str,
+    pub new_seed: &'static str,
+    pub new_seed_hover: &'static str,
+    pub loading: &'static str,
+    pub unreadable: &'static str,
+    pub not_colored: &'static str,
 }
 
 impl PagesTexts {
@@ -98,10 +110,21 @@ pub const PAGES_EN: PagesTexts = PagesTexts {
     color: "Color the chapter",
     color_hover: "Queue every page not colored yet. To color a page again, delete its picture and color the chapter again; the others stay.",
     sheet: "Contact sheet",
-    sheet_hover: "All the pages side by side in one picture, to see which page went off-model.",
+    sheet_hover: "All the pages side by side, to see which page went off-model and color it again.",
     sheet_written: |path| format!("Contact sheet written: {path}"),
     sheet_clash: "A drawing of the chapter is called “contact-sheet”, so no contact sheet was written.",
     list: "Pages of the chapter",
+    sheet_title: |chapter| format!("{chapter} — contact sheet"),
+    sheet_save: "Save as picture",
+    sheet_save_hover: "Writes contact-sheet.png, the pages side by side, into the chapter's output folder.",
+    sheet_close: "Close",
+    again: "Color again",
+    again_hover: "Color this page again with the settings as they are now and the chapter's seed. Its picture now is kept in the “earlier” folder; the other pages stay as they are.",
+    new_seed: "New seed",
+    new_seed_hover: "Color this page again from a new seed. Its picture now is kept in the “earlier” folder; the other pages stay as they are.",
+    loading: "Loading…",
+    unreadable: "Cannot be read",
+    not_colored: "Not colored yet",
 };
 
 pub const PAGES_JA: PagesTexts = PagesTexts {
@@ -115,8 +138,19 @@ pub const PAGES_JA: PagesTexts = PagesTexts {
     color: "この話を塗る",
     color_hover: "まだ塗っていないページをすべてキューに入れます。塗り直すページは、その絵を消してからもう一度押してください。ほかのページはそのままです。",
     sheet: "コンタクトシート",
-    sheet_hover: "全ページを1枚に並べて、キャラクターの色がずれたページを見つけます。",
+    sheet_hover: "全ページを並べて、キャラクターの色がずれたページを見つけ、塗り直します。",
     sheet_written: |path| format!("コンタクトシートを書き出しました：{path}"),
     sheet_clash: "「contact-sheet」という名前の線画があるため、コンタクトシートは書き出していません。",
     list: "この話のページ",
+    sheet_title: |chapter| format!("{chapter}のコンタクトシート"),
+    sheet_save: "画像として保存",
+    sheet_save_hover: "全ページを並べた contact-sheet.png を、この話の出力フォルダーに書き出します。",
+    sheet_close: "閉じる",
+    again: "塗り直す",
+    again_hover: "今の設定と話のシードで、このページを塗り直します。今の絵は「earlier」フォルダーに残り、ほかのページはそのままです。",
+    new_seed: "別のシードで",
+    new_seed_hover: "新しいシードで、このページを塗り直します。今の絵は「earlier」フォルダーに残り、ほかのページはそのままです。",
+    loading: "読み込み中…",
+    unreadable: "読み込めません",
+    not_colored: "まだ塗っていません",
 };

@@ -67,7 +67,7 @@ fn found_models(app: &mut NurieApp, ui: &mut egui::Ui, texts: &Texts) {
         app.pick(Purpose::ModelFolder, None);
     }
     match app.settings.checkpoint.as_deref() {
-        Some(checkpoint) => ui.label(format!("✔ {} {}", texts.welcome_chosen_checkpoint, file_name(checkpoint))),
+        Some(checkpoint) => ui.label(format!("● {} {}", texts.welcome_chosen_checkpoint, file_name(checkpoint))),
         None => ui.label(texts.welcome_choose_checkpoint),
     };
 }
@@ -107,7 +107,7 @@ fn device(app: &NurieApp, ui: &mut egui::Ui, texts: &Texts) {
             });
         }
         Some(report) if report.is_gpu => {
-            ui.label(format!("✔ {} {}", texts.welcome_device_gpu, (texts.device_is)(&report.summary)));
+            ui.label(format!("● {} {}", texts.welcome_device_gpu, (texts.device_is)(&report.summary)));
         }
         Some(report) => {
             ui.colored_label(ui.visuals().warn_fg_color, texts.no_gpu_notice);

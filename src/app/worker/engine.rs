@@ -119,7 +119,7 @@ impl Engine {
                 references: plan.references.iter().map(|unit| unit.picture.clone()).collect(),
                 mask: plan.mask.clone(),
             },
-            page_name: job.spec.page_name.clone(),
+            page: job.spec.page.clone(),
         };
         let outcome = generate(&loaded.models, &resolved.request, &compute.device, &mut reporter).map_err(generate_error)?;
         self.emitter.send(Event::Finished { job: job.id, images: outcome.images, cancelled: outcome.cancelled });

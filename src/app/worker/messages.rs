@@ -50,7 +50,17 @@ pub struct JobSpec {
     /// picture's size or smaller; the worker keeps it as the hints are and gives the plan that file.
     pub mask: Option<Arc<image::GrayImage>>,
     /// A chapter's page: its pictures are named after it (`page3.png`) instead of numbered.
-    pub page_name: Option<String>,
+    pub page: Option<PageJob>,
+}
+
+/// A job coloring one page of a chapter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageJob {
+    /// The page's name (its drawing's), which its pictures take.
+    pub name: String,
+    /// Colored again: the page's pictures already there are set aside (`earlier/`) as the new ones
+    /// take their names.
+    pub again: bool,
 }
 
 impl JobSpec {

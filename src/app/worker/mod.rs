@@ -7,7 +7,9 @@ mod reporter;
 
 use std::path::PathBuf;
 
-pub use messages::{Command, DeviceReport, ErrorKind, Event, Job, JobId, JobSpec, ModelSelection, StepInfo, WorkerError};
+pub use messages::{
+    Command, DeviceReport, ErrorKind, Event, Job, JobId, JobSpec, ModelSelection, PageJob, StepInfo, WorkerError,
+};
 
 use super::service::{Service, ServiceGone, Waker};
 

@@ -8,7 +8,7 @@ use crate::generate::{FinishedImage, Flow, Observer, Provenance, Request, StepPr
 use crate::history::{MadeFrom, Recorder};
 use crate::output::ImageSaver;
 
-use super::messages::{Event, JobId, StepInfo};
+use super::messages::{Event, JobId, PageJob, StepInfo};
 use crate::app::service::Emitter;
 
 pub struct Reporter<'a> {
@@ -22,7 +22,20 @@ pub struct Reporter<'a> {
     /// Recorded with each picture in the history.
     pub made_from: MadeFrom,
     /// A chapter's page: the pictures are named after it.
-    pub page_name: Option<String>,
+    pub page: Option<PageJob>,
+}
+
+impl Reporter<'_> {
+    /// Moves a page's earlier picture at `picture` aside, the history following it.
+    fn set_aside(&mut self, picture: &std::path::Path) -> Result<(), String> {
+        let aside = crate::pages::set_aside(picture).map_err(|e| format!("{}: cannot set it aside: {e}", picture.display()))?;
+        if let Some(aside) = aside
+            && let Some(message) = self.history.moved(picture, &aside)
+        {
+            self.emitter.send(Event::Notice { message });
+        }
+        Ok(())
+    }
 }
 
 impl Observer for Reporter<'_> {
@@ -40,9 +53,12 @@ impl Observer for Reporter<'_> {
     }
 
     fn image(&mut self, image: FinishedImage) -> Result<(), String> {
-        let saved = match &self.page_name {
-            Some(name) => {
-                let file = crate::pages::picture_name(name, image.index, self.request.batch_count());
+        let saved = match &self.page {
+            Some(page) => {
+                let file = crate::pages::picture_name(&page.name, image.index, self.request.batch_count());
+                if page.again {
+                    self.set_aside(&self.saver.folder().join(&file))?;
+                }
                 self.saver.save_named(&file, self.request, self.provenance, &image)
             }
             None => self.saver.save(self.request, self.provenance, &image),
