@@ -74,30 +74,31 @@ pub fn show(app: &mut NurieApp, ui: &mut egui::Ui) {
     });
 }
 
-/// The page's picture fitted into the cell, or a grey square saying why there is none.
+/// The page's picture fitted into a square of the cell's side, or a grey square saying why there is none.
+/// The square's size never changes, so buttons stay put while thumbnails arrive.
 fn show_picture(app: &mut NurieApp, ui: &mut egui::Ui, picture: Option<&std::path::Path>, words: &PagesTexts) {
+    let (rect, response) = ui.allocate_exact_size(Vec2::splat(CELL), Sense::hover());
     let state = match picture {
         Some(path) => app.sheet.picture(path),
         None => PagePicture::Missing,
     };
-    match state {
+    let text = match state {
         PagePicture::Ready(texture) => {
             let size = texture.size_vec2();
             let scale = (CELL / size.x.max(size.y)).min(1.0);
-            let response = ui.add(egui::Image::new((texture.id(), size * scale)));
-            if let Some(path) = picture {
-                response.on_hover_text(path.display().to_string());
-            }
+            egui::Image::new((texture.id(), size * scale))
+                .paint_at(ui, egui::Rect::from_center_size(rect.center(), size * scale));
+            None
         }
-        other => {
-            let text = match other {
-                PagePicture::Loading => words.loading,
-                PagePicture::Unreadable => words.unreadable,
-                _ => words.not_colored,
-            };
-            let (rect, _) = ui.allocate_exact_size(Vec2::splat(CELL), Sense::hover());
-            ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
-            ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(14.0), Color32::GRAY);
-        }
+        PagePicture::Loading => Some(words.loading),
+        PagePicture::Unreadable => Some(words.unreadable),
+        PagePicture::Missing => Some(words.not_colored),
+    };
+    if let Some(text) = text {
+        ui.painter().rect_filled(rect, 4.0, ui.visuals().faint_bg_color);
+        ui.painter().text(rect.center(), egui::Align2::CENTER_CENTER, text, egui::FontId::proportional(14.0), Color32::GRAY);
+    }
+    if let Some(path) = picture {
+        response.on_hover_text(path.display().to_string());
     }
 }
