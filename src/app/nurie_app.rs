@@ -458,7 +458,7 @@ impl NurieApp {
             .filter(|page| !page.is_done(&out, pictures) && !queued.contains(&page.name()))
             .cloned()
             .collect();
-        self.queue_pages(&chapter, &missing, PageSeed::Chapter, false);
+        self.queue_pages(&chapter, &out, &missing, PageSeed::Chapter, false);
     }
 
     /// Queues page `number` of the chapter again with the form's settings now, from the chapter's seed
@@ -472,7 +472,7 @@ impl NurieApp {
         if self.queued_pages(&out).contains(&page.name()) {
             return self.notify(None, (self.texts().page_already_queued)(&page.name()));
         }
-        self.queue_pages(&chapter, &[page], seed, true);
+        self.queue_pages(&chapter, &out, &[page], seed, true);
     }
 
     /// The names of the pages queued, running or held for the chapter colored into `out`.
@@ -487,12 +487,11 @@ impl NurieApp {
             .collect()
     }
 
-    /// Queues `pages` of `chapter` with the form's settings and characters.
-    fn queue_pages(&mut self, chapter: &Chapter, pages: &[Page], seed: PageSeed, again: bool) {
-        let Some(out) = self.pages.out_folder(&self.output_folder()) else { return };
+    /// Queues `pages` of `chapter`, colored into `out`, with the form's settings and characters.
+    fn queue_pages(&mut self, chapter: &Chapter, out: &Path, pages: &[Page], seed: PageSeed, again: bool) {
         let pictures = self.settings.form.settings.batch_size.max(1) as usize;
         let policy = self.pages.seeds;
-        let chapter_seed = chapter.recorded_seed(&out, policy, pictures).unwrap_or_else(|| self.settings.form.resolve_seed());
+        let chapter_seed = chapter.recorded_seed(out, policy, pictures).unwrap_or_else(|| self.settings.form.resolve_seed());
         let characters = match self.chosen_characters() {
             Ok(references) => references,
             Err(text) => return self.notify(Some(ErrorKind::Settings), text),
@@ -517,7 +516,7 @@ impl NurieApp {
                 Ok(mut plan) => {
                     plan.references.extend(characters.iter().cloned());
                     let painted = Painted { color_hints: None, mask: mask.clone() };
-                    let spec = self.job_spec(plan, out.clone(), painted, Some(PageJob { name: page.name(), again }));
+                    let spec = self.job_spec(plan, out.to_path_buf(), painted, Some(PageJob { name: page.name(), again }));
                     self.held_jobs.push(spec);
                 }
                 Err(problem) => return self.notify_form_problem(problem),
