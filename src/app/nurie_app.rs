@@ -458,7 +458,7 @@ impl NurieApp {
             .filter(|page| !page.is_done(&out, pictures) && !queued.contains(&page.name()))
             .cloned()
             .collect();
-        self.queue_pages(&chapter, &out, &missing, PageSeed::Chapter, false);
+        self.queue_pages(&chapter, &out, &missing, PageSeed::Chapter);
     }
 
     /// Queues page `number` of the chapter again with the form's settings now, from the chapter's seed
@@ -472,7 +472,7 @@ impl NurieApp {
         if self.queued_pages(&out).contains(&page.name()) {
             return self.notify(None, (self.texts().page_already_queued)(&page.name()));
         }
-        self.queue_pages(&chapter, &out, &[page], seed, true);
+        self.queue_pages(&chapter, &out, &[page], seed);
     }
 
     /// The names of the pages queued, running or held for the chapter colored into `out`.
@@ -488,7 +488,7 @@ impl NurieApp {
     }
 
     /// Queues `pages` of `chapter`, colored into `out`, with the form's settings and characters.
-    fn queue_pages(&mut self, chapter: &Chapter, out: &Path, pages: &[Page], seed: PageSeed, again: bool) {
+    fn queue_pages(&mut self, chapter: &Chapter, out: &Path, pages: &[Page], seed: PageSeed) {
         let pictures = self.settings.form.settings.batch_size.max(1) as usize;
         let policy = self.pages.seeds;
         let chapter_seed = chapter.recorded_seed(out, policy, pictures).unwrap_or_else(|| self.settings.form.resolve_seed());
@@ -516,7 +516,7 @@ impl NurieApp {
                 Ok(mut plan) => {
                     plan.references.extend(characters.iter().cloned());
                     let painted = Painted { color_hints: None, mask: mask.clone() };
-                    let spec = self.job_spec(plan, out.to_path_buf(), painted, Some(PageJob { name: page.name(), again }));
+                    let spec = self.job_spec(plan, out.to_path_buf(), painted, Some(PageJob { name: page.name() }));
                     self.held_jobs.push(spec);
                 }
                 Err(problem) => return self.notify_form_problem(problem),

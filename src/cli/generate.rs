@@ -699,6 +699,9 @@ impl Observer for ImageWriter {
         let saved = match &self.named {
             Some(name) => {
                 let file = crate::pages::picture_name(name, image.index, self.request.batch_count());
+                if let Some(message) = crate::pages::make_room(&self.saver.folder().join(&file), self.history.as_mut())? {
+                    self.bar.suspend(|| errln!("{message}"));
+                }
                 self.saver.save_named(&file, &self.request, &self.provenance, &image)
             }
             None => self.saver.save(&self.request, &self.provenance, &image),

@@ -1,9 +1,13 @@
 //! A page colored again keeps its earlier pictures: just before a new picture takes a page's name, the
 //! one there is moved into the chapter's `earlier/` folder (`p2.png` → `earlier/p2 (1).png`, then
 //! `(2)`…), so nothing a user colored is ever overwritten and the chapter folder holds one picture a page.
+//! The same goes for a page of several pictures that a crash or a quit left with only its first ones:
+//! colored again when the chapter resumes, its finished pictures move aside rather than block the page.
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::history::Recorder;
 
 /// The folder, inside a chapter's output folder, that keeps the pages' earlier pictures.
 pub const EARLIER_FOLDER: &str = "earlier";
@@ -32,6 +36,13 @@ pub fn set_aside(picture: &Path) -> io::Result<Option<PathBuf>> {
         return Ok(Some(target));
     }
     Err(io::Error::other(format!("no free name for {} in {}", picture.display(), folder.display())))
+}
+
+/// Makes room for a page's new picture at `picture`: the one there, if any, is [set aside](set_aside)
+/// and its history entry follows it. `Ok` carries the history's message when it has one to show.
+pub fn make_room(picture: &Path, history: Option<&mut Recorder>) -> Result<Option<String>, String> {
+    let aside = set_aside(picture).map_err(|e| format!("{}: cannot set it aside: {e}", picture.display()))?;
+    Ok(aside.zip(history).and_then(|(aside, history)| history.moved(picture, &aside)))
 }
 
 #[cfg(test)]

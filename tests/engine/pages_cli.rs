@@ -114,6 +114,49 @@ fn a_chapter_killed_after_two_pages_resumes_and_finishes_with_five_pictures() {
     assert_eq!(sheet.dimensions(), (3 * 256 + 4 * 8, 2 * 256 + 3 * 8));
 }
 
+/// A page of two pictures that a crash left with only its first is colored again when the chapter
+/// resumes; its first picture moves to `earlier/` instead of blocking the page ("already there").
+#[test]
+fn a_page_left_half_done_is_colored_again_and_its_first_picture_kept() {
+    let dir = temp_dir("pages-half");
+    let (chapter, out, home) = (dir.join("chapter"), dir.join("colored"), dir.join("home"));
+    std::fs::create_dir_all(&chapter).unwrap();
+    write_drawing(&chapter.join("p1.png"), 0);
+    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
+    let args = [
+        "pages",
+        chapter.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--checkpoint",
+        checkpoint.to_str().unwrap(),
+        "--controlnet",
+        controlnet.to_str().unwrap(),
+        "--batch",
+        "2",
+        "--steps",
+        "2",
+        "--width",
+        "64",
+        "--height",
+        "64",
+        "--device",
+        "cpu",
+    ];
+    let first = nurie_in(&home, &args);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let (kept, lost) = (out.join("p1-1.png"), out.join("p1-2.png"));
+    let kept_bytes = std::fs::read(&kept).unwrap();
+    std::fs::remove_file(&lost).unwrap();
+
+    let again = nurie_in(&home, &args);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(stderr.contains("1 pages, 0 colored already, 1 to color"), "{stderr}");
+    assert!(kept.is_file() && lost.is_file(), "both pictures of the page: {:?}", pictures(&out));
+    assert_eq!(std::fs::read(out.join("earlier").join("p1-1 (1).png")).unwrap(), kept_bytes, "the first picture kept");
+}
+
 /// A character made from a crop of a sheet, shared as one file with another home, colors a page there
 /// through `--character`: the picture records the character's reference unit and its picture.
 #[test]

@@ -56,11 +56,9 @@ pub struct JobSpec {
 /// A job coloring one page of a chapter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageJob {
-    /// The page's name (its drawing's), which its pictures take.
+    /// The page's name (its drawing's), which its pictures take; any picture already there by that
+    /// name (a page colored again, or left half done) is set aside (`earlier/`) as the new one takes it.
     pub name: String,
-    /// Colored again: the page's pictures already there are set aside (`earlier/`) as the new ones
-    /// take their names.
-    pub again: bool,
 }
 
 impl JobSpec {

@@ -25,19 +25,6 @@ pub struct Reporter<'a> {
     pub page: Option<PageJob>,
 }
 
-impl Reporter<'_> {
-    /// Moves a page's earlier picture at `picture` aside, the history following it.
-    fn set_aside(&mut self, picture: &std::path::Path) -> Result<(), String> {
-        let aside = crate::pages::set_aside(picture).map_err(|e| format!("{}: cannot set it aside: {e}", picture.display()))?;
-        if let Some(aside) = aside
-            && let Some(message) = self.history.moved(picture, &aside)
-        {
-            self.emitter.send(Event::Notice { message });
-        }
-        Ok(())
-    }
-}
-
 impl Observer for Reporter<'_> {
     fn step(&mut self, progress: &StepProgress) -> Flow {
         let info = StepInfo {
@@ -56,8 +43,8 @@ impl Observer for Reporter<'_> {
         let saved = match &self.page {
             Some(page) => {
                 let file = crate::pages::picture_name(&page.name, image.index, self.request.batch_count());
-                if page.again {
-                    self.set_aside(&self.saver.folder().join(&file))?;
+                if let Some(message) = crate::pages::make_room(&self.saver.folder().join(&file), Some(&mut *self.history))? {
+                    self.emitter.send(Event::Notice { message });
                 }
                 self.saver.save_named(&file, self.request, self.provenance, &image)
             }
