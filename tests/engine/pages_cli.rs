@@ -35,6 +35,16 @@ fn pictures(out: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// `nurie pages CHAPTER --out OUT` with the fixture checkpoint and ControlNet, 64×64 on the CPU, and `extra`.
+fn pages_args(chapter: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
+    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
+    let paths = [chapter, out, &checkpoint, &controlnet].map(|path| path.to_str().unwrap().to_string());
+    let [chapter, out, checkpoint, controlnet] = paths;
+    let common = ["pages", &chapter, "--out", &out, "--checkpoint", &checkpoint, "--controlnet", &controlnet];
+    let size = ["--width", "64", "--height", "64", "--device", "cpu"];
+    common.iter().chain(extra).chain(&size).map(|arg| arg.to_string()).collect()
+}
+
 fn modified(path: &Path) -> SystemTime {
     std::fs::metadata(path).unwrap().modified().unwrap()
 }
@@ -48,30 +58,11 @@ fn a_chapter_killed_after_two_pages_resumes_and_finishes_with_five_pictures() {
         write_drawing(&chapter.join(format!("{name}.png")), page as u32);
     }
     std::fs::write(chapter.join("notes.txt"), "not a page").unwrap();
-    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
-    let args = [
-        "pages",
-        chapter.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--checkpoint",
-        checkpoint.to_str().unwrap(),
-        "--controlnet",
-        controlnet.to_str().unwrap(),
-        "--prompt",
-        "flat colors",
-        "--steps",
-        "20",
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--device",
-        "cpu",
-    ];
+    let args = pages_args(&chapter, &out, &["--prompt", "flat colors", "--steps", "20"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut first = std::process::Command::new(env!("CARGO_BIN_EXE_nurie"))
         .env("NURIE_HOME", &home)
-        .args(args)
+        .args(&args)
         .stderr(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .spawn()
@@ -122,27 +113,8 @@ fn a_page_left_half_done_is_colored_again_and_its_first_picture_kept() {
     let (chapter, out, home) = (dir.join("chapter"), dir.join("colored"), dir.join("home"));
     std::fs::create_dir_all(&chapter).unwrap();
     write_drawing(&chapter.join("p1.png"), 0);
-    let (checkpoint, controlnet) = (Weights::Fp16File.checkpoint(), Weights::Fp16File.controlnet());
-    let args = [
-        "pages",
-        chapter.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--checkpoint",
-        checkpoint.to_str().unwrap(),
-        "--controlnet",
-        controlnet.to_str().unwrap(),
-        "--batch",
-        "2",
-        "--steps",
-        "2",
-        "--width",
-        "64",
-        "--height",
-        "64",
-        "--device",
-        "cpu",
-    ];
+    let args = pages_args(&chapter, &out, &["--batch", "2", "--steps", "2"]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let first = nurie_in(&home, &args);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
     let (kept, lost) = (out.join("p1-1.png"), out.join("p1-2.png"));
