@@ -52,14 +52,9 @@ impl ChapterSheet {
         let Some(loader) = &mut self.loader else { return };
         while let Some(loaded) = loader.try_result() {
             let Some(shown) = self.shown.get_mut(&loaded.path) else { continue };
-            shown.thumbnail = match loaded.image {
-                Ok(image) => {
-                    let size = [image.width() as usize, image.height() as usize];
-                    let color = egui::ColorImage::from_rgba_unmultiplied(size, image.as_raw());
-                    let name = format!("chapter-sheet:{}", loaded.path.display());
-                    Thumbnail::Ready(ctx.load_texture(name, color, egui::TextureOptions::LINEAR))
-                }
-                Err(_) => Thumbnail::Unreadable,
+            shown.thumbnail = match loaded.texture(ctx, format!("chapter-sheet:{}", loaded.path.display())) {
+                Some(texture) => Thumbnail::Ready(texture),
+                None => Thumbnail::Unreadable,
             };
         }
     }

@@ -202,18 +202,14 @@ impl HistoryBrowser {
             self.on_event(event);
         }
         while let Some(loaded) = self.loader.try_result() {
+            let texture = loaded.texture(ctx, format!("history:{}:{}", loaded.path.display(), loaded.side));
             let key = (loaded.path, loaded.side);
-            match loaded.image {
-                Ok(image) => {
-                    let color = egui::ColorImage::from_rgba_unmultiplied(
-                        [image.width() as usize, image.height() as usize],
-                        image.as_raw(),
-                    );
-                    let name = format!("history:{}:{}", key.0.display(), key.1);
-                    self.textures.insert(key, ctx.load_texture(name, color, egui::TextureOptions::LINEAR));
+            match texture {
+                Some(texture) => {
+                    self.textures.insert(key, texture);
                     self.thumbnails_loaded += 1;
                 }
-                Err(_) => {
+                None => {
                     self.failed.insert(key);
                 }
             }

@@ -39,6 +39,16 @@ pub struct Loaded {
     pub image: Result<image::RgbaImage, String>,
 }
 
+impl Loaded {
+    /// The picture as a texture named `name` (for egui's texture list), or `None` when it could not be
+    /// read.
+    pub fn texture(&self, ctx: &egui::Context, name: String) -> Option<egui::TextureHandle> {
+        let image = self.image.as_ref().ok()?;
+        let color = egui::ColorImage::from_rgba_unmultiplied([image.width() as usize, image.height() as usize], image.as_raw());
+        Some(ctx.load_texture(name, color, egui::TextureOptions::LINEAR))
+    }
+}
+
 /// Where the thumbnail of `picture` (at its current size and modification time) is cached.
 pub fn cached_path(cache: &Path, picture: &Path, side: u32) -> std::io::Result<PathBuf> {
     let metadata = std::fs::metadata(picture)?;
