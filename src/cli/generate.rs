@@ -699,7 +699,9 @@ impl Observer for ImageWriter {
         let saved = match &self.named {
             Some(name) => {
                 let file = crate::pages::picture_name(name, image.index, self.request.batch_count());
-                if let Some(message) = crate::pages::make_room(&self.saver.folder().join(&file), self.history.as_mut())? {
+                if let Some(message) =
+                    crate::pages::make_room(&self.saver.folder().join(&file), self.history.as_mut()).map_err(|e| e.to_string())?
+                {
                     self.bar.suspend(|| errln!("{message}"));
                 }
                 self.saver.save_named(&file, &self.request, &self.provenance, &image)

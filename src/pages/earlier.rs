@@ -38,10 +38,18 @@ pub fn set_aside(picture: &Path) -> io::Result<Option<PathBuf>> {
     Err(io::Error::other(format!("no free name for {} in {}", picture.display(), folder.display())))
 }
 
+/// A page's picture that could not be moved out of the way of its new one.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: cannot move it to {EARLIER_FOLDER}/ to make room for the page's new picture: {source}", path.display())]
+pub struct SetAsideError {
+    pub path: PathBuf,
+    pub source: io::Error,
+}
+
 /// Makes room for a page's new picture at `picture`: the one there, if any, is [set aside](set_aside)
 /// and its history entry follows it. `Ok` carries the history's message when it has one to show.
-pub fn make_room(picture: &Path, history: Option<&mut Recorder>) -> Result<Option<String>, String> {
-    let aside = set_aside(picture).map_err(|e| format!("{}: cannot set it aside: {e}", picture.display()))?;
+pub fn make_room(picture: &Path, history: Option<&mut Recorder>) -> Result<Option<String>, SetAsideError> {
+    let aside = set_aside(picture).map_err(|source| SetAsideError { path: picture.to_path_buf(), source })?;
     Ok(aside.zip(history).and_then(|(aside, history)| history.moved(picture, &aside)))
 }
 

@@ -9,4 +9,4 @@ mod earlier;
 
 pub use chapter::{Chapter, ChapterError, Page, SeedPolicy, picture_name};
 pub use contact_sheet::{contact_sheet, write_contact_sheet};
-pub use earlier::{EARLIER_FOLDER, make_room, set_aside};
+pub use earlier::{EARLIER_FOLDER, SetAsideError, make_room, set_aside};

@@ -43,7 +43,9 @@ impl Observer for Reporter<'_> {
         let saved = match &self.page {
             Some(page) => {
                 let file = crate::pages::picture_name(&page.name, image.index, self.request.batch_count());
-                if let Some(message) = crate::pages::make_room(&self.saver.folder().join(&file), Some(&mut *self.history))? {
+                if let Some(message) = crate::pages::make_room(&self.saver.folder().join(&file), Some(&mut *self.history))
+                    .map_err(|e| e.to_string())?
+                {
                     self.emitter.send(Event::Notice { message });
                 }
                 self.saver.save_named(&file, self.request, self.provenance, &image)
