@@ -11,7 +11,7 @@ use nurie::metadata::{GenerationSettings, ReferenceSettings};
 use nurie::runtime::ComputeDevice;
 use nurie::vocabulary::{ReferenceMode, RngSource, SamplerKind};
 
-use super::support::{Images, Tolerance, Weights, assert_close, cpu, fixture, gpu, nurie_in, succeeded, tolerance};
+use super::support::{Images, Tolerance, Weights, assert_close, cpu, fixture, gpu, nurie_in, relative_l2, succeeded, tolerance};
 
 const PROMPT: &str = r"lineart, 1girl, solo, \(long hair:1.2\), smile, flat color, masterpiece";
 const NEGATIVE: &str = "lowres, bad anatomy, worst quality";
@@ -71,16 +71,27 @@ fn reference_request(refs: &Checkpoint, (run, mode, style_fidelity, weight): (&s
     }
 }
 
+/// The fixture checkpoint on `compute`, computing in `dtype`.
+fn fixture_models(compute: &ComputeDevice, dtype: DType) -> Models {
+    let files = ModelFiles { checkpoint: Weights::Fp16File.checkpoint(), vae: None, controlnets: vec![] };
+    Models::load(&files, &compute.device, dtype, |_| {}).unwrap()
+}
+
+/// The final latents of `request`'s (first) picture.
+fn final_latents(models: &Models, request: &Request, compute: &ComputeDevice) -> Vec<f32> {
+    let mut collect = Images::default();
+    generate(models, request, &compute.device, &mut collect).unwrap();
+    collect.0.remove(0).latents
+}
+
 /// Runs `runs` and compares each one's final latents with the pipeline's, in the `row` tolerances.
 fn check_runs(compute: ComputeDevice, dtype: DType, row: &str, runs: &[&str]) {
     let refs = references();
-    let files = ModelFiles { checkpoint: Weights::Fp16File.checkpoint(), vae: None, controlnets: vec![] };
-    let models = Models::load(&files, &compute.device, dtype, |_| {}).unwrap();
+    let models = fixture_models(&compute, dtype);
     for run in RUNS.into_iter().filter(|(name, ..)| runs.contains(name)) {
-        let mut collect = Images::default();
-        generate(&models, &reference_request(&refs, run), &compute.device, &mut collect).unwrap();
+        let latents = final_latents(&models, &reference_request(&refs, run), &compute);
         let name = format!("ref.{}.latents", run.0);
-        assert_close(&name, &collect.0[0].latents, &get(&refs, &name), conditioned(tolerance("pipeline_latents", row), run.0));
+        assert_close(&name, &latents, &get(&refs, &name), conditioned(tolerance("pipeline_latents", row), run.0));
     }
 }
 
@@ -130,17 +141,14 @@ fn wgpu_f32_reference_modes_match_the_pipeline() {
 fn cpu_f32_the_runs_checked_in_f16_on_the_gpu_are_well_conditioned() {
     let refs = references();
     let compute = cpu();
-    let files = ModelFiles { checkpoint: Weights::Fp16File.checkpoint(), vae: None, controlnets: vec![] };
-    let models = Models::load(&files, &compute.device, DType::F32, |_| {}).unwrap();
+    let models = fixture_models(&compute, DType::F32);
     for run in RUNS.into_iter().filter(|(name, ..)| F16_CHECKED.contains(name) || *name == "adain_attn") {
         let name = format!("ref.{}.latents", run.0);
         let expected = get(&refs, &name).values;
         for scale in [1.0 - 1e-3, 1.0 + 1e-3] {
             let mut request = reference_request(&refs, run);
             request.noise.initial.iter_mut().flatten().for_each(|v| *v *= scale);
-            let mut collect = Images::default();
-            generate(&models, &request, &compute.device, &mut collect).unwrap();
-            let moved = relative_l2(&collect.0[0].latents, &expected);
+            let moved = relative_l2(&final_latents(&models, &request, &compute), &expected);
             println!("{name} with the initial noise scaled by {scale}: relative L2 {moved:.2e}");
             if F16_CHECKED.contains(&run.0) {
                 assert!(moved < 5e-3, "{name}: a 1e-3 change of the noise moved it by {moved:.2e}");
@@ -149,24 +157,13 @@ fn cpu_f32_the_runs_checked_in_f16_on_the_gpu_are_well_conditioned() {
     }
 }
 
-fn relative_l2(actual: &[f32], expected: &[f32]) -> f64 {
-    let squares = |values: &mut dyn Iterator<Item = f64>| values.map(|v| v * v).sum::<f64>();
-    let difference = squares(&mut actual.iter().zip(expected).map(|(a, e)| f64::from(a - e)));
-    (difference / squares(&mut expected.iter().map(|&e| f64::from(e)))).sqrt()
-}
-
 /// Without its reference unit the same request gives another picture: the unit is what changes it.
 #[test]
 fn the_reference_changes_the_picture() {
     let refs = references();
     let compute = cpu();
-    let files = ModelFiles { checkpoint: Weights::Fp16File.checkpoint(), vae: None, controlnets: vec![] };
-    let models = Models::load(&files, &compute.device, DType::F32, |_| {}).unwrap();
-    let latents = |request: &Request| {
-        let mut collect = Images::default();
-        generate(&models, request, &compute.device, &mut collect).unwrap();
-        collect.0.remove(0).latents
-    };
+    let models = fixture_models(&compute, DType::F32);
+    let latents = |request: &Request| final_latents(&models, request, &compute);
     let with = reference_request(&refs, RUNS[2]);
     let mut without = with.clone();
     without.reference.clear();

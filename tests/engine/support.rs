@@ -122,21 +122,29 @@ pub fn tolerance(group: &str, row: &str) -> Tolerance {
     Tolerance { atol: get("atol"), rtol: get("rtol"), max_rel_l2: get("max_rel_l2") }
 }
 
+/// ‖actual − reference‖ / ‖reference‖, summed in f64.
+pub fn relative_l2(actual: &[f32], reference: &[f32]) -> f64 {
+    let (mut diff2, mut ref2) = (0.0f64, 0.0f64);
+    for (&a, &r) in actual.iter().zip(reference) {
+        let (a, r) = (a as f64, r as f64);
+        diff2 += (a - r) * (a - r);
+        ref2 += r * r;
+    }
+    (diff2 / ref2.max(f64::MIN_POSITIVE)).sqrt()
+}
+
 /// The parity kit's rule: every element within atol + rtol·|r|, and relative L2 error within bound.
 pub fn assert_close(name: &str, actual: &[f32], reference: &F32Tensor, tol: Tolerance) {
     assert_eq!(actual.len(), reference.values.len(), "{name}: element count");
     let mut worst = (0.0f64, 0usize);
-    let (mut diff2, mut ref2) = (0.0f64, 0.0f64);
     for (i, (&a, &r)) in actual.iter().zip(&reference.values).enumerate() {
         let (a, r) = (a as f64, r as f64);
         let excess = (a - r).abs() - (tol.atol + tol.rtol * r.abs());
         if excess > worst.0 || a.is_nan() {
             worst = (excess.max(f64::MIN_POSITIVE), i);
         }
-        diff2 += (a - r) * (a - r);
-        ref2 += r * r;
     }
-    let rel_l2 = (diff2 / ref2.max(f64::MIN_POSITIVE)).sqrt();
+    let rel_l2 = relative_l2(actual, &reference.values);
     println!("{name}: relative L2 error {rel_l2:.3e} (bound {:.1e})", tol.max_rel_l2);
     assert!(
         worst.0 <= 0.0,
